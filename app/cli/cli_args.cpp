@@ -1,0 +1,109 @@
+#include "app/cli/cli_args.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+
+namespace dash::cli {
+
+Expected<Args> Args::parse(const std::vector<std::string>& argv,
+                           const std::set<std::string>& valueOptions,
+                           const std::set<std::string>& flags) {
+    Args args;
+    for (size_t i = 0; i < argv.size(); ++i) {
+        const std::string& a = argv[i];
+        if (a.size() > 2 && a.compare(0, 2, "--") == 0) {
+            std::string name = a.substr(2);
+            std::string value;
+            bool inlineValue = false;
+            if (auto eq = name.find('='); eq != std::string::npos) {
+                value = name.substr(eq + 1);
+                name = name.substr(0, eq);
+                inlineValue = true;
+            }
+            if (flags.count(name)) {
+                if (inlineValue)
+                    return invalidError("option --" + name + " takes no value");
+                args.m_flags.insert(name);
+                continue;
+            }
+            if (!valueOptions.count(name))
+                return invalidError("unknown option --" + name);
+            if (!inlineValue) {
+                if (i + 1 >= argv.size())
+                    return invalidError("option --" + name + " needs a value");
+                value = argv[++i];
+            }
+            args.m_values.emplace(name, value);
+        } else {
+            args.m_positional.push_back(a);
+        }
+    }
+    return args;
+}
+
+bool Args::has(const std::string& name) const {
+    return m_values.count(name) != 0 || m_flags.count(name) != 0;
+}
+
+std::optional<std::string> Args::get(const std::string& name) const {
+    auto range = m_values.equal_range(name);
+    if (range.first == range.second)
+        return std::nullopt;
+    return std::prev(range.second)->second; // the last one wins
+}
+
+std::vector<std::string> Args::getAll(const std::string& name) const {
+    std::vector<std::string> out;
+    auto range = m_values.equal_range(name);
+    for (auto it = range.first; it != range.second; ++it)
+        out.push_back(it->second);
+    return out;
+}
+
+std::string Args::get(const std::string& name, const std::string& fallback) const {
+    auto v = get(name);
+    return v ? *v : fallback;
+}
+
+Expected<std::string> Args::required(const std::string& name) const {
+    auto v = get(name);
+    if (!v)
+        return invalidError("missing required option --" + name);
+    return *v;
+}
+
+Expected<long long> Args::getInt(const std::string& name, long long fallback) const {
+    auto v = get(name);
+    if (!v)
+        return fallback;
+    errno = 0;
+    char* end = nullptr;
+    long long n = std::strtoll(v->c_str(), &end, 10);
+    if (v->empty() || *end != '\0' || errno == ERANGE)
+        return invalidError("option --" + name + " expects an integer, got '" + *v + "'");
+    return n;
+}
+
+Expected<double> Args::getDouble(const std::string& name, double fallback) const {
+    auto v = get(name);
+    if (!v)
+        return fallback;
+    errno = 0;
+    char* end = nullptr;
+    double d = std::strtod(v->c_str(), &end);
+    if (v->empty() || *end != '\0' || errno == ERANGE)
+        return invalidError("option --" + name + " expects a number, got '" + *v + "'");
+    return d;
+}
+
+int fail(const char* command, const std::string& message) {
+    std::fprintf(stderr, "dash-cli %s: %s\n", command, message.c_str());
+    return 1;
+}
+
+int fail(const char* command, const Error& error) {
+    return fail(command, error.message());
+}
+
+} // namespace dash::cli

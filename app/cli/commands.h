@@ -1,0 +1,16 @@
+// The dash-cli subcommands; each lives in its own cmd_<name>.cpp.
+#pragma once
+
+#include "app/cli/cli_args.h"
+
+namespace dash::cli {
+
+extern const Command kInfoCommand;
+extern const Command kTokenizeCommand;
+extern const Command kLogitsCommand;
+extern const Command kGenerateCommand;
+extern const Command kTraceCommand;
+extern const Command kPerplexityCommand;
+extern const Command kBenchCommand;
+
+} // namespace dash::cli

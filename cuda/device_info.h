@@ -1,0 +1,32 @@
+// What the CUDA runtime can see: devices with their names and memory, or the
+// reason why CUDA cannot be used on this machine.
+#pragma once
+
+#include "core/status.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace dash::cuda {
+
+struct DeviceInfo {
+    int index = 0;
+    std::string name;
+    int computeMajor = 0;
+    int computeMinor = 0;
+    uint64_t totalMemoryBytes = 0;
+    int multiprocessors = 0;
+};
+
+struct RuntimeInfo {
+    int driverVersion = 0;  // e.g. 13000; 0 when no driver is installed
+    int runtimeVersion = 0; // version of the CUDA runtime this build linked
+    std::vector<DeviceInfo> devices;
+};
+
+// Queries the driver and the devices. An error says why CUDA is unavailable
+// ("no CUDA driver", "no CUDA device", ...).
+Expected<RuntimeInfo> queryRuntime();
+
+} // namespace dash::cuda
