@@ -64,6 +64,7 @@ struct Trace {
 
     std::vector<PassTiming> passes;
     std::vector<Span> spans;
+    int64_t clockOriginNs = 0; // steady-clock time that span times are relative to
 
     int32_t tokenCount() const { return static_cast<int32_t>(tokens.size()); }
     size_t cell(int32_t token, int32_t layer) const {
@@ -80,6 +81,8 @@ struct Trace {
     // Grows every cell array to hold `count` more tokens (new cells: state Full,
     // values NaN, time 0).
     void appendTokens(const std::vector<int32_t>& ids);
+    // Drops every token from `count` on.
+    void truncate(int32_t count);
     void clear();
 
     // Sum of states over all cells, and 4 * cells: the nominal ratio is
@@ -91,5 +94,12 @@ struct Trace {
     // Consistency of the arrays' sizes (for data read from files).
     bool consistent() const;
 };
+
+// Fraction of policy-stream busy time during which the compute stream was busy
+// too (0 when there is no policy time). Spans of one stream may overlap each
+// other; busy time is the union of a stream's spans.
+double policyOverlap(const std::vector<Span>& spans);
+// Busy time (union of spans) of one stream, in ns.
+int64_t busyTimeNs(const std::vector<Span>& spans, StreamKind stream);
 
 } // namespace dash

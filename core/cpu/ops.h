@@ -1,0 +1,55 @@
+// Elementwise and attention operations of a transformer layer on the CPU, in
+// float32. Activations are row-major [tokens][features].
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace dash::cpu {
+
+class ThreadPool;
+
+// out[t] = x[t] / rms(x[t]) * weight, rms = sqrt(mean(x^2) + eps). x may equal out.
+void rmsNorm(const float* x, const float* weight, int64_t n, int32_t dim, float eps, float* out);
+
+enum class RopeLayout : uint8_t {
+    AdjacentPairs, // rotate (2i, 2i+1): GGUF llama convention
+    HalfSplit,     // rotate (i, i + d/2): NeoX / Qwen2 convention
+};
+
+// Rotary position embeddings. Angles position * base^(-2i/d) are computed in
+// double and their cos/sin cached per position as positions are first used.
+class Rope {
+public:
+    Rope(int32_t headDim, double base, RopeLayout layout);
+    // Rotates `heads` vectors of headDim in place for one token at `position`.
+    // Not thread-safe (the cache grows).
+    void apply(float* v, int32_t heads, int64_t position);
+
+private:
+    int32_t m_headDim;
+    RopeLayout m_layout;
+    std::vector<double> m_inverseFrequency; // [headDim / 2]
+    std::vector<float> m_table;             // [position][headDim / 2][cos, sin]
+};
+
+// a[i] = silu(a[i]) * b[i] (SwiGLU), for `count` values.
+void swiglu(float* a, const float* b, int64_t count);
+
+// Causal multi-head attention with grouped K/V heads for `n` query tokens.
+//   q:      [n][heads * headDim] (already rotated)
+//   keys:   [positions][kvHeads * headDim], values likewise (the layer's cache)
+//   positions[t]: absolute position of query t; it attends to cache rows 0..positions[t]
+//   visible: optional [cache rows] flags; rows with 0 are ignored (masked KV mode),
+//            except a token always sees its own row
+//   out:    [n][heads * headDim]
+void attention(const float* q, const float* keys, const float* values, const int64_t* positions,
+               int64_t n, int32_t heads, int32_t kvHeads, int32_t headDim, const uint8_t* visible,
+               float* out, ThreadPool& pool);
+
+// Dot product and cosine similarity of float vectors (accumulated in double).
+double dot(const float* a, const float* b, int64_t count);
+double norm(const float* a, int64_t count);
+double cosine(const float* a, const float* b, int64_t count);
+
+} // namespace dash::cpu
