@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <unordered_set>
 
 namespace dash {
 
@@ -29,6 +30,7 @@ public:
 
     uint64_t offset() const { return m_pos; }
     uint64_t left() const { return m_size - m_pos; }
+    const std::string& name() const { return m_name; }
 
     Error truncated(const std::string& what, uint64_t need) const {
         return invalidError(m_name + ": truncated file: " + what + " needs " +
@@ -171,6 +173,21 @@ void decodeScalar(GgufValueType t, const uint8_t* p, GgufValue& v) {
     }
 }
 
+// A count read from the header must fit both a sanity limit and the bytes left,
+// so that reserving for it cannot exhaust memory.
+Status checkCount(const Cursor& c, uint64_t count, uint64_t limit, uint64_t minEntryBytes,
+                  const char* what, const char* entries) {
+    if (count > limit)
+        return invalidError(c.name() + ": absurd " + what + " " + std::to_string(count) +
+                            " (the limit is " + std::to_string(limit) + ")");
+    if (count > c.left() / minEntryBytes)
+        return invalidError(c.name() + ": absurd " + what + " " + std::to_string(count) + ": its " +
+                            entries + " need at least " + std::to_string(count * minEntryBytes) +
+                            " bytes but only " + std::to_string(c.left()) + " remain at offset " +
+                            std::to_string(c.offset()) + " (or the file is truncated)");
+    return {};
+}
+
 Status readValue(Cursor& c, GgufValueType type, GgufValue& v, const std::string& what,
                  const std::string& file, int depth) {
     v.type = type;
@@ -202,7 +219,7 @@ Status readValue(Cursor& c, GgufValueType type, GgufValue& v, const std::string&
                 return invalidError(file + ": " + what + " claims " + std::to_string(*n) +
                                     " elements of " + std::to_string(size) + " bytes at offset " +
                                     std::to_string(at) + " but only " + std::to_string(c.left()) +
-                                    " bytes remain");
+                                    " bytes remain (or the file is truncated)");
             auto p = c.take(*n * size, what + " elements");
             if (!p.ok())
                 return p.error();
@@ -214,7 +231,8 @@ Status readValue(Cursor& c, GgufValueType type, GgufValue& v, const std::string&
             if (*n > c.left() / 8)
                 return invalidError(file + ": " + what + " claims " + std::to_string(*n) +
                                     " strings at offset " + std::to_string(at) + " but only " +
-                                    std::to_string(c.left()) + " bytes remain");
+                                    std::to_string(c.left()) +
+                                    " bytes remain (or the file is truncated)");
             v.arrayStrings.reserve(*n);
             for (uint64_t i = 0; i < *n; ++i) {
                 auto s = c.readString(what + "[" + std::to_string(i) + "]");
@@ -228,7 +246,8 @@ Status readValue(Cursor& c, GgufValueType type, GgufValue& v, const std::string&
         if (*n > c.left() / 12)
             return invalidError(file + ": " + what + " claims " + std::to_string(*n) +
                                 " nested arrays at offset " + std::to_string(at) + " but only " +
-                                std::to_string(c.left()) + " bytes remain");
+                                std::to_string(c.left()) +
+                                " bytes remain (or the file is truncated)");
         for (uint64_t i = 0; i < *n; ++i) {
             GgufValue inner;
             DASH_TRY(readValue(c, GgufValueType::Array, inner, what + "[" + std::to_string(i) + "]",
@@ -358,12 +377,11 @@ Status GgufFile::parse() {
     auto kvCount = c.read<uint64_t>("metadata count");
     if (!kvCount.ok())
         return kvCount.error();
-    if (*tensorCount > kMaxTensors || *tensorCount > c.left() / 24)
-        return invalidError(name + ": absurd tensor count " + std::to_string(*tensorCount) +
-                            " for a file of " + std::to_string(m_size) + " bytes");
-    if (*kvCount > kMaxMetadata || *kvCount > c.left() / 12)
-        return invalidError(name + ": absurd metadata count " + std::to_string(*kvCount) +
-                            " for a file of " + std::to_string(m_size) + " bytes");
+    // Lower bounds on the bytes each entry takes: a tensor info has a name length,
+    // a dimension count, one dimension, a type and an offset (8+4+8+4+8 > 24); a
+    // key/value pair a key length, a type and a value (8+4+1 > 12).
+    DASH_TRY(checkCount(c, *tensorCount, kMaxTensors, 24, "tensor count", "tensor infos"));
+    DASH_TRY(checkCount(c, *kvCount, kMaxMetadata, 12, "metadata count", "key/value pairs"));
 
     m_metadata.reserve(*kvCount);
     for (uint64_t i = 0; i < *kvCount; ++i) {
@@ -441,7 +459,11 @@ Status GgufFile::parse() {
             return off.error();
         info.offset = *off; // relative for now
         info.elementCount = elements;
-        info.byteSize = elements / traits->blockElements * traits->blockBytes;
+        // F32 with 2^62 elements would wrap a plain multiplication to 0 bytes.
+        auto bytes = rowBytes(info.type, elements);
+        if (!bytes.ok())
+            return bytes.error().withContext(name + ": " + label);
+        info.byteSize = *bytes;
         m_tensors.push_back(std::move(info));
     }
 
@@ -452,11 +474,11 @@ Status GgufFile::parse() {
                             std::to_string(m_dataOffset) + ", past the end of the file (" +
                             std::to_string(m_size) + " bytes)");
 
-    for (size_t i = 0; i < m_tensors.size(); ++i) {
-        GgufTensorInfo& t = m_tensors[i];
-        for (size_t j = 0; j < i; ++j)
-            if (m_tensors[j].name == t.name)
-                return invalidError(name + ": tensor '" + t.name + "' appears twice");
+    std::unordered_set<std::string_view> seen;
+    seen.reserve(m_tensors.size());
+    for (GgufTensorInfo& t : m_tensors) {
+        if (!seen.insert(t.name).second)
+            return invalidError(name + ": tensor '" + t.name + "' appears twice");
         if (t.offset % m_alignment != 0)
             return invalidError(name + ": tensor '" + t.name + "' data offset " +
                                 std::to_string(t.offset) + " is not aligned to " +

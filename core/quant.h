@@ -8,6 +8,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <string>
+#include <vector>
 
 namespace dash {
 
@@ -37,7 +39,16 @@ inline float bf16ToFloat(uint16_t h) {
 }
 uint16_t floatToBf16(float f);
 
-// Dequantises `elements` values (a whole number of blocks) starting at `src`.
+// Whether dequantize() handles `type` (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0,
+// Q5_1, Q4_K, Q5_K, Q6_K).
+bool canDequantize(TensorType type);
+
+// Dequantises `elements` values starting at `src` into dst[elements]. An error
+// when `elements` is not a whole number of blocks or the type is not handled.
 Status dequantize(TensorType type, const void* src, float* dst, uint64_t elements);
+
+// All values of a tensor of `file`, in file order (shape[0] fastest). Checks
+// that the tensor's extent lies inside the file and matches its element count.
+Expected<std::vector<float>> dequantizeTensor(const GgufFile& file, const GgufTensorInfo& info);
 
 } // namespace dash
