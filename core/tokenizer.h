@@ -57,11 +57,17 @@ public:
     virtual std::vector<int32_t> encode(std::string_view text, bool addSpecial = true) const = 0;
 
     // Text of one token as it appears in output (SentencePiece "▁" becomes a
-    // space, byte tokens become their byte). May be a partial UTF-8 sequence.
+    // space, byte tokens become their byte, SentencePiece control tokens give
+    // nothing, byte-level BPE special tokens their text). May be a partial
+    // UTF-8 sequence; empty for an id outside the vocabulary.
     virtual std::string tokenBytes(int32_t id) const = 0;
 
-    // Concatenated bytes of `ids`; control tokens (BOS, EOS) produce nothing and
-    // a leading space added by the SentencePiece prefix rule is removed.
+    // Inverse of encode(text, true): the concatenated bytes of `ids`, which are
+    // taken to start a sequence. SentencePiece: control tokens (BOS, EOS)
+    // produce nothing and the leading space added by the prefix rule is
+    // removed. Byte-level BPE: special tokens are text a user can type and
+    // decode to it; only the leading BOS / trailing EOS that encode adds
+    // (add_bos / add_eos) are dropped. Ids outside the vocabulary are skipped.
     virtual std::string decode(const std::vector<int32_t>& ids) const = 0;
 
     const TokenizerData& data() const { return m_data; }
