@@ -8,13 +8,21 @@
 
 namespace dash {
 
+// What a forward pass covers: `count` tokens at positions firstPosition...,
+// which are cells firstTraceToken... of `trace` when a trace is kept.
+struct PassInfo {
+    int64_t firstPosition = 0;
+    int64_t count = 0;
+    Trace* trace = nullptr;
+    int32_t firstTraceToken = 0;
+    int32_t dim = 0; // hidden size: rows of `input`/`output` below hold dim floats
+};
+
 class LayerController {
 public:
     virtual ~LayerController() = default;
 
-    // A pass over tokens [firstToken, firstToken + count) of the trace (or of the
-    // engine's sequence when no trace is kept) begins. `trace` may be null.
-    virtual void beginPass(int64_t firstToken, int64_t count, Trace* trace) = 0;
+    virtual void beginPass(const PassInfo& pass) = 0;
 
     // Fills states[t] for layer `layer`, given the layer's input
     // `input` [count][dim]. A controller may start asynchronous work here that

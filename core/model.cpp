@@ -1,6 +1,7 @@
 #include "core/model.h"
 
 #include "core/quant.h"
+#include "core/sha256.h"
 
 #include <cmath>
 #include <cstring>
@@ -74,35 +75,32 @@ public:
 
 private:
     // Q8_0 and Q4_0 blocks (f16 scale + 32 values) become Int8/Int4 matrices
-    // with group 32: the value layout is the same, only the scales move out.
+    // with group 32: same values and scales, repacked for the integer kernels.
     Expected<cpu::Matrix> fromBlocks(const GgufTensorInfo& t, int32_t rows, int32_t cols) const {
         const bool int8 = t.type == TensorType::Q8_0;
         const size_t blockBytes = int8 ? 34 : 18;
-        const size_t valueBytes = int8 ? 32 : 16;
-        struct Storage {
-            std::vector<uint8_t> data;
-            std::vector<float> scales;
-        };
-        auto owned = std::make_shared<Storage>();
         const size_t blocks = static_cast<size_t>(rows) * static_cast<size_t>(cols / 32);
-        owned->data.resize(blocks * valueBytes);
-        owned->scales.resize(blocks);
+        std::vector<int8_t> q(blocks * 32);
+        std::vector<float> scales(blocks);
         const uint8_t* src = m_file.tensorData(t);
         for (size_t b = 0; b < blocks; ++b) {
+            const uint8_t* block = src + b * blockBytes;
             uint16_t d;
-            std::memcpy(&d, src + b * blockBytes, 2);
-            owned->scales[b] = halfToFloat(d);
-            std::memcpy(owned->data.data() + b * valueBytes, src + b * blockBytes + 2, valueBytes);
+            std::memcpy(&d, block, 2);
+            scales[b] = halfToFloat(d);
+            int8_t* out = q.data() + b * 32;
+            if (int8) {
+                std::memcpy(out, block + 2, 32);
+            } else {
+                // Q4_0: byte j holds value j (low nibble) and value j + 16, offset by 8.
+                for (int j = 0; j < 16; ++j) {
+                    out[j] = static_cast<int8_t>((block[2 + j] & 0x0F) - 8);
+                    out[j + 16] = static_cast<int8_t>((block[2 + j] >> 4) - 8);
+                }
+            }
         }
-        cpu::Matrix m;
-        m.type = int8 ? cpu::MatrixType::Int8 : cpu::MatrixType::Int4;
-        m.rows = rows;
-        m.cols = cols;
-        m.group = 32;
-        m.data = owned->data.data();
-        m.scales = owned->scales.data();
-        m.storage = owned;
-        return m;
+        return cpu::makeIntMatrix(int8 ? cpu::MatrixType::Int8 : cpu::MatrixType::Int4, rows, cols,
+                                  32, q.data(), scales.data());
     }
 
     // Other types are dequantised once, kept as F16 unless a value does not
@@ -275,6 +273,17 @@ uint64_t Model::decodeWeightBytes() const {
             (l.attnNorm.size() + l.ffnNorm.size() + l.bq.size() + l.bk.size() + l.bv.size()) * 4;
     }
     return bytes;
+}
+
+std::string Model::sha256() const {
+    std::lock_guard<std::mutex> lock(m_hashMutex);
+    if (m_sha256.empty()) {
+        const auto bytes = m_file->bytes();
+        Sha256 hasher;
+        hasher.update(bytes.data(), bytes.size());
+        m_sha256 = toHex(hasher.finish());
+    }
+    return m_sha256;
 }
 
 std::string Model::summary() const {

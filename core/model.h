@@ -11,6 +11,7 @@
 #include "core/tokenizer.h"
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,8 @@ public:
     uint64_t decodeWeightBytes() const;
     // One line: architecture, size, layers, dims, weight types.
     std::string summary() const;
+    // SHA-256 of the model file, hashed on first use and remembered.
+    std::string sha256() const;
 
 private:
     Model() = default;
@@ -83,6 +86,8 @@ private:
     cpu::Matrix m_tokenEmbedding;
     cpu::Matrix m_output;
     std::vector<float> m_outputNorm;
+    mutable std::mutex m_hashMutex;
+    mutable std::string m_sha256;
 };
 
 // Reads the configuration from metadata, checking ranges and consistency.

@@ -46,6 +46,14 @@ struct Command {
     int (*run)(const std::vector<std::string>& args);
 };
 
+// The first error among several parsed values (Expected<T> of any T), if any.
+template <class... E>
+std::optional<Error> firstError(const E&... values) {
+    std::optional<Error> out;
+    ((out || values.ok() ? void() : void(out = values.error())), ...);
+    return out;
+}
+
 // Prints "dash-cli <command>: <message>" to stderr and returns 1.
 int fail(const char* command, const std::string& message);
 int fail(const char* command, const Error& error);

@@ -50,17 +50,6 @@ const bool kAvx2 = [] {
 }();
 #endif
 
-float dotFloat(const float* a, const float* b, int32_t count) {
-#if DASH_X86
-    if (kAvx2)
-        return dotAvx2(a, b, count);
-#endif
-    float sum = 0;
-    for (int32_t k = 0; k < count; ++k)
-        sum += a[k] * b[k];
-    return sum;
-}
-
 void axpy(float alpha, const float* x, float* y, int32_t count) {
 #if DASH_X86
     if (kAvx2) {
@@ -73,6 +62,17 @@ void axpy(float alpha, const float* x, float* y, int32_t count) {
 }
 
 } // namespace
+
+float dotFloat(const float* a, const float* b, int32_t count) {
+#if DASH_X86
+    if (kAvx2)
+        return dotAvx2(a, b, count);
+#endif
+    float sum = 0;
+    for (int32_t k = 0; k < count; ++k)
+        sum += a[k] * b[k];
+    return sum;
+}
 
 void rmsNorm(const float* x, const float* weight, int64_t n, int32_t dim, float eps, float* out) {
     for (int64_t t = 0; t < n; ++t) {
@@ -146,7 +146,7 @@ void attention(const float* q, const float* keys, const float* values, const int
         span = std::max(span, positions[t] + 1);
     const int64_t work = tasks * span * headDim;
 
-    auto run = [&](int64_t begin, int64_t end, int) {
+    auto run = [&](int64_t begin, int64_t end) {
         thread_local std::vector<float> weights;
         weights.resize(static_cast<size_t>(span));
         for (int64_t task = begin; task < end; ++task) {
@@ -186,7 +186,7 @@ void attention(const float* q, const float* keys, const float* values, const int
         }
     };
     if (work < (1 << 14))
-        run(0, tasks, 0);
+        run(0, tasks);
     else
         pool.parallelFor(tasks, 1, run);
 }

@@ -47,6 +47,10 @@ void attention(const float* q, const float* keys, const float* values, const int
                int64_t n, int32_t heads, int32_t kvHeads, int32_t headDim, const uint8_t* visible,
                float* out, ThreadPool& pool);
 
+// Float dot product with SIMD accumulation where available (summation order
+// differs from a sequential loop).
+float dotFloat(const float* a, const float* b, int32_t count);
+
 // Dot product and cosine similarity of float vectors (accumulated in double).
 double dot(const float* a, const float* b, int64_t count);
 double norm(const float* a, int64_t count);

@@ -15,6 +15,8 @@ namespace dash::cpu {
 namespace {
 // How long an idle worker spins before it sleeps on the condition variable.
 constexpr auto kSpinTime = std::chrono::microseconds(200);
+// Chunks per participant: enough to rebalance when one thread is slow.
+constexpr int64_t kChunksPerThread = 4;
 } // namespace
 
 int ThreadPool::defaultThreadCount() {
@@ -27,7 +29,7 @@ ThreadPool::ThreadPool(int threads) {
         threads = defaultThreadCount();
     m_workers.reserve(static_cast<size_t>(threads - 1));
     for (int i = 1; i < threads; ++i)
-        m_workers.emplace_back([this, i] { workerLoop(i); });
+        m_workers.emplace_back([this] { workerLoop(); });
 }
 
 ThreadPool::~ThreadPool() {
@@ -41,21 +43,27 @@ ThreadPool::~ThreadPool() {
         t.join();
 }
 
-void ThreadPool::runShare(int index) {
-    if (index >= m_parts)
-        return;
-    // Split [0, count) into m_parts contiguous ranges aligned to the grain.
-    const int64_t units = (m_count + m_grain - 1) / m_grain;
-    const int64_t begin = units * index / m_parts * m_grain;
-    const int64_t end = std::min(m_count, units * (index + 1) / m_parts * m_grain);
-    if (begin < end)
-        (*m_fn)(begin, end, index);
+void ThreadPool::runChunks(uint32_t generation) {
+    while (true) {
+        uint64_t cur = m_next.load(std::memory_order_acquire);
+        if (static_cast<uint32_t>(cur >> 32) != generation)
+            return;
+        const auto chunk = static_cast<int64_t>(cur & 0xFFFFFFFFu);
+        if (chunk >= m_chunks)
+            return;
+        if (!m_next.compare_exchange_weak(cur, cur + 1, std::memory_order_acq_rel))
+            continue;
+        const int64_t begin = chunk * m_chunkSize;
+        const int64_t end = std::min(m_count, begin + m_chunkSize);
+        (*m_fn)(begin, end);
+        m_completed.fetch_add(1, std::memory_order_acq_rel);
+    }
 }
 
-void ThreadPool::workerLoop(int index) {
-    uint64_t seen = 0;
+void ThreadPool::workerLoop() {
+    uint32_t seen = 0;
     while (true) {
-        uint64_t gen = m_generation.load(std::memory_order_acquire);
+        uint32_t gen = m_generation.load(std::memory_order_acquire);
         if (gen == seen) {
             const auto spinUntil = std::chrono::steady_clock::now() + kSpinTime;
             while ((gen = m_generation.load(std::memory_order_acquire)) == seen &&
@@ -70,36 +78,44 @@ void ThreadPool::workerLoop(int index) {
         seen = gen;
         if (m_stop.load())
             return;
-        runShare(index);
-        m_pending.fetch_sub(1, std::memory_order_acq_rel);
+        runChunks(gen);
     }
 }
 
 void ThreadPool::parallelFor(int64_t count, int64_t grain,
-                             const std::function<void(int64_t, int64_t, int)>& fn) {
+                             const std::function<void(int64_t, int64_t)>& fn) {
     if (count <= 0)
         return;
     grain = std::max<int64_t>(1, grain);
     const int64_t units = (count + grain - 1) / grain;
-    const int parts = static_cast<int>(std::min<int64_t>(size(), units));
-    if (parts <= 1) {
-        fn(0, count, 0);
+    const int64_t chunks = std::min<int64_t>(units, size() * kChunksPerThread);
+    if (size() == 1 || chunks <= 1) {
+        fn(0, count);
         return;
     }
     m_fn = &fn;
     m_count = count;
-    m_grain = grain;
-    m_parts = parts;
-    m_pending.store(static_cast<int>(m_workers.size()), std::memory_order_release);
+    m_chunkSize = (units + chunks - 1) / chunks * grain;
+    m_chunks = (count + m_chunkSize - 1) / m_chunkSize;
+    m_completed.store(0, std::memory_order_relaxed);
+    uint32_t gen;
     {
         // Publishing under the mutex pairs with the sleeping workers' wait.
         std::lock_guard<std::mutex> lock(m_mutex);
-        m_generation.fetch_add(1, std::memory_order_acq_rel);
+        gen = m_generation.load() + 1;
+        m_next.store(static_cast<uint64_t>(gen) << 32, std::memory_order_release);
+        m_generation.store(gen, std::memory_order_release);
     }
     m_wake.notify_all();
-    runShare(0);
-    while (m_pending.load(std::memory_order_acquire) != 0)
-        DASH_CPU_RELAX();
+    runChunks(gen);
+    // Chunks other threads claimed may still run; yield rather than spin so a
+    // descheduled worker gets the core back.
+    for (int spins = 0; m_completed.load(std::memory_order_acquire) != m_chunks; ++spins) {
+        if (spins < 256)
+            DASH_CPU_RELAX();
+        else
+            std::this_thread::yield();
+    }
 }
 
 } // namespace dash::cpu

@@ -1,7 +1,9 @@
 // A fixed pool of worker threads for data-parallel loops. The calling thread
-// takes part in every loop. Workers spin briefly before sleeping so that the
-// many short loops of a decode step (a few microseconds each) do not pay a
-// wake-up latency every time.
+// takes part in every loop, and chunks are claimed dynamically: when a worker
+// is not scheduled (an oversubscribed machine), the others do its share
+// instead of waiting for it. Workers spin briefly before sleeping so that the
+// many short loops of a decode step (microseconds each) do not pay a wake-up
+// latency every time.
 #pragma once
 
 #include <atomic>
@@ -24,30 +26,35 @@ public:
 
     int size() const { return static_cast<int>(m_workers.size()) + 1; }
 
-    // Calls fn(begin, end, worker) on disjoint chunks covering [0, count); chunk
+    // Calls fn(begin, end) on disjoint chunks covering [0, count); chunk
     // boundaries are multiples of `grain`. Returns when every chunk is done.
-    // Runs inline when count is small or the pool has one thread. Not reentrant.
-    void parallelFor(int64_t count, int64_t grain,
-                     const std::function<void(int64_t, int64_t, int)>& fn);
+    // Runs inline when the pool has one thread or there is one chunk. Not
+    // reentrant.
+    void parallelFor(int64_t count, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
 
     static int defaultThreadCount();
 
 private:
-    void workerLoop(int index);
-    void runShare(int index);
+    void workerLoop();
+    // Claims and runs chunks of loop `generation` until none is left.
+    void runChunks(uint32_t generation);
 
     std::vector<std::thread> m_workers;
     std::mutex m_mutex;
     std::condition_variable m_wake;
-    std::atomic<uint64_t> m_generation{0};
-    std::atomic<int> m_pending{0};
     std::atomic<bool> m_stop{false};
 
-    // The current loop, read by workers after they see a new generation.
-    const std::function<void(int64_t, int64_t, int)>* m_fn = nullptr;
+    // (generation << 32) | next chunk index: a claim succeeds only for the
+    // current loop, so a worker waking late cannot take a later loop's chunk.
+    std::atomic<uint64_t> m_next{0};
+    std::atomic<uint32_t> m_generation{0};
+    std::atomic<int64_t> m_completed{0};
+
+    // The current loop; stable while chunks of its generation are unfinished.
+    const std::function<void(int64_t, int64_t)>* m_fn = nullptr;
     int64_t m_count = 0;
-    int64_t m_grain = 1;
-    int m_parts = 1;
+    int64_t m_chunkSize = 1;
+    int64_t m_chunks = 0;
 };
 
 } // namespace dash::cpu
