@@ -1,5 +1,6 @@
 #include "core/json.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -71,25 +72,16 @@ void writeString(std::string& out, std::string_view s) {
     out += '"';
 }
 
+// Locale-independent (a GUI process may run under a comma-decimal locale):
+// to_chars gives the shortest text that reads back to the same double.
 void writeNumber(std::string& out, double v) {
     if (!std::isfinite(v)) {
         out += "null";
         return;
     }
-    if (v == std::floor(v) && std::fabs(v) < 1e15) {
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "%.0f", v);
-        out += buf;
-        return;
-    }
-    // Shortest representation that reads back to the same double.
     char buf[40];
-    for (int precision = 9; precision <= 17; ++precision) {
-        std::snprintf(buf, sizeof buf, "%.*g", precision, v);
-        if (std::strtod(buf, nullptr) == v)
-            break;
-    }
-    out += buf;
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    out.append(buf, ec == std::errc() ? end : buf);
 }
 
 class Parser {
@@ -177,8 +169,14 @@ private:
             if (!digits())
                 return fail("malformed number");
         }
-        std::string token(m_text.substr(start, m_pos - start));
-        return Json(std::strtod(token.c_str(), nullptr));
+        double value = 0;
+        const char* first = m_text.data() + start;
+        const auto [end, ec] = std::from_chars(first, m_text.data() + m_pos, value);
+        if (ec == std::errc::result_out_of_range)
+            return fail("number out of range");
+        if (ec != std::errc() || end != m_text.data() + m_pos)
+            return fail("malformed number");
+        return Json(value);
     }
 
     Expected<uint32_t> parseHex4() {

@@ -2,8 +2,8 @@
 
 #include "core/tokenizer.h"
 
+#include <charconv>
 #include <cmath>
-#include <cstdio>
 
 namespace dash {
 
@@ -194,25 +194,28 @@ Expected<Trace> traceFromJson(const Json& json) {
     return t;
 }
 
-std::string traceToCsv(const Trace& t, const Tokenizer* tokenizer) {
+namespace {
+
+// `texts` is null or holds one text per traced token.
+std::string csvWithTexts(const Trace& t, const std::vector<std::string>* texts) {
     std::string out = "token_index,token_id";
-    if (tokenizer)
+    if (texts)
         out += ",token_text";
     out += ",layer,state,cos_in_out,cos_adjacent,norm_in,norm_out,layer_time_ns,"
            "score_skip,score_int4,score_int8,score_full\n";
     auto num = [](float v) {
         if (std::isnan(v))
             return std::string();
+        // Shortest text that reads back to the same float, locale-independent.
         char buf[32];
-        std::snprintf(buf, sizeof buf, "%.9g", static_cast<double>(v));
-        return std::string(buf);
+        const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+        return std::string(buf, ec == std::errc() ? end : buf);
     };
     for (int32_t i = 0; i < t.tokenCount(); ++i) {
         std::string quoted;
-        if (tokenizer) {
-            const int32_t id = t.tokens[static_cast<size_t>(i)];
-            const std::string text =
-                id >= 0 && id < tokenizer->vocabSize() ? tokenizer->tokenBytes(id) : std::string();
+        if (texts) {
+            const size_t index = static_cast<size_t>(i);
+            const std::string& text = index < texts->size() ? (*texts)[index] : std::string();
             quoted = "\"";
             for (char ch : text)
                 quoted += ch == '"' ? std::string("\"\"") : std::string(1, ch);
@@ -221,7 +224,7 @@ std::string traceToCsv(const Trace& t, const Tokenizer* tokenizer) {
         for (int32_t l = 0; l < t.layers; ++l) {
             const size_t c = t.cell(i, l);
             out += std::to_string(i) + "," + std::to_string(t.tokens[static_cast<size_t>(i)]);
-            if (tokenizer)
+            if (texts)
                 out += "," + quoted;
             out += "," + std::to_string(l) + "," + std::to_string(t.states[c]) + "," +
                    num(t.cosInOut[c]) + "," + num(t.cosAdjacent[c]) + "," + num(t.normIn[c]) + "," +
@@ -232,6 +235,23 @@ std::string traceToCsv(const Trace& t, const Tokenizer* tokenizer) {
         }
     }
     return out;
+}
+
+} // namespace
+
+std::string traceToCsv(const Trace& t, const Tokenizer* tokenizer) {
+    if (!tokenizer)
+        return csvWithTexts(t, nullptr);
+    std::vector<std::string> texts;
+    texts.reserve(t.tokens.size());
+    for (int32_t id : t.tokens)
+        texts.push_back(id >= 0 && id < tokenizer->vocabSize() ? tokenizer->tokenBytes(id)
+                                                               : std::string());
+    return csvWithTexts(t, &texts);
+}
+
+std::string traceToCsv(const Trace& t, const std::vector<std::string>& tokenTexts) {
+    return csvWithTexts(t, &tokenTexts);
 }
 
 } // namespace dash

@@ -12,5 +12,6 @@ extern const Command kGenerateCommand;
 extern const Command kTraceCommand;
 extern const Command kPerplexityCommand;
 extern const Command kBenchCommand;
+extern const Command kRunsCommand;
 
 } // namespace dash::cli

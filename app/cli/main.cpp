@@ -14,7 +14,7 @@ using dash::cli::Command;
 const Command* const kCommands[] = {
     &dash::cli::kInfoCommand,     &dash::cli::kTokenizeCommand, &dash::cli::kLogitsCommand,
     &dash::cli::kGenerateCommand, &dash::cli::kTraceCommand,    &dash::cli::kPerplexityCommand,
-    &dash::cli::kBenchCommand,
+    &dash::cli::kBenchCommand,    &dash::cli::kRunsCommand,
 };
 
 void printUsage(FILE* out) {
