@@ -13,5 +13,9 @@ extern const Command kTraceCommand;
 extern const Command kPerplexityCommand;
 extern const Command kBenchCommand;
 extern const Command kRunsCommand;
+extern const Command kCalibrateCommand;
+extern const Command kTrainPolicyCommand;
+extern const Command kRunCommand;
+extern const Command kSweepCommand;
 
 } // namespace dash::cli

@@ -14,7 +14,11 @@ using dash::cli::Command;
 const Command* const kCommands[] = {
     &dash::cli::kInfoCommand,     &dash::cli::kTokenizeCommand, &dash::cli::kLogitsCommand,
     &dash::cli::kGenerateCommand, &dash::cli::kTraceCommand,    &dash::cli::kPerplexityCommand,
-    &dash::cli::kBenchCommand,    &dash::cli::kRunsCommand,
+    &dash::cli::kBenchCommand,    &dash::cli::kCalibrateCommand, &dash::cli::kTrainPolicyCommand,
+    &dash::cli::kRunCommand,      &dash::cli::kSweepCommand,
+#ifdef DASH_HAVE_RUN_STORE
+    &dash::cli::kRunsCommand,
+#endif
 };
 
 void printUsage(FILE* out) {

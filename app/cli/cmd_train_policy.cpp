@@ -1,0 +1,124 @@
+#include "app/cli/cli_common.h"
+#include "app/cli/commands.h"
+#include "core/dash/policy_file.h"
+#include "core/dash/training.h"
+#include "core/sha256.h"
+
+#include <csignal>
+#include <cstdio>
+
+namespace dash::cli {
+
+namespace {
+
+CancelToken g_cancel;
+
+extern "C" void onInterrupt(int) {
+    g_cancel.cancel();
+}
+
+int run(const std::vector<std::string>& argv) {
+    auto args = Args::parse(
+        argv,
+        options({kModelOptions,
+                 {"calibration", "file", "out", "target-ratio", "steps", "window", "seed", "lr",
+                  "checkpoint", "hidden", "embed", "lambda", "group", "held-out"}}),
+        {"json", "quiet", "sync"});
+    if (!args.ok())
+        return fail("train-policy", args.error());
+    auto calibrationPath = args->required("calibration");
+    auto file = args->required("file");
+    auto out = args->required("out");
+    auto target = args->getDouble("target-ratio", 2.0);
+    auto steps = args->getInt("steps", 300);
+    auto window = args->getInt("window", 64);
+    auto seed = args->getInt("seed", 1);
+    auto lr = args->getDouble("lr", 3e-3);
+    auto hidden = args->getInt("hidden", 64);
+    auto embed = args->getInt("embed", 8);
+    auto lambda = args->getDouble("lambda", 0.05);
+    auto group = args->getInt("group", 32);
+    auto heldOut = args->getDouble("held-out", 0.1);
+    auto eo = engineOptions(*args);
+    if (auto err = firstError(calibrationPath, file, out, target, steps, window, seed, lr, hidden,
+                              embed, lambda, group, heldOut, eo))
+        return fail("train-policy", *err);
+    auto calibration = loadCalibration(*calibrationPath);
+    if (!calibration.ok())
+        return fail("train-policy", calibration.error());
+    auto text = readTextFile(*file);
+    if (!text.ok())
+        return fail("train-policy", text.error());
+    auto model = loadModel(*args);
+    if (!model.ok())
+        return fail("train-policy", model.error());
+    if (!calibration->modelSha256.empty() && calibration->modelSha256 != (*model)->sha256())
+        return fail("train-policy",
+                    "calibration '" + *calibrationPath + "' was made for another model");
+    Engine engine(*model, *eo);
+    const std::vector<int32_t> ids = encodePrompt(**model, *text);
+
+    TrainOptions to;
+    to.targetRatio = *target;
+    to.steps = *steps;
+    to.window = *window;
+    to.seed = static_cast<uint64_t>(*seed);
+    to.learningRate = static_cast<float>(*lr);
+    to.hidden = static_cast<int32_t>(*hidden);
+    to.embed = static_cast<int32_t>(*embed);
+    to.lambda = static_cast<float>(*lambda);
+    to.quantGroup = static_cast<int32_t>(*group);
+    to.heldOutFraction = *heldOut;
+    to.async = !args->flag("sync");
+    to.checkpointPath = args->get("checkpoint", "");
+    to.cancel = &g_cancel;
+    std::signal(SIGINT, onInterrupt);
+    const bool quiet = args->flag("quiet");
+    auto policy = trainDashPolicy(
+        engine, *calibration, ids, to, sha256Hex(*text), [&](const TrainProgress& p) {
+            if (quiet)
+                return;
+            if (p.phase == "tune")
+                std::fprintf(stderr, "\ntuning the cost bias on held-out text...\n");
+            else
+                std::fprintf(stderr,
+                             "\rstep %lld/%lld  tau %.3f  beta %.3f  reward %.4f  "
+                             "ratio %.3f  dNLL %.4f   ",
+                             static_cast<long long>(p.step), static_cast<long long>(p.steps),
+                             p.temperature, p.beta, p.reward, p.sampledRatio, p.deltaNll);
+        });
+    std::signal(SIGINT, SIG_DFL);
+    if (!policy.ok()) {
+        if (policy.error().code() == ErrorCode::Cancelled && !to.checkpointPath.empty())
+            return fail("train-policy", "interrupted; resume with the same command (checkpoint '" +
+                                            to.checkpointPath + "')");
+        return fail("train-policy", policy.error());
+    }
+    if (auto st = savePolicyFile(*out, **policy, **model); !st.ok())
+        return fail("train-policy", st.error());
+    if (args->flag("json")) {
+        Json j = Json::object();
+        j.set("out", *out);
+        j.set("training", (*policy)->training());
+        j.set("cost_bias", (*policy)->knob());
+        printJson(j);
+        return 0;
+    }
+    std::printf("wrote %s (held-out nominal ratio %.3f, cost bias %.4f)\n", out->c_str(),
+                (*policy)->training()["held_out_ratio"].asNumber(), (*policy)->knob());
+    return 0;
+}
+
+} // namespace
+
+const Command kTrainPolicyCommand = {
+    "train-policy", "train a DASH scoring policy with REINFORCE for a target ratio",
+    "--model FILE.gguf --calibration C.json --file TRAIN_TEXT --out P.policy\n"
+    "       [--target-ratio 2.0] [--steps 300] [--window 64] [--seed 1] [--lr 0.003]\n"
+    "       [--hidden 64] [--embed 8] [--lambda 0.05] [--group 32] [--held-out 0.1]\n"
+    "       [--checkpoint FILE] [--sync] [--threads T] [--quiet] [--json]\n"
+    "  The last --held-out fraction of the text is kept for tuning the cost bias.\n"
+    "  Ctrl-C stops; with --checkpoint the same command resumes.",
+    run};
+
+} // namespace dash::cli

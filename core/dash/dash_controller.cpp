@@ -1,0 +1,201 @@
+#include "core/dash/dash_controller.h"
+
+#include "core/clock.h"
+#include "core/cpu/ops.h"
+
+#include <cmath>
+#include <cstring>
+
+namespace dash {
+
+DashController::DashController(std::shared_ptr<const ScoringModel> scorer,
+                               std::vector<std::vector<float>> gamma,
+                               std::vector<std::vector<float>> alpha, DashRuntimeOptions options)
+    : m_scorer(std::move(scorer)), m_gamma(std::move(gamma)), m_alpha(std::move(alpha)),
+      m_options(options), m_rng(options.seed) {
+    m_layers = m_scorer->shape().layers;
+    m_dim = m_scorer->shape().dim;
+    m_normalized.resize(static_cast<size_t>(m_dim));
+    if (m_options.async)
+        m_side = std::make_unique<SideThread>();
+}
+
+DashController::~DashController() {
+    if (m_side)
+        m_side->wait();
+}
+
+void DashController::beginPass(const PassInfo& pass) {
+    m_trace = pass.trace;
+    m_firstToken = pass.firstTraceToken;
+    const int64_t count = pass.count;
+    m_current.assign(static_cast<size_t>(count), LayerState::Full);
+    m_next.assign(static_cast<size_t>(count), LayerState::Full);
+    m_spans.clear();
+    if (m_options.record) {
+        m_decisions.clear();
+        m_decisionInputs.clear();
+    }
+}
+
+void DashController::decideOne(int32_t next, int64_t token, const float* normalized) {
+    const LayerState current = m_current[static_cast<size_t>(token)];
+    StateScores scores;
+    m_scorer->score(normalized, next, current, scores);
+    std::array<bool, kStateCount> allowed = {next < m_layers - 1, m_options.allowInt4,
+                                             m_options.allowInt8, true};
+    for (int k = 0; k < kStateCount; ++k)
+        scores[static_cast<size_t>(k)] -= m_options.costBias * static_cast<float>(kStates[k]);
+
+    int choice = 3;
+    StateScores probs{};
+    if (m_options.temperature > 0) {
+        float maxScore = -INFINITY;
+        for (int k = 0; k < kStateCount; ++k)
+            if (allowed[static_cast<size_t>(k)])
+                maxScore = std::max(maxScore, scores[static_cast<size_t>(k)]);
+        double total = 0;
+        for (int k = 0; k < kStateCount; ++k) {
+            const double p =
+                allowed[static_cast<size_t>(k)]
+                    ? std::exp((scores[static_cast<size_t>(k)] - maxScore) / m_options.temperature)
+                    : 0.0;
+            probs[static_cast<size_t>(k)] = static_cast<float>(p);
+            total += p;
+        }
+        for (auto& p : probs)
+            p = static_cast<float>(p / total);
+        double r = std::uniform_real_distribution<double>(0.0, 1.0)(m_rng);
+        for (int k = 0; k < kStateCount; ++k) {
+            if (!allowed[static_cast<size_t>(k)])
+                continue;
+            choice = k;
+            r -= probs[static_cast<size_t>(k)];
+            if (r < 0)
+                break;
+        }
+    } else {
+        float best = -INFINITY;
+        for (int k = 0; k < kStateCount; ++k) {
+            if (allowed[static_cast<size_t>(k)] && scores[static_cast<size_t>(k)] > best) {
+                best = scores[static_cast<size_t>(k)];
+                choice = k;
+            }
+        }
+        probs[static_cast<size_t>(choice)] = 1.0f;
+    }
+    m_next[static_cast<size_t>(token)] = kStates[choice];
+
+    if (m_trace) {
+        const size_t cell = m_trace->cell(m_firstToken + static_cast<int32_t>(token), next);
+        for (int k = 0; k < kStateCount; ++k)
+            m_trace->scores[cell * kStateCount + static_cast<size_t>(k)] =
+                allowed[static_cast<size_t>(k)] ? scores[static_cast<size_t>(k)] : kNoValue;
+    }
+    if (m_options.record) {
+        DashDecision d;
+        d.token = static_cast<int32_t>(token);
+        d.layer = next;
+        d.current = current;
+        d.chosen = kStates[choice];
+        d.probs = probs;
+        d.allowed = allowed;
+        m_decisions.push_back(d);
+        m_decisionInputs.insert(m_decisionInputs.end(), normalized, normalized + m_dim);
+    }
+}
+
+void DashController::decide(int32_t next, const float* h, int64_t count, bool approximate,
+                            int32_t sourceLayer) {
+    const int64_t start = steadyNowNs();
+    const auto& gamma = m_gamma[static_cast<size_t>(sourceLayer)];
+    const std::vector<float>* alpha =
+        m_alpha.empty() ? nullptr : &m_alpha[static_cast<size_t>(sourceLayer)];
+    m_approx.resize(static_cast<size_t>(count) * m_dim);
+    for (int64_t t = 0; t < count; ++t) {
+        const float* ht = h + t * m_dim;
+        const float* source = ht;
+        if (approximate) {
+            // h̃ = gamma ⊙ h_{i-1}; exact (alpha ⊙ h_{i-1}) when the token skips layer i.
+            const bool skip = m_current[static_cast<size_t>(t)] == LayerState::Skip;
+            const std::vector<float>* scale = skip ? alpha : &gamma;
+            float* out = m_approx.data() + t * m_dim;
+            for (int32_t c = 0; c < m_dim; ++c) {
+                const float s = !scale               ? 1.0f
+                                : scale->size() == 1 ? (*scale)[0]
+                                                     : (*scale)[static_cast<size_t>(c)];
+                out[c] = s * ht[c];
+            }
+            source = out;
+        }
+        normalizeHidden(source, m_dim, m_normalized.data());
+        decideOne(next, t, m_normalized.data());
+    }
+    const int64_t origin = m_trace ? m_trace->clockOriginNs : 0;
+    m_spans.push_back({StreamKind::Policy, m_firstToken, static_cast<int32_t>(count), next,
+                       start - origin, steadyNowNs() - origin});
+}
+
+void DashController::beforeLayer(int32_t layer, const float* input, int64_t count,
+                                 LayerState* states) {
+    if (m_pending) {
+        m_side->wait();
+        m_pending = false;
+    }
+    if (layer == 0)
+        std::fill(m_next.begin(), m_next.end(), LayerState::Full);
+    std::copy(m_next.begin(), m_next.end(), states);
+    std::copy(m_next.begin(), m_next.end(), m_current.begin());
+    if (!m_options.async || layer + 1 >= m_layers)
+        return;
+    m_input.assign(input, input + count * m_dim);
+    m_side->submit([this, layer, count] { decide(layer + 1, m_input.data(), count, true, layer); });
+    m_pending = true;
+}
+
+void DashController::afterLayer(int32_t layer, const float* output, int64_t count) {
+    if (layer + 1 >= m_layers)
+        return;
+    if (!m_options.async) {
+        decide(layer + 1, output, count, false, layer);
+        return;
+    }
+    if (m_options.correctionThreshold <= 0)
+        return;
+    m_side->wait();
+    m_pending = false;
+    // Redo decisions whose approximation strayed from the exact output.
+    for (int64_t t = 0; t < count; ++t) {
+        const float* exact = output + t * m_dim;
+        const double c = cpu::cosine(m_approx.data() + t * m_dim, exact, m_dim);
+        if (c >= m_options.correctionThreshold)
+            continue;
+        ++m_corrections;
+        normalizeHidden(exact, m_dim, m_normalized.data());
+        if (m_options.record) {
+            // The corrected decision replaces the approximate one.
+            for (size_t d = m_decisions.size(); d-- > 0;) {
+                if (m_decisions[d].layer == layer + 1 && m_decisions[d].token == t) {
+                    m_decisions.erase(m_decisions.begin() + static_cast<long>(d));
+                    m_decisionInputs.erase(m_decisionInputs.begin() + static_cast<long>(d * m_dim),
+                                           m_decisionInputs.begin() +
+                                               static_cast<long>((d + 1) * m_dim));
+                    break;
+                }
+            }
+        }
+        decideOne(layer + 1, t, m_normalized.data());
+    }
+}
+
+void DashController::endPass() {
+    if (m_pending) {
+        m_side->wait();
+        m_pending = false;
+    }
+    if (m_trace)
+        m_trace->spans.insert(m_trace->spans.end(), m_spans.begin(), m_spans.end());
+    m_trace = nullptr;
+}
+
+} // namespace dash

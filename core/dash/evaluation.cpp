@@ -1,0 +1,203 @@
+#include "core/dash/evaluation.h"
+
+#include "core/clock.h"
+#include "core/generate.h"
+#include "core/sampler.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace dash {
+
+namespace {
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    const size_t m = v.size() / 2;
+    return v.size() % 2 ? v[m] : 0.5 * (v[m - 1] + v[m]);
+}
+
+} // namespace
+
+Expected<EvaluationResult> evaluatePolicy(Policy& policy, Engine& engine,
+                                          const std::vector<int32_t>& ids,
+                                          const EvaluationOptions& options) {
+    const int64_t context =
+        options.context > 0 ? options.context : engine.model().config().contextLength;
+    if (context < 2 || context > engine.maxContext())
+        return invalidError("evaluation window " + std::to_string(context) + " is outside 2.." +
+                            std::to_string(engine.maxContext()));
+    auto total = static_cast<int64_t>(ids.size());
+    if (options.maxTokens > 0)
+        total = std::min(total, options.maxTokens);
+    int64_t windows = total / context;
+    if (options.maxWindows > 0)
+        windows = std::min(windows, options.maxWindows);
+    if (windows == 0)
+        return invalidError("the text has " + std::to_string(total) +
+                            " tokens, fewer than one window of " + std::to_string(context));
+    DASH_TRY(policy.prepare(engine));
+    const int32_t vocab = engine.model().config().vocabSize;
+    EvaluationResult r;
+    double nllAll = 0, nllHalf = 0;
+    double cost = 0, cells = 0;
+    for (int64_t w = 0; w < windows; ++w) {
+        if (options.cancel && options.cancel->cancelled())
+            return cancelledError();
+        engine.reset();
+        std::span<const int32_t> window(ids.data() + w * context, static_cast<size_t>(context));
+        DASH_TRY(policy.probe(engine, window));
+        auto controller = policy.makeController();
+        CountingController counter(controller.get());
+        ForwardOptions fo;
+        fo.controller = &counter;
+        fo.cancel = options.cancel;
+        fo.allLogits = options.perplexity;
+        DASH_ASSIGN_OR_RETURN(std::span<const float> logits, engine.forward(window, fo));
+        cost += counter.cost();
+        cells += counter.cells();
+        if (options.perplexity) {
+            for (int64_t j = 0; j + 1 < context; ++j) {
+                const double lp = logProbability(
+                    logits.subspan(static_cast<size_t>(j * vocab), static_cast<size_t>(vocab)),
+                    window[static_cast<size_t>(j + 1)]);
+                nllAll -= lp;
+                ++r.scoredAll;
+                if (j >= context / 2) {
+                    nllHalf -= lp;
+                    ++r.scoredSecondHalf;
+                }
+            }
+        }
+        if (options.onProgress)
+            options.onProgress(w + 1, windows);
+    }
+    engine.reset();
+    r.windows = windows;
+    r.nominalRatio = cost > 0 ? 4.0 * cells / cost : 0.0;
+    if (options.perplexity) {
+        r.pplAll = std::exp(nllAll / static_cast<double>(r.scoredAll));
+        r.pplSecondHalf = std::exp(nllHalf / static_cast<double>(r.scoredSecondHalf));
+    }
+    return r;
+}
+
+Expected<TuneResult> tuneToRatio(Policy& policy, Engine& engine,
+                                 const std::vector<int32_t>& heldOut, const TuneOptions& options) {
+    if (!(options.target >= 1.0))
+        return invalidError("a target ratio must be >= 1");
+    TuneResult result;
+    if (!policy.tunable()) {
+        result.ratio = 1.0;
+        return result;
+    }
+    const int64_t context =
+        options.context > 0 ? options.context : engine.model().config().contextLength;
+    auto ratioAt = [&](double knob) -> Expected<double> {
+        policy.setKnob(knob);
+        ++result.evaluations;
+        if (auto predicted = policy.predictedRatio(context))
+            return *predicted;
+        EvaluationOptions eo;
+        eo.context = context;
+        eo.maxWindows = options.windows;
+        eo.perplexity = false;
+        eo.cancel = options.cancel;
+        DASH_ASSIGN_OR_RETURN(EvaluationResult r, evaluatePolicy(policy, engine, heldOut, eo));
+        return r.nominalRatio;
+    };
+    auto [lo, hi] = policy.knobRange();
+    DASH_ASSIGN_OR_RETURN(double ratioLo, ratioAt(lo));
+    DASH_ASSIGN_OR_RETURN(double ratioHi, ratioAt(hi));
+    const bool increasing = ratioHi >= ratioLo;
+    const double minRatio = std::min(ratioLo, ratioHi), maxRatio = std::max(ratioLo, ratioHi);
+    if (options.target <= minRatio || options.target >= maxRatio) {
+        // Out of reach: settle on the nearer end.
+        const bool useLo =
+            std::fabs(ratioLo - options.target) <= std::fabs(ratioHi - options.target);
+        result.knob = useLo ? lo : hi;
+        result.ratio = useLo ? ratioLo : ratioHi;
+        policy.setKnob(result.knob);
+        return result;
+    }
+    double bestKnob = lo, bestRatio = ratioLo;
+    for (int i = 0; i < options.iterations; ++i) {
+        const double mid = 0.5 * (lo + hi);
+        DASH_ASSIGN_OR_RETURN(double r, ratioAt(mid));
+        if (std::fabs(r - options.target) < std::fabs(bestRatio - options.target)) {
+            bestKnob = mid;
+            bestRatio = r;
+        }
+        if (std::fabs(r - options.target) <= options.tolerance * options.target)
+            break;
+        if ((r < options.target) == increasing)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    policy.setKnob(bestKnob);
+    result.knob = bestKnob;
+    result.ratio = bestRatio;
+    return result;
+}
+
+Expected<SpeedResult> measureDecodeSpeedup(Policy& policy, Engine& engine,
+                                           const std::vector<int32_t>& source,
+                                           const SpeedOptions& options) {
+    const int64_t need = options.promptTokens + options.decodeTokens;
+    if (options.promptTokens < 1 || options.decodeTokens < 1 || options.repeats < 1)
+        return invalidError("speed measurement needs prompt, decode tokens and repeats >= 1");
+    if (need > engine.maxContext())
+        return invalidError("prompt + decode tokens (" + std::to_string(need) +
+                            ") exceed the context length " + std::to_string(engine.maxContext()));
+    if (static_cast<int64_t>(source.size()) < options.promptTokens)
+        return invalidError("the text has fewer tokens than the prompt length");
+    DASH_TRY(policy.prepare(engine));
+    const std::vector<int32_t> prompt(source.begin(), source.begin() + options.promptTokens);
+    std::vector<double> full, withPolicy;
+    double cost = 0, cells = 0;
+    // One warm-up round of each, then alternate so both see the same machine state.
+    for (int r = 0; r <= options.repeats; ++r) {
+        for (int usePolicy = 0; usePolicy < 2; ++usePolicy) {
+            if (options.cancel && options.cancel->cancelled())
+                return cancelledError();
+            engine.reset();
+            std::unique_ptr<LayerController> controller;
+            if (usePolicy) {
+                DASH_TRY(policy.probe(engine, prompt));
+                controller = policy.makeController();
+            }
+            CountingController counter(controller.get());
+            ForwardOptions fo;
+            if (usePolicy)
+                fo.controller = controller ? static_cast<LayerController*>(&counter) : nullptr;
+            DASH_ASSIGN_OR_RETURN(std::span<const float> logits, engine.forward(prompt, fo));
+            const double costBefore = counter.cost(), cellsBefore = counter.cells();
+            int32_t next = argmax(logits);
+            const int64_t t0 = steadyNowNs();
+            for (int64_t i = 0; i < options.decodeTokens; ++i) {
+                const int32_t one[1] = {next};
+                DASH_ASSIGN_OR_RETURN(logits, engine.forward(one, fo));
+                next = argmax(logits);
+            }
+            const double seconds = static_cast<double>(steadyNowNs() - t0) / 1e9;
+            if (r == 0)
+                continue;
+            (usePolicy ? withPolicy : full)
+                .push_back(static_cast<double>(options.decodeTokens) / seconds);
+            if (usePolicy) {
+                cost += counter.cost() - costBefore;
+                cells += counter.cells() - cellsBefore;
+            }
+        }
+    }
+    engine.reset();
+    SpeedResult s;
+    s.fullTokensPerSecond = median(full);
+    s.policyTokensPerSecond = median(withPolicy);
+    s.speedup = s.policyTokensPerSecond / s.fullTokensPerSecond;
+    s.decodeNominalRatio = cost > 0 ? 4.0 * cells / cost : 1.0;
+    return s;
+}
+
+} // namespace dash

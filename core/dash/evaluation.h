@@ -1,0 +1,79 @@
+// Evaluating policies: nominal ratio and perplexity over text windows, tuning
+// a policy's knob to a requested nominal ratio on held-out text, and measured
+// decode speed against full precision in the same run.
+#pragma once
+
+#include "core/cancel.h"
+#include "core/dash/policy.h"
+#include "core/engine.h"
+
+#include <functional>
+#include <vector>
+
+namespace dash {
+
+struct EvaluationOptions {
+    int64_t context = 0;    // window length; <= 0: the model's context length
+    int64_t maxTokens = 0;  // <= 0: all
+    int64_t maxWindows = 0; // <= 0: all
+    bool perplexity = true; // false: only count states (cheaper)
+    const CancelToken* cancel = nullptr;
+    std::function<void(int64_t done, int64_t total)> onProgress;
+};
+
+struct EvaluationResult {
+    double nominalRatio = 0;
+    double pplAll = 0;
+    int64_t scoredAll = 0;
+    double pplSecondHalf = 0;
+    int64_t scoredSecondHalf = 0;
+    int64_t windows = 0;
+};
+
+// Every window: reset, probe (AdaSkip), then one pass with the policy's controller.
+Expected<EvaluationResult> evaluatePolicy(Policy& policy, Engine& engine,
+                                          const std::vector<int32_t>& ids,
+                                          const EvaluationOptions& options);
+
+struct TuneOptions {
+    double target = 2.0;
+    int64_t context = 0;  // window length; <= 0: the model's context length
+    int64_t windows = 32; // held-out windows per evaluation
+    int iterations = 30;
+    double tolerance = 0.002; // relative
+    const CancelToken* cancel = nullptr;
+};
+
+struct TuneResult {
+    double knob = 0;
+    double ratio = 0; // nominal ratio reached on the held-out windows
+    int evaluations = 0;
+};
+
+// Bisects the policy's knob until its nominal ratio on `heldOut` matches the
+// target. Leaves the knob set. Policies whose ratio does not depend on the text
+// are tuned on their predicted ratio without running the model.
+Expected<TuneResult> tuneToRatio(Policy& policy, Engine& engine,
+                                 const std::vector<int32_t>& heldOut, const TuneOptions& options);
+
+struct SpeedOptions {
+    int64_t promptTokens = 32;
+    int64_t decodeTokens = 64;
+    int repeats = 5;
+    const CancelToken* cancel = nullptr;
+};
+
+struct SpeedResult {
+    double fullTokensPerSecond = 0;   // median
+    double policyTokensPerSecond = 0; // median
+    double speedup = 0;               // policy / full
+    double decodeNominalRatio = 0;    // of the policy's decode steps
+};
+
+// Greedy decoding after a prompt from `source`, full precision and the policy
+// alternating, repeated; decode steps only are timed.
+Expected<SpeedResult> measureDecodeSpeedup(Policy& policy, Engine& engine,
+                                           const std::vector<int32_t>& source,
+                                           const SpeedOptions& options);
+
+} // namespace dash

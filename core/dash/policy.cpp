@@ -1,0 +1,89 @@
+#include "core/dash/policy.h"
+
+#include <algorithm>
+
+namespace dash {
+
+namespace {
+constexpr PolicyKind kKinds[] = {PolicyKind::Full,
+                                 PolicyKind::Dash,
+                                 PolicyKind::EarlyExit,
+                                 PolicyKind::SkipDecode,
+                                 PolicyKind::AdaSkip,
+                                 PolicyKind::RandomSkip,
+                                 PolicyKind::StaticSimilarity};
+}
+
+const char* policyKindName(PolicyKind kind) {
+    switch (kind) {
+    case PolicyKind::Full:
+        return "full";
+    case PolicyKind::Dash:
+        return "dash";
+    case PolicyKind::EarlyExit:
+        return "early-exit";
+    case PolicyKind::SkipDecode:
+        return "skipdecode";
+    case PolicyKind::AdaSkip:
+        return "adaskip";
+    case PolicyKind::RandomSkip:
+        return "random";
+    case PolicyKind::StaticSimilarity:
+        return "static";
+    }
+    return "?";
+}
+
+Expected<PolicyKind> parsePolicyKind(const std::string& text) {
+    for (PolicyKind k : kKinds)
+        if (text == policyKindName(k))
+            return k;
+    return invalidError("unknown policy '" + text + "' (expected one of " + policyKindList() + ")");
+}
+
+std::string policyKindList() {
+    std::string out;
+    for (PolicyKind k : kKinds)
+        out += (out.empty() ? "" : ", ") + std::string(policyKindName(k));
+    return out;
+}
+
+Status Policy::prepare(Engine& engine) const {
+    return engine.setCompensation({});
+}
+
+Status Policy::probe(Engine&, std::span<const int32_t>) {
+    return {};
+}
+
+std::optional<double> Policy::predictedRatio(int64_t) const {
+    return std::nullopt;
+}
+
+void CountingController::beginPass(const PassInfo& pass) {
+    if (m_inner)
+        m_inner->beginPass(pass);
+}
+
+void CountingController::beforeLayer(int32_t layer, const float* input, int64_t count,
+                                     LayerState* states) {
+    if (m_inner)
+        m_inner->beforeLayer(layer, input, count, states);
+    else
+        std::fill(states, states + count, LayerState::Full);
+    for (int64_t t = 0; t < count; ++t)
+        m_cost += static_cast<double>(states[t]);
+    m_cells += static_cast<double>(count);
+}
+
+void CountingController::afterLayer(int32_t layer, const float* output, int64_t count) {
+    if (m_inner)
+        m_inner->afterLayer(layer, output, count);
+}
+
+void CountingController::endPass() {
+    if (m_inner)
+        m_inner->endPass();
+}
+
+} // namespace dash

@@ -1,0 +1,70 @@
+// A policy decides every (token, layer) execution state. DASH and the
+// baselines share this interface so that the CLI, the sweep and the app treat
+// them alike; each can be tuned to a requested nominal ratio through one knob.
+#pragma once
+
+#include "core/engine.h"
+#include "core/json.h"
+#include "core/layer_controller.h"
+
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+
+namespace dash {
+
+enum class PolicyKind { Full, Dash, EarlyExit, SkipDecode, AdaSkip, RandomSkip, StaticSimilarity };
+const char* policyKindName(PolicyKind kind); // "full", "dash", "early-exit", ...
+Expected<PolicyKind> parsePolicyKind(const std::string& text);
+// Names accepted by parsePolicyKind, comma-separated (for help texts).
+std::string policyKindList();
+
+class Policy {
+public:
+    virtual ~Policy() = default;
+
+    virtual PolicyKind kind() const = 0;
+    std::string name() const { return policyKindName(kind()); }
+    // Every setting that determines the decisions (including the knob).
+    virtual Json parameters() const = 0;
+
+    // Configures the engine (compensation, quantised weights) before a run.
+    virtual Status prepare(Engine& engine) const;
+    // A controller for one sequence; null: every layer at full precision.
+    virtual std::unique_ptr<LayerController> makeController() const = 0;
+    // Called with a sequence's context before the controlled run (AdaSkip
+    // measures layer similarity there); leaves the engine's cache as it was.
+    virtual Status probe(Engine& engine, std::span<const int32_t> context);
+
+    // The knob that moves the nominal ratio (monotonically), if any.
+    virtual bool tunable() const { return false; }
+    virtual double knob() const { return 0; }
+    virtual void setKnob(double) {}
+    virtual std::pair<double, double> knobRange() const { return {0, 0}; }
+    // The nominal ratio that does not depend on the text (windows of
+    // `windowLength` tokens), when the policy's decisions do not.
+    virtual std::optional<double> predictedRatio(int64_t windowLength) const;
+};
+
+// Wraps a controller and counts the states it sets (for nominal ratios).
+class CountingController : public LayerController {
+public:
+    explicit CountingController(LayerController* inner) : m_inner(inner) {}
+    void beginPass(const PassInfo& pass) override;
+    void beforeLayer(int32_t layer, const float* input, int64_t count, LayerState* states) override;
+    void afterLayer(int32_t layer, const float* output, int64_t count) override;
+    void endPass() override;
+
+    double cost() const { return m_cost; }
+    double cells() const { return m_cells; }
+    double ratio() const { return m_cost > 0 ? 4.0 * m_cells / m_cost : 0.0; }
+
+private:
+    LayerController* m_inner;
+    double m_cost = 0;
+    double m_cells = 0;
+};
+
+} // namespace dash

@@ -1,0 +1,166 @@
+#include "core/dash/scorer.h"
+
+#include "core/cpu/ops.h"
+
+#include <cmath>
+#include <random>
+
+namespace dash {
+
+namespace {
+float stateValue(int k) {
+    return static_cast<float>(kStates[k]);
+}
+} // namespace
+
+void normalizeHidden(const float* h, int32_t dim, float* out) {
+    double ss = 0;
+    for (int32_t c = 0; c < dim; ++c)
+        ss += static_cast<double>(h[c]) * h[c];
+    const double rms = std::sqrt(ss / dim);
+    const float inv = rms > 0 ? static_cast<float>(1.0 / rms) : 0.0f;
+    for (int32_t c = 0; c < dim; ++c)
+        out[c] = h[c] * inv;
+}
+
+ScoringModel::ScoringModel(ScorerShape shape, float lambda) : m_shape(shape), m_lambda(lambda) {
+    m_params.assign(total(), 0.0f);
+}
+
+void ScoringModel::initialize(uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    const float s1 = 1.0f / std::sqrt(static_cast<float>(m_shape.inputSize()));
+    const float s2 = 1.0f / std::sqrt(static_cast<float>(m_shape.hidden));
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    for (size_t i = w1(); i < b1(); ++i)
+        m_params[i] = normal(rng) * s1;
+    for (size_t i = b1(); i < w2(); ++i)
+        m_params[i] = 0.0f;
+    for (size_t i = w2(); i < b2(); ++i)
+        m_params[i] = normal(rng) * s2;
+    m_params[b2()] = 0.0f;
+    for (size_t i = emb(); i < total(); ++i)
+        m_params[i] = normal(rng) * 0.1f;
+}
+
+void ScoringModel::sharedPreActivation(const float* normalized, int32_t next, LayerState current,
+                                       float* pre) const {
+    const int32_t in = m_shape.inputSize();
+    const int32_t dim = m_shape.dim;
+    const int32_t e = m_shape.embed;
+    const float* e0 = m_params.data() + emb() + static_cast<size_t>(next - 1) * e;
+    const float* e1 = m_params.data() + emb() + static_cast<size_t>(next) * e;
+    const int32_t currentColumn = dim + 2 * e + stateIndex(current);
+    for (int32_t j = 0; j < m_shape.hidden; ++j) {
+        const float* row = m_params.data() + w1() + static_cast<size_t>(j) * in;
+        float s = m_params[b1() + static_cast<size_t>(j)] + cpu::dotFloat(row, normalized, dim);
+        for (int32_t c = 0; c < e; ++c)
+            s += row[dim + c] * e0[c] + row[dim + e + c] * e1[c];
+        s += row[currentColumn];
+        pre[j] = s;
+    }
+}
+
+void ScoringModel::score(const float* normalized, int32_t next, LayerState current,
+                         StateScores& out) const {
+    const int32_t in = m_shape.inputSize();
+    const int32_t candidateColumn = m_shape.dim + 2 * m_shape.embed + kStateCount;
+    thread_local std::vector<float> pre;
+    pre.resize(static_cast<size_t>(m_shape.hidden));
+    sharedPreActivation(normalized, next, current, pre.data());
+    const float* w2p = m_params.data() + w2();
+    const float currentValue = static_cast<float>(current);
+    for (int k = 0; k < kStateCount; ++k) {
+        float s = m_params[b2()];
+        for (int32_t j = 0; j < m_shape.hidden; ++j) {
+            const float a = pre[static_cast<size_t>(j)] +
+                            m_params[w1() + static_cast<size_t>(j) * in + candidateColumn + k];
+            if (a > 0)
+                s += w2p[j] * a;
+        }
+        out[static_cast<size_t>(k)] = s - m_lambda * std::fabs(stateValue(k) - currentValue);
+    }
+}
+
+void ScoringModel::accumulateGradient(const float* normalized, int32_t next, LayerState current,
+                                      const StateScores& coef, std::vector<float>& grad) const {
+    const int32_t in = m_shape.inputSize();
+    const int32_t dim = m_shape.dim;
+    const int32_t e = m_shape.embed;
+    const int32_t candidateColumn = dim + 2 * e + kStateCount;
+    const int32_t currentColumn = dim + 2 * e + stateIndex(current);
+    thread_local std::vector<float> pre, dShared;
+    pre.resize(static_cast<size_t>(m_shape.hidden));
+    dShared.assign(static_cast<size_t>(m_shape.hidden), 0.0f);
+    sharedPreActivation(normalized, next, current, pre.data());
+    const float* w2p = m_params.data() + w2();
+    for (int k = 0; k < kStateCount; ++k) {
+        const float ck = coef[static_cast<size_t>(k)];
+        if (ck == 0.0f)
+            continue;
+        grad[b2()] += ck;
+        for (int32_t j = 0; j < m_shape.hidden; ++j) {
+            const size_t col = w1() + static_cast<size_t>(j) * in + candidateColumn + k;
+            const float a = pre[static_cast<size_t>(j)] + m_params[col];
+            if (a <= 0)
+                continue;
+            grad[w2() + static_cast<size_t>(j)] += ck * a;
+            const float d = ck * w2p[j];
+            grad[col] += d;
+            dShared[static_cast<size_t>(j)] += d;
+        }
+    }
+    const size_t e0 = emb() + static_cast<size_t>(next - 1) * e;
+    const size_t e1 = emb() + static_cast<size_t>(next) * e;
+    for (int32_t j = 0; j < m_shape.hidden; ++j) {
+        const float d = dShared[static_cast<size_t>(j)];
+        if (d == 0.0f)
+            continue;
+        const size_t row = w1() + static_cast<size_t>(j) * in;
+        grad[b1() + static_cast<size_t>(j)] += d;
+        for (int32_t c = 0; c < dim; ++c)
+            grad[row + c] += d * normalized[c];
+        for (int32_t c = 0; c < e; ++c) {
+            grad[row + dim + c] += d * m_params[e0 + c];
+            grad[row + dim + e + c] += d * m_params[e1 + c];
+            grad[e0 + c] += d * m_params[row + dim + c];
+            grad[e1 + c] += d * m_params[row + dim + e + c];
+        }
+        grad[row + currentColumn] += d;
+    }
+}
+
+Json ScoringModel::toJson() const {
+    Json j = Json::object();
+    j.set("embed", m_shape.embed);
+    j.set("hidden", m_shape.hidden);
+    j.set("lambda", m_lambda);
+    j.set("parameters", Json::array(m_params));
+    return j;
+}
+
+Expected<ScoringModel> ScoringModel::fromJson(const Json& j, int32_t dim, int32_t layers) {
+    DASH_ASSIGN_OR_RETURN(double embed, j.number("embed"));
+    DASH_ASSIGN_OR_RETURN(double hidden, j.number("hidden"));
+    DASH_ASSIGN_OR_RETURN(double lambda, j.number("lambda"));
+    if (embed < 1 || embed > 1024 || hidden < 1 || hidden > 65536 || !std::isfinite(lambda))
+        return invalidError("scorer 'embed', 'hidden' or 'lambda' out of range");
+    ScorerShape shape{dim, layers, static_cast<int32_t>(embed), static_cast<int32_t>(hidden)};
+    ScoringModel m(shape, static_cast<float>(lambda));
+    DASH_ASSIGN_OR_RETURN(const Json* params, j.member("parameters", Json::Type::Array));
+    if (params->size() != m.m_params.size())
+        return invalidError("scorer has " + std::to_string(params->size()) +
+                            " parameters, expected " + std::to_string(m.m_params.size()) +
+                            " for dim " + std::to_string(dim) + " and " + std::to_string(layers) +
+                            " layers");
+    for (size_t i = 0; i < m.m_params.size(); ++i) {
+        const Json& v = (*params)[i];
+        if (!v.isNumber() || !std::isfinite(v.asNumber()))
+            return invalidError("scorer parameter " + std::to_string(i) +
+                                " is not a finite number");
+        m.m_params[i] = static_cast<float>(v.asNumber());
+    }
+    return m;
+}
+
+} // namespace dash

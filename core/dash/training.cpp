@@ -1,0 +1,303 @@
+#include "core/dash/training.h"
+
+#include "core/dash/dash_controller.h"
+#include "core/dash/evaluation.h"
+#include "core/generate.h"
+
+#include <cmath>
+#include <cstdio>
+#include <random>
+
+namespace dash {
+
+namespace {
+
+// Adam on a flat parameter vector, ascending the objective.
+struct Adam {
+    std::vector<float> m, v;
+    int64_t t = 0;
+
+    void step(std::vector<float>& params, const std::vector<float>& grad, float lr) {
+        constexpr float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
+        if (m.empty()) {
+            m.assign(params.size(), 0.0f);
+            v.assign(params.size(), 0.0f);
+        }
+        ++t;
+        const float c1 = 1.0f - std::pow(b1, static_cast<float>(t));
+        const float c2 = 1.0f - std::pow(b2, static_cast<float>(t));
+        for (size_t i = 0; i < params.size(); ++i) {
+            m[i] = b1 * m[i] + (1 - b1) * grad[i];
+            v[i] = b2 * v[i] + (1 - b2) * grad[i] * grad[i];
+            params[i] += lr * (m[i] / c1) / (std::sqrt(v[i] / c2) + eps);
+        }
+    }
+};
+
+struct TrainerState {
+    int64_t step = 0;
+    double beta = 0;
+    std::vector<double> baseline; // [layer]
+    Adam adam;
+};
+
+// Settings that must match for a checkpoint to be resumed.
+Json fingerprint(const TrainOptions& o, const std::string& dataSha, const std::string& modelSha) {
+    Json j = Json::object();
+    j.set("target_ratio", o.targetRatio);
+    j.set("window", o.window);
+    j.set("seed", o.seed);
+    j.set("learning_rate", o.learningRate);
+    j.set("lambda", o.lambda);
+    j.set("hidden", o.hidden);
+    j.set("embed", o.embed);
+    j.set("quant_group", o.quantGroup);
+    j.set("async", o.async);
+    j.set("data_sha256", dataSha);
+    j.set("model_sha256", modelSha);
+    return j;
+}
+
+Status saveCheckpoint(const std::string& path, const Json& print, const TrainerState& s,
+                      const ScoringModel& scorer) {
+    Json j = Json::object();
+    j.set("format", "dash-train-checkpoint");
+    j.set("version", 1);
+    j.set("settings", print);
+    j.set("step", s.step);
+    j.set("beta", s.beta);
+    j.set("baseline", Json::array(s.baseline));
+    j.set("adam_t", s.adam.t);
+    j.set("adam_m", Json::array(s.adam.m));
+    j.set("adam_v", Json::array(s.adam.v));
+    j.set("scorer", scorer.toJson());
+    return saveJsonFile(path, j);
+}
+
+Expected<bool> loadCheckpoint(const std::string& path, const Json& print, TrainerState& s,
+                              ScoringModel& scorer, int32_t dim, int32_t layers) {
+    FILE* probe = std::fopen(path.c_str(), "rb");
+    if (!probe)
+        return false;
+    std::fclose(probe);
+    DASH_ASSIGN_OR_RETURN(Json j, readJsonFile(path));
+    if (!j["format"].isString() || j["format"].asString() != "dash-train-checkpoint")
+        return invalidError(path + ": not a training checkpoint");
+    if (j["settings"].dump() != print.dump())
+        return invalidError(path + ": checkpoint was made with other settings (target, seed, "
+                                   "window, data or model differ); remove it or change the path");
+    auto restored = ScoringModel::fromJson(j["scorer"], dim, layers);
+    if (!restored.ok())
+        return restored.error().withContext(path);
+    scorer = std::move(restored).value();
+    s.step = j["step"].asInt();
+    s.beta = j["beta"].asNumber();
+    s.baseline = j["baseline"].toDoubles();
+    s.adam.t = j["adam_t"].asInt();
+    for (double v : j["adam_m"].toDoubles())
+        s.adam.m.push_back(static_cast<float>(v));
+    for (double v : j["adam_v"].toDoubles())
+        s.adam.v.push_back(static_cast<float>(v));
+    if (s.baseline.size() != static_cast<size_t>(layers) ||
+        s.adam.m.size() != scorer.parameters().size() || s.adam.v.size() != s.adam.m.size())
+        return invalidError(path + ": checkpoint arrays have the wrong sizes");
+    return true;
+}
+
+// Log-likelihood of each next token of a window (size count - 1).
+std::vector<double> nextTokenLogProbs(std::span<const float> logits,
+                                      std::span<const int32_t> window, int32_t vocab) {
+    std::vector<double> out;
+    for (size_t j = 0; j + 1 < window.size(); ++j)
+        out.push_back(logProbability(
+            logits.subspan(j * static_cast<size_t>(vocab), static_cast<size_t>(vocab)),
+            window[j + 1]));
+    return out;
+}
+
+} // namespace
+
+Expected<std::unique_ptr<DashPolicy>>
+trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vector<int32_t>& ids,
+                const TrainOptions& o, const std::string& dataSha256,
+                const std::function<void(const TrainProgress&)>& onProgress) {
+    const ModelConfig& c = engine.model().config();
+    DASH_TRY(calibration.checkShape(c.layers, c.dim));
+    if (c.layers < 2)
+        return invalidError("DASH needs a model with at least 2 layers");
+    if (o.steps < 1 || o.window < 2)
+        return invalidError("training needs steps >= 1 and a window of at least 2 tokens");
+    if (o.window > engine.maxContext())
+        return invalidError("training window " + std::to_string(o.window) +
+                            " exceeds the context length " + std::to_string(engine.maxContext()));
+    if (!(o.targetRatio >= 1.0))
+        return invalidError("the target ratio must be >= 1");
+    const auto heldOutStart = static_cast<int64_t>(
+        static_cast<double>(ids.size()) * (1.0 - std::clamp(o.heldOutFraction, 0.01, 0.9)));
+    if (heldOutStart < o.window)
+        return invalidError("the training text (" + std::to_string(ids.size()) +
+                            " tokens) is too short for windows of " + std::to_string(o.window));
+    const std::vector<int32_t> heldOut(ids.begin() + heldOutStart, ids.end());
+
+    DASH_TRY(engine.setCompensation(calibration.compensation()));
+    DASH_TRY(ensureQuantizedWeights(engine, o.quantGroup));
+
+    ScoringModel scorer(ScorerShape{c.dim, c.layers, o.embed, o.hidden}, o.lambda);
+    scorer.initialize(o.seed);
+    TrainerState state;
+    state.beta = o.betaStart;
+    state.baseline.assign(static_cast<size_t>(c.layers), 0.0);
+    const Json print = fingerprint(o, dataSha256, engine.model().sha256());
+    if (!o.checkpointPath.empty()) {
+        DASH_ASSIGN_OR_RETURN(
+            bool resumed, loadCheckpoint(o.checkpointPath, print, state, scorer, c.dim, c.layers));
+        (void)resumed;
+    }
+
+    const double sMax = 4.0 * c.layers;
+    const int32_t vocab = c.vocabSize;
+    const Compensation alpha = calibration.compensation();
+    std::vector<float> grad(scorer.parameters().size());
+    TrainProgress progress;
+    progress.steps = o.steps;
+    progress.phase = "train";
+
+    for (; state.step < o.steps; ++state.step) {
+        if (o.cancel && o.cancel->cancelled())
+            return cancelledError();
+        const int64_t step = state.step;
+        std::mt19937_64 rng(o.seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(step));
+        const auto start = static_cast<int64_t>(std::uniform_int_distribution<uint64_t>(
+            0, static_cast<uint64_t>(heldOutStart - o.window))(rng));
+        std::span<const int32_t> window(ids.data() + start, static_cast<size_t>(o.window));
+        const double progressFraction = static_cast<double>(step) / static_cast<double>(o.steps);
+        const auto tau = static_cast<float>(
+            o.temperatureStart * std::pow(o.temperatureEnd / o.temperatureStart, progressFraction));
+
+        // Reference pass.
+        engine.reset();
+        ForwardOptions full;
+        full.allLogits = true;
+        full.cancel = o.cancel;
+        DASH_ASSIGN_OR_RETURN(std::span<const float> fullLogits, engine.forward(window, full));
+        const std::vector<double> lpFull = nextTokenLogProbs(fullLogits, window, vocab);
+
+        // Sampled pass.
+        DashRuntimeOptions ro;
+        ro.async = o.async;
+        ro.temperature = tau;
+        ro.seed = rng();
+        ro.record = true;
+        auto snapshot = std::make_shared<const ScoringModel>(scorer);
+        DashController controller(snapshot, calibration.gamma, alpha.alpha, ro);
+        ForwardOptions sampled = full;
+        sampled.controller = &controller;
+        engine.reset();
+        DASH_ASSIGN_OR_RETURN(std::span<const float> policyLogits, engine.forward(window, sampled));
+        const std::vector<double> lpPolicy = nextTokenLogProbs(policyLogits, window, vocab);
+
+        // Path costs per token: layer 0 at 4 plus each decided layer.
+        const auto tokens = static_cast<size_t>(o.window);
+        std::vector<double> pathCost(tokens, 4.0);
+        for (const DashDecision& d : controller.decisions())
+            pathCost[static_cast<size_t>(d.token)] += static_cast<double>(d.chosen);
+        std::vector<double> cumulative(tokens, 4.0);
+
+        std::fill(grad.begin(), grad.end(), 0.0f);
+        double rewardSum = 0, ratioSum = 0, deltaSum = 0;
+        size_t used = 0;
+        std::vector<double> layerReward(static_cast<size_t>(c.layers), 0.0);
+        std::vector<int> layerCount(static_cast<size_t>(c.layers), 0);
+        const auto& decisions = controller.decisions();
+        const std::vector<float>& inputs = controller.decisionInputs();
+        // Decisions come layer by layer, so cumulative costs grow in order.
+        for (size_t i = 0; i < decisions.size(); ++i) {
+            const DashDecision& d = decisions[i];
+            const auto t = static_cast<size_t>(d.token);
+            cumulative[t] += static_cast<double>(d.chosen);
+            if (t + 1 >= tokens)
+                continue; // the last token has no next token to score
+            const double delta = lpFull[t] - lpPolicy[t];
+            const double rAcc = std::min(1.0, std::exp(-delta));
+            const double rEff = 1.0 - pathCost[t] / sMax;
+            const double wPos = 1.0 / (1.0 + std::exp(-(pathCost[t] - cumulative[t]) / sMax));
+            const double r = wPos * rAcc + state.beta * rEff;
+            const double advantage = r - state.baseline[static_cast<size_t>(d.layer)];
+            layerReward[static_cast<size_t>(d.layer)] += r;
+            ++layerCount[static_cast<size_t>(d.layer)];
+            StateScores coef{};
+            const int chosen = stateIndex(d.chosen);
+            for (int k = 0; k < kStateCount; ++k) {
+                if (!d.allowed[static_cast<size_t>(k)])
+                    continue;
+                coef[static_cast<size_t>(k)] = static_cast<float>(
+                    advantage / tau *
+                    ((k == chosen ? 1.0 : 0.0) - d.probs[static_cast<size_t>(k)]));
+            }
+            scorer.accumulateGradient(inputs.data() + i * static_cast<size_t>(c.dim), d.layer,
+                                      d.current, coef, grad);
+            rewardSum += r;
+            ++used;
+        }
+        for (size_t t = 0; t + 1 < tokens; ++t) {
+            ratioSum += sMax / pathCost[t];
+            deltaSum += lpFull[t] - lpPolicy[t];
+        }
+        if (used > 0) {
+            for (float& g : grad)
+                g /= static_cast<float>(used);
+            state.adam.step(scorer.parameters(), grad, o.learningRate);
+        }
+        for (size_t l = 0; l < layerReward.size(); ++l)
+            if (layerCount[l] > 0)
+                state.baseline[l] = 0.9 * state.baseline[l] + 0.1 * layerReward[l] / layerCount[l];
+        const double sampledRatio = ratioSum / static_cast<double>(tokens - 1);
+        state.beta = std::max(0.0, state.beta + o.betaRate * (o.targetRatio - sampledRatio));
+
+        progress.step = step + 1;
+        progress.temperature = tau;
+        progress.beta = state.beta;
+        progress.reward = used ? rewardSum / static_cast<double>(used) : 0.0;
+        progress.sampledRatio = sampledRatio;
+        progress.deltaNll = deltaSum / static_cast<double>(tokens - 1);
+        if (onProgress)
+            onProgress(progress);
+        if (!o.checkpointPath.empty() &&
+            ((step + 1) % o.checkpointEvery == 0 || step + 1 == o.steps)) {
+            TrainerState saved = state;
+            saved.step = step + 1;
+            DASH_TRY(saveCheckpoint(o.checkpointPath, print, saved, scorer));
+        }
+    }
+    engine.reset();
+
+    auto policy = std::make_unique<DashPolicy>(std::make_shared<const ScoringModel>(scorer),
+                                               calibration, o.quantGroup);
+    policy->runtime().async = o.async;
+    progress.phase = "tune";
+    if (onProgress)
+        onProgress(progress);
+    TuneOptions tune;
+    tune.target = o.targetRatio;
+    tune.windows = o.tuneWindows;
+    tune.cancel = o.cancel;
+    DASH_ASSIGN_OR_RETURN(TuneResult tuned, tuneToRatio(*policy, engine, heldOut, tune));
+
+    Json& t = policy->training();
+    t.set("data_sha256", dataSha256);
+    t.set("data_tokens", static_cast<int64_t>(ids.size()));
+    t.set("held_out_tokens", static_cast<int64_t>(heldOut.size()));
+    t.set("steps", o.steps);
+    t.set("window", o.window);
+    t.set("seed", o.seed);
+    t.set("learning_rate", o.learningRate);
+    t.set("temperature_start", o.temperatureStart);
+    t.set("temperature_end", o.temperatureEnd);
+    t.set("target_ratio", o.targetRatio);
+    t.set("beta", state.beta);
+    t.set("held_out_ratio", tuned.ratio);
+    t.set("final_reward", progress.reward);
+    return policy;
+}
+
+} // namespace dash

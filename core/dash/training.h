@@ -1,0 +1,69 @@
+// Training the scoring model with REINFORCE (eq. 11-17), base model frozen.
+// Each step samples a window of training text, runs it once at full precision
+// (reference log-likelihoods) and once under the policy with states sampled
+// from softmax(score / τ), τ decaying. Per token t and decision at layer j:
+//   R_acc = min(1, exp(-(log p_full - log p_policy)))     (next-token likelihood)
+//   R_eff = 1 - S / S_max,  S = Σ_l a_l,  S_max = 4 L
+//   w_pos = σ((S - S_≤j) / S_max)
+//   r     = w_pos · R_acc + β · R_eff
+// and the gradient of Σ (r - b_j) log π(a_j) with b_j a running mean per layer.
+// β follows the requested ratio (raised while sampled paths are too
+// expensive); afterwards the cost bias is tuned on held-out text (the tail of
+// the training text, never seen by the gradient) to hit the ratio exactly.
+// The paper's joint fine-tuning of the base model (eq. 17) is not done.
+#pragma once
+
+#include "core/cancel.h"
+#include "core/dash/calibration.h"
+#include "core/dash/dash_policy.h"
+#include "core/engine.h"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace dash {
+
+struct TrainOptions {
+    double targetRatio = 2.0;
+    int64_t steps = 300;
+    int64_t window = 64; // tokens per step
+    uint64_t seed = 1;
+    float learningRate = 3e-3f;
+    float temperatureStart = 1.0f;
+    float temperatureEnd = 0.1f;
+    float betaStart = 1.0f;
+    float betaRate = 0.5f; // β += betaRate · (target - sampled ratio) per step
+    float lambda = 0.05f;  // state-change penalty of the scorer (eq. 9)
+    int32_t hidden = 64;
+    int32_t embed = 8;
+    int32_t quantGroup = 32;
+    bool async = true;
+    double heldOutFraction = 0.1;
+    int64_t tuneWindows = 32;   // held-out windows for the cost-bias tuning
+    std::string checkpointPath; // empty: no checkpoints
+    int64_t checkpointEvery = 50;
+    const CancelToken* cancel = nullptr;
+};
+
+struct TrainProgress {
+    int64_t step = 0;
+    int64_t steps = 0;
+    double temperature = 0;
+    double beta = 0;
+    double reward = 0;       // mean r of the step
+    double sampledRatio = 0; // nominal ratio of the step's sampled paths
+    double deltaNll = 0;     // mean log p_full - log p_policy
+    std::string phase;       // "train", "tune"
+};
+
+// Trains on `ids` (BOS-prefixed text) and returns a policy tuned to the target
+// ratio. With a checkpoint path, state is saved every checkpointEvery steps and
+// an existing checkpoint made with the same settings is resumed.
+Expected<std::unique_ptr<DashPolicy>>
+trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vector<int32_t>& ids,
+                const TrainOptions& options, const std::string& dataSha256,
+                const std::function<void(const TrainProgress&)>& onProgress = {});
+
+} // namespace dash
