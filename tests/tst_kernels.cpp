@@ -1,0 +1,712 @@
+// CPU kernels against float64 computations written here: every matmul path
+// (F32, F16, Int8, Int4; one token, small batches, partial row tiles), integer
+// matrix packing and quantisation, rmsNorm, both RoPE layouts, SwiGLU and
+// causal GQA attention with and without the visibility mask; and the thread
+// pool's coverage of a loop's index range.
+#include "core/cpu/matmul.h"
+#include "core/cpu/ops.h"
+#include "core/cpu/thread_pool.h"
+#include "core/quant.h"
+
+#include <QtTest>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <memory>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace dash;
+using cpu::Matrix;
+using cpu::MatrixType;
+
+Q_DECLARE_METATYPE(dash::cpu::MatrixType)
+Q_DECLARE_METATYPE(dash::cpu::RopeLayout)
+
+namespace {
+
+constexpr double kUnit = 1.0 / (1 << 24); // float unit roundoff, 2^-24
+
+// Higham's gamma_m: the relative error bound of m successive float roundings.
+double roundingGamma(int64_t m) {
+    return m * kUnit / (1 - m * kUnit);
+}
+
+float uniform(std::mt19937& rng, float lo, float hi) {
+    return std::uniform_real_distribution<float>(lo, hi)(rng);
+}
+
+// Values of very different sizes per group of 32, so that a scale applied to
+// the wrong group, row or token shows up as a large error.
+std::vector<float> groupedValues(std::mt19937& rng, size_t rows, size_t cols) {
+    std::vector<float> v(rows * cols);
+    for (size_t r = 0; r < rows; ++r) {
+        for (size_t g = 0; g < cols; g += 32) {
+            const float scale = std::exp(uniform(rng, -2.0f, 2.0f));
+            for (size_t k = g; k < std::min(cols, g + 32); ++k)
+                v[r * cols + k] = scale * uniform(rng, -1.0f, 1.0f);
+        }
+    }
+    return v;
+}
+
+std::vector<float> readAll(const Matrix& w) {
+    std::vector<float> out(static_cast<size_t>(w.rows) * static_cast<size_t>(w.cols));
+    for (int32_t r = 0; r < w.rows; ++r)
+        cpu::readRow(w, r, out.data() + static_cast<size_t>(r) * w.cols);
+    return out;
+}
+
+// Kernel paths exercised, for the summary at the end.
+std::set<std::string>& coveredPaths() {
+    static std::set<std::string> paths;
+    return paths;
+}
+
+void notePath(MatrixType type, int64_t n, int32_t rows) {
+    std::string p = std::string(cpu::matrixTypeName(type)) + (n == 1 ? " one-token" : " batched");
+    if (type == MatrixType::Int8 || type == MatrixType::Int4)
+        p += rows % 4 ? " (tiles + tail rows)" : " (whole tiles)";
+    coveredPaths().insert(p);
+}
+
+} // namespace
+
+class TestKernels : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void cleanupTestCase();
+
+    void floatMatmul_data();
+    void floatMatmul();
+    void matmulBias();
+    void intMatmul_data();
+    void intMatmul();
+    void intMatrixPacking_data();
+    void intMatrixPacking();
+    void intMatrixRejectsBadShapes();
+    void quantizeMatrixError_data();
+    void quantizeMatrixError();
+
+    void rmsNorm();
+    void rope_data();
+    void rope();
+    void swiglu();
+    void attention_data();
+    void attention();
+
+    void parallelForCoverage_data();
+    void parallelForCoverage();
+    void parallelForOversubscribed();
+
+private:
+    std::unique_ptr<cpu::ThreadPool> m_pool;
+};
+
+void TestKernels::initTestCase() {
+    m_pool = std::make_unique<cpu::ThreadPool>(2);
+    qInfo("SIMD (AVX2/FMA/F16C) kernels %s on this CPU",
+          cpu::simdAvailable() ? "in use" : "not available: portable kernels");
+}
+
+void TestKernels::cleanupTestCase() {
+    std::string list;
+    for (const std::string& p : coveredPaths())
+        list += (list.empty() ? "" : ", ") + p;
+    qInfo("matmul paths covered (%s): %s", cpu::simdAvailable() ? "AVX2" : "portable",
+          list.c_str());
+}
+
+void TestKernels::floatMatmul_data() {
+    QTest::addColumn<MatrixType>("type");
+    QTest::addColumn<int>("rows");
+    QTest::addColumn<int>("cols");
+    QTest::addColumn<int>("n");
+    for (MatrixType type : {MatrixType::F32, MatrixType::F16})
+        for (int rows : {3, 37, 64})
+            for (int cols : {13, 45, 128, 200})
+                for (int n : {1, 2, 3, 5, 64})
+                    QTest::addRow("%s %dx%d n=%d", cpu::matrixTypeName(type), rows, cols, n)
+                        << type << rows << cols << n;
+}
+
+// Weights k / 1024 (|k| <= 1024) are exact in half and single precision, so
+// the float64 product of those values is the exact result, and any summation
+// order of the kernel stays within roundingGamma(cols + 1) * sum |w x| of it.
+void TestKernels::floatMatmul() {
+    QFETCH(MatrixType, type);
+    QFETCH(int, rows);
+    QFETCH(int, cols);
+    QFETCH(int, n);
+    std::mt19937 rng(static_cast<uint32_t>(rows * 1000 + cols * 10 + n));
+    std::uniform_int_distribution<int> k(-1024, 1024);
+    std::vector<float> w(static_cast<size_t>(rows) * cols);
+    for (float& v : w)
+        v = static_cast<float>(k(rng)) / 1024.0f;
+    std::vector<float> x(static_cast<size_t>(n) * cols);
+    for (float& v : x)
+        v = uniform(rng, -3.0f, 3.0f);
+
+    Matrix m;
+    if (type == MatrixType::F32) {
+        m = cpu::makeF32Matrix(rows, cols, w);
+    } else {
+        std::vector<uint16_t> halves(w.size());
+        for (size_t i = 0; i < w.size(); ++i)
+            halves[i] = floatToHalf(w[i]);
+        m = cpu::makeF16Matrix(rows, cols, std::move(halves));
+    }
+    QCOMPARE(readAll(m), w);
+
+    std::vector<float> y(static_cast<size_t>(n) * rows, std::nanf(""));
+    cpu::matmul(m, x.data(), n, y.data(), *m_pool);
+    notePath(type, n, rows);
+    for (int t = 0; t < n; ++t) {
+        for (int r = 0; r < rows; ++r) {
+            double exact = 0, magnitude = 0;
+            for (int c = 0; c < cols; ++c) {
+                const double p = static_cast<double>(w[static_cast<size_t>(r) * cols + c]) *
+                                 x[static_cast<size_t>(t) * cols + c];
+                exact += p;
+                magnitude += std::fabs(p);
+            }
+            const double got = y[static_cast<size_t>(t) * rows + r];
+            const double bound = roundingGamma(cols + 1) * magnitude;
+            if (!(std::fabs(got - exact) <= bound))
+                QFAIL(qPrintable(QString("token %1 row %2: %3, exact %4, bound %5")
+                                     .arg(t)
+                                     .arg(r)
+                                     .arg(got)
+                                     .arg(exact)
+                                     .arg(bound)));
+        }
+    }
+}
+
+void TestKernels::matmulBias() {
+    std::mt19937 rng(5);
+    const int rows = 21, cols = 40, n = 4;
+    std::vector<float> w(static_cast<size_t>(rows) * cols), x(static_cast<size_t>(n) * cols),
+        bias(rows);
+    for (float& v : w)
+        v = static_cast<float>(std::uniform_int_distribution<int>(-64, 64)(rng)) / 64.0f;
+    for (float& v : x)
+        v = uniform(rng, -1.0f, 1.0f);
+    for (float& v : bias)
+        v = uniform(rng, -5.0f, 5.0f);
+    const Matrix m = cpu::makeF32Matrix(rows, cols, w);
+    std::vector<float> plain(static_cast<size_t>(n) * rows), biased(plain.size());
+    cpu::matmul(m, x.data(), n, plain.data(), *m_pool);
+    cpu::matmul(m, x.data(), n, biased.data(), *m_pool, bias.data());
+    for (int t = 0; t < n; ++t)
+        for (int r = 0; r < rows; ++r) {
+            const size_t i = static_cast<size_t>(t) * rows + r;
+            QCOMPARE(biased[i], plain[i] + bias[static_cast<size_t>(r)]);
+        }
+}
+
+void TestKernels::intMatmul_data() {
+    QTest::addColumn<MatrixType>("type");
+    QTest::addColumn<int>("group");
+    QTest::addColumn<int>("cols");
+    QTest::addColumn<int>("rows");
+    QTest::addColumn<int>("n");
+    const std::pair<int, int> shapes[] = {{32, 128}, {64, 128}, {128, 128}, {32, 352},
+                                          {32, 896}, {64, 896}, {128, 896}};
+    for (MatrixType type : {MatrixType::Int8, MatrixType::Int4})
+        for (auto [group, cols] : shapes)
+            for (int rows : {3, 37, 64})
+                for (int n : {1, 2, 3, 5, 64})
+                    QTest::addRow("%s g%d %dx%d n=%d", cpu::matrixTypeName(type), group, rows, cols,
+                                  n)
+                        << type << group << cols << rows << n;
+}
+
+// The integer kernels quantise each activation row per weight group:
+//   Int8 weights: 7 bits, step s = max|x| / 63 over the group;
+//   Int4 weights: 8 bits, step s = max|x| / 127.
+// Rounding to the nearest step moves each x_k by at most s / 2, so against the
+// float64 product of the dequantised weights W' (readRow) and the exact x:
+//   |y_r - Σ_k W'_rk x_k| <= Σ_g (s_g / 2) Σ_{k in g} |W'_rk|        (quantisation)
+//                          + (G + 8) u Σ_g Σ_{k in g} (|W'_rk| + c_w ws_rg)(|x_k| + c_x s_g)
+// The second term bounds float rounding (u = 2^-24, G groups): the integer
+// sums are exact, and each of the at most G + 8 float operations on a path
+// rounds relative to magnitudes that include the offsets the kernels add to
+// make one operand unsigned (c_x = 64 on activations for Int8, c_w = 8 on
+// weights for Int4; +1 step covers |x'_k| <= |x_k| + s/2).
+void TestKernels::intMatmul() {
+    QFETCH(MatrixType, type);
+    QFETCH(int, group);
+    QFETCH(int, cols);
+    QFETCH(int, rows);
+    QFETCH(int, n);
+    std::mt19937 rng(static_cast<uint32_t>(group * 7919 + cols * 31 + rows * 7 + n));
+    const std::vector<float> values = groupedValues(rng, static_cast<size_t>(rows), cols);
+    const std::vector<float> x = groupedValues(rng, static_cast<size_t>(n), cols);
+    auto quantized = cpu::quantizeMatrix(values.data(), rows, cols, type, group);
+    QVERIFY2(quantized.ok(), quantized.ok() ? "" : quantized.error().message().c_str());
+    const Matrix& m = *quantized;
+    const std::vector<float> wd = readAll(m);
+
+    std::vector<float> y(static_cast<size_t>(n) * rows, std::nanf(""));
+    cpu::matmul(m, x.data(), n, y.data(), *m_pool);
+    notePath(type, n, rows);
+
+    const bool int8 = type == MatrixType::Int8;
+    const double qmax = int8 ? 63.0 : 127.0;
+    const double cw = int8 ? 0.0 : 8.0;
+    const double cx = int8 ? 64.0 : 0.0;
+    const int groups = cols / group;
+    double worstRatio = 0;
+    for (int t = 0; t < n; ++t) {
+        const float* xt = x.data() + static_cast<size_t>(t) * cols;
+        for (int r = 0; r < rows; ++r) {
+            const float* wr = wd.data() + static_cast<size_t>(r) * cols;
+            double exact = 0, quantBound = 0, floatBound = 0;
+            for (int g = 0; g < groups; ++g) {
+                double amax = 0;
+                for (int k = g * group; k < (g + 1) * group; ++k)
+                    amax = std::max(amax, std::fabs(static_cast<double>(xt[k])));
+                const double step = amax / qmax;
+                const double ws = std::fabs(m.scales[static_cast<size_t>(r) * groups + g]);
+                double sumW = 0;
+                for (int k = g * group; k < (g + 1) * group; ++k) {
+                    exact += static_cast<double>(wr[k]) * xt[k];
+                    sumW += std::fabs(wr[k]);
+                    floatBound +=
+                        (std::fabs(wr[k]) + cw * ws) * (std::fabs(xt[k]) + (cx + 1) * step);
+                }
+                quantBound += step / 2 * sumW;
+            }
+            const double bound = quantBound * (1 + 1e-4) + (groups + 8) * kUnit * floatBound;
+            const double got = y[static_cast<size_t>(t) * rows + r];
+            const double err = std::fabs(got - exact);
+            worstRatio = std::max(worstRatio, err / bound);
+            if (err > bound)
+                QFAIL(qPrintable(QString("token %1 row %2: %3, exact %4, bound %5")
+                                     .arg(t)
+                                     .arg(r)
+                                     .arg(got)
+                                     .arg(exact)
+                                     .arg(bound)));
+        }
+    }
+    // How much of the bound the kernel used (well below 1: the rounding
+    // errors of different k partly cancel).
+    if (n == 64 && rows == 64)
+        qInfo("largest error / bound: %.3f", worstRatio);
+}
+
+void TestKernels::intMatrixPacking_data() {
+    QTest::addColumn<MatrixType>("type");
+    QTest::addColumn<int>("group");
+    QTest::addColumn<int>("cols");
+    QTest::addColumn<int>("rows");
+    const std::pair<int, int> shapes[] = {{32, 32}, {32, 96}, {64, 128}, {32, 352}, {128, 896}};
+    for (MatrixType type : {MatrixType::Int8, MatrixType::Int4})
+        for (auto [group, cols] : shapes)
+            for (int rows : {1, 6, 8})
+                QTest::addRow("%s g%d %dx%d", cpu::matrixTypeName(type), group, rows, cols)
+                    << type << group << cols << rows;
+}
+
+// makeIntMatrix from integers and scales: readRow gives exactly scale * q, and
+// the bytes and factor tables follow the layouts matrix.h documents.
+void TestKernels::intMatrixPacking() {
+    QFETCH(MatrixType, type);
+    QFETCH(int, group);
+    QFETCH(int, cols);
+    QFETCH(int, rows);
+    const bool int8 = type == MatrixType::Int8;
+    std::mt19937 rng(static_cast<uint32_t>(cols * 13 + rows + group));
+    std::uniform_int_distribution<int> qd(int8 ? -127 : -8, int8 ? 127 : 7);
+    const int groups = cols / group;
+    std::vector<int8_t> q(static_cast<size_t>(rows) * cols);
+    for (int8_t& v : q)
+        v = static_cast<int8_t>(qd(rng));
+    std::vector<float> scales(static_cast<size_t>(rows) * groups);
+    for (float& s : scales)
+        s = uniform(rng, -2.0f, 2.0f);
+    auto made = cpu::makeIntMatrix(type, rows, cols, group, q.data(), scales.data());
+    QVERIFY2(made.ok(), made.ok() ? "" : made.error().message().c_str());
+    const Matrix& m = *made;
+    QCOMPARE(m.type, type);
+    QCOMPARE(m.group, group);
+    QCOMPARE(m.rowBytes(), static_cast<size_t>(int8 ? cols : cols / 2));
+    QCOMPARE(m.byteSize(), m.rowBytes() * rows + static_cast<size_t>(rows) * groups * 4);
+
+    std::vector<float> row(static_cast<size_t>(cols));
+    for (int r = 0; r < rows; ++r) {
+        cpu::readRow(m, r, row.data());
+        const int8_t* qr = q.data() + static_cast<size_t>(r) * cols;
+        const uint8_t* bytes = m.data + static_cast<size_t>(r) * m.rowBytes();
+        for (int k = 0; k < cols; ++k)
+            QCOMPARE(row[static_cast<size_t>(k)],
+                     scales[static_cast<size_t>(r) * groups + k / group] * qr[k]);
+        if (int8) {
+            for (int k = 0; k < cols; ++k)
+                QCOMPARE(static_cast<int8_t>(bytes[k]), qr[k]);
+        } else {
+            // Runs of 64: byte j = value j | value j + 32 << 4; a final run of
+            // 32: byte j = value j | value j + 16 << 4; nibbles hold q + 8.
+            int k0 = 0;
+            for (; k0 + 64 <= cols; k0 += 64)
+                for (int j = 0; j < 32; ++j)
+                    QCOMPARE(static_cast<int>(bytes[k0 / 2 + j]),
+                             (qr[k0 + j] + 8) | ((qr[k0 + j + 32] + 8) << 4));
+            if (k0 < cols)
+                for (int j = 0; j < 16; ++j)
+                    QCOMPARE(static_cast<int>(bytes[k0 / 2 + j]),
+                             (qr[k0 + j] + 8) | ((qr[k0 + j + 16] + 8) << 4));
+        }
+        for (int g = 0; g < groups; ++g) {
+            const size_t i = static_cast<size_t>(r) * groups + g;
+            QCOMPARE(m.scales[i], scales[i]);
+            if (int8) {
+                int sum = 0;
+                for (int k = g * group; k < (g + 1) * group; ++k)
+                    sum += qr[k];
+                const double want = 64.0 * scales[i] * sum;
+                QVERIFY(std::fabs(m.offsets[i] - want) <= 4 * kUnit * std::fabs(want));
+            }
+            if (r < rows / 4 * 4) {
+                const size_t tile = (static_cast<size_t>(r / 4) * groups + g) * 4 + r % 4;
+                QCOMPARE(m.tileScales[tile], m.scales[i]);
+                if (int8)
+                    QCOMPARE(m.tileOffsets[tile], m.offsets[i]);
+            }
+        }
+    }
+}
+
+void TestKernels::intMatrixRejectsBadShapes() {
+    const std::vector<int8_t> q(256, 1);
+    const std::vector<float> s(16, 1.0f);
+    auto badGroup = cpu::makeIntMatrix(MatrixType::Int8, 2, 96, 48, q.data(), s.data());
+    QVERIFY(!badGroup.ok());
+    QVERIFY(badGroup.error().message().find("48") != std::string::npos);
+    auto badCols = cpu::makeIntMatrix(MatrixType::Int4, 2, 96, 64, q.data(), s.data());
+    QVERIFY(!badCols.ok());
+    QVERIFY(badCols.error().message().find("96") != std::string::npos);
+    QVERIFY(!cpu::makeIntMatrix(MatrixType::F16, 2, 64, 32, q.data(), s.data()).ok());
+    const std::vector<float> values(256, 0.5f);
+    QVERIFY(!cpu::quantizeMatrix(values.data(), 2, 96, MatrixType::Int8, 64).ok());
+    QVERIFY(!cpu::quantizeMatrix(values.data(), 2, 64, MatrixType::Int8, 0).ok());
+    QVERIFY(!cpu::quantizeMatrix(values.data(), 2, 64, MatrixType::F32, 32).ok());
+}
+
+void TestKernels::quantizeMatrixError_data() {
+    QTest::addColumn<MatrixType>("type");
+    QTest::addColumn<int>("group");
+    QTest::addColumn<int>("cols");
+    for (MatrixType type : {MatrixType::Int8, MatrixType::Int4})
+        for (auto [group, cols] : {std::pair{32, 352}, {64, 128}, {128, 896}})
+            QTest::addRow("%s g%d cols %d", cpu::matrixTypeName(type), group, cols)
+                << type << group << cols;
+}
+
+// Symmetric per-group quantisation: scale = max|w| / qmax (127 or 7), and every
+// dequantised value within scale / 2 of the original (plus the rounding of
+// the product scale * q).
+void TestKernels::quantizeMatrixError() {
+    QFETCH(MatrixType, type);
+    QFETCH(int, group);
+    QFETCH(int, cols);
+    const int rows = 9;
+    std::mt19937 rng(static_cast<uint32_t>(group + cols));
+    std::vector<float> values = groupedValues(rng, rows, static_cast<size_t>(cols));
+    // One all-zero group: scale 0, values 0.
+    std::fill(values.begin() + cols, values.begin() + cols + group, 0.0f);
+    auto quantized = cpu::quantizeMatrix(values.data(), rows, cols, type, group);
+    QVERIFY(quantized.ok());
+    const std::vector<float> deq = readAll(*quantized);
+    const double qmax = type == MatrixType::Int8 ? 127.0 : 7.0;
+    const int groups = cols / group;
+    for (int r = 0; r < rows; ++r) {
+        for (int g = 0; g < groups; ++g) {
+            const size_t base = static_cast<size_t>(r) * cols + static_cast<size_t>(g) * group;
+            double amax = 0;
+            for (int k = 0; k < group; ++k)
+                amax = std::max(amax, std::fabs(static_cast<double>(values[base + k])));
+            const double scale = quantized->scales[static_cast<size_t>(r) * groups + g];
+            QVERIFY(std::fabs(scale - amax / qmax) <= 2 * kUnit * amax / qmax);
+            for (int k = 0; k < group; ++k) {
+                const double w = values[base + k];
+                const double d = deq[base + k];
+                if (!(std::fabs(w - d) <= scale / 2 + 2 * kUnit * std::fabs(d)))
+                    QFAIL(qPrintable(QString("row %1 col %2: %3 -> %4, scale %5")
+                                         .arg(r)
+                                         .arg(g * group + k)
+                                         .arg(w)
+                                         .arg(d)
+                                         .arg(scale)));
+                QVERIFY(std::fabs(d) <= amax * (1 + 4 * kUnit));
+            }
+        }
+    }
+}
+
+void TestKernels::rmsNorm() {
+    std::mt19937 rng(2);
+    for (int dim : {13, 96, 896}) {
+        const int n = 3;
+        const float eps = 1e-5f;
+        std::vector<float> x(static_cast<size_t>(n) * dim), weight(static_cast<size_t>(dim));
+        for (float& v : x)
+            v = uniform(rng, -4.0f, 4.0f);
+        for (float& v : weight)
+            v = uniform(rng, 0.5f, 1.5f);
+        std::vector<float> out(x.size());
+        cpu::rmsNorm(x.data(), weight.data(), n, dim, eps, out.data());
+        std::vector<float> inPlace = x;
+        cpu::rmsNorm(inPlace.data(), weight.data(), n, dim, eps, inPlace.data());
+        QCOMPARE(inPlace, out);
+        for (int t = 0; t < n; ++t) {
+            double ss = 0;
+            for (int k = 0; k < dim; ++k)
+                ss += static_cast<double>(x[static_cast<size_t>(t) * dim + k]) *
+                      x[static_cast<size_t>(t) * dim + k];
+            const double inv = 1.0 / std::sqrt(ss / dim + eps);
+            for (int k = 0; k < dim; ++k) {
+                const size_t i = static_cast<size_t>(t) * dim + k;
+                const double want = x[i] * inv * weight[static_cast<size_t>(k)];
+                QVERIFY(std::fabs(out[i] - want) <= 4 * kUnit * std::fabs(want));
+            }
+        }
+    }
+}
+
+void TestKernels::rope_data() {
+    QTest::addColumn<cpu::RopeLayout>("layout");
+    QTest::addColumn<int>("headDim");
+    QTest::addColumn<double>("base");
+    for (auto layout : {cpu::RopeLayout::AdjacentPairs, cpu::RopeLayout::HalfSplit})
+        for (int headDim : {8, 64})
+            for (double base : {10000.0, 1000000.0})
+                QTest::addRow("%s d%d base %g",
+                              layout == cpu::RopeLayout::AdjacentPairs ? "adjacent" : "half-split",
+                              headDim, base)
+                    << layout << headDim << base;
+}
+
+// Each pair (2i, 2i+1) (adjacent) or (i, i + d/2) (half-split) of every head
+// is rotated by position * base^(-2i/d), computed here in float64.
+void TestKernels::rope() {
+    QFETCH(cpu::RopeLayout, layout);
+    QFETCH(int, headDim);
+    QFETCH(double, base);
+    const int heads = 3;
+    const int half = headDim / 2;
+    cpu::Rope rope(headDim, base, layout);
+    std::mt19937 rng(static_cast<uint32_t>(headDim));
+    // Out of order, so the cached table grows in steps and is reused.
+    for (int64_t pos : {0, 1, 5, 1000, 3, 4095, 77, 4095}) {
+        std::vector<float> v(static_cast<size_t>(heads) * headDim);
+        for (float& e : v)
+            e = uniform(rng, -2.0f, 2.0f);
+        std::vector<float> got = v;
+        rope.apply(got.data(), heads, pos);
+        for (int h = 0; h < heads; ++h) {
+            for (int i = 0; i < half; ++i) {
+                const int a = h * headDim + (layout == cpu::RopeLayout::AdjacentPairs ? 2 * i : i);
+                const int b = a + (layout == cpu::RopeLayout::AdjacentPairs ? 1 : half);
+                const double angle = static_cast<double>(pos) * std::pow(base, -2.0 * i / headDim);
+                const double x0 = v[static_cast<size_t>(a)], x1 = v[static_cast<size_t>(b)];
+                const double want0 = x0 * std::cos(angle) - x1 * std::sin(angle);
+                const double want1 = x0 * std::sin(angle) + x1 * std::cos(angle);
+                const double tol = 8 * kUnit * (std::fabs(x0) + std::fabs(x1));
+                if (!(std::fabs(got[static_cast<size_t>(a)] - want0) <= tol &&
+                      std::fabs(got[static_cast<size_t>(b)] - want1) <= tol))
+                    QFAIL(
+                        qPrintable(QString("position %1 head %2 pair %3").arg(pos).arg(h).arg(i)));
+            }
+        }
+    }
+}
+
+void TestKernels::swiglu() {
+    std::vector<float> a = {0.0f, 1.0f, -1.0f, 20.0f, -20.0f, 100.0f, -100.0f, 0.5f};
+    std::mt19937 rng(4);
+    for (int i = 0; i < 200; ++i)
+        a.push_back(uniform(rng, -10.0f, 10.0f));
+    std::vector<float> b(a.size());
+    for (float& v : b)
+        v = uniform(rng, -3.0f, 3.0f);
+    std::vector<float> got = a;
+    cpu::swiglu(got.data(), b.data(), static_cast<int64_t>(a.size()));
+    for (size_t i = 0; i < a.size(); ++i) {
+        const double g = a[i];
+        const double want = g / (1.0 + std::exp(-g)) * b[i];
+        if (!(std::fabs(got[i] - want) <= 8 * kUnit * std::fabs(want) + 1e-30))
+            QFAIL(qPrintable(
+                QString("silu(%1) * %2 = %3, want %4").arg(g).arg(b[i]).arg(got[i]).arg(want)));
+    }
+}
+
+void TestKernels::attention_data() {
+    QTest::addColumn<int>("heads");
+    QTest::addColumn<int>("kvHeads");
+    QTest::addColumn<int>("headDim");
+    QTest::addColumn<int>("cacheRows");
+    QTest::addColumn<int>("n");
+    QTest::addColumn<bool>("masked");
+    const int headShapes[][2] = {{4, 4}, {4, 2}, {6, 2}, {8, 1}};
+    for (auto [heads, kvHeads] : headShapes)
+        for (int headDim : {16, 32})
+            for (auto [rows, n] : {std::pair{10, 1}, {40, 40}, {40, 3}})
+                for (bool masked : {false, true})
+                    QTest::addRow("%dq/%dkv d%d cache %d n=%d%s", heads, kvHeads, headDim, rows, n,
+                                  masked ? " masked" : "")
+                        << heads << kvHeads << headDim << rows << n << masked;
+}
+
+// Causal attention: query t (at position p_t) attends to cache rows 0..p_t,
+// query head h reads KV head h / (heads / kvHeads); with a mask, rows flagged
+// 0 are skipped except the query's own row. The reference is a float64
+// softmax over the same rows.
+void TestKernels::attention() {
+    QFETCH(int, heads);
+    QFETCH(int, kvHeads);
+    QFETCH(int, headDim);
+    QFETCH(int, cacheRows);
+    QFETCH(int, n);
+    QFETCH(bool, masked);
+    std::mt19937 rng(static_cast<uint32_t>(heads * 100 + kvHeads * 10 + headDim + n));
+    const int qDim = heads * headDim, kvDim = kvHeads * headDim;
+    std::vector<float> q(static_cast<size_t>(n) * qDim);
+    std::vector<float> keys(static_cast<size_t>(cacheRows) * kvDim);
+    std::vector<float> values(keys.size());
+    for (float& v : q)
+        v = uniform(rng, -1.5f, 1.5f);
+    for (float& v : keys)
+        v = uniform(rng, -1.5f, 1.5f);
+    for (float& v : values)
+        v = uniform(rng, -1.0f, 1.0f);
+    std::vector<int64_t> positions(static_cast<size_t>(n));
+    for (int t = 0; t < n; ++t)
+        positions[static_cast<size_t>(t)] = cacheRows - n + t;
+    std::vector<uint8_t> visible(static_cast<size_t>(cacheRows), 1);
+    if (masked) {
+        for (uint8_t& v : visible)
+            v = static_cast<uint8_t>(rng() % 2);
+        visible[static_cast<size_t>(cacheRows - 1)] = 0; // the last query must still see itself
+    }
+    std::vector<float> out(q.size(), std::nanf(""));
+    cpu::attention(q.data(), keys.data(), values.data(), positions.data(), n, heads, kvHeads,
+                   headDim, masked ? visible.data() : nullptr, out.data(), *m_pool);
+
+    const int groupSize = heads / kvHeads;
+    for (int t = 0; t < n; ++t) {
+        const int64_t last = positions[static_cast<size_t>(t)];
+        for (int h = 0; h < heads; ++h) {
+            const int kvh = h / groupSize;
+            const float* qh = q.data() + static_cast<size_t>(t) * qDim + h * headDim;
+            std::vector<double> score(static_cast<size_t>(last + 1), -INFINITY);
+            double maxScore = -INFINITY;
+            for (int64_t j = 0; j <= last; ++j) {
+                if (masked && !visible[static_cast<size_t>(j)] && j != last)
+                    continue;
+                double s = 0;
+                for (int d = 0; d < headDim; ++d)
+                    s += static_cast<double>(qh[d]) *
+                         keys[static_cast<size_t>(j) * kvDim + kvh * headDim + d];
+                score[static_cast<size_t>(j)] = s / std::sqrt(static_cast<double>(headDim));
+                maxScore = std::max(maxScore, score[static_cast<size_t>(j)]);
+            }
+            double total = 0;
+            for (double& s : score) {
+                s = std::isinf(s) ? 0.0 : std::exp(s - maxScore);
+                total += s;
+            }
+            for (int d = 0; d < headDim; ++d) {
+                double want = 0;
+                for (int64_t j = 0; j <= last; ++j)
+                    want += score[static_cast<size_t>(j)] / total *
+                            values[static_cast<size_t>(j) * kvDim + kvh * headDim + d];
+                const double got = out[static_cast<size_t>(t) * qDim + h * headDim + d];
+                // Weighted means of values in [-1, 1]: float scores, exponentials
+                // and sums stay well inside 1e-5 of the float64 result.
+                if (!(std::fabs(got - want) <= 1e-5))
+                    QFAIL(qPrintable(QString("query %1 head %2 dim %3: %4, want %5")
+                                         .arg(t)
+                                         .arg(h)
+                                         .arg(d)
+                                         .arg(got)
+                                         .arg(want)));
+            }
+        }
+    }
+}
+
+void TestKernels::parallelForCoverage_data() {
+    QTest::addColumn<int>("threads");
+    for (int threads : {1, 2, 3})
+        QTest::addRow("%d threads", threads) << threads;
+}
+
+// Every index of [0, count) is visited exactly once, in chunks that start on
+// multiples of the grain, for many (count, grain) pairs and repeated loops.
+void TestKernels::parallelForCoverage() {
+    QFETCH(int, threads);
+    cpu::ThreadPool pool(threads);
+    QCOMPARE(pool.size(), threads);
+    const std::pair<int64_t, int64_t> cases[] = {
+        {0, 1},     {1, 1},    {1, 5},     {2, 1},        {7, 1},     {7, 3},   {8, 4},
+        {9, 4},     {100, 1},  {100, 7},   {100, 100},    {101, 100}, {5, 100}, {1000, 1},
+        {1000, 64}, {4096, 4}, {12345, 4}, {12345, 1000}, {65537, 16}};
+    for (auto [count, grain] : cases) {
+        for (int repeat = 0; repeat < 20; ++repeat) {
+            std::vector<std::atomic<int>> visits(static_cast<size_t>(count));
+            std::atomic<bool> badChunk{false};
+            pool.parallelFor(count, grain, [&](int64_t begin, int64_t end) {
+                if (begin < 0 || end > count || begin >= end || begin % grain != 0)
+                    badChunk = true;
+                for (int64_t i = begin; i < end; ++i)
+                    visits[static_cast<size_t>(i)].fetch_add(1, std::memory_order_relaxed);
+            });
+            if (badChunk)
+                QFAIL(qPrintable(QString("count %1 grain %2").arg(count).arg(grain)));
+            for (int64_t i = 0; i < count; ++i)
+                if (visits[static_cast<size_t>(i)].load() != 1)
+                    QFAIL(qPrintable(QString("count %1 grain %2: index %3 visited %4 times")
+                                         .arg(count)
+                                         .arg(grain)
+                                         .arg(i)
+                                         .arg(visits[static_cast<size_t>(i)].load())));
+        }
+    }
+}
+
+// More pool threads than cores: descheduled workers must not lose or repeat
+// chunks, and short back-to-back loops (as in a decode step) all complete.
+void TestKernels::parallelForOversubscribed() {
+    const int threads = std::max(8, 4 * cpu::ThreadPool::defaultThreadCount());
+    cpu::ThreadPool pool(threads);
+    QCOMPARE(pool.size(), threads);
+    for (int loop = 0; loop < 3000; ++loop) {
+        const int64_t count = 1 + loop % 64;
+        std::vector<std::atomic<int>> visits(static_cast<size_t>(count));
+        pool.parallelFor(count, 1 + loop % 3, [&](int64_t begin, int64_t end) {
+            for (int64_t i = begin; i < end; ++i)
+                visits[static_cast<size_t>(i)].fetch_add(1, std::memory_order_relaxed);
+            if (loop % 500 == 0)
+                std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        });
+        for (int64_t i = 0; i < count; ++i)
+            if (visits[static_cast<size_t>(i)].load() != 1)
+                QFAIL(qPrintable(QString("loop %1: index %2 visited %3 times")
+                                     .arg(loop)
+                                     .arg(i)
+                                     .arg(visits[static_cast<size_t>(i)].load())));
+    }
+    QCOMPARE(cpu::ThreadPool(0).size(), cpu::ThreadPool::defaultThreadCount());
+}
+
+QTEST_GUILESS_MAIN(TestKernels)
+#include "tst_kernels.moc"
