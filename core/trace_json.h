@@ -6,6 +6,7 @@
 #include "core/trace.h"
 
 #include <string>
+#include <vector>
 
 namespace dash {
 
@@ -21,5 +22,8 @@ Expected<Trace> traceFromJson(const Json& json);
 // One row per (token, layer) cell with a header line. `tokenizer` (optional)
 // adds each token's text.
 std::string traceToCsv(const Trace& trace, const Tokenizer* tokenizer);
+// The same with the token texts given, one per traced position (the GUI holds
+// texts, not the tokenizer).
+std::string traceToCsv(const Trace& trace, const std::vector<std::string>& tokenTexts);
 
 } // namespace dash

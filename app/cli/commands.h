@@ -17,5 +17,6 @@ extern const Command kCalibrateCommand;
 extern const Command kTrainPolicyCommand;
 extern const Command kRunCommand;
 extern const Command kSweepCommand;
+extern const Command kExportCommand;
 
 } // namespace dash::cli

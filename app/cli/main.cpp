@@ -12,10 +12,10 @@ namespace {
 using dash::cli::Command;
 
 const Command* const kCommands[] = {
-    &dash::cli::kInfoCommand,     &dash::cli::kTokenizeCommand, &dash::cli::kLogitsCommand,
-    &dash::cli::kGenerateCommand, &dash::cli::kTraceCommand,    &dash::cli::kPerplexityCommand,
+    &dash::cli::kInfoCommand,     &dash::cli::kTokenizeCommand,  &dash::cli::kLogitsCommand,
+    &dash::cli::kGenerateCommand, &dash::cli::kTraceCommand,     &dash::cli::kPerplexityCommand,
     &dash::cli::kBenchCommand,    &dash::cli::kCalibrateCommand, &dash::cli::kTrainPolicyCommand,
-    &dash::cli::kRunCommand,      &dash::cli::kSweepCommand,
+    &dash::cli::kRunCommand,      &dash::cli::kSweepCommand,     &dash::cli::kExportCommand,
 #ifdef DASH_HAVE_RUN_STORE
     &dash::cli::kRunsCommand,
 #endif
