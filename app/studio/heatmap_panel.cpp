@@ -1,0 +1,67 @@
+#include "app/studio/heatmap_panel.h"
+
+#include "app/studio/heatmap_delegate.h"
+#include "app/studio/heatmap_legend.h"
+#include "app/studio/heatmap_model.h"
+#include "app/studio/heatmap_view.h"
+
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+namespace dash::studio {
+
+HeatmapPanel::HeatmapPanel(HeatmapModel* model, QWidget* parent) : QWidget(parent), m_model(model) {
+    m_view = new HeatmapView(this);
+    m_view->setObjectName(QStringLiteral("heatmapView"));
+    m_view->setHeatmapModel(model);
+    m_legend = new HeatmapLegend(this);
+
+    m_colorMode = new QComboBox(this);
+    m_colorMode->addItem(tr("Layer state"), static_cast<int>(HeatmapColorMode::State));
+    m_colorMode->addItem(tr("cos(in,out)"), static_cast<int>(HeatmapColorMode::CosInOut));
+    m_colorMode->setToolTip(tr("What the cell colour shows"));
+    connect(m_colorMode, &QComboBox::currentIndexChanged, this, &HeatmapPanel::applyColorMode);
+
+    auto button = [this](const QString& text, const QString& tip, auto slot) {
+        auto* b = new QToolButton(this);
+        b->setText(text);
+        b->setToolTip(tip);
+        connect(b, &QToolButton::clicked, m_view, slot);
+        return b;
+    };
+
+    auto* controls = new QHBoxLayout;
+    controls->addWidget(new QLabel(tr("Heatmap (tokens × layers)"), this));
+    controls->addSpacing(12);
+    controls->addWidget(new QLabel(tr("Colour:"), this));
+    controls->addWidget(m_colorMode);
+    controls->addWidget(m_legend);
+    controls->addStretch(1);
+    controls->addWidget(button(tr("−"), tr("Zoom out (Ctrl+wheel)"), &HeatmapView::zoomOut));
+    controls->addWidget(button(tr("1:1"), tr("Reset zoom"), &HeatmapView::resetZoom));
+    controls->addWidget(button(tr("+"), tr("Zoom in (Ctrl+wheel)"), &HeatmapView::zoomIn));
+
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addLayout(controls);
+    layout->addWidget(m_view, 1);
+
+    connect(model, &QAbstractItemModel::modelReset, this, &HeatmapPanel::updateLegendRange);
+    updateLegendRange();
+}
+
+void HeatmapPanel::applyColorMode() {
+    const auto mode = static_cast<HeatmapColorMode>(m_colorMode->currentData().toInt());
+    m_view->heatmapDelegate()->setColorMode(mode);
+    m_legend->setColorMode(mode);
+    m_view->viewport()->update();
+}
+
+void HeatmapPanel::updateLegendRange() {
+    m_legend->setRange(m_model->cosInOutMin(), m_model->cosInOutMax());
+}
+
+} // namespace dash::studio

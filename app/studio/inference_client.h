@@ -1,0 +1,83 @@
+// The UI side of inference: owns the worker thread, debounces prompt edits,
+// numbers every request and drops results that a newer request made stale
+// (hotspot's job generations). Nothing here waits on the engine.
+#pragma once
+
+#include "app/studio/run_snapshot.h"
+
+#include <QObject>
+#include <QThread>
+#include <QTimer>
+
+namespace dash::studio {
+
+class InferenceWorker;
+
+class InferenceClient : public QObject {
+    Q_OBJECT
+public:
+    static constexpr int kDefaultDebounceMs = 150;
+
+    explicit InferenceClient(QObject* parent = nullptr);
+    ~InferenceClient() override; // cancels running work and joins the thread
+
+    void setDebounceMs(int ms);
+    int debounceMs() const { return m_debounce.interval(); }
+    void setGenerateTokens(int count);
+    int generateTokens() const { return m_generateTokens; }
+    void setPolicy(const PolicySpec& policy);
+    const PolicySpec& policy() const { return m_policy; }
+    // Worker threads for the next model load (0: one per hardware thread).
+    void setThreads(int threads) { m_threads = threads; }
+    int threads() const { return m_threads; }
+
+    void loadModel(const QString& path);
+    // The prompt runs after the debounce interval unless it changes again.
+    void setPrompt(const QString& text);
+    // Runs the current prompt now, bypassing the debouncer.
+    void runNow();
+
+    const QString& prompt() const { return m_prompt; }
+    bool hasModel() const { return m_hasModel; }
+    const ModelInfo& modelInfo() const { return m_modelInfo; }
+    SnapshotPtr latestSnapshot() const { return m_latest; }
+    bool busy() const;
+    quint64 latestGeneration() const { return m_generation; }
+    InferenceWorker* worker() const { return m_worker; }
+
+signals:
+    void modelLoadStarted(const QString& path);
+    void modelLoaded(const dash::studio::ModelInfo& info);
+    void modelLoadFailed(const QString& path, const QString& message);
+    void snapshotReady(const dash::studio::SnapshotPtr& snapshot);
+    void staleSnapshotDropped(quint64 generation);
+    void runCancelled(quint64 generation);
+    void busyChanged(bool busy);
+    // The policy of the coming run is being built: a slow step (tuning) started.
+    void policyPreparing(const QString& message);
+
+private:
+    void submitRun();
+    void settle(quint64 generation);
+    void updateBusy();
+    void onModelLoaded(quint64 generation, const ModelInfo& info);
+    void onModelLoadFailed(quint64 generation, const QString& path, const QString& message);
+    void onRunFinished(const SnapshotPtr& snapshot);
+
+    QThread m_thread;
+    InferenceWorker* m_worker = nullptr; // lives on m_thread, deleted when it finishes
+    QTimer m_debounce;
+    quint64 m_generation = 0; // newest request submitted
+    quint64 m_settled = 0;    // newest request whose outcome arrived
+    quint64 m_loadGeneration = 0;
+    bool m_busy = false;
+    bool m_hasModel = false;
+    ModelInfo m_modelInfo;
+    QString m_prompt;
+    int m_generateTokens = 0;
+    int m_threads = 0;
+    PolicySpec m_policy;
+    SnapshotPtr m_latest;
+};
+
+} // namespace dash::studio

@@ -1,0 +1,309 @@
+#include "app/studio/inference_worker.h"
+
+#include "app/studio/run_record.h"
+#include "app/studio/token_text.h"
+#include "core/clock.h"
+#include "core/generate.h"
+#include "core/sampler.h"
+
+#include <QElapsedTimer>
+#include <QFile>
+#include <QFileInfo>
+#include <QMutexLocker>
+
+#include <algorithm>
+
+namespace dash::studio {
+
+InferenceWorker::InferenceWorker(QObject* parent) : QObject(parent) {
+    qRegisterMetaType<SnapshotPtr>();
+    qRegisterMetaType<ModelInfo>();
+}
+
+InferenceWorker::~InferenceWorker() = default;
+
+void InferenceWorker::requestLoad(quint64 generation, const QString& path, int threads) {
+    QMutexLocker lock(&m_mutex);
+    m_pendingLoad = LoadRequest{generation, path, threads};
+    m_pendingRun.reset();
+    if (m_running)
+        m_cancel.cancel();
+    scheduleLocked();
+}
+
+void InferenceWorker::requestRun(const RunRequest& request) {
+    QMutexLocker lock(&m_mutex);
+    m_pendingRun = request;
+    if (m_running && !(m_preparing && request.policy == m_preparingPolicy))
+        m_cancel.cancel();
+    scheduleLocked();
+}
+
+void InferenceWorker::cancelAll() {
+    QMutexLocker lock(&m_mutex);
+    m_pendingLoad.reset();
+    m_pendingRun.reset();
+    if (m_running)
+        m_cancel.cancel();
+}
+
+void InferenceWorker::setRunStartHook(std::function<void(const RunRequest&)> hook) {
+    QMutexLocker lock(&m_mutex);
+    m_runStartHook = std::move(hook);
+}
+
+void InferenceWorker::scheduleLocked() {
+    if (m_scheduled)
+        return;
+    m_scheduled = true;
+    QMetaObject::invokeMethod(this, &InferenceWorker::drainQueue, Qt::QueuedConnection);
+}
+
+void InferenceWorker::drainQueue() {
+    for (;;) {
+        std::optional<LoadRequest> load;
+        std::optional<RunRequest> run;
+        std::function<void(const RunRequest&)> hook;
+        {
+            QMutexLocker lock(&m_mutex);
+            m_running = false;
+            if (m_pendingLoad) {
+                load = std::move(m_pendingLoad);
+                m_pendingLoad.reset();
+            } else if (m_pendingRun) {
+                run = std::move(m_pendingRun);
+                m_pendingRun.reset();
+                m_running = true;
+                m_cancel.reset();
+                hook = m_runStartHook;
+            } else {
+                m_scheduled = false;
+                return;
+            }
+        }
+        if (load) {
+            this->load(*load);
+            continue;
+        }
+        if (hook)
+            hook(*run);
+        if (SnapshotPtr snapshot = execute(*run))
+            emit runFinished(snapshot);
+        else
+            emit runCancelled(run->generation);
+    }
+}
+
+void InferenceWorker::load(const LoadRequest& request) {
+    auto model = Model::load(QFile::encodeName(request.path).toStdString());
+    if (!model.ok()) {
+        emit modelLoadFailed(request.generation, request.path,
+                             QString::fromStdString(model.error().message()));
+        return;
+    }
+    m_engine.reset();
+    m_model = std::move(model).value();
+    EngineOptions options;
+    options.threads = request.threads;
+    m_engine = std::make_unique<Engine>(m_model, options);
+    m_modelPath = request.path;
+    m_cache = Trace{};
+    m_cache.layers = m_model->config().layers;
+    m_cacheLogProbs.clear();
+    m_policy.clear();
+
+    const ModelConfig& c = m_model->config();
+    ModelInfo info;
+    info.path = request.path;
+    info.name =
+        c.name.empty() ? QFileInfo(request.path).fileName() : QString::fromStdString(c.name);
+    info.architecture = QString::fromStdString(c.architectureName);
+    info.summary = QString::fromStdString(m_model->summary());
+    info.metadataJson = QString::fromStdString(modelMetadataJson(m_model->file()));
+    info.layers = c.layers;
+    info.contextLength = static_cast<int32_t>(m_engine->maxContext());
+    info.vocabSize = c.vocabSize;
+    info.threads = m_engine->threads();
+    emit modelLoaded(request.generation, info);
+}
+
+SnapshotPtr InferenceWorker::execute(const RunRequest& request) {
+    QElapsedTimer wall;
+    wall.start();
+    auto snap = std::make_shared<RunSnapshot>();
+    snap->generation = request.generation;
+    snap->prompt = request.prompt;
+    snap->policy = request.policy;
+    snap->backend = QStringLiteral("cpu");
+    if (!m_engine) {
+        snap->error = tr("No model is loaded.");
+        return snap;
+    }
+    snap->modelPath = m_modelPath;
+    snap->trace.layers = m_model->config().layers;
+    Status status = compute(request, *snap);
+    if (!status.ok()) {
+        if (status.error().code() == ErrorCode::Cancelled)
+            return nullptr;
+        snap->error = QString::fromStdString(status.error().message());
+        snap->trace = Trace{};
+        snap->trace.layers = m_model->config().layers;
+    }
+    const Tokenizer& tokenizer = m_model->tokenizer();
+    for (int32_t id : snap->trace.tokens)
+        snap->tokenTexts.push_back(tokenDisplayText(tokenizer, id));
+    snap->wallNs = wall.nsecsElapsed();
+    return snap;
+}
+
+Expected<Policy*> InferenceWorker::activatePolicy(const RunRequest& request, RunSnapshot& snap) {
+    {
+        QMutexLocker lock(&m_mutex);
+        m_preparing = true;
+        m_preparingPolicy = request.policy;
+    }
+    PolicyBuildOptions options;
+    options.cancel = &m_cancel;
+    options.onStatus = [this, generation = request.generation](const QString& message) {
+        emit policyPreparing(generation, message);
+    };
+    bool rebuilt = false;
+    auto policy = m_policy.activate(request.policy, *m_engine, options, &rebuilt);
+    bool superseded = false;
+    {
+        QMutexLocker lock(&m_mutex);
+        m_preparing = false;
+        superseded = m_pendingRun.has_value();
+    }
+    if (rebuilt) {
+        // Tuning ran the engine, and the policy computes other cells.
+        m_engine->reset();
+        m_cache.clear();
+        m_cache.layers = m_model->config().layers;
+        m_cacheLogProbs.clear();
+    }
+    if (!policy.ok()) {
+        if (policy.error().code() != ErrorCode::Cancelled)
+            snap.policyError = QString::fromStdString(policy.error().message());
+        return policy.error();
+    }
+    // A newer request arrived while this one built the policy: it runs next,
+    // with the policy ready.
+    if (superseded)
+        return cancelledError();
+    const BuiltPolicy& built = m_policy.built();
+    snap.policyKind = QString::fromStdString((*policy)->name());
+    snap.policyParametersJson = QString::fromStdString((*policy)->parameters().dump());
+    snap.policyFileSha256 = QString::fromStdString(built.fileSha256);
+    snap.policyNote = built.note;
+    return policy;
+}
+
+Status InferenceWorker::compute(const RunRequest& request, RunSnapshot& snap) {
+    const Tokenizer& tokenizer = m_model->tokenizer();
+    const QByteArray utf8 = request.prompt.toUtf8();
+    snap.promptIds =
+        tokenizer.encode(std::string_view(utf8.constData(), static_cast<size_t>(utf8.size())));
+    const std::vector<int32_t>& ids = snap.promptIds;
+    // The policy comes first, so that a policy that cannot be built says so
+    // even before anything is typed.
+    DASH_ASSIGN_OR_RETURN(Policy * policy, activatePolicy(request, snap));
+    if (ids.empty())
+        return {};
+    const int64_t context = m_engine->maxContext();
+    const auto promptTokens = static_cast<int64_t>(ids.size());
+    if (promptTokens > context)
+        return invalidError("the prompt has " + std::to_string(promptTokens) +
+                            " tokens; the model's context holds " + std::to_string(context));
+    // Generated tokens are fed back, so prompt and generation share the context.
+    const auto newTokens = static_cast<int32_t>(
+        std::clamp<int64_t>(request.generateTokens, 0, context - promptTokens));
+
+    // Attention is causal: the cells of a common prefix do not depend on what
+    // follows, so the cached prefix is kept. At least one token runs, because
+    // generation starts from the last prompt token's logits. The last reused
+    // token runs again too: its logits give the likelihood of the first new one.
+    size_t reuse = 0;
+    if (request.policy == m_cachePolicy && !m_policy.probesContext()) {
+        const size_t limit =
+            std::min({m_cache.tokens.size(), ids.size() - 1, m_cacheLogProbs.size()});
+        while (reuse < limit && m_cache.tokens[reuse] == ids[reuse])
+            ++reuse;
+    }
+    if (reuse > 0)
+        --reuse;
+    m_engine->truncate(static_cast<int64_t>(reuse));
+    m_cache.truncate(static_cast<int32_t>(reuse));
+    m_cache.passes.clear();
+    m_cache.spans.clear();
+    m_cache.clockOriginNs = 0;
+    m_cachePolicy = request.policy;
+    m_cacheLogProbs.resize(reuse == 0 ? 0 : reuse + 1);
+    snap.reusedTokens = static_cast<int32_t>(reuse);
+
+    // AdaSkip ranks the layers on the whole prompt before running it.
+    if (m_policy.probesContext())
+        DASH_TRY(policy->probe(*m_engine, ids));
+    const std::unique_ptr<LayerController> controller = policy->makeController();
+    ForwardOptions forward;
+    forward.trace = &m_cache;
+    forward.cancel = &m_cancel;
+    forward.controller = controller.get();
+    const Status status = runTokens(ids, reuse, newTokens, forward, snap);
+    // Each forward call leaves the cache and the trace in step, even when it
+    // fails; anything else is a broken invariant, and starting afresh is safe.
+    if (m_engine->position() != m_cache.tokenCount()) {
+        m_engine->reset();
+        m_cache.clear();
+        m_cacheLogProbs.clear();
+    }
+    if (!status.ok())
+        return status;
+    snap.promptLogProbs = m_cacheLogProbs;
+    snap.trace = m_cache;
+    return {};
+}
+
+Status InferenceWorker::runTokens(const std::vector<int32_t>& ids, size_t reuse, int32_t newTokens,
+                                  const ForwardOptions& forward, RunSnapshot& snap) {
+    const Tokenizer& tokenizer = m_model->tokenizer();
+    const std::vector<int32_t> suffix(ids.begin() + static_cast<std::ptrdiff_t>(reuse), ids.end());
+    ForwardOptions prompt = forward;
+    prompt.allLogits = true;
+    const int64_t start = steadyNowNs();
+    DASH_ASSIGN_OR_RETURN(std::span<const float> logits, m_engine->forward(suffix, prompt));
+    snap.prefillNs = steadyNowNs() - start;
+
+    // Row j of the logits predicts position reuse + j + 1.
+    const auto vocab = static_cast<size_t>(m_model->config().vocabSize);
+    if (m_cacheLogProbs.empty())
+        m_cacheLogProbs.push_back(kNoValue);
+    for (size_t j = 0; j + 1 < suffix.size(); ++j)
+        m_cacheLogProbs.push_back(static_cast<float>(
+            logProbability(logits.subspan(j * vocab, vocab), ids[reuse + j + 1])));
+    if (newTokens == 0)
+        return {};
+
+    const int64_t decodeStart = steadyNowNs();
+    // Greedy, as generate() samples by default.
+    const int32_t first = argmax(logits.subspan((suffix.size() - 1) * vocab, vocab));
+    snap.generatedIds = {first};
+    if (newTokens > 1 && first != tokenizer.eos()) {
+        GenerateOptions options;
+        options.maxNewTokens = newTokens - 1;
+        options.forward = forward;
+        DASH_ASSIGN_OR_RETURN(GenerateResult result, generate(*m_engine, {first}, options));
+        snap.generatedIds.insert(snap.generatedIds.end(), result.generated.begin(),
+                                 result.generated.end());
+    }
+    // The last generated token is fed too, so that every id has cells (as
+    // `dash-cli trace --n` does).
+    const int32_t last[1] = {snap.generatedIds.back()};
+    DASH_TRY(m_engine->forward(last, forward));
+    snap.decodeNs = steadyNowNs() - decodeStart;
+    const std::string text = tokenizer.decode(snap.generatedIds);
+    snap.generatedText = QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size()));
+    return {};
+}
+
+} // namespace dash::studio

@@ -1,0 +1,97 @@
+// The inference worker: a QObject that lives on its own thread and owns the
+// model and the engine, so all engine work happens on one thread.
+//
+// Requests are tagged with a generation number (larger is newer). At most one
+// load and one run wait in the queue: a new run replaces the queued run, and a
+// run that is already computing is cancelled between layers when a newer
+// request arrives. Results leave as immutable snapshots on queued signals.
+#pragma once
+
+#include "app/studio/policy_runtime.h"
+#include "app/studio/run_snapshot.h"
+#include "core/cancel.h"
+#include "core/engine.h"
+#include "core/model.h"
+#include "core/status.h"
+
+#include <QMutex>
+#include <QObject>
+
+#include <functional>
+#include <memory>
+#include <optional>
+
+namespace dash::studio {
+
+class InferenceWorker : public QObject {
+    Q_OBJECT
+public:
+    explicit InferenceWorker(QObject* parent = nullptr);
+    ~InferenceWorker() override;
+
+    // The following four are thread-safe.
+
+    // Queues a model load (replacing a queued load); drops the queued run,
+    // which was meant for the old model, and cancels the running one.
+    void requestLoad(quint64 generation, const QString& path, int threads);
+    // Queues a run, replacing the queued one; cancels the running run.
+    void requestRun(const RunRequest& request);
+    // Drops the queued work and cancels the running run.
+    void cancelAll();
+    // Called on the worker thread when a run starts, before the engine runs.
+    // Tests use it to hold a run at a known point.
+    void setRunStartHook(std::function<void(const RunRequest&)> hook);
+
+signals:
+    void modelLoaded(quint64 generation, const dash::studio::ModelInfo& info);
+    void modelLoadFailed(quint64 generation, const QString& path, const QString& message);
+    void runFinished(const dash::studio::SnapshotPtr& snapshot);
+    void runCancelled(quint64 generation);
+    // A run's policy is being built: a slow step (tuning to a ratio) started.
+    void policyPreparing(quint64 generation, const QString& message);
+
+private:
+    struct LoadRequest {
+        quint64 generation = 0;
+        QString path;
+        int threads = 0;
+    };
+
+    void scheduleLocked();
+    void drainQueue();
+    void load(const LoadRequest& request);
+    // Null when the run was cancelled.
+    SnapshotPtr execute(const RunRequest& request);
+    // Runs the prompt (reusing the cached prefix) and the generation into `snap`.
+    Status compute(const RunRequest& request, RunSnapshot& snap);
+    // The request's policy, built (tuned) and applied to the engine.
+    Expected<Policy*> activatePolicy(const RunRequest& request, RunSnapshot& snap);
+    // Runs ids[reuse...] with every logit kept, then greedy generation.
+    Status runTokens(const std::vector<int32_t>& ids, size_t reuse, int32_t newTokens,
+                     const ForwardOptions& forward, RunSnapshot& snap);
+
+    // Shared with requesting threads, under m_mutex.
+    QMutex m_mutex;
+    std::optional<LoadRequest> m_pendingLoad;
+    std::optional<RunRequest> m_pendingRun;
+    bool m_scheduled = false;
+    bool m_running = false;
+    // While the running request builds its policy, newer runs of the same
+    // policy wait for it instead of cancelling it (typing during a tuning).
+    bool m_preparing = false;
+    PolicySpec m_preparingPolicy;
+    std::function<void(const RunRequest&)> m_runStartHook;
+    CancelToken m_cancel; // of the running run; atomic, read by the engine between layers
+
+    // Worker thread only.
+    std::shared_ptr<const Model> m_model;
+    std::unique_ptr<Engine> m_engine;
+    QString m_modelPath;
+    Trace m_cache;            // cells of the tokens in the engine's KV cache
+    PolicySpec m_cachePolicy; // policy that computed m_cache
+    // [position] log p(token | earlier) of the cached prompt tokens (NaN at 0).
+    std::vector<float> m_cacheLogProbs;
+    PolicyRuntime m_policy;
+};
+
+} // namespace dash::studio

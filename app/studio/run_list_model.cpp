@@ -1,0 +1,145 @@
+#include "app/studio/run_list_model.h"
+
+#include <QDateTime>
+#include <QFileInfo>
+
+namespace dash::studio {
+
+RunListModel::RunListModel(QObject* parent) : QAbstractTableModel(parent) {}
+
+void RunListModel::setRuns(std::vector<RunSummary> runs) {
+    beginResetModel();
+    m_runs = std::move(runs);
+    endResetModel();
+}
+
+int RunListModel::rowOf(qint64 id) const {
+    for (size_t i = 0; i < m_runs.size(); ++i)
+        if (m_runs[i].id == id)
+            return static_cast<int>(i);
+    return -1;
+}
+
+qint64 RunListModel::runId(int row) const {
+    return row >= 0 && row < rowCount() ? m_runs[static_cast<size_t>(row)].id : 0;
+}
+
+int RunListModel::rowCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : static_cast<int>(m_runs.size());
+}
+
+int RunListModel::columnCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant RunListModel::data(const QModelIndex& index, int role) const {
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid))
+        return {};
+    const RunSummary& r = m_runs[static_cast<size_t>(index.row())];
+    switch (role) {
+    case RunIdRole:
+        return static_cast<qint64>(r.id);
+    case CreatedMsRole:
+        return static_cast<qint64>(r.createdMs);
+    case ModelPathRole:
+        return QString::fromStdString(r.modelPath);
+    case PolicyKindRole:
+        return QString::fromStdString(r.policyKind);
+    case Qt::TextAlignmentRole:
+        return index.column() == LabelColumn || index.column() == ModelColumn ||
+                       index.column() == PolicyColumn
+                   ? QVariant(Qt::AlignLeft | Qt::AlignVCenter)
+                   : QVariant(Qt::AlignRight | Qt::AlignVCenter);
+    case Qt::ToolTipRole:
+        if (index.column() == ModelColumn)
+            return QStringLiteral("%1\nsha256 %2")
+                .arg(QString::fromStdString(r.modelPath), QString::fromStdString(r.modelSha256));
+        if (index.column() == CreatedColumn)
+            return tr("%1 UTC").arg(QString::fromStdString(formatUtcTimestamp(r.createdMs)));
+        return {};
+    case Qt::DisplayRole:
+    case Qt::EditRole:
+        break;
+    default:
+        return {};
+    }
+    switch (index.column()) {
+    case IdColumn:
+        return static_cast<qint64>(r.id);
+    case CreatedColumn:
+        return QDateTime::fromMSecsSinceEpoch(r.createdMs)
+            .toLocalTime()
+            .toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
+    case LabelColumn:
+        return QString::fromStdString(r.label);
+    case ModelColumn:
+        return QFileInfo(QString::fromStdString(r.modelPath)).fileName();
+    case PolicyColumn:
+        return QString::fromStdString(r.policyKind);
+    case TokensColumn:
+        return r.tokenCount;
+    case RatioColumn:
+        return QString::number(r.nominalRatio, 'f', 2);
+    case MsPerTokenColumn:
+        return QString::number(r.msPerToken, 'f', 3);
+    case PerplexityColumn:
+        return r.perplexity ? QString::number(*r.perplexity, 'f', 3) : QStringLiteral("–");
+    case SpeedupColumn:
+        return r.measuredSpeedup ? QString::number(*r.measuredSpeedup, 'f', 2)
+                                 : QStringLiteral("–");
+    default:
+        return {};
+    }
+}
+
+bool RunListModel::setData(const QModelIndex& index, const QVariant& value, int role) {
+    if (role != Qt::EditRole || index.column() != LabelColumn ||
+        !checkIndex(index, CheckIndexOption::IndexIsValid))
+        return false;
+    RunSummary& r = m_runs[static_cast<size_t>(index.row())];
+    const QString label = value.toString().trimmed();
+    if (QString::fromStdString(r.label) == label)
+        return false;
+    r.label = label.toStdString();
+    emit dataChanged(index, index, {Qt::DisplayRole, Qt::EditRole});
+    emit labelEdited(r.id, label);
+    return true;
+}
+
+Qt::ItemFlags RunListModel::flags(const QModelIndex& index) const {
+    Qt::ItemFlags f = QAbstractTableModel::flags(index);
+    if (index.isValid() && index.column() == LabelColumn)
+        f |= Qt::ItemIsEditable;
+    return f;
+}
+
+QVariant RunListModel::headerData(int section, Qt::Orientation orientation, int role) const {
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return QAbstractTableModel::headerData(section, orientation, role);
+    switch (section) {
+    case IdColumn:
+        return tr("#");
+    case CreatedColumn:
+        return tr("Created");
+    case LabelColumn:
+        return tr("Label");
+    case ModelColumn:
+        return tr("Model");
+    case PolicyColumn:
+        return tr("Policy");
+    case TokensColumn:
+        return tr("Tokens");
+    case RatioColumn:
+        return tr("Nominal ×");
+    case MsPerTokenColumn:
+        return tr("ms/token");
+    case PerplexityColumn:
+        return tr("Perplexity");
+    case SpeedupColumn:
+        return tr("Speedup ×");
+    default:
+        return {};
+    }
+}
+
+} // namespace dash::studio

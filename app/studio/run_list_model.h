@@ -1,0 +1,60 @@
+// Saved runs as a table, one row per run (newest first, as listed). The label
+// column is editable; an edit is announced with labelEdited() and shows at
+// once, the store catching up in the background.
+#pragma once
+
+#include "core/run_store.h"
+
+#include <QAbstractTableModel>
+
+#include <vector>
+
+namespace dash::studio {
+
+class RunListModel : public QAbstractTableModel {
+    Q_OBJECT
+public:
+    enum Column {
+        IdColumn,
+        CreatedColumn,
+        LabelColumn,
+        ModelColumn,
+        PolicyColumn,
+        TokensColumn,
+        RatioColumn,
+        MsPerTokenColumn,
+        PerplexityColumn,
+        SpeedupColumn,
+        ColumnCount
+    };
+    enum Role {
+        RunIdRole = Qt::UserRole + 1, // qint64
+        CreatedMsRole,                // qint64, Unix ms (UTC)
+        ModelPathRole,                // QString
+        PolicyKindRole,               // QString
+    };
+
+    explicit RunListModel(QObject* parent = nullptr);
+
+    void setRuns(std::vector<RunSummary> runs);
+    const std::vector<RunSummary>& runs() const { return m_runs; }
+    // Row of run `id`, or -1.
+    int rowOf(qint64 id) const;
+    qint64 runId(int row) const;
+
+    int rowCount(const QModelIndex& parent = {}) const override;
+    int columnCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+    bool setData(const QModelIndex& index, const QVariant& value, int role = Qt::EditRole) override;
+    Qt::ItemFlags flags(const QModelIndex& index) const override;
+    QVariant headerData(int section, Qt::Orientation orientation,
+                        int role = Qt::DisplayRole) const override;
+
+signals:
+    void labelEdited(qint64 id, const QString& label);
+
+private:
+    std::vector<RunSummary> m_runs;
+};
+
+} // namespace dash::studio

@@ -1,0 +1,26 @@
+// Runs of the app as run-store records.
+#pragma once
+
+#include "app/studio/run_snapshot.h"
+#include "core/run.h"
+
+#include <string>
+
+namespace dash {
+class GgufFile;
+}
+
+namespace dash::studio {
+
+// The scalar metadata of a model file (numbers, booleans, strings) as a JSON
+// object; arrays such as the vocabulary are left out.
+std::string modelMetadataJson(const GgufFile& file);
+
+// The processor's model name (/proc/cpuinfo), else its architecture.
+std::string cpuDeviceName();
+
+// The record the run store keeps for `snapshot`, computed on `model`.
+RunRecord makeRunRecord(const RunSnapshot& snapshot, const ModelInfo& model,
+                        const std::string& modelSha256, int64_t modelSizeBytes);
+
+} // namespace dash::studio

@@ -1,0 +1,168 @@
+// dash-studio-screenshots: renders the main views of DASH Studio offscreen to
+// PNG files for the documentation (docs/screenshots/): the main window with
+// the heatmap, the heatmap panel, the similarity curves, the stream timeline,
+// the welcome page, the export dialog, and two paper figures as exported.
+//
+// usage: dash-studio-screenshots OUT_DIR [--model FILE.gguf] [--policy KIND]
+#include "app/studio/export_figure_dialog.h"
+#include "app/studio/figure_renderer.h"
+#include "app/studio/heatmap_model.h"
+#include "app/studio/heatmap_panel.h"
+#include "app/studio/inference_client.h"
+#include "app/studio/main_window.h"
+#include "app/studio/similarity_chart.h"
+#include "app/studio/studio_settings.h"
+#include "app/studio/timeline_panel.h"
+
+#include <QApplication>
+#include <QDeadlineTimer>
+#include <QDir>
+#include <QFileInfo>
+#include <QPlainTextEdit>
+#include <QSettings>
+#include <QTabWidget>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <cstdio>
+#include <functional>
+
+using namespace dash::studio;
+
+namespace {
+
+constexpr qint64 kMaxBytes = 300 * 1024;
+
+bool waitUntil(const std::function<bool()>& done, int timeoutMs = 60000) {
+    QDeadlineTimer deadline(timeoutMs);
+    while (!done()) {
+        if (deadline.hasExpired())
+            return false;
+        QCoreApplication::processEvents(QEventLoop::AllEvents | QEventLoop::WaitForMoreEvents, 50);
+    }
+    return true;
+}
+
+// Saves with the strongest PNG compression; says when the file is too large
+// for the repository.
+bool save(const QImage& image, const QString& path) {
+    if (!image.save(path, "PNG", 0)) {
+        std::fprintf(stderr, "dash-studio-screenshots: cannot write %s\n", qPrintable(path));
+        return false;
+    }
+    const qint64 bytes = QFileInfo(path).size();
+    std::printf("%-60s %5d x %-5d %4lld KB%s\n", qPrintable(path), image.width(), image.height(),
+                bytes / 1024, bytes > kMaxBytes ? "  (over 300 KB)" : "");
+    return bytes <= kMaxBytes;
+}
+
+// Lets pending paints and layout settle before a grab.
+void settle() {
+    QTest::qWait(200);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    QApplication app(argc, argv);
+    const QStringList args = QCoreApplication::arguments();
+    if (args.size() < 2) {
+        std::fprintf(stderr, "usage: dash-studio-screenshots OUT_DIR [--model FILE.gguf] "
+                             "[--policy KIND]\n");
+        return 2;
+    }
+    const QString outDir = args[1];
+    QString model = QStringLiteral(DASH_DEFAULT_MODEL_DIR "/dash-demo-16L.gguf");
+    QString policy = QStringLiteral("early-exit");
+    for (qsizetype i = 2; i + 1 < args.size(); i += 2) {
+        if (args[i] == QLatin1String("--model"))
+            model = args[i + 1];
+        else if (args[i] == QLatin1String("--policy"))
+            policy = args[i + 1];
+    }
+    if (!QDir().mkpath(outDir)) {
+        std::fprintf(stderr, "dash-studio-screenshots: cannot create %s\n", qPrintable(outDir));
+        return 1;
+    }
+    const QDir out(outDir);
+
+    // Fresh settings, so that the shots do not depend on the user's.
+    QTemporaryDir settingsDir;
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, settingsDir.path());
+    QCoreApplication::setOrganizationName(QStringLiteral("DashStudioScreenshots"));
+    QCoreApplication::setApplicationName(QStringLiteral("dash-studio-screenshots"));
+    {
+        StudioSettings settings;
+        settings.setThreads(2);
+        settings.setGenerateTokens(8);
+        settings.setPolicyKind(policy);
+    }
+    bool ok = true;
+
+    {
+        MainWindow welcome;
+        welcome.resize(1100, 700);
+        welcome.show();
+        QTest::qWaitForWindowExposed(&welcome);
+        settle();
+        ok &= save(welcome.grab().toImage(), out.filePath(QStringLiteral("welcome.png")));
+    }
+
+    MainWindow w;
+    w.resize(1280, 860);
+    w.show();
+    QTest::qWaitForWindowExposed(&w);
+    w.openModel(model);
+    if (!waitUntil([&] { return w.inference()->hasModel() && !w.inference()->busy(); })) {
+        std::fprintf(stderr, "dash-studio-screenshots: %s did not load\n", qPrintable(model));
+        return 1;
+    }
+    const QString prompt =
+        QStringLiteral("The old man looked at the sea and thought about the long day ahead of him");
+    w.promptEditor()->setPlainText(prompt);
+    if (!waitUntil([&] {
+            const SnapshotPtr s = w.heatmapModel()->snapshot();
+            return s && s->prompt == prompt && !w.inference()->busy();
+        })) {
+        std::fprintf(stderr, "dash-studio-screenshots: the prompt did not run\n");
+        return 1;
+    }
+    settle();
+    ok &= save(w.grab().toImage(), out.filePath(QStringLiteral("main_window.png")));
+    if (auto* heatmap = w.findChild<HeatmapPanel*>())
+        ok &= save(heatmap->grab().toImage(), out.filePath(QStringLiteral("heatmap.png")));
+    auto* tabs = w.findChild<QTabWidget*>();
+    if (auto* chart = w.findChild<SimilarityChart*>()) {
+        tabs->setCurrentWidget(chart);
+        settle();
+        ok &= save(chart->grab().toImage(), out.filePath(QStringLiteral("similarity_curves.png")));
+    }
+    if (auto* timeline = w.findChild<TimelinePanel*>()) {
+        tabs->setCurrentWidget(timeline);
+        settle();
+        ok &= save(timeline->grab().toImage(), out.filePath(QStringLiteral("stream_timeline.png")));
+    }
+
+    const SnapshotPtr snapshot = w.heatmapModel()->snapshot();
+    FigureSpec spec;
+    spec.kind = FigureKind::Heatmap;
+    spec.format = FigureFormat::Png;
+    spec.sizeMm = defaultFigureSizeMm(spec.kind);
+    {
+        ExportFigureDialog dialog(snapshot, spec);
+        dialog.setPath(QDir::home().filePath(QStringLiteral("heatmap.pdf")));
+        dialog.show();
+        QTest::qWaitForWindowExposed(&dialog);
+        settle();
+        ok &= save(dialog.grab().toImage(), out.filePath(QStringLiteral("export_dialog.png")));
+    }
+    ok &= save(renderFigureImage(*snapshot, spec, 150),
+               out.filePath(QStringLiteral("figure_heatmap.png")));
+    spec.kind = FigureKind::SimilarityCurves;
+    spec.sizeMm = defaultFigureSizeMm(spec.kind);
+    ok &= save(renderFigureImage(*snapshot, spec, 200),
+               out.filePath(QStringLiteral("figure_curves.png")));
+    return ok ? 0 : 1;
+}

@@ -1,0 +1,91 @@
+#include "app/studio/similarity_chart.h"
+
+#include "app/studio/similarity_curves.h"
+#include "app/studio/token_text.h"
+
+#include <QChart>
+#include <QLineSeries>
+#include <QScatterSeries>
+#include <QValueAxis>
+
+#include <algorithm>
+
+namespace dash::studio {
+
+SimilarityChart::SimilarityChart(QWidget* parent) : QChartView(parent) {
+    auto* chart = new QChart;
+    chart->setMargins(QMargins(4, 4, 4, 4));
+    chart->legend()->setAlignment(Qt::AlignBottom);
+
+    m_tokenCos = new QLineSeries(chart);
+    m_meanCos = new QLineSeries(chart);
+    m_adjacent = new QLineSeries(chart);
+    m_skipped = new QScatterSeries(chart);
+    m_meanCos->setName(tr("cos(in,out), prompt mean"));
+    m_adjacent->setName(tr("adjacent-layer similarity"));
+    m_skipped->setName(tr("skipped layer"));
+    m_skipped->setMarkerShape(QScatterSeries::MarkerShapeRectangle);
+    m_skipped->setMarkerSize(9);
+    // Okabe–Ito colours: distinguishable under colour-vision deficiencies.
+    m_tokenCos->setPen(QPen(QColor(0x0072b2), 2));
+    m_meanCos->setPen(QPen(QColor(0x999999), 2, Qt::DashLine));
+    m_adjacent->setPen(QPen(QColor(0xe69f00), 1.5));
+    m_skipped->setColor(QColor(0xd55e00));
+    m_skipped->setBorderColor(QColor(0xd55e00));
+
+    m_axisX = new QValueAxis(chart);
+    m_axisX->setTitleText(tr("layer"));
+    m_axisX->setLabelFormat(QStringLiteral("%d"));
+    m_axisY = new QValueAxis(chart);
+    m_axisY->setTitleText(tr("cosine similarity"));
+    chart->addAxis(m_axisX, Qt::AlignBottom);
+    chart->addAxis(m_axisY, Qt::AlignLeft);
+    for (QXYSeries* s : {static_cast<QXYSeries*>(m_meanCos), static_cast<QXYSeries*>(m_tokenCos),
+                         static_cast<QXYSeries*>(m_adjacent), static_cast<QXYSeries*>(m_skipped)}) {
+        chart->addSeries(s);
+        s->attachAxis(m_axisX);
+        s->attachAxis(m_axisY);
+    }
+    setChart(chart);
+    setRenderHint(QPainter::Antialiasing);
+    rebuild();
+}
+
+void SimilarityChart::setSnapshot(SnapshotPtr snapshot) {
+    m_snapshot = std::move(snapshot);
+    rebuild();
+}
+
+void SimilarityChart::setSelectedToken(int token) {
+    m_token = token;
+    rebuild();
+}
+
+void SimilarityChart::rebuild() {
+    const SimilarityCurves curves = similarityCurves(m_snapshot.get(), m_token);
+    m_tokenCos->replace(curves.tokenCos);
+    m_meanCos->replace(curves.meanCos);
+    m_adjacent->replace(curves.adjacent);
+    m_skipped->replace(curves.skipped);
+
+    const int layers = curves.layers;
+    const bool hasToken = curves.token >= 0;
+    double lo = curves.minValue, hi = curves.maxValue;
+    if (hasToken) {
+        const QString text = tokenLabel(m_snapshot->tokenTexts.value(m_token));
+        m_tokenCos->setName(tr("cos(in,out), token %1 “%2”").arg(QString::number(m_token), text));
+    } else {
+        m_tokenCos->setName(tr("cos(in,out), selected token"));
+    }
+    m_axisX->setRange(0, std::max(1, layers - 1));
+    m_axisX->setTickCount(std::clamp(layers, 2, 17));
+    if (lo > hi) {
+        lo = 0;
+        hi = 1;
+    }
+    const double pad = std::max(0.02, (hi - lo) * 0.08);
+    m_axisY->setRange(std::max(-1.05, lo - pad), std::min(1.05, hi + pad));
+    m_axisY->applyNiceNumbers();
+}
+
+} // namespace dash::studio

@@ -1,0 +1,43 @@
+// Per-layer similarity curves of a run (Qt Charts): cos(layer input, layer
+// output) of the selected token and its mean over the prompt tokens, the
+// adjacent-layer similarity of the selected token, and markers on the layers
+// the selected token skipped.
+#pragma once
+
+#include "app/studio/run_snapshot.h"
+
+#include <QChartView>
+
+class QLineSeries;
+class QScatterSeries;
+class QValueAxis;
+
+namespace dash::studio {
+
+class SimilarityChart : public QChartView {
+    Q_OBJECT
+public:
+    explicit SimilarityChart(QWidget* parent = nullptr);
+
+    void setSnapshot(SnapshotPtr snapshot);
+    void setSelectedToken(int token);
+
+    QLineSeries* tokenCosSeries() const { return m_tokenCos; }
+    QLineSeries* meanCosSeries() const { return m_meanCos; }
+    QLineSeries* adjacentSeries() const { return m_adjacent; }
+    QScatterSeries* skippedSeries() const { return m_skipped; }
+
+private:
+    void rebuild();
+
+    QLineSeries* m_tokenCos;
+    QLineSeries* m_meanCos;
+    QLineSeries* m_adjacent;
+    QScatterSeries* m_skipped;
+    QValueAxis* m_axisX;
+    QValueAxis* m_axisY;
+    SnapshotPtr m_snapshot;
+    int m_token = -1;
+};
+
+} // namespace dash::studio

@@ -1,0 +1,283 @@
+// The smaller DASH Studio parts: similarity curves, stream timeline, token
+// text, settings, start-up model choice, policy and backend catalogues.
+#include "app/studio/backend_catalog.h"
+#include "app/studio/generated_text_view.h"
+#include "app/studio/model_locator.h"
+#include "app/studio/policy_catalog.h"
+#include "app/studio/run_controls.h"
+#include "app/studio/similarity_chart.h"
+#include "app/studio/stream_timeline.h"
+#include "app/studio/studio_settings.h"
+#include "app/studio/timeline_panel.h"
+#include "app/studio/token_text.h"
+
+#include <QLineSeries>
+#include <QScatterSeries>
+#include <QTemporaryDir>
+#include <QTextCursor>
+#include <QTextDocument>
+#include <QtTest>
+
+#include <cmath>
+
+using namespace dash;
+using namespace dash::studio;
+
+namespace {
+
+// 3 prompt tokens + 1 generated over 4 layers; token 2 skips layers 1 and 2.
+std::shared_ptr<RunSnapshot> makeSnapshot() {
+    auto snap = std::make_shared<RunSnapshot>();
+    Trace& t = snap->trace;
+    t.layers = 4;
+    t.appendTokens({1, 20, 30, 40});
+    for (int tok = 0; tok < 4; ++tok) {
+        for (int l = 0; l < 4; ++l) {
+            const size_t c = t.cell(tok, l);
+            t.cosInOut[c] = 0.6f + 0.05f * static_cast<float>(l) + 0.01f * static_cast<float>(tok);
+            t.cosAdjacent[c] = l == 0 ? kNoValue : 0.1f * static_cast<float>(l * (tok + 1));
+            t.layerTimeNs[c] = 2000.0f;
+        }
+    }
+    t.states[t.cell(2, 1)] = 0;
+    t.states[t.cell(2, 2)] = 0;
+    t.states[t.cell(3, 3)] = 2;
+    // Two layers on both streams; the policy span half overlaps compute.
+    t.spans = {{StreamKind::Compute, 0, 4, 0, 0, 1000000},
+               {StreamKind::Compute, 0, 4, 1, 1000000, 2000000},
+               {StreamKind::Policy, 0, 4, 1, 1500000, 2500000}};
+    t.passes = {{0, 4, 2500000, {1000000, 1000000}}};
+    snap->promptIds = {1, 20, 30};
+    snap->generatedIds = {40};
+    snap->tokenTexts = {QStringLiteral("<s>"), QStringLiteral(" The"), QStringLiteral(" cat"),
+                        QStringLiteral(" sat")};
+    return snap;
+}
+
+QList<QPointF> points(const QXYSeries* s) {
+    return s->points();
+}
+
+} // namespace
+
+class TestStudioViews : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void snapshotFigures();
+    void similarityCurves();
+    void timeline();
+    void generatedTextShading();
+    void tokenLabels();
+    void settingsRecentModels();
+    void initialModelChoice();
+    void catalogues();
+
+private:
+    QTemporaryDir m_settingsDir;
+};
+
+void TestStudioViews::initTestCase() {
+    QVERIFY(m_settingsDir.isValid());
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_settingsDir.path());
+    QCoreApplication::setOrganizationName(QStringLiteral("DashStudioTest"));
+    QCoreApplication::setApplicationName(QStringLiteral("tst_studio_views"));
+}
+
+void TestStudioViews::snapshotFigures() {
+    const auto snap = makeSnapshot();
+    // Layer times: 4 layers x 2 us per token.
+    QCOMPARE(snap->msPerToken(), 0.008);
+    QCOMPARE(snap->computeFraction(0), 1.0);
+    QCOMPARE(snap->computeFraction(2), 0.5);                    // (4 + 0 + 0 + 4) / 16
+    QCOMPARE(snap->computeFraction(3), (4 + 4 + 4 + 2) / 16.0); // one INT8 layer
+    QCOMPARE(snap->nominalRatio(), 64.0 / (64 - 8 - 2));
+    QCOMPARE(snap->overlap(), 0.5);
+    QVERIFY(!snap->isGenerated(2));
+    QVERIFY(snap->isGenerated(3));
+}
+
+void TestStudioViews::similarityCurves() {
+    const auto snap = makeSnapshot();
+    const Trace& t = snap->trace;
+    SimilarityChart chart;
+    chart.setSnapshot(snap);
+    chart.setSelectedToken(2);
+
+    const QList<QPointF> token = points(chart.tokenCosSeries());
+    QCOMPARE(token.size(), 4);
+    for (int l = 0; l < 4; ++l) {
+        QCOMPARE(token[l].x(), double(l));
+        QCOMPARE(token[l].y(), static_cast<double>(t.cosInOut[t.cell(2, l)]));
+    }
+    // The mean runs over the 3 prompt tokens only.
+    const QList<QPointF> mean = points(chart.meanCosSeries());
+    QCOMPARE(mean.size(), 4);
+    for (int l = 0; l < 4; ++l) {
+        double sum = 0;
+        for (int tok = 0; tok < 3; ++tok)
+            sum += static_cast<double>(t.cosInOut[t.cell(tok, l)]);
+        QVERIFY(std::abs(mean[l].y() - sum / 3) < 1e-9);
+    }
+    // Adjacent similarity has no value at layer 0.
+    const QList<QPointF> adjacent = points(chart.adjacentSeries());
+    QCOMPARE(adjacent.size(), 3);
+    QCOMPARE(adjacent.first().x(), 1.0);
+    // Skipped layers of token 2 are marked.
+    const QList<QPointF> skipped = points(chart.skippedSeries());
+    QCOMPARE(skipped.size(), 2);
+    QCOMPARE(skipped[0].x(), 1.0);
+    QCOMPARE(skipped[1].x(), 2.0);
+
+    chart.setSelectedToken(0);
+    QCOMPARE(chart.skippedSeries()->count(), 0);
+    chart.setSelectedToken(-1);
+    QCOMPARE(chart.tokenCosSeries()->count(), 0);
+    QCOMPARE(chart.meanCosSeries()->count(), 4);
+}
+
+void TestStudioViews::timeline() {
+    const auto snap = makeSnapshot();
+    TimelinePanel panel;
+    panel.resize(800, 200);
+    panel.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&panel));
+    panel.setSnapshot(snap);
+    const QString summary = panel.summaryText();
+    QVERIFY2(summary.contains(QStringLiteral("50.0")), qPrintable(summary));
+    QVERIFY2(summary.contains(QStringLiteral("0.625 ms/token")), qPrintable(summary));
+
+    StreamTimeline* timeline = panel.timeline();
+    QVERIFY(timeline->scale() > 0);
+    // Fitted: every span is on screen. Find each one's box by probing.
+    const QSize size = timeline->viewport()->size();
+    QRect boxes[3];
+    for (int x = 0; x < size.width(); ++x) {
+        for (int y = 0; y < size.height(); ++y) {
+            const int i = timeline->spanAt(QPoint(x, y));
+            if (i >= 0)
+                boxes[i] |= QRect(x, y, 1, 1);
+        }
+    }
+    for (const QRect& box : boxes)
+        QVERIFY(box.width() > 10);
+    // Compute spans share a lane, the policy span has its own.
+    QCOMPARE(boxes[0].top(), boxes[1].top());
+    QVERIFY(boxes[2].top() > boxes[0].bottom());
+    // Time order, and the policy span starts halfway through compute span 1.
+    QVERIFY(boxes[0].right() < boxes[1].left() + 2);
+    const int middle = (boxes[1].left() + boxes[1].right()) / 2;
+    QVERIFY(std::abs(boxes[2].left() - middle) <= 2);
+    QVERIFY(boxes[2].right() > boxes[1].right());
+    const double oldScale = timeline->scale();
+    timeline->zoomIn();
+    QVERIFY(timeline->scale() > oldScale);
+    timeline->zoomToFit();
+    QCOMPARE(timeline->scale(), oldScale);
+
+    panel.setSnapshot(nullptr);
+    QCOMPARE(timeline->spanAt(boxes[0].center()), -1);
+}
+
+void TestStudioViews::generatedTextShading() {
+    const auto snap = makeSnapshot();
+    GeneratedTextView view;
+    view.setSnapshot(snap);
+    const QString text = view.toPlainText();
+    QVERIFY2(text.contains(QStringLiteral("The cat")), qPrintable(text));
+    // More compute, stronger shade.
+    QVERIFY(GeneratedTextView::computeColor(1.0).alpha() >
+            GeneratedTextView::computeColor(0.5).alpha());
+    QVERIFY(GeneratedTextView::computeColor(0.0).alpha() > 0);
+
+    // Each token's text carries the shade of its compute; generated ones are bold.
+    qsizetype from = 0;
+    for (int t = 0; t < snap->tokenCount(); ++t) {
+        const qsizetype at = text.indexOf(snap->tokenTexts[t], from);
+        QVERIFY2(at >= 0, qPrintable(snap->tokenTexts[t]));
+        from = at + snap->tokenTexts[t].size();
+        QTextCursor cursor(view.document());
+        cursor.setPosition(static_cast<int>(at + 1)); // the format of the character at `at`
+        const QTextCharFormat format = cursor.charFormat();
+        const QColor expected = GeneratedTextView::computeColor(snap->computeFraction(t));
+        const QColor shade = format.background().color();
+        QCOMPARE(shade.rgb(), expected.rgb());
+        QVERIFY(std::abs(shade.alpha() - expected.alpha()) <= 2);
+        QCOMPARE(format.fontWeight() == QFont::Bold, snap->isGenerated(t));
+    }
+    view.setSnapshot(nullptr);
+    QVERIFY(view.toPlainText().isEmpty());
+}
+
+void TestStudioViews::tokenLabels() {
+    QCOMPARE(tokenLabel(QStringLiteral(" a b")), QString(QChar(0x2423)) + QStringLiteral("a b"));
+    QCOMPARE(tokenLabel(QStringLiteral("x\ny\t")),
+             QStringLiteral("x") + QChar(0x21B5) + QStringLiteral("y") + QChar(0x2192));
+    QCOMPARE(tokenLabel(QString(QChar(0x01))), QString(QChar(0x00B7)));
+}
+
+void TestStudioViews::settingsRecentModels() {
+    StudioSettings settings;
+    for (int i = 0; i < StudioSettings::kMaxRecentModels + 3; ++i)
+        settings.addRecentModel(QStringLiteral("/m/%1.gguf").arg(i));
+    settings.addRecentModel(QStringLiteral("/m/2.gguf"));
+    const QStringList recent = settings.recentModels();
+    QCOMPARE(recent.size(), StudioSettings::kMaxRecentModels);
+    QCOMPARE(recent.first(), QStringLiteral("/m/2.gguf"));
+    QCOMPARE(recent.count(QStringLiteral("/m/2.gguf")), 1);
+    QCOMPARE(settings.lastModel(), QStringLiteral("/m/2.gguf"));
+    settings.removeRecentModel(QStringLiteral("/m/2.gguf"));
+    QVERIFY(settings.lastModel().isEmpty());
+    QVERIFY(!StudioSettings().recentModels().contains(QStringLiteral("/m/2.gguf")));
+
+    settings.setDebounceMs(42);
+    QCOMPARE(StudioSettings().debounceMs(), 42);
+}
+
+void TestStudioViews::initialModelChoice() {
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString demo = dir.filePath(QLatin1String(kDemoModelName));
+    const QString last = dir.filePath(QStringLiteral("last.gguf"));
+    qputenv("DASH_MODEL_DIR", dir.path().toLocal8Bit());
+    QVERIFY(modelSearchDirs().first() == dir.path());
+
+    QCOMPARE(initialModelPath(QStringLiteral("/cli.gguf"), last), QStringLiteral("/cli.gguf"));
+    // Neither the last model nor the demo exists here.
+    const QString fallback = initialModelPath({}, last);
+    QVERIFY(fallback != last);
+    QVERIFY(fallback != demo);
+    for (const QString& p : {demo, last}) {
+        QFile f(p);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+    }
+    QCOMPARE(initialModelPath({}, last), last);
+    QCOMPARE(initialModelPath({}, QStringLiteral("/gone.gguf")), demo);
+    qunsetenv("DASH_MODEL_DIR");
+}
+
+void TestStudioViews::catalogues() {
+    const QList<PolicyEntry> policies = policyEntries();
+    QVERIFY(findPolicy(policies, QStringLiteral("full")));
+    QVERIFY(!findPolicy(policies, QStringLiteral("no-such-policy")));
+
+    const QList<BackendEntry> backends = backendEntries();
+    QCOMPARE(backends.size(), 2);
+    QCOMPARE(backends[0].id, QStringLiteral("cpu"));
+    QVERIFY(backends[0].available);
+    QCOMPARE(backends[1].id, QStringLiteral("cuda"));
+    QVERIFY(!backends[1].available);
+    QVERIFY(!backends[1].reason.isEmpty());
+#ifndef DASH_HAVE_CUDA
+    QCOMPARE(backends[1].reason, QStringLiteral("CUDA backend not built"));
+#endif
+
+    RunControls controls;
+    QCOMPARE(controls.policy().kind, QStringLiteral("full"));
+    QVERIFY(!controls.setBackend(QStringLiteral("cuda")));
+    QCOMPARE(controls.backend(), QStringLiteral("cpu"));
+    QVERIFY(!controls.setPolicyKind(QStringLiteral("no-such-policy")));
+}
+
+QTEST_MAIN(TestStudioViews)
+#include "tst_studio_views.moc"

@@ -1,0 +1,2506 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="de">
+<context>
+    <name>BackendCatalog</name>
+    <message>
+        <location filename="../app/studio/backend_catalog.cpp" line="+15"/>
+        <source>CUDA</source>
+        <translation>CUDA</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>no CUDA device</source>
+        <translation>kein CUDA-Gerät</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>%1 found, but the engine does not run on CUDA in this build</source>
+        <translation>%1 gefunden, aber die Engine läuft in diesem Build nicht auf CUDA</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>CUDA backend not built</source>
+        <translation>CUDA-Backend nicht gebaut</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>CPU</source>
+        <translation>CPU</translation>
+    </message>
+</context>
+<context>
+    <name>Heatmap</name>
+    <message>
+        <location filename="../app/studio/heatmap_palette.cpp" line="+38"/>
+        <source>skip</source>
+        <translation>überspringen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>INT4</source>
+        <translation>INT4</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>INT8</source>
+        <translation>INT8</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>full</source>
+        <translation>voll</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>invalid (%1)</source>
+        <translation>ungültig (%1)</translation>
+    </message>
+</context>
+<context>
+    <name>Jobs</name>
+    <message>
+        <location filename="../app/studio/jobs.cpp" line="+38"/>
+        <source>Loading the model</source>
+        <translation>Modell wird geladen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Loading %1</source>
+        <translation>%1 wird geladen</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>Calibration</source>
+        <translation>Kalibrierung</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <location line="+61"/>
+        <source>Reading the text</source>
+        <translation>Text wird gelesen</translation>
+    </message>
+    <message>
+        <location line="-56"/>
+        <source>%1: %2 tokens, windows of %3</source>
+        <translation>%1: %2 Tokens, Fenster zu %3</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Calibrating</source>
+        <translation>Kalibrierung läuft</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <location line="+91"/>
+        <location line="+171"/>
+        <source>Wrote %1</source>
+        <translation>%1 geschrieben</translation>
+    </message>
+    <message>
+        <location line="-257"/>
+        <source>Calibrated on %1 sequences (%2 tokens); saved %3</source>
+        <translation>Auf %1 Sequenzen (%2 Tokens) kalibriert; %3 gespeichert</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>layer</source>
+        <translation>Schicht</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>alpha (norm ratio)</source>
+        <translation>alpha (Normverhältnis)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>alpha (least squares)</source>
+        <translation>alpha (kleinste Quadrate)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>mean cos(in,out)</source>
+        <translation>mittlerer cos(ein,aus)</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Policy training</source>
+        <translation>Policy-Training</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>%1: %2 tokens</source>
+        <translation>%1: %2 Tokens</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Resuming from the checkpoint %1</source>
+        <translation>Fortsetzen ab Checkpoint %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Training</source>
+        <translation>Training läuft</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Tuning the cost bias on held-out text</source>
+        <translation>Kostenverschiebung wird auf zurückgehaltenem Text abgestimmt</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Tuning the cost bias to %1× on held-out text</source>
+        <translation>Kostenverschiebung wird auf zurückgehaltenem Text auf %1× abgestimmt</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>step %1/%2  τ %3  β %4  reward %5  ratio %6×  ΔNLL %7</source>
+        <translation>Schritt %1/%2  τ %3  β %4  Belohnung %5  Verhältnis %6×  ΔNLL %7</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Cancelled; the checkpoint %1 resumes the training</source>
+        <translation>Abgebrochen; mit dem Checkpoint %1 wird das Training fortgesetzt</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Trained for %1×: held-out nominal ratio %2×, cost bias %3; saved %4</source>
+        <translation>Für %1× trainiert: nominelles Verhältnis auf zurückgehaltenem Text %2×, Kostenverschiebung %3; %4 gespeichert</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>setting</source>
+        <translation>Einstellung</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>value</source>
+        <translation>Wert</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>target ratio</source>
+        <translation>Zielverhältnis</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>held-out ratio</source>
+        <translation>Verhältnis auf zurückgehaltenem Text</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>cost bias</source>
+        <translation>Kostenverschiebung</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>steps</source>
+        <translation>Schritte</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>final reward</source>
+        <translation>Endbelohnung</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>β</source>
+        <translation>β</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Sweep</source>
+        <translation>Sweep</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Reading the texts</source>
+        <translation>Texte werden gelesen</translation>
+    </message>
+    <message>
+        <location line="+27"/>
+        <source>No DASH policy file chosen: DASH rows skipped</source>
+        <translation>Keine DASH-Policy-Datei gewählt: DASH-Zeilen übersprungen</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>No calibration chosen: static similarity rows skipped</source>
+        <translation>Keine Kalibrierung gewählt: Zeilen für statische Ähnlichkeit übersprungen</translation>
+    </message>
+    <message>
+        <location line="+25"/>
+        <source>Sweeping</source>
+        <translation>Sweep läuft</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1 at %2×: evaluating on %3</source>
+        <translation>%1 bei %2×: Auswertung auf %3</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>  nominal %1×, measured %2×, perplexity %3 (second half %4)</source>
+        <translation>  nominell %1×, gemessen %2×, Perplexität %3 (zweite Hälfte %4)</translation>
+    </message>
+    <message>
+        <location line="+35"/>
+        <source>%1 tuned: knob %2 gives %3× on held-out text (target %4×)</source>
+        <translation>%1 abgestimmt: Regler %2 ergibt %3× auf zurückgehaltenem Text (Ziel %4×)</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+25"/>
+        <source>%n sweep row(s)</source>
+        <translation>
+            <numerusform>%n Sweep-Zeile</numerusform>
+            <numerusform>%n Sweep-Zeilen</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>method</source>
+        <translation>Methode</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>target ×</source>
+        <translation>Ziel ×</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>nominal ×</source>
+        <translation>nominell ×</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>speedup ×</source>
+        <translation>Beschleunigung ×</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ppl (all)</source>
+        <translation>ppl (gesamt)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ppl (2nd half)</source>
+        <translation>ppl (2. Hälfte)</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>sweep %1</source>
+        <translation>Sweep %1</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>sweep over %1 (up to %2 tokens)</source>
+        <translation>Sweep über %1 (bis zu %2 Tokens)</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+13"/>
+        <source>Saved %n row(s) to the run store %1</source>
+        <translation>
+            <numerusform>%n Zeile im Laufspeicher %1 gespeichert</numerusform>
+            <numerusform>%n Zeilen im Laufspeicher %1 gespeichert</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>PolicyCatalog</name>
+    <message>
+        <location filename="../app/studio/policy_catalog.cpp" line="+10"/>
+        <source>Full precision</source>
+        <translation>Volle Genauigkeit</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>DASH policy file</source>
+        <translation>DASH-Policy-Datei</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Early-Exit</source>
+        <translation>Early-Exit</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>SkipDecode</source>
+        <translation>SkipDecode</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>AdaSkip</source>
+        <translation>AdaSkip</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>RandomSkip</source>
+        <translation>RandomSkip</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Static similarity</source>
+        <translation>Statische Ähnlichkeit</translation>
+    </message>
+</context>
+<context>
+    <name>PolicyRuntime</name>
+    <message>
+        <location filename="../app/studio/policy_runtime.cpp" line="+34"/>
+        <source>exit threshold %1</source>
+        <translation>Ausstiegsschwelle %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>computed-layer fraction %1</source>
+        <translation>Anteil berechneter Schichten %1</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>%1 layers skipped</source>
+        <translation>%1 Schichten übersprungen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>skip probability %1</source>
+        <translation>Überspring-Wahrscheinlichkeit %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>cost bias %1</source>
+        <translation>Kostenverschiebung %1</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>static similarity skipping ranks layers by a calibration file; choose one or compute it (Tools ▸ Calibrate…)</source>
+        <translation>das statische Ähnlichkeits-Überspringen ordnet die Schichten nach einer Kalibrierungsdatei; wählen Sie eine aus oder berechnen Sie sie (Werkzeuge ▸ Kalibrieren…)</translation>
+    </message>
+    <message>
+        <location line="+66"/>
+        <source>choose a policy file</source>
+        <translation>Policy-Datei wählen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Loading %1…</source>
+        <translation>%1 wird geladen…</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>%1: DASH, trained for %2×, %3</source>
+        <translation>%1: DASH, trainiert für %2×, %3</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>%1: DASH, %2</source>
+        <translation>%1: DASH, %2</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>%1: %2 from a policy file</source>
+        <translation>%1: %2 aus einer Policy-Datei</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>every layer at full precision</source>
+        <translation>jede Schicht mit voller Genauigkeit</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>%1 is tuned on held-out text; choose the text in Preferences</source>
+        <translation>%1 wird auf zurückgehaltenem Text abgestimmt; wählen Sie den Text in den Einstellungen</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Tuning %1 to %2× on %3…</source>
+        <translation>%1 wird auf %2× abgestimmt (mit %3)…</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Tuning %1 to %2×…</source>
+        <translation>%1 wird auf %2× abgestimmt…</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>%1 tuned to %2×: %3 gives %4× on %5 held-out tokens</source>
+        <translation>%1 auf %2× abgestimmt: %3 ergibt %4× auf %5 zurückgehaltenen Tokens</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>%1 tuned to %2×: %3 gives %4×</source>
+        <translation>%1 auf %2× abgestimmt: %3 ergibt %4×</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::CalibrationJobDialog</name>
+    <message>
+        <location filename="../app/studio/job_dialogs.cpp" line="+287"/>
+        <source>Calibrate</source>
+        <translation>Kalibrieren</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>GGUF models (*.gguf)</source>
+        <translation>GGUF-Modelle (*.gguf)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Text (*.txt);;All files (*)</source>
+        <translation>Text (*.txt);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Calibrations (*.json)</source>
+        <translation>Kalibrierungen (*.json)</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>model context</source>
+        <translation>Modellkontext</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Model</source>
+        <translation>Modell</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Calibration text</source>
+        <translation>Kalibrierungstext</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Sequences</source>
+        <translation>Sequenzen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Sequence length</source>
+        <translation>Sequenzlänge</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Alpha method</source>
+        <translation>Alpha-Methode</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Save as</source>
+        <translation>Speichern unter</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Use for Static Similarity</source>
+        <translation>Für statische Ähnlichkeit verwenden</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::ComparisonView</name>
+    <message>
+        <location filename="../app/studio/comparison_view.cpp" line="+71"/>
+        <source>A: cos(in,out), prompt mean</source>
+        <translation>A: cos(ein,aus), Mittel über den Prompt</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>B: cos(in,out), prompt mean</source>
+        <translation>B: cos(ein,aus), Mittel über den Prompt</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>layer</source>
+        <translation>Schicht</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>cosine similarity</source>
+        <translation>Kosinus-Ähnlichkeit</translation>
+    </message>
+    <message>
+        <location line="+84"/>
+        <source>A</source>
+        <translation>A</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>B</source>
+        <translation>B</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Δspeed: %1 → %2 ms/token (%3 ms/token)</source>
+        <translation>ΔGeschwindigkeit: %1 → %2 ms/Token (%3 ms/Token)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>, B at %1× the speed of A</source>
+        <translation>, B mit %1× der Geschwindigkeit von A</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>; measured speedup %1</source>
+        <translation>; gemessene Beschleunigung %1</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Nominal ratio: %1× → %2× (%3)</source>
+        <translation>Nominelles Verhältnis: %1× → %2× (%3)</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Δquality: mean log-likelihood %1 nats/token</source>
+        <translation>ΔQualität: mittlere Log-Likelihood %1 nats/Token</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>perplexity %1 → %2 (%3)</source>
+        <translation>Perplexität %1 → %2 (%3)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Δquality: not available (a run has no stored likelihood)</source>
+        <translation>ΔQualität: nicht verfügbar (ein Lauf hat keine gespeicherte Likelihood)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>second-half perplexity %1</source>
+        <translation>Perplexität der zweiten Hälfte %1</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>%1 of %2 cells differ in state; %3 of %4 positions hold the same token</source>
+        <translation>%1 von %2 Zellen unterscheiden sich im Zustand; %3 von %4 Positionen enthalten dasselbe Token</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source> (A: %1 tokens × %2 layers, B: %3 × %4; aligned on the common part)</source>
+        <translation> (A: %1 Tokens × %2 Schichten, B: %3 × %4; am gemeinsamen Teil ausgerichtet)</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>A: token %1</source>
+        <translation>A: Token %1</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>A: selected token</source>
+        <translation>A: gewähltes Token</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>B: token %1</source>
+        <translation>B: Token %1</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>B: selected token</source>
+        <translation>B: gewähltes Token</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::DiffHeatmapLegend</name>
+    <message>
+        <location filename="../app/studio/diff_heatmap_view.cpp" line="+103"/>
+        <location line="+11"/>
+        <source>B computes less</source>
+        <translation>B rechnet weniger</translation>
+    </message>
+    <message>
+        <location line="-10"/>
+        <location line="+12"/>
+        <source>B computes more</source>
+        <translation>B rechnet mehr</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::DiffHeatmapModel</name>
+    <message>
+        <location filename="../app/studio/diff_heatmap_model.cpp" line="+113"/>
+        <source>%1 (A) / %2 (B)</source>
+        <translation>%1 (A) / %2 (B)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&lt;b&gt;%1&lt;/b&gt; — token %2, layer %3&lt;br&gt;A: &lt;b&gt;%4&lt;/b&gt; → B: &lt;b&gt;%5&lt;/b&gt; (Δ cost %6)&lt;br&gt;Δ cos(in,out) %7&lt;br&gt;Δ time %8 µs</source>
+        <translation>&lt;b&gt;%1&lt;/b&gt; — Token %2, Schicht %3&lt;br&gt;A: &lt;b&gt;%4&lt;/b&gt; → B: &lt;b&gt;%5&lt;/b&gt; (Δ Kosten %6)&lt;br&gt;Δ cos(ein,aus) %7&lt;br&gt;Δ Zeit %8 µs</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Layer %1</source>
+        <translation>Schicht %1</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Token %1: “%2”</source>
+        <translation>Token %1: „%2“</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::DiffHeatmapPanel</name>
+    <message>
+        <location filename="../app/studio/diff_heatmap_view.cpp" line="+42"/>
+        <source>Δ state (cost)</source>
+        <translation>Δ Zustand (Kosten)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Δ cos(in,out)</source>
+        <translation>Δ cos(ein,aus)</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Difference B − A (hatched: different tokens)</source>
+        <translation>Differenz B − A (schraffiert: verschiedene Tokens)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Colour:</source>
+        <translation>Farbe:</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::ExportActions</name>
+    <message>
+        <location filename="../app/studio/export_actions.cpp" line="+22"/>
+        <source>&amp;Export</source>
+        <translation>&amp;Exportieren</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Figure…</source>
+        <translation>&amp;Abbildung…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Ctrl+E</source>
+        <translation>Ctrl+E</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Export the heatmap, the curves or the timeline as SVG, PDF or PNG</source>
+        <translation>Heatmap, Kurven oder Zeitleiste als SVG, PDF oder PNG exportieren</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Heatmap Data as CSV…</source>
+        <translation>&amp;Heatmap-Daten als CSV…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Curve Data as CSV…</source>
+        <translation>&amp;Kurvendaten als CSV…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Timeline Data as CSV…</source>
+        <translation>&amp;Zeitleisten-Daten als CSV…</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>&amp;Sweep as LaTeX Table…</source>
+        <translation>&amp;Sweep als LaTeX-Tabelle…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Turn the output of dash-cli sweep --json into a table like the paper&apos;s Table 1</source>
+        <translation>Die Ausgabe von dash-cli sweep --json in eine Tabelle wie Tabelle 1 des Papers umwandeln</translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>Export</source>
+        <translation>Exportieren</translation>
+    </message>
+    <message>
+        <location line="+29"/>
+        <location line="+36"/>
+        <source>Cannot write %1: %2</source>
+        <translation>%1 kann nicht geschrieben werden: %2</translation>
+    </message>
+    <message>
+        <location line="-26"/>
+        <source>Export Data</source>
+        <translation>Daten exportieren</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>CSV files (*.csv)</source>
+        <translation>CSV-Dateien (*.csv)</translation>
+    </message>
+    <message>
+        <location line="+30"/>
+        <source>Open Sweep</source>
+        <translation>Sweep öffnen</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Sweep results (*.json)</source>
+        <translation>Sweep-Ergebnisse (*.json)</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Save LaTeX Table</source>
+        <translation>LaTeX-Tabelle speichern</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>LaTeX files (*.tex)</source>
+        <translation>LaTeX-Dateien (*.tex)</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::ExportFigureDialog</name>
+    <message>
+        <location filename="../app/studio/export_figure_dialog.cpp" line="+35"/>
+        <location line="+237"/>
+        <source>Export Figure</source>
+        <translation>Abbildung exportieren</translation>
+    </message>
+    <message>
+        <location line="-233"/>
+        <source>Heatmap</source>
+        <translation>Heatmap</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Similarity curves</source>
+        <translation>Ähnlichkeitskurven</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stream timeline</source>
+        <translation>Stream-Zeitleiste</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>PDF (vector)</source>
+        <translation>PDF (Vektor)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>SVG (vector)</source>
+        <translation>SVG (Vektor)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>PNG (raster)</source>
+        <translation>PNG (Raster)</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>mm</source>
+        <translation>mm</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>in</source>
+        <translation>Zoll</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source> dpi</source>
+        <translation> dpi</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Serif</source>
+        <translation>Serifenschrift</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Sans serif</source>
+        <translation>Serifenlose Schrift</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source> pt</source>
+        <translation> pt</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Layer state</source>
+        <translation>Schichtzustand</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>cos(in,out)</source>
+        <translation>cos(ein,aus)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Browse…</source>
+        <translation>Durchsuchen…</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Also write the figure&apos;s data as CSV</source>
+        <translation>Die Daten der Abbildung auch als CSV schreiben</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Export</source>
+        <translation>Exportieren</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Figure</source>
+        <translation>Abbildung</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Format</source>
+        <translation>Format</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Size</source>
+        <translation>Größe</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Resolution</source>
+        <translation>Auflösung</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Font</source>
+        <translation>Schrift</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Heatmap colour</source>
+        <translation>Heatmap-Farbe</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>File</source>
+        <translation>Datei</translation>
+    </message>
+    <message>
+        <location line="+136"/>
+        <source>%1 × %2 pixels</source>
+        <translation>%1 × %2 Pixel</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>vector; resolution not needed</source>
+        <translation>Vektor; keine Auflösung nötig</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>No run to export</source>
+        <translation>Kein Lauf zum Exportieren</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>%1 files (*.%2)</source>
+        <translation>%1-Dateien (*.%2)</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>There is no run to export.</source>
+        <translation>Es gibt keinen Lauf zum Exportieren.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Choose the file to write.</source>
+        <translation>Wählen Sie die zu schreibende Datei.</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>The figure was written, but its data was not: %1</source>
+        <translation>Die Abbildung wurde geschrieben, ihre Daten aber nicht: %1</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::FigurePainter</name>
+    <message>
+        <location filename="../app/studio/figure_renderer.cpp" line="+237"/>
+        <source>No tokens</source>
+        <translation>Keine Tokens</translation>
+    </message>
+    <message>
+        <location line="+35"/>
+        <source>cos(in,out)</source>
+        <translation>cos(ein,aus)</translation>
+    </message>
+    <message>
+        <location line="+36"/>
+        <location line="+119"/>
+        <location line="+102"/>
+        <source>The figure is too small</source>
+        <translation>Die Abbildung ist zu klein</translation>
+    </message>
+    <message>
+        <location line="-175"/>
+        <location line="+107"/>
+        <source>layer</source>
+        <translation>Schicht</translation>
+    </message>
+    <message>
+        <location line="-86"/>
+        <source>token</source>
+        <translation>Token</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>No layers</source>
+        <translation>Keine Schichten</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>cos(in,out), token %1 “%2”</source>
+        <translation>cos(ein,aus), Token %1 „%2“</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>cos(in,out), prompt mean</source>
+        <translation>cos(ein,aus), Mittel über den Prompt</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>adjacent-layer similarity</source>
+        <translation>Ähnlichkeit benachbarter Schichten</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>skipped layer</source>
+        <translation>übersprungene Schicht</translation>
+    </message>
+    <message>
+        <location line="+59"/>
+        <source>cosine similarity</source>
+        <translation>Kosinus-Ähnlichkeit</translation>
+    </message>
+    <message>
+        <location line="+32"/>
+        <source>No spans recorded</source>
+        <translation>Keine Zeitspannen aufgezeichnet</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>overlap %1 % of policy time hidden</source>
+        <translation>Überlappung: %1 % der Policy-Zeit verdeckt</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>no policy stream</source>
+        <translation>kein Policy-Stream</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1 · %2 ms/token</source>
+        <translation>%1 · %2 ms/Token</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>compute</source>
+        <translation>Berechnung</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>policy</source>
+        <translation>Policy</translation>
+    </message>
+    <message>
+        <location line="+57"/>
+        <source>time (ms)</source>
+        <translation>Zeit (ms)</translation>
+    </message>
+    <message>
+        <location line="+37"/>
+        <source>Cannot write %1</source>
+        <translation>%1 kann nicht geschrieben werden</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::GeneratedTextView</name>
+    <message>
+        <location filename="../app/studio/generated_text_view.cpp" line="+9"/>
+        <source>Generated text appears here</source>
+        <translation>Hier erscheint der erzeugte Text</translation>
+    </message>
+    <message>
+        <location line="+31"/>
+        <source>%1 % of full compute</source>
+        <translation>%1 % der vollen Rechenleistung</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::HeatmapLegend</name>
+    <message>
+        <location filename="../app/studio/heatmap_legend.cpp" line="+40"/>
+        <location line="+35"/>
+        <source>cos(in,out)</source>
+        <translation>cos(ein,aus)</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::HeatmapModel</name>
+    <message>
+        <location filename="../app/studio/heatmap_model.cpp" line="+123"/>
+        <source>%1 %2  </source>
+        <translation>%1 %2  </translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>none (no policy scored this cell)</source>
+        <translation>keine (keine Policy hat diese Zelle bewertet)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>generated token</source>
+        <translation>erzeugtes Token</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>prompt token</source>
+        <translation>Prompt-Token</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&lt;b&gt;%1&lt;/b&gt; — %2 %3 (id %4)&lt;br&gt;Layer %5: &lt;b&gt;%6&lt;/b&gt;&lt;br&gt;cos(in,out) %7 · adjacent %8&lt;br&gt;Policy scores: %9&lt;br&gt;Time %10 µs</source>
+        <translation>&lt;b&gt;%1&lt;/b&gt; — %2 %3 (ID %4)&lt;br&gt;Schicht %5: &lt;b&gt;%6&lt;/b&gt;&lt;br&gt;cos(ein,aus) %7 · benachbart %8&lt;br&gt;Policy-Bewertungen: %9&lt;br&gt;Zeit %10 µs</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Layer %1</source>
+        <translation>Schicht %1</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Token %1: “%2” (id %3)</source>
+        <translation>Token %1: „%2“ (ID %3)</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::HeatmapPanel</name>
+    <message>
+        <location filename="../app/studio/heatmap_panel.cpp" line="+23"/>
+        <source>Layer state</source>
+        <translation>Schichtzustand</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>cos(in,out)</source>
+        <translation>cos(ein,aus)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>What the cell colour shows</source>
+        <translation>Was die Zellfarbe zeigt</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Heatmap (tokens × layers)</source>
+        <translation>Heatmap (Tokens × Schichten)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Colour:</source>
+        <translation>Farbe:</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>−</source>
+        <translation>−</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Zoom out (Ctrl+wheel)</source>
+        <translation>Verkleinern (Strg+Mausrad)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>1:1</source>
+        <translation>1:1</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Reset zoom</source>
+        <translation>Zoom zurücksetzen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>+</source>
+        <translation>+</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Zoom in (Ctrl+wheel)</source>
+        <translation>Vergrößern (Strg+Mausrad)</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::InferenceWorker</name>
+    <message>
+        <location filename="../app/studio/inference_worker.cpp" line="+139"/>
+        <source>No model is loaded.</source>
+        <translation>Es ist kein Modell geladen.</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::JobDialog</name>
+    <message>
+        <location filename="../app/studio/job_dialogs.cpp" line="-258"/>
+        <source>%1 is missing</source>
+        <translation>%1 fehlt</translation>
+    </message>
+    <message>
+        <location line="+65"/>
+        <source>Start</source>
+        <translation>Starten</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Cancel Job</source>
+        <translation>Auftrag abbrechen</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Close</source>
+        <translation>Schließen</translation>
+    </message>
+    <message>
+        <location line="+43"/>
+        <source>Cannot start: %1</source>
+        <translation>Start nicht möglich: %1</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Started %1</source>
+        <translation>Gestartet um %1</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Cancelling…</source>
+        <translation>Wird abgebrochen…</translation>
+    </message>
+    <message>
+        <location line="+36"/>
+        <source>ETA %1</source>
+        <translation>Restzeit %1</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Done</source>
+        <translation>Fertig</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Finished in %1 s: %2</source>
+        <translation>Fertig nach %1 s: %2</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Saved %1</source>
+        <translation>%1 gespeichert</translation>
+    </message>
+    <message>
+        <location line="+29"/>
+        <source>Cancelled</source>
+        <translation>Abgebrochen</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Failed</source>
+        <translation>Fehlgeschlagen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Cancelled after %1 s</source>
+        <translation>Nach %1 s abgebrochen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Failed: %1</source>
+        <translation>Fehlgeschlagen: %1</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::LanguageMenu</name>
+    <message>
+        <location filename="../app/studio/ui_language.cpp" line="+77"/>
+        <source>Language</source>
+        <translation>Sprache</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The new language applies when DASH Studio starts again.</source>
+        <translation>Die neue Sprache gilt nach dem nächsten Start von DASH Studio.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Restart Now</source>
+        <translation>Jetzt neu starten</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Later</source>
+        <translation>Später</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>&amp;Language</source>
+        <translation>&amp;Sprache</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>System Default</source>
+        <translation>Systemvorgabe</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::MainWindow</name>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="+63"/>
+        <source>DASH Studio</source>
+        <translation>DASH Studio</translation>
+    </message>
+    <message>
+        <location line="+41"/>
+        <source>Saved run #%1 to %2</source>
+        <translation>Lauf Nr. %1 in %2 gespeichert</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>The run was not saved: %1</source>
+        <translation>Der Lauf wurde nicht gespeichert: %1</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>Type a prompt; every edit runs the model again</source>
+        <translation>Geben Sie einen Prompt ein; jede Änderung lässt das Modell erneut laufen</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Tokens shaded by the compute they used (Σ states / 4L); generated tokens in bold</source>
+        <translation>Tokens nach ihrem Rechenaufwand schattiert (Σ Zustände / 4L); erzeugte Tokens fett</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Similarity curves</source>
+        <translation>Ähnlichkeitskurven</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stream timeline</source>
+        <translation>Stream-Zeitleiste</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>&amp;File</source>
+        <translation>&amp;Datei</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Open Model…</source>
+        <translation>Modell ö&amp;ffnen…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Open &amp;Recent</source>
+        <translation>&amp;Zuletzt geöffnet</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Save Run</source>
+        <translation>Lauf &amp;speichern</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Save the latest run to the run store</source>
+        <translation>Den letzten Lauf im Laufspeicher sichern</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Exported %1</source>
+        <translation>%1 exportiert</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>&amp;Quit</source>
+        <translation>&amp;Beenden</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>&amp;Edit</source>
+        <translation>&amp;Bearbeiten</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Preferences…</source>
+        <translation>&amp;Einstellungen…</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>&amp;View</source>
+        <translation>&amp;Ansicht</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Zoom &amp;In Heatmap</source>
+        <translation>Heatmap ver&amp;größern</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Zoom &amp;Out Heatmap</source>
+        <translation>Heatmap ver&amp;kleinern</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Reset Heatmap Zoom</source>
+        <translation>Heatmap-Zoom &amp;zurücksetzen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Settings</source>
+        <translation>Ein&amp;stellungen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Help</source>
+        <translation>&amp;Hilfe</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;About DASH Studio</source>
+        <translation>Ü&amp;ber DASH Studio</translation>
+    </message>
+    <message>
+        <location line="+80"/>
+        <source>Open Model</source>
+        <translation>Modell öffnen</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>GGUF models (*.gguf)</source>
+        <translation>GGUF-Modelle (*.gguf)</translation>
+    </message>
+    <message>
+        <location line="+27"/>
+        <source>About DASH Studio</source>
+        <translation>Über DASH Studio</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&lt;h3&gt;DASH Studio %1&lt;/h3&gt;&lt;p&gt;Explore dynamic layer skipping: per-token, per-layer execution states, layer similarities and timings of a language model, live as you type.&lt;/p&gt;</source>
+        <translation>&lt;h3&gt;DASH Studio %1&lt;/h3&gt;&lt;p&gt;Erkunden Sie dynamisches Überspringen von Schichten: Ausführungszustände je Token und Schicht, Schichtähnlichkeiten und Zeiten eines Sprachmodells, live während Sie tippen.&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <location line="+36"/>
+        <source>Loading %1…</source>
+        <translation>%1 wird geladen…</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>%1 — DASH Studio</source>
+        <translation>%1 — DASH Studio</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+2"/>
+        <source>%1 · %2 · %n thread(s)</source>
+        <translation>
+            <numerusform>%1 · %2 · %n Thread</numerusform>
+            <numerusform>%1 · %2 · %n Threads</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Could not open %1: %2</source>
+        <translation>%1 konnte nicht geöffnet werden: %2</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Model not changed</source>
+        <translation>Modell nicht geändert</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>The prompt did not run: %1</source>
+        <translation>Der Prompt lief nicht: %1</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+17"/>
+        <source>%n token(s)</source>
+        <translation>
+            <numerusform>%n Token</numerusform>
+            <numerusform>%n Tokens</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 ms/token</source>
+        <translation>%1 ms/Token</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>nominal ratio %1×</source>
+        <translation>nominelles Verhältnis %1×</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>overlap %1 %</source>
+        <translation>Überlappung %1 %</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>overlap –</source>
+        <translation>Überlappung –</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Running…</source>
+        <translation>Läuft…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Ready · %1</source>
+        <translation>Bereit · %1</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::ModelDownloadPanel</name>
+    <message>
+        <location filename="../app/studio/model_download_panel.cpp" line="+20"/>
+        <source>&lt;b&gt;No model at hand?&lt;/b&gt; Download a small one:</source>
+        <translation>&lt;b&gt;Kein Modell zur Hand?&lt;/b&gt; Laden Sie ein kleines herunter:</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Download</source>
+        <translation>Herunterladen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <location line="+26"/>
+        <source>Resuming at %1</source>
+        <translation>Fortsetzen bei %1</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Downloaded and checked: %1</source>
+        <translation>Heruntergeladen und geprüft: %1</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Download failed: %1</source>
+        <translation>Herunterladen fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Cancelled; a new download resumes where this one stopped</source>
+        <translation>Abgebrochen; ein neuer Download setzt dort fort, wo dieser aufgehört hat</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Already downloaded: %1</source>
+        <translation>Bereits heruntergeladen: %1</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Downloading %1…</source>
+        <translation>%1 wird heruntergeladen…</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>%1 of %2</source>
+        <translation>%1 von %2</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::ModelDownloader</name>
+    <message>
+        <location filename="../app/studio/model_download.cpp" line="+116"/>
+        <location line="+85"/>
+        <source>Cannot write %1: %2</source>
+        <translation>%1 kann nicht geschrieben werden: %2</translation>
+    </message>
+    <message>
+        <location line="-43"/>
+        <source>The server resumed at the wrong offset (asked for byte %1, got &quot;%2&quot;)</source>
+        <translation>Der Server setzte am falschen Versatz fort (Byte %1 angefragt, &quot;%2&quot; erhalten)</translation>
+    </message>
+    <message>
+        <location line="+26"/>
+        <source>The partial download did not fit the file on the server and was removed; start the download again</source>
+        <translation>Der Teil-Download passte nicht zur Datei auf dem Server und wurde entfernt; starten Sie den Download erneut</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>The server answered %1 %2</source>
+        <translation>Der Server antwortete %1 %2</translation>
+    </message>
+    <message>
+        <location line="+37"/>
+        <source>The download stopped after %1 bytes: %2</source>
+        <translation>Der Download brach nach %1 Bytes ab: %2</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>The download stopped after %1 of %2 bytes</source>
+        <translation>Der Download brach nach %1 von %2 Bytes ab</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>The downloaded file&apos;s SHA-256 is %1, not the expected %2; it was deleted</source>
+        <translation>Die SHA-256 der heruntergeladenen Datei ist %1, nicht die erwartete %2; sie wurde gelöscht</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Cannot move the download to %1</source>
+        <translation>Der Download kann nicht nach %1 verschoben werden</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::PathField</name>
+    <message>
+        <location filename="../app/studio/job_dialogs.cpp" line="-201"/>
+        <source>Choose a file</source>
+        <translation>Datei wählen</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Choose where to save</source>
+        <translation>Speicherort wählen</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::PolicyPicker</name>
+    <message>
+        <location filename="../app/studio/policy_picker.cpp" line="+32"/>
+        <source>The policy that chooses how each layer runs for each token</source>
+        <translation>Die Policy, die für jedes Token bestimmt, wie jede Schicht läuft</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1…</source>
+        <translation>%1…</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Target nominal acceleration ratio (4·L / Σ states)</source>
+        <translation>Angestrebtes nominelles Beschleunigungsverhältnis (4·L / Σ Zustände)</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Open Calibration File…</source>
+        <translation>Kalibrierungsdatei öffnen…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Compute Calibration…</source>
+        <translation>Kalibrierung berechnen…</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>K/V of skipped layers</source>
+        <translation>K/V übersprungener Schichten</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Project from the compensated input</source>
+        <translation>Aus der kompensierten Eingabe projizieren</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Mask the position</source>
+        <translation>Position maskieren</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Asynchronous DASH decisions</source>
+        <translation>Asynchrone DASH-Entscheidungen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Score layer i+1 on a side thread while layer i runs (eq. 19–20); off: decide from the exact hidden state</source>
+        <translation>Schicht i+1 in einem Nebenthread bewerten, während Schicht i läuft (Gl. 19–20); aus: anhand des exakten verborgenen Zustands entscheiden</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Options</source>
+        <translation>Optionen</translation>
+    </message>
+    <message>
+        <location line="+183"/>
+        <source>Open Policy File…</source>
+        <translation>Policy-Datei öffnen…</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Recent</source>
+        <translation>Zuletzt verwendet</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Clear Recent</source>
+        <translation>Liste leeren</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Choose file…</source>
+        <translation>Datei wählen…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Open a .policy file</source>
+        <translation>Eine .policy-Datei öffnen</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Calibration…</source>
+        <translation>Kalibrierung…</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Static similarity skipping ranks layers by a calibration file</source>
+        <translation>Statisches Ähnlichkeits-Überspringen ordnet die Schichten nach einer Kalibrierungsdatei</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Open Policy File</source>
+        <translation>Policy-Datei öffnen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>DASH policies (*.policy *.json);;All files (*)</source>
+        <translation>DASH-Policies (*.policy *.json);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Open Calibration File</source>
+        <translation>Kalibrierungsdatei öffnen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Calibrations (*.json);;All files (*)</source>
+        <translation>Kalibrierungen (*.json);;Alle Dateien (*)</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::RunControls</name>
+    <message>
+        <location filename="../app/studio/run_controls.cpp" line="+21"/>
+        <source>%1 — unavailable: %2</source>
+        <translation>%1 — nicht verfügbar: %2</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>none</source>
+        <translation>keine</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Greedy tokens generated after the prompt on every run</source>
+        <translation>Tokens, die bei jedem Lauf nach dem Prompt gierig erzeugt werden</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Policy:</source>
+        <translation>Policy:</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Backend:</source>
+        <translation>Backend:</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Generate:</source>
+        <translation>Erzeugen:</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::RunListModel</name>
+    <message>
+        <location filename="../app/studio/run_list_model.cpp" line="+58"/>
+        <source>%1 UTC</source>
+        <translation>%1 UTC</translation>
+    </message>
+    <message>
+        <location line="+63"/>
+        <source>#</source>
+        <translation>Nr.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Created</source>
+        <translation>Erstellt</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Label</source>
+        <translation>Bezeichnung</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Model</source>
+        <translation>Modell</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Policy</source>
+        <translation>Policy</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Tokens</source>
+        <translation>Tokens</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Nominal ×</source>
+        <translation>Nominell ×</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>ms/token</source>
+        <translation>ms/Token</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Perplexity</source>
+        <translation>Perplexität</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Speedup ×</source>
+        <translation>Beschleunigung ×</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::RunTools</name>
+    <message>
+        <location filename="../app/studio/run_tools.cpp" line="+23"/>
+        <source>Runs</source>
+        <translation>Läufe</translation>
+    </message>
+    <message>
+        <location line="+30"/>
+        <source>&amp;Runs</source>
+        <translation>&amp;Läufe</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Run &amp;Browser</source>
+        <translation>Lauf-&amp;Browser</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Save Runs &amp;Automatically</source>
+        <translation>Läufe automatisch &amp;speichern</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Save each run once results stay unchanged for a moment</source>
+        <translation>Jeden Lauf speichern, sobald die Ergebnisse eine Weile unverändert bleiben</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>&amp;Compare Selected Runs</source>
+        <translation>Gewählte Läufe &amp;vergleichen</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>&amp;Refresh</source>
+        <translation>&amp;Aktualisieren</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Tools</source>
+        <translation>&amp;Werkzeuge</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Calibrate…</source>
+        <translation>&amp;Kalibrieren…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Train Policy…</source>
+        <translation>Policy &amp;trainieren…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Run &amp;Sweep…</source>
+        <translation>&amp;Sweep ausführen…</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::RunsPanel</name>
+    <message>
+        <location filename="../app/studio/runs_panel.cpp" line="+54"/>
+        <source>Model path or SHA-256</source>
+        <translation>Modellpfad oder SHA-256</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Any policy</source>
+        <translation>Beliebige Policy</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Label contains</source>
+        <translation>Bezeichnung enthält</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Created from</source>
+        <translation>Erstellt ab</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>Refresh</source>
+        <translation>Aktualisieren</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Open</source>
+        <translation>Öffnen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Show the selected run&apos;s heatmap</source>
+        <translation>Die Heatmap des gewählten Laufs anzeigen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Compare</source>
+        <translation>Vergleichen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Compare two selected runs side by side (A: the older)</source>
+        <translation>Zwei gewählte Läufe nebeneinander vergleichen (A: der ältere)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Delete…</source>
+        <translation>Löschen…</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Notes on the opened run</source>
+        <translation>Notizen zum geöffneten Lauf</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Save Notes</source>
+        <translation>Notizen speichern</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Model:</source>
+        <translation>Modell:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Policy:</source>
+        <translation>Policy:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Label:</source>
+        <translation>Bezeichnung:</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>to</source>
+        <translation>bis</translation>
+    </message>
+    <message>
+        <location line="+97"/>
+        <source>Compare runs #%1 and #%2 — DASH Studio</source>
+        <translation>Läufe Nr. %1 und Nr. %2 vergleichen — DASH Studio</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+70"/>
+        <source>%n run(s)</source>
+        <translation>
+            <numerusform>%n Lauf</numerusform>
+            <numerusform>%n Läufe</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>Run store: %1</source>
+        <translation>Laufspeicher: %1</translation>
+    </message>
+    <message>
+        <location line="+31"/>
+        <source>Delete Runs</source>
+        <translation>Läufe löschen</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>Delete %n saved run(s)? This cannot be undone.</source>
+        <translation>
+            <numerusform>%n gespeicherten Lauf löschen? Das kann nicht rückgängig gemacht werden.</numerusform>
+            <numerusform>%n gespeicherte Läufe löschen? Das kann nicht rückgängig gemacht werden.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>Open a run to see its heatmap and notes.</source>
+        <translation>Öffnen Sie einen Lauf, um seine Heatmap und Notizen zu sehen.</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>nominal %1× · %2 ms/token</source>
+        <translation>nominell %1× · %2 ms/Token</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source> · perplexity %1</source>
+        <translation> · Perplexität %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source> · measured %1×</source>
+        <translation> · gemessen %1×</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&lt;b&gt;Run #%1&lt;/b&gt; · %2 · %3 %4&lt;br&gt;Prompt: %5&lt;br&gt;Output: %6&lt;br&gt;%7</source>
+        <translation>&lt;b&gt;Lauf Nr. %1&lt;/b&gt; · %2 · %3 %4&lt;br&gt;Prompt: %5&lt;br&gt;Ausgabe: %6&lt;br&gt;%7</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::SettingsDialog</name>
+    <message>
+        <location filename="../app/studio/settings_dialog.cpp" line="+19"/>
+        <source>Preferences</source>
+        <translation>Einstellungen</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <location line="+13"/>
+        <source> ms</source>
+        <translation> ms</translation>
+    </message>
+    <message>
+        <location line="-12"/>
+        <source>How long typing must pause before the prompt runs again</source>
+        <translation>Wie lange das Tippen pausieren muss, bevor der Prompt erneut läuft</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>automatic (%1)</source>
+        <translation>automatisch (%1)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>CPU threads of the engine; a change reloads the model</source>
+        <translation>CPU-Threads der Engine; eine Änderung lädt das Modell neu</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Save every finished run to the run store</source>
+        <translation>Jeden abgeschlossenen Lauf im Laufspeicher sichern</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>A run is saved once the results stay unchanged this long, so that typing saves one run rather than one per keystroke</source>
+        <translation>Ein Lauf wird gespeichert, sobald die Ergebnisse so lange unverändert bleiben, damit beim Tippen ein Lauf statt einem pro Tastendruck gespeichert wird</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Text on which policies whose ratio depends on the input (Early-Exit) are tuned, and the default text of calibration</source>
+        <translation>Text, auf dem Policies abgestimmt werden, deren Verhältnis von der Eingabe abhängt (Early-Exit), und Vorgabetext der Kalibrierung</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Held-Out Text</source>
+        <translation>Zurückgehaltener Text</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Text (*.txt);;All files (*)</source>
+        <translation>Text (*.txt);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Windows of held-out text read by each tuning step</source>
+        <translation>Fenster zurückgehaltenen Texts, die jeder Abstimmungsschritt liest</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Re-run after typing pauses for</source>
+        <translation>Erneut ausführen nach einer Tipp-Pause von</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Engine threads</source>
+        <translation>Engine-Threads</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Save a run once results settle for</source>
+        <translation>Lauf speichern, wenn die Ergebnisse stabil bleiben für</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Held-out text</source>
+        <translation>Zurückgehaltener Text</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Held-out windows per tuning step</source>
+        <translation>Zurückgehaltene Fenster je Abstimmungsschritt</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::SimilarityChart</name>
+    <message>
+        <location filename="../app/studio/similarity_chart.cpp" line="+24"/>
+        <source>cos(in,out), prompt mean</source>
+        <translation>cos(ein,aus), Mittel über den Prompt</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>adjacent-layer similarity</source>
+        <translation>Ähnlichkeit benachbarter Schichten</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>skipped layer</source>
+        <translation>übersprungene Schicht</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>layer</source>
+        <translation>Schicht</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>cosine similarity</source>
+        <translation>Kosinus-Ähnlichkeit</translation>
+    </message>
+    <message>
+        <location line="+36"/>
+        <source>cos(in,out), token %1 “%2”</source>
+        <translation>cos(ein,aus), Token %1 „%2“</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>cos(in,out), selected token</source>
+        <translation>cos(ein,aus), gewähltes Token</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::StreamTimeline</name>
+    <message>
+        <location filename="../app/studio/stream_timeline.cpp" line="+173"/>
+        <source>%1 ms</source>
+        <translation>%1 ms</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>No spans recorded</source>
+        <translation>Keine Zeitspannen aufgezeichnet</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <location line="+17"/>
+        <source>compute</source>
+        <translation>Berechnung</translation>
+    </message>
+    <message>
+        <location line="-17"/>
+        <location line="+17"/>
+        <source>policy</source>
+        <translation>Policy</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>none</source>
+        <translation>keine</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>%1 stream · layer %2
+tokens %3–%4
+%5 µs, from %6 ms</source>
+        <translation>%1-Stream · Schicht %2
+Tokens %3–%4
+%5 µs, ab %6 ms</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::SweepJobDialog</name>
+    <message>
+        <location filename="../app/studio/job_dialogs.cpp" line="+376"/>
+        <source>Run a Sweep</source>
+        <translation>Sweep ausführen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>GGUF models (*.gguf)</source>
+        <translation>GGUF-Modelle (*.gguf)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+1"/>
+        <source>Text (*.txt);;All files (*)</source>
+        <translation>Text (*.txt);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Calibrations (*.json)</source>
+        <translation>Kalibrierungen (*.json)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>DASH policy files, separated by ;</source>
+        <translation>DASH-Policy-Dateien, getrennt durch ;</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>project</source>
+        <translation>projizieren</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>mask</source>
+        <translation>maskieren</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Save the rows to the run store</source>
+        <translation>Zeilen im Laufspeicher sichern</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>JSON (*.json)</source>
+        <translation>JSON (*.json)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>optional</source>
+        <translation>optional</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Model</source>
+        <translation>Modell</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Test text</source>
+        <translation>Testtext</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Held-out text (tuning)</source>
+        <translation>Zurückgehaltener Text (Abstimmung)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Calibration (static)</source>
+        <translation>Kalibrierung (statisch)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>DASH policies</source>
+        <translation>DASH-Policies</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Methods</source>
+        <translation>Methoden</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Ratios</source>
+        <translation>Verhältnisse</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Test tokens</source>
+        <translation>Test-Tokens</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Tuning windows</source>
+        <translation>Abstimmungsfenster</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Speed repeats</source>
+        <translation>Wiederholungen der Geschwindigkeitsmessung</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>KV of skipped layers</source>
+        <translation>KV übersprungener Schichten</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Also save JSON</source>
+        <translation>Zusätzlich als JSON speichern</translation>
+    </message>
+    <message>
+        <location line="+50"/>
+        <source>ratios must be numbers &gt;= 1, got &apos;%1&apos;</source>
+        <translation>Verhältnisse müssen Zahlen &gt;= 1 sein, erhalten: &apos;%1&apos;</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>choose where the rows go: the run store or a JSON file</source>
+        <translation>wählen Sie, wohin die Zeilen gehen: in den Laufspeicher oder in eine JSON-Datei</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::TimelinePanel</name>
+    <message>
+        <location filename="../app/studio/timeline_panel.cpp" line="+28"/>
+        <source>−</source>
+        <translation>−</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Zoom out (Ctrl+wheel)</source>
+        <translation>Verkleinern (Strg+Mausrad)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Fit</source>
+        <translation>Einpassen</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Show the whole run</source>
+        <translation>Den ganzen Lauf zeigen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>+</source>
+        <translation>+</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Zoom in (Ctrl+wheel)</source>
+        <translation>Vergrößern (Strg+Mausrad)</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>No run</source>
+        <translation>Kein Lauf</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>overlap %1 % of policy time hidden</source>
+        <translation>Überlappung: %1 % der Policy-Zeit verdeckt</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>overlap – (no policy stream)</source>
+        <translation>Überlappung – (kein Policy-Stream)</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+3"/>
+        <source>this run computed %n token(s) in %1 ms (%2 ms/token)</source>
+        <translation>
+            <numerusform>dieser Lauf berechnete %n Token in %1 ms (%2 ms/Token)</numerusform>
+            <numerusform>dieser Lauf berechnete %n Tokens in %1 ms (%2 ms/Token)</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>this run computed nothing</source>
+        <translation>dieser Lauf berechnete nichts</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 · %2 · %3 reused from the cache</source>
+        <translation>%1 · %2 · %3 aus dem Cache übernommen</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::TrainingJobDialog</name>
+    <message>
+        <location filename="../app/studio/job_dialogs.cpp" line="-212"/>
+        <source>Train a DASH Policy</source>
+        <translation>DASH-Policy trainieren</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>GGUF models (*.gguf)</source>
+        <translation>GGUF-Modelle (*.gguf)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Calibrations (*.json)</source>
+        <translation>Kalibrierungen (*.json)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Text (*.txt);;All files (*)</source>
+        <translation>Text (*.txt);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>DASH policies (*.policy)</source>
+        <translation>DASH-Policies (*.policy)</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Asynchronous decisions</source>
+        <translation>Asynchrone Entscheidungen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Keep a checkpoint (a cancelled training resumes)</source>
+        <translation>Checkpoint behalten (ein abgebrochenes Training wird fortgesetzt)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Model</source>
+        <translation>Modell</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Calibration</source>
+        <translation>Kalibrierung</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Training text</source>
+        <translation>Trainingstext</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Target ratio</source>
+        <translation>Zielverhältnis</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Steps</source>
+        <translation>Schritte</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Window (tokens)</source>
+        <translation>Fenster (Tokens)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Seed</source>
+        <translation>Seed</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Save as</source>
+        <translation>Speichern unter</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Use This Policy</source>
+        <translation>Diese Policy verwenden</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::WelcomePage</name>
+    <message>
+        <location filename="../app/studio/welcome_page.cpp" line="+14"/>
+        <source>&lt;h1&gt;DASH Studio&lt;/h1&gt;</source>
+        <translation>&lt;h1&gt;DASH Studio&lt;/h1&gt;</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Open a GGUF model to explore, token by token and layer by layer, how it computes a prompt as you type.</source>
+        <translation>Öffnen Sie ein GGUF-Modell, um Token für Token und Schicht für Schicht zu erkunden, wie es einen Prompt berechnet, während Sie tippen.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Open model…</source>
+        <translation>Modell öffnen…</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>&lt;b&gt;Recent models&lt;/b&gt;</source>
+        <translation>&lt;b&gt;Zuletzt verwendete Modelle&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <location line="+39"/>
+        <source>%1 (missing)</source>
+        <translation>%1 (fehlt)</translation>
+    </message>
+</context>
+<context>
+    <name>main</name>
+    <message>
+        <location filename="../app/studio/figure_export_cli.cpp" line="+50"/>
+        <source>Write a figure without opening a window: heatmap, curves or timeline.</source>
+        <translation>Eine Abbildung schreiben, ohne ein Fenster zu öffnen: heatmap, curves oder timeline.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Trace to draw (what dash-cli trace --json writes).</source>
+        <translation>Zu zeichnender Trace (was dash-cli trace --json schreibt).</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Figure file; .svg, .pdf or .png chooses the format.</source>
+        <translation>Abbildungsdatei; .svg, .pdf oder .png bestimmt das Format.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>PNG resolution (default 300).</source>
+        <translation>PNG-Auflösung (Vorgabe 300).</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Figure size, e.g. 160x70mm or 6x2.5in (default: by kind).</source>
+        <translation>Abbildungsgröße, z. B. 160x70mm oder 6x2.5in (Vorgabe: je nach Art).</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>serif (default) or sans.</source>
+        <translation>serif (Vorgabe) oder sans.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Text size in points (default 8).</source>
+        <translation>Textgröße in Punkt (Vorgabe 8).</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Model whose tokenizer labels the tokens.</source>
+        <translation>Modell, dessen Tokenizer die Tokens beschriftet.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Token of the similarity curves (default: the last prompt token).</source>
+        <translation>Token der Ähnlichkeitskurven (Vorgabe: das letzte Prompt-Token).</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Heatmap colour: state (default) or cos.</source>
+        <translation>Heatmap-Farbe: state (Vorgabe) oder cos.</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Also write the figure&apos;s data as CSV to this file.</source>
+        <translation>Die Daten der Abbildung zusätzlich als CSV in diese Datei schreiben.</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main.cpp" line="+24"/>
+        <source>Explore per-token, per-layer computation of a language model as you type.</source>
+        <translation>Erkunden Sie die Berechnung eines Sprachmodells je Token und Schicht, während Sie tippen.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>GGUF model file to open.</source>
+        <translation>Zu öffnende GGUF-Modelldatei.</translation>
+    </message>
+</context>
+</TS>

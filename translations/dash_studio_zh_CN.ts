@@ -1,0 +1,2499 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>BackendCatalog</name>
+    <message>
+        <location filename="../app/studio/backend_catalog.cpp" line="+15"/>
+        <source>CUDA</source>
+        <translation>CUDA</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>no CUDA device</source>
+        <translation>无 CUDA 设备</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>%1 found, but the engine does not run on CUDA in this build</source>
+        <translation>已找到 %1，但此版本的引擎不支持在 CUDA 上运行</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>CUDA backend not built</source>
+        <translation>未构建 CUDA 后端</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>CPU</source>
+        <translation>CPU</translation>
+    </message>
+</context>
+<context>
+    <name>Heatmap</name>
+    <message>
+        <location filename="../app/studio/heatmap_palette.cpp" line="+38"/>
+        <source>skip</source>
+        <translation>跳过</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>INT4</source>
+        <translation>INT4</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>INT8</source>
+        <translation>INT8</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>full</source>
+        <translation>完整</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>invalid (%1)</source>
+        <translation>无效 (%1)</translation>
+    </message>
+</context>
+<context>
+    <name>Jobs</name>
+    <message>
+        <location filename="../app/studio/jobs.cpp" line="+38"/>
+        <source>Loading the model</source>
+        <translation>正在加载模型</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Loading %1</source>
+        <translation>正在加载 %1</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>Calibration</source>
+        <translation>校准</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <location line="+61"/>
+        <source>Reading the text</source>
+        <translation>正在读取文本</translation>
+    </message>
+    <message>
+        <location line="-56"/>
+        <source>%1: %2 tokens, windows of %3</source>
+        <translation>%1：%2 个词元，窗口长度 %3</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Calibrating</source>
+        <translation>正在校准</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <location line="+91"/>
+        <location line="+171"/>
+        <source>Wrote %1</source>
+        <translation>已写入 %1</translation>
+    </message>
+    <message>
+        <location line="-257"/>
+        <source>Calibrated on %1 sequences (%2 tokens); saved %3</source>
+        <translation>已在 %1 个序列（%2 个词元）上完成校准；已保存 %3</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>layer</source>
+        <translation>层</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>alpha (norm ratio)</source>
+        <translation>alpha（范数比）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>alpha (least squares)</source>
+        <translation>alpha（最小二乘）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>mean cos(in,out)</source>
+        <translation>平均 cos(输入,输出)</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Policy training</source>
+        <translation>策略训练</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>%1: %2 tokens</source>
+        <translation>%1：%2 个词元</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Resuming from the checkpoint %1</source>
+        <translation>从检查点 %1 继续</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Training</source>
+        <translation>正在训练</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Tuning the cost bias on held-out text</source>
+        <translation>正在留出文本上调节代价偏置</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Tuning the cost bias to %1× on held-out text</source>
+        <translation>正在留出文本上将代价偏置调至 %1×</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>step %1/%2  τ %3  β %4  reward %5  ratio %6×  ΔNLL %7</source>
+        <translation>第 %1/%2 步  τ %3  β %4  奖励 %5  比率 %6×  ΔNLL %7</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Cancelled; the checkpoint %1 resumes the training</source>
+        <translation>已取消；可从检查点 %1 继续训练</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Trained for %1×: held-out nominal ratio %2×, cost bias %3; saved %4</source>
+        <translation>已按 %1× 训练：留出文本上的名义加速比 %2×，代价偏置 %3；已保存 %4</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>setting</source>
+        <translation>设置项</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>value</source>
+        <translation>值</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>target ratio</source>
+        <translation>目标比率</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>held-out ratio</source>
+        <translation>留出文本上的比率</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>cost bias</source>
+        <translation>代价偏置</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>steps</source>
+        <translation>步数</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>final reward</source>
+        <translation>最终奖励</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>β</source>
+        <translation>β</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Sweep</source>
+        <translation>扫描</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Reading the texts</source>
+        <translation>正在读取文本</translation>
+    </message>
+    <message>
+        <location line="+27"/>
+        <source>No DASH policy file chosen: DASH rows skipped</source>
+        <translation>未选择 DASH 策略文件：已跳过 DASH 行</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>No calibration chosen: static similarity rows skipped</source>
+        <translation>未选择校准：已跳过静态相似度行</translation>
+    </message>
+    <message>
+        <location line="+25"/>
+        <source>Sweeping</source>
+        <translation>正在扫描</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1 at %2×: evaluating on %3</source>
+        <translation>%1（%2×）：正在 %3 上评估</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>  nominal %1×, measured %2×, perplexity %3 (second half %4)</source>
+        <translation>  名义 %1×，实测 %2×，困惑度 %3（后半段 %4）</translation>
+    </message>
+    <message>
+        <location line="+35"/>
+        <source>%1 tuned: knob %2 gives %3× on held-out text (target %4×)</source>
+        <translation>%1 已调参：调节参数 %2 在留出文本上达到 %3×（目标 %4×）</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+25"/>
+        <source>%n sweep row(s)</source>
+        <translation>
+            <numerusform>%n 行扫描结果</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>method</source>
+        <translation>方法</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>target ×</source>
+        <translation>目标 ×</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>nominal ×</source>
+        <translation>名义 ×</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>speedup ×</source>
+        <translation>加速 ×</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ppl (all)</source>
+        <translation>ppl（全部）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ppl (2nd half)</source>
+        <translation>ppl（后半段）</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>sweep %1</source>
+        <translation>扫描 %1</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>sweep over %1 (up to %2 tokens)</source>
+        <translation>在 %1 上扫描（最多 %2 个词元）</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+13"/>
+        <source>Saved %n row(s) to the run store %1</source>
+        <translation>
+            <numerusform>已将 %n 行保存到运行存储 %1</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>PolicyCatalog</name>
+    <message>
+        <location filename="../app/studio/policy_catalog.cpp" line="+10"/>
+        <source>Full precision</source>
+        <translation>全精度</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>DASH policy file</source>
+        <translation>DASH 策略文件</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Early-Exit</source>
+        <translation>Early-Exit</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>SkipDecode</source>
+        <translation>SkipDecode</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>AdaSkip</source>
+        <translation>AdaSkip</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>RandomSkip</source>
+        <translation>RandomSkip</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Static similarity</source>
+        <translation>静态相似度</translation>
+    </message>
+</context>
+<context>
+    <name>PolicyRuntime</name>
+    <message>
+        <location filename="../app/studio/policy_runtime.cpp" line="+34"/>
+        <source>exit threshold %1</source>
+        <translation>退出阈值 %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>computed-layer fraction %1</source>
+        <translation>计算层比例 %1</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>%1 layers skipped</source>
+        <translation>跳过 %1 层</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>skip probability %1</source>
+        <translation>跳过概率 %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>cost bias %1</source>
+        <translation>代价偏置 %1</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>static similarity skipping ranks layers by a calibration file; choose one or compute it (Tools ▸ Calibrate…)</source>
+        <translation>静态相似度跳层按校准文件对各层排序；请选择一个校准文件或计算一个（工具 ▸ 校准…）</translation>
+    </message>
+    <message>
+        <location line="+66"/>
+        <source>choose a policy file</source>
+        <translation>请选择策略文件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Loading %1…</source>
+        <translation>正在加载 %1…</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>%1: DASH, trained for %2×, %3</source>
+        <translation>%1：DASH，按 %2× 训练，%3</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>%1: DASH, %2</source>
+        <translation>%1：DASH，%2</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>%1: %2 from a policy file</source>
+        <translation>%1：来自策略文件的 %2</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>every layer at full precision</source>
+        <translation>所有层均为全精度</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>%1 is tuned on held-out text; choose the text in Preferences</source>
+        <translation>%1 需在留出文本上调参；请在首选项中选择该文本</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Tuning %1 to %2× on %3…</source>
+        <translation>正在用 %3 将 %1 调至 %2×…</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Tuning %1 to %2×…</source>
+        <translation>正在将 %1 调至 %2×…</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>%1 tuned to %2×: %3 gives %4× on %5 held-out tokens</source>
+        <translation>%1 已调至 %2×：%3 在 %5 个留出词元上达到 %4×</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>%1 tuned to %2×: %3 gives %4×</source>
+        <translation>%1 已调至 %2×：%3 达到 %4×</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::CalibrationJobDialog</name>
+    <message>
+        <location filename="../app/studio/job_dialogs.cpp" line="+287"/>
+        <source>Calibrate</source>
+        <translation>校准</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>GGUF models (*.gguf)</source>
+        <translation>GGUF 模型 (*.gguf)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Text (*.txt);;All files (*)</source>
+        <translation>文本 (*.txt);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Calibrations (*.json)</source>
+        <translation>校准文件 (*.json)</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>model context</source>
+        <translation>模型上下文</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Calibration text</source>
+        <translation>校准文本</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Sequences</source>
+        <translation>序列数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Sequence length</source>
+        <translation>序列长度</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Alpha method</source>
+        <translation>Alpha 方法</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Save as</source>
+        <translation>保存为</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Use for Static Similarity</source>
+        <translation>用于静态相似度</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::ComparisonView</name>
+    <message>
+        <location filename="../app/studio/comparison_view.cpp" line="+71"/>
+        <source>A: cos(in,out), prompt mean</source>
+        <translation>A：cos(输入,输出)，提示词平均</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>B: cos(in,out), prompt mean</source>
+        <translation>B：cos(输入,输出)，提示词平均</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>layer</source>
+        <translation>层</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>cosine similarity</source>
+        <translation>余弦相似度</translation>
+    </message>
+    <message>
+        <location line="+84"/>
+        <source>A</source>
+        <translation>A</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>B</source>
+        <translation>B</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Δspeed: %1 → %2 ms/token (%3 ms/token)</source>
+        <translation>Δ速度：%1 → %2 毫秒/词元（%3 毫秒/词元）</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>, B at %1× the speed of A</source>
+        <translation>，B 的速度为 A 的 %1×</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>; measured speedup %1</source>
+        <translation>；实测加速 %1</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Nominal ratio: %1× → %2× (%3)</source>
+        <translation>名义加速比：%1× → %2×（%3）</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Δquality: mean log-likelihood %1 nats/token</source>
+        <translation>Δ质量：平均对数似然 %1 奈特/词元</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>perplexity %1 → %2 (%3)</source>
+        <translation>困惑度 %1 → %2（%3）</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Δquality: not available (a run has no stored likelihood)</source>
+        <translation>Δ质量：不可用（有一次运行未保存似然）</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>second-half perplexity %1</source>
+        <translation>后半段困惑度 %1</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>%1 of %2 cells differ in state; %3 of %4 positions hold the same token</source>
+        <translation>%2 个单元中有 %1 个状态不同；%4 个位置中有 %3 个为相同词元</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source> (A: %1 tokens × %2 layers, B: %3 × %4; aligned on the common part)</source>
+        <translation>（A：%1 个词元 × %2 层，B：%3 × %4；按共同部分对齐）</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>A: token %1</source>
+        <translation>A：词元 %1</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>A: selected token</source>
+        <translation>A：所选词元</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>B: token %1</source>
+        <translation>B：词元 %1</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>B: selected token</source>
+        <translation>B：所选词元</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::DiffHeatmapLegend</name>
+    <message>
+        <location filename="../app/studio/diff_heatmap_view.cpp" line="+103"/>
+        <location line="+11"/>
+        <source>B computes less</source>
+        <translation>B 计算更少</translation>
+    </message>
+    <message>
+        <location line="-10"/>
+        <location line="+12"/>
+        <source>B computes more</source>
+        <translation>B 计算更多</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::DiffHeatmapModel</name>
+    <message>
+        <location filename="../app/studio/diff_heatmap_model.cpp" line="+113"/>
+        <source>%1 (A) / %2 (B)</source>
+        <translation>%1（A）/ %2（B）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&lt;b&gt;%1&lt;/b&gt; — token %2, layer %3&lt;br&gt;A: &lt;b&gt;%4&lt;/b&gt; → B: &lt;b&gt;%5&lt;/b&gt; (Δ cost %6)&lt;br&gt;Δ cos(in,out) %7&lt;br&gt;Δ time %8 µs</source>
+        <translation>&lt;b&gt;%1&lt;/b&gt; — 词元 %2，层 %3&lt;br&gt;A：&lt;b&gt;%4&lt;/b&gt; → B：&lt;b&gt;%5&lt;/b&gt;（Δ 代价 %6）&lt;br&gt;Δ cos(输入,输出) %7&lt;br&gt;Δ 时间 %8 µs</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Layer %1</source>
+        <translation>层 %1</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Token %1: “%2”</source>
+        <translation>词元 %1：“%2”</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::DiffHeatmapPanel</name>
+    <message>
+        <location filename="../app/studio/diff_heatmap_view.cpp" line="+42"/>
+        <source>Δ state (cost)</source>
+        <translation>Δ 状态（代价）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Δ cos(in,out)</source>
+        <translation>Δ cos(输入,输出)</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Difference B − A (hatched: different tokens)</source>
+        <translation>差值 B − A（阴影：词元不同）</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Colour:</source>
+        <translation>颜色：</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::ExportActions</name>
+    <message>
+        <location filename="../app/studio/export_actions.cpp" line="+22"/>
+        <source>&amp;Export</source>
+        <translation>导出(&amp;E)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Figure…</source>
+        <translation>图表(&amp;F)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Ctrl+E</source>
+        <translation>Ctrl+E</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Export the heatmap, the curves or the timeline as SVG, PDF or PNG</source>
+        <translation>将热图、曲线或时间线导出为 SVG、PDF 或 PNG</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Heatmap Data as CSV…</source>
+        <translation>热图数据导出为 CSV(&amp;H)…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Curve Data as CSV…</source>
+        <translation>曲线数据导出为 CSV(&amp;C)…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Timeline Data as CSV…</source>
+        <translation>时间线数据导出为 CSV(&amp;T)…</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>&amp;Sweep as LaTeX Table…</source>
+        <translation>扫描结果导出为 LaTeX 表格(&amp;S)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Turn the output of dash-cli sweep --json into a table like the paper&apos;s Table 1</source>
+        <translation>将 dash-cli sweep --json 的输出转换为论文表 1 样式的表格</translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>Export</source>
+        <translation>导出</translation>
+    </message>
+    <message>
+        <location line="+29"/>
+        <location line="+36"/>
+        <source>Cannot write %1: %2</source>
+        <translation>无法写入 %1：%2</translation>
+    </message>
+    <message>
+        <location line="-26"/>
+        <source>Export Data</source>
+        <translation>导出数据</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>CSV files (*.csv)</source>
+        <translation>CSV 文件 (*.csv)</translation>
+    </message>
+    <message>
+        <location line="+30"/>
+        <source>Open Sweep</source>
+        <translation>打开扫描结果</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Sweep results (*.json)</source>
+        <translation>扫描结果 (*.json)</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Save LaTeX Table</source>
+        <translation>保存 LaTeX 表格</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>LaTeX files (*.tex)</source>
+        <translation>LaTeX 文件 (*.tex)</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::ExportFigureDialog</name>
+    <message>
+        <location filename="../app/studio/export_figure_dialog.cpp" line="+35"/>
+        <location line="+237"/>
+        <source>Export Figure</source>
+        <translation>导出图表</translation>
+    </message>
+    <message>
+        <location line="-233"/>
+        <source>Heatmap</source>
+        <translation>热图</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Similarity curves</source>
+        <translation>相似度曲线</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stream timeline</source>
+        <translation>流时间线</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>PDF (vector)</source>
+        <translation>PDF（矢量）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>SVG (vector)</source>
+        <translation>SVG（矢量）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>PNG (raster)</source>
+        <translation>PNG（位图）</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>mm</source>
+        <translation>毫米</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>in</source>
+        <translation>英寸</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source> dpi</source>
+        <translation> dpi</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Serif</source>
+        <translation>衬线体</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Sans serif</source>
+        <translation>无衬线体</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source> pt</source>
+        <translation> 磅</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Layer state</source>
+        <translation>层状态</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>cos(in,out)</source>
+        <translation>cos(输入,输出)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Also write the figure&apos;s data as CSV</source>
+        <translation>同时将图表数据写为 CSV</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Export</source>
+        <translation>导出</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Figure</source>
+        <translation>图表</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Format</source>
+        <translation>格式</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Size</source>
+        <translation>尺寸</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Resolution</source>
+        <translation>分辨率</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Font</source>
+        <translation>字体</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Heatmap colour</source>
+        <translation>热图颜色</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <location line="+136"/>
+        <source>%1 × %2 pixels</source>
+        <translation>%1 × %2 像素</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>vector; resolution not needed</source>
+        <translation>矢量格式；无需分辨率</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>No run to export</source>
+        <translation>没有可导出的运行</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>%1 files (*.%2)</source>
+        <translation>%1 文件 (*.%2)</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>There is no run to export.</source>
+        <translation>没有可导出的运行。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Choose the file to write.</source>
+        <translation>请选择要写入的文件。</translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source>The figure was written, but its data was not: %1</source>
+        <translation>图表已写入，但其数据未写入：%1</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::FigurePainter</name>
+    <message>
+        <location filename="../app/studio/figure_renderer.cpp" line="+237"/>
+        <source>No tokens</source>
+        <translation>没有词元</translation>
+    </message>
+    <message>
+        <location line="+35"/>
+        <source>cos(in,out)</source>
+        <translation>cos(输入,输出)</translation>
+    </message>
+    <message>
+        <location line="+36"/>
+        <location line="+119"/>
+        <location line="+102"/>
+        <source>The figure is too small</source>
+        <translation>图表尺寸过小</translation>
+    </message>
+    <message>
+        <location line="-175"/>
+        <location line="+107"/>
+        <source>layer</source>
+        <translation>层</translation>
+    </message>
+    <message>
+        <location line="-86"/>
+        <source>token</source>
+        <translation>词元</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>No layers</source>
+        <translation>没有层</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>cos(in,out), token %1 “%2”</source>
+        <translation>cos(输入,输出)，词元 %1“%2”</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>cos(in,out), prompt mean</source>
+        <translation>cos(输入,输出)，提示词平均</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>adjacent-layer similarity</source>
+        <translation>相邻层相似度</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>skipped layer</source>
+        <translation>跳过的层</translation>
+    </message>
+    <message>
+        <location line="+59"/>
+        <source>cosine similarity</source>
+        <translation>余弦相似度</translation>
+    </message>
+    <message>
+        <location line="+32"/>
+        <source>No spans recorded</source>
+        <translation>未记录任何时间段</translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>overlap %1 % of policy time hidden</source>
+        <translation>重叠：%1 % 的策略时间被隐藏</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>no policy stream</source>
+        <translation>无策略流</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1 · %2 ms/token</source>
+        <translation>%1 · %2 毫秒/词元</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>compute</source>
+        <translation>计算</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>policy</source>
+        <translation>策略</translation>
+    </message>
+    <message>
+        <location line="+57"/>
+        <source>time (ms)</source>
+        <translation>时间（毫秒）</translation>
+    </message>
+    <message>
+        <location line="+37"/>
+        <source>Cannot write %1</source>
+        <translation>无法写入 %1</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::GeneratedTextView</name>
+    <message>
+        <location filename="../app/studio/generated_text_view.cpp" line="+9"/>
+        <source>Generated text appears here</source>
+        <translation>生成的文本显示在此处</translation>
+    </message>
+    <message>
+        <location line="+31"/>
+        <source>%1 % of full compute</source>
+        <translation>完整计算量的 %1 %</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::HeatmapLegend</name>
+    <message>
+        <location filename="../app/studio/heatmap_legend.cpp" line="+40"/>
+        <location line="+35"/>
+        <source>cos(in,out)</source>
+        <translation>cos(输入,输出)</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::HeatmapModel</name>
+    <message>
+        <location filename="../app/studio/heatmap_model.cpp" line="+123"/>
+        <source>%1 %2  </source>
+        <translation>%1 %2  </translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>none (no policy scored this cell)</source>
+        <translation>无（没有策略为此单元打分）</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>generated token</source>
+        <translation>生成的词元</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>prompt token</source>
+        <translation>提示词词元</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&lt;b&gt;%1&lt;/b&gt; — %2 %3 (id %4)&lt;br&gt;Layer %5: &lt;b&gt;%6&lt;/b&gt;&lt;br&gt;cos(in,out) %7 · adjacent %8&lt;br&gt;Policy scores: %9&lt;br&gt;Time %10 µs</source>
+        <translation>&lt;b&gt;%1&lt;/b&gt; — %2 %3（ID %4）&lt;br&gt;层 %5：&lt;b&gt;%6&lt;/b&gt;&lt;br&gt;cos(输入,输出) %7 · 相邻 %8&lt;br&gt;策略得分：%9&lt;br&gt;时间 %10 µs</translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>Layer %1</source>
+        <translation>层 %1</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Token %1: “%2” (id %3)</source>
+        <translation>词元 %1：“%2”（ID %3）</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::HeatmapPanel</name>
+    <message>
+        <location filename="../app/studio/heatmap_panel.cpp" line="+23"/>
+        <source>Layer state</source>
+        <translation>层状态</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>cos(in,out)</source>
+        <translation>cos(输入,输出)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>What the cell colour shows</source>
+        <translation>单元颜色所表示的内容</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Heatmap (tokens × layers)</source>
+        <translation>热图（词元 × 层）</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Colour:</source>
+        <translation>颜色：</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>−</source>
+        <translation>−</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Zoom out (Ctrl+wheel)</source>
+        <translation>缩小（Ctrl+滚轮）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>1:1</source>
+        <translation>1:1</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Reset zoom</source>
+        <translation>重置缩放</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>+</source>
+        <translation>+</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Zoom in (Ctrl+wheel)</source>
+        <translation>放大（Ctrl+滚轮）</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::InferenceWorker</name>
+    <message>
+        <location filename="../app/studio/inference_worker.cpp" line="+139"/>
+        <source>No model is loaded.</source>
+        <translation>尚未加载模型。</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::JobDialog</name>
+    <message>
+        <location filename="../app/studio/job_dialogs.cpp" line="-258"/>
+        <source>%1 is missing</source>
+        <translation>缺少 %1</translation>
+    </message>
+    <message>
+        <location line="+65"/>
+        <source>Start</source>
+        <translation>开始</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Cancel Job</source>
+        <translation>取消任务</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location line="+43"/>
+        <source>Cannot start: %1</source>
+        <translation>无法开始：%1</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Started %1</source>
+        <translation>开始于 %1</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Cancelling…</source>
+        <translation>正在取消…</translation>
+    </message>
+    <message>
+        <location line="+36"/>
+        <source>ETA %1</source>
+        <translation>预计剩余 %1</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Finished in %1 s: %2</source>
+        <translation>用时 %1 秒完成：%2</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Saved %1</source>
+        <translation>已保存 %1</translation>
+    </message>
+    <message>
+        <location line="+29"/>
+        <source>Cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Cancelled after %1 s</source>
+        <translation>%1 秒后已取消</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Failed: %1</source>
+        <translation>失败：%1</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::LanguageMenu</name>
+    <message>
+        <location filename="../app/studio/ui_language.cpp" line="+77"/>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The new language applies when DASH Studio starts again.</source>
+        <translation>新语言将在 DASH Studio 重新启动后生效。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Restart Now</source>
+        <translation>立即重启</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Later</source>
+        <translation>稍后</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>&amp;Language</source>
+        <translation>语言(&amp;L)</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>System Default</source>
+        <translation>系统默认</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::MainWindow</name>
+    <message>
+        <location filename="../app/studio/main_window.cpp" line="+63"/>
+        <source>DASH Studio</source>
+        <translation>DASH Studio</translation>
+    </message>
+    <message>
+        <location line="+41"/>
+        <source>Saved run #%1 to %2</source>
+        <translation>已将运行 #%1 保存到 %2</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>The run was not saved: %1</source>
+        <translation>运行未保存：%1</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>Type a prompt; every edit runs the model again</source>
+        <translation>输入提示词；每次编辑都会重新运行模型</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Tokens shaded by the compute they used (Σ states / 4L); generated tokens in bold</source>
+        <translation>词元按其计算量着色（Σ 状态 / 4L）；生成的词元以粗体显示</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Similarity curves</source>
+        <translation>相似度曲线</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Stream timeline</source>
+        <translation>流时间线</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Open Model…</source>
+        <translation>打开模型(&amp;O)…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Open &amp;Recent</source>
+        <translation>最近打开(&amp;R)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Save Run</source>
+        <translation>保存运行(&amp;S)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Save the latest run to the run store</source>
+        <translation>将最近一次运行保存到运行存储</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Exported %1</source>
+        <translation>已导出 %1</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>&amp;Edit</source>
+        <translation>编辑(&amp;E)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Preferences…</source>
+        <translation>首选项(&amp;P)…</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Zoom &amp;In Heatmap</source>
+        <translation>放大热图(&amp;I)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Zoom &amp;Out Heatmap</source>
+        <translation>缩小热图(&amp;O)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Reset Heatmap Zoom</source>
+        <translation>重置热图缩放(&amp;R)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Settings</source>
+        <translation>设置(&amp;S)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;About DASH Studio</source>
+        <translation>关于 DASH Studio(&amp;A)</translation>
+    </message>
+    <message>
+        <location line="+80"/>
+        <source>Open Model</source>
+        <translation>打开模型</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>GGUF models (*.gguf)</source>
+        <translation>GGUF 模型 (*.gguf)</translation>
+    </message>
+    <message>
+        <location line="+27"/>
+        <source>About DASH Studio</source>
+        <translation>关于 DASH Studio</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&lt;h3&gt;DASH Studio %1&lt;/h3&gt;&lt;p&gt;Explore dynamic layer skipping: per-token, per-layer execution states, layer similarities and timings of a language model, live as you type.&lt;/p&gt;</source>
+        <translation>&lt;h3&gt;DASH Studio %1&lt;/h3&gt;&lt;p&gt;探索动态跳层：在您输入的同时，实时查看语言模型每个词元、每一层的执行状态、层间相似度与耗时。&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <location line="+36"/>
+        <source>Loading %1…</source>
+        <translation>正在加载 %1…</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>%1 — DASH Studio</source>
+        <translation>%1 — DASH Studio</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+2"/>
+        <source>%1 · %2 · %n thread(s)</source>
+        <translation>
+            <numerusform>%1 · %2 · %n 个线程</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Could not open %1: %2</source>
+        <translation>无法打开 %1：%2</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Model not changed</source>
+        <translation>模型未更改</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>The prompt did not run: %1</source>
+        <translation>提示词未能运行：%1</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+17"/>
+        <source>%n token(s)</source>
+        <translation>
+            <numerusform>%n 个词元</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 ms/token</source>
+        <translation>%1 毫秒/词元</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>nominal ratio %1×</source>
+        <translation>名义加速比 %1×</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>overlap %1 %</source>
+        <translation>重叠 %1 %</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>overlap –</source>
+        <translation>重叠 –</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Running…</source>
+        <translation>运行中…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Ready · %1</source>
+        <translation>就绪 · %1</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::ModelDownloadPanel</name>
+    <message>
+        <location filename="../app/studio/model_download_panel.cpp" line="+20"/>
+        <source>&lt;b&gt;No model at hand?&lt;/b&gt; Download a small one:</source>
+        <translation>&lt;b&gt;手头没有模型？&lt;/b&gt;下载一个小模型：</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Download</source>
+        <translation>下载</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location line="+26"/>
+        <source>Resuming at %1</source>
+        <translation>从 %1 处继续</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Downloaded and checked: %1</source>
+        <translation>已下载并校验：%1</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Download failed: %1</source>
+        <translation>下载失败：%1</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Cancelled; a new download resumes where this one stopped</source>
+        <translation>已取消；再次下载时将从中断处继续</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>%1 (%2)</source>
+        <translation>%1（%2）</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>Already downloaded: %1</source>
+        <translation>已下载：%1</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Downloading %1…</source>
+        <translation>正在下载 %1…</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>%1 of %2</source>
+        <translation>%1 / %2</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::ModelDownloader</name>
+    <message>
+        <location filename="../app/studio/model_download.cpp" line="+116"/>
+        <location line="+85"/>
+        <source>Cannot write %1: %2</source>
+        <translation>无法写入 %1：%2</translation>
+    </message>
+    <message>
+        <location line="-43"/>
+        <source>The server resumed at the wrong offset (asked for byte %1, got &quot;%2&quot;)</source>
+        <translation>服务器从错误的偏移处续传（请求字节 %1，得到 &quot;%2&quot;）</translation>
+    </message>
+    <message>
+        <location line="+26"/>
+        <source>The partial download did not fit the file on the server and was removed; start the download again</source>
+        <translation>部分下载的内容与服务器上的文件不符，已删除；请重新开始下载</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>The server answered %1 %2</source>
+        <translation>服务器返回 %1 %2</translation>
+    </message>
+    <message>
+        <location line="+37"/>
+        <source>The download stopped after %1 bytes: %2</source>
+        <translation>下载在 %1 字节后中断：%2</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>The download stopped after %1 of %2 bytes</source>
+        <translation>下载在 %1 / %2 字节处中断</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>The downloaded file&apos;s SHA-256 is %1, not the expected %2; it was deleted</source>
+        <translation>下载文件的 SHA-256 为 %1，而非预期的 %2；该文件已删除</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Cannot move the download to %1</source>
+        <translation>无法将下载的文件移动到 %1</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::PathField</name>
+    <message>
+        <location filename="../app/studio/job_dialogs.cpp" line="-201"/>
+        <source>Choose a file</source>
+        <translation>选择文件</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Choose where to save</source>
+        <translation>选择保存位置</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::PolicyPicker</name>
+    <message>
+        <location filename="../app/studio/policy_picker.cpp" line="+32"/>
+        <source>The policy that chooses how each layer runs for each token</source>
+        <translation>为每个词元决定各层如何运行的策略</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1…</source>
+        <translation>%1…</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Target nominal acceleration ratio (4·L / Σ states)</source>
+        <translation>目标名义加速比（4·L / Σ 状态）</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Open Calibration File…</source>
+        <translation>打开校准文件…</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Compute Calibration…</source>
+        <translation>计算校准…</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>K/V of skipped layers</source>
+        <translation>跳过层的 K/V</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Project from the compensated input</source>
+        <translation>由补偿后的输入投影</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Mask the position</source>
+        <translation>屏蔽该位置</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Asynchronous DASH decisions</source>
+        <translation>异步 DASH 决策</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Score layer i+1 on a side thread while layer i runs (eq. 19–20); off: decide from the exact hidden state</source>
+        <translation>在第 i 层运行时于辅助线程上为第 i+1 层打分（式 19–20）；关闭时：依据精确的隐藏状态决策</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Options</source>
+        <translation>选项</translation>
+    </message>
+    <message>
+        <location line="+183"/>
+        <source>Open Policy File…</source>
+        <translation>打开策略文件…</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Recent</source>
+        <translation>最近使用</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Clear Recent</source>
+        <translation>清除最近使用</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Choose file…</source>
+        <translation>选择文件…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Open a .policy file</source>
+        <translation>打开 .policy 文件</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Calibration…</source>
+        <translation>校准…</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Static similarity skipping ranks layers by a calibration file</source>
+        <translation>静态相似度跳层按校准文件对各层排序</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Open Policy File</source>
+        <translation>打开策略文件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>DASH policies (*.policy *.json);;All files (*)</source>
+        <translation>DASH 策略 (*.policy *.json);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Open Calibration File</source>
+        <translation>打开校准文件</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Calibrations (*.json);;All files (*)</source>
+        <translation>校准文件 (*.json);;所有文件 (*)</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::RunControls</name>
+    <message>
+        <location filename="../app/studio/run_controls.cpp" line="+21"/>
+        <source>%1 — unavailable: %2</source>
+        <translation>%1 — 不可用：%2</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Greedy tokens generated after the prompt on every run</source>
+        <translation>每次运行在提示词之后贪心生成的词元数</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Policy:</source>
+        <translation>策略：</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Backend:</source>
+        <translation>后端：</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Generate:</source>
+        <translation>生成：</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::RunListModel</name>
+    <message>
+        <location filename="../app/studio/run_list_model.cpp" line="+58"/>
+        <source>%1 UTC</source>
+        <translation>%1 UTC</translation>
+    </message>
+    <message>
+        <location line="+63"/>
+        <source>#</source>
+        <translation>#</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Created</source>
+        <translation>创建时间</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Label</source>
+        <translation>标签</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Policy</source>
+        <translation>策略</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Tokens</source>
+        <translation>词元</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Nominal ×</source>
+        <translation>名义 ×</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>ms/token</source>
+        <translation>毫秒/词元</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Perplexity</source>
+        <translation>困惑度</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Speedup ×</source>
+        <translation>加速 ×</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::RunTools</name>
+    <message>
+        <location filename="../app/studio/run_tools.cpp" line="+23"/>
+        <source>Runs</source>
+        <translation>运行记录</translation>
+    </message>
+    <message>
+        <location line="+30"/>
+        <source>&amp;Runs</source>
+        <translation>运行记录(&amp;R)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Run &amp;Browser</source>
+        <translation>运行浏览器(&amp;B)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Save Runs &amp;Automatically</source>
+        <translation>自动保存运行(&amp;A)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Save each run once results stay unchanged for a moment</source>
+        <translation>结果保持不变片刻后保存每次运行</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>&amp;Compare Selected Runs</source>
+        <translation>比较所选运行(&amp;C)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>&amp;Refresh</source>
+        <translation>刷新(&amp;R)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Tools</source>
+        <translation>工具(&amp;T)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Calibrate…</source>
+        <translation>校准(&amp;C)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Train Policy…</source>
+        <translation>训练策略(&amp;T)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Run &amp;Sweep…</source>
+        <translation>运行扫描(&amp;S)…</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::RunsPanel</name>
+    <message>
+        <location filename="../app/studio/runs_panel.cpp" line="+54"/>
+        <source>Model path or SHA-256</source>
+        <translation>模型路径或 SHA-256</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Any policy</source>
+        <translation>任意策略</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Label contains</source>
+        <translation>标签包含</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Created from</source>
+        <translation>创建于（起）</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Open</source>
+        <translation>打开</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Show the selected run&apos;s heatmap</source>
+        <translation>显示所选运行的热图</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Compare</source>
+        <translation>比较</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Compare two selected runs side by side (A: the older)</source>
+        <translation>并排比较所选的两次运行（A：较早的一次）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Delete…</source>
+        <translation>删除…</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Notes on the opened run</source>
+        <translation>已打开运行的备注</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Save Notes</source>
+        <translation>保存备注</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Model:</source>
+        <translation>模型：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Policy:</source>
+        <translation>策略：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Label:</source>
+        <translation>标签：</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>to</source>
+        <translation>至</translation>
+    </message>
+    <message>
+        <location line="+97"/>
+        <source>Compare runs #%1 and #%2 — DASH Studio</source>
+        <translation>比较运行 #%1 与 #%2 — DASH Studio</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+70"/>
+        <source>%n run(s)</source>
+        <translation>
+            <numerusform>%n 次运行</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>Run store: %1</source>
+        <translation>运行存储：%1</translation>
+    </message>
+    <message>
+        <location line="+31"/>
+        <source>Delete Runs</source>
+        <translation>删除运行</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+1"/>
+        <source>Delete %n saved run(s)? This cannot be undone.</source>
+        <translation>
+            <numerusform>删除 %n 次已保存的运行？此操作无法撤销。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>Open a run to see its heatmap and notes.</source>
+        <translation>打开一次运行以查看其热图和备注。</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>nominal %1× · %2 ms/token</source>
+        <translation>名义 %1× · %2 毫秒/词元</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source> · perplexity %1</source>
+        <translation> · 困惑度 %1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source> · measured %1×</source>
+        <translation> · 实测 %1×</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&lt;b&gt;Run #%1&lt;/b&gt; · %2 · %3 %4&lt;br&gt;Prompt: %5&lt;br&gt;Output: %6&lt;br&gt;%7</source>
+        <translation>&lt;b&gt;运行 #%1&lt;/b&gt; · %2 · %3 %4&lt;br&gt;提示词：%5&lt;br&gt;输出：%6&lt;br&gt;%7</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::SettingsDialog</name>
+    <message>
+        <location filename="../app/studio/settings_dialog.cpp" line="+19"/>
+        <source>Preferences</source>
+        <translation>首选项</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <location line="+13"/>
+        <source> ms</source>
+        <translation> 毫秒</translation>
+    </message>
+    <message>
+        <location line="-12"/>
+        <source>How long typing must pause before the prompt runs again</source>
+        <translation>输入停顿多久后重新运行提示词</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>automatic (%1)</source>
+        <translation>自动（%1）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>CPU threads of the engine; a change reloads the model</source>
+        <translation>引擎的 CPU 线程数；更改后将重新加载模型</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Save every finished run to the run store</source>
+        <translation>将每次完成的运行保存到运行存储</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>A run is saved once the results stay unchanged this long, so that typing saves one run rather than one per keystroke</source>
+        <translation>结果保持不变达到此时长后才保存运行，这样输入时只保存一次运行，而不是每次按键都保存一次</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Text on which policies whose ratio depends on the input (Early-Exit) are tuned, and the default text of calibration</source>
+        <translation>用于对比率取决于输入的策略（Early-Exit）调参的文本，也是校准的默认文本</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Held-Out Text</source>
+        <translation>留出文本</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Text (*.txt);;All files (*)</source>
+        <translation>文本 (*.txt);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Windows of held-out text read by each tuning step</source>
+        <translation>每个调参步骤读取的留出文本窗口数</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Re-run after typing pauses for</source>
+        <translation>输入停顿以下时长后重新运行</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Engine threads</source>
+        <translation>引擎线程数</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Save a run once results settle for</source>
+        <translation>结果稳定以下时长后保存运行</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Held-out text</source>
+        <translation>留出文本</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Held-out windows per tuning step</source>
+        <translation>每个调参步骤的留出文本窗口数</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::SimilarityChart</name>
+    <message>
+        <location filename="../app/studio/similarity_chart.cpp" line="+24"/>
+        <source>cos(in,out), prompt mean</source>
+        <translation>cos(输入,输出)，提示词平均</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>adjacent-layer similarity</source>
+        <translation>相邻层相似度</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>skipped layer</source>
+        <translation>跳过的层</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>layer</source>
+        <translation>层</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>cosine similarity</source>
+        <translation>余弦相似度</translation>
+    </message>
+    <message>
+        <location line="+36"/>
+        <source>cos(in,out), token %1 “%2”</source>
+        <translation>cos(输入,输出)，词元 %1“%2”</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>cos(in,out), selected token</source>
+        <translation>cos(输入,输出)，所选词元</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::StreamTimeline</name>
+    <message>
+        <location filename="../app/studio/stream_timeline.cpp" line="+173"/>
+        <source>%1 ms</source>
+        <translation>%1 毫秒</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>No spans recorded</source>
+        <translation>未记录任何时间段</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <location line="+17"/>
+        <source>compute</source>
+        <translation>计算</translation>
+    </message>
+    <message>
+        <location line="-17"/>
+        <location line="+17"/>
+        <source>policy</source>
+        <translation>策略</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>%1 stream · layer %2
+tokens %3–%4
+%5 µs, from %6 ms</source>
+        <translation>%1流 · 层 %2
+词元 %3–%4
+%5 µs，起始于 %6 毫秒</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::SweepJobDialog</name>
+    <message>
+        <location filename="../app/studio/job_dialogs.cpp" line="+376"/>
+        <source>Run a Sweep</source>
+        <translation>运行扫描</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>GGUF models (*.gguf)</source>
+        <translation>GGUF 模型 (*.gguf)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+1"/>
+        <source>Text (*.txt);;All files (*)</source>
+        <translation>文本 (*.txt);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Calibrations (*.json)</source>
+        <translation>校准文件 (*.json)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>DASH policy files, separated by ;</source>
+        <translation>DASH 策略文件，以 ; 分隔</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>project</source>
+        <translation>投影</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>mask</source>
+        <translation>掩码</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Save the rows to the run store</source>
+        <translation>将各行保存到运行存储</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>JSON (*.json)</source>
+        <translation>JSON (*.json)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>optional</source>
+        <translation>可选</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Test text</source>
+        <translation>测试文本</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Held-out text (tuning)</source>
+        <translation>留出文本（调参）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Calibration (static)</source>
+        <translation>校准（静态）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>DASH policies</source>
+        <translation>DASH 策略</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Methods</source>
+        <translation>方法</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Ratios</source>
+        <translation>比率</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Test tokens</source>
+        <translation>测试词元数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Tuning windows</source>
+        <translation>调参窗口数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Speed repeats</source>
+        <translation>测速重复次数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>KV of skipped layers</source>
+        <translation>跳过层的 KV</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Also save JSON</source>
+        <translation>同时保存 JSON</translation>
+    </message>
+    <message>
+        <location line="+50"/>
+        <source>ratios must be numbers &gt;= 1, got &apos;%1&apos;</source>
+        <translation>比率必须是 &gt;= 1 的数字，实际为 &apos;%1&apos;</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>choose where the rows go: the run store or a JSON file</source>
+        <translation>请选择各行的去处：运行存储或 JSON 文件</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::TimelinePanel</name>
+    <message>
+        <location filename="../app/studio/timeline_panel.cpp" line="+28"/>
+        <source>−</source>
+        <translation>−</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Zoom out (Ctrl+wheel)</source>
+        <translation>缩小（Ctrl+滚轮）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Fit</source>
+        <translation>适应窗口</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Show the whole run</source>
+        <translation>显示整个运行</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>+</source>
+        <translation>+</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Zoom in (Ctrl+wheel)</source>
+        <translation>放大（Ctrl+滚轮）</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>No run</source>
+        <translation>无运行</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>overlap %1 % of policy time hidden</source>
+        <translation>重叠：%1 % 的策略时间被隐藏</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>overlap – (no policy stream)</source>
+        <translation>重叠 –（无策略流）</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+3"/>
+        <source>this run computed %n token(s) in %1 ms (%2 ms/token)</source>
+        <translation>
+            <numerusform>本次运行用 %1 毫秒计算了 %n 个词元（%2 毫秒/词元）</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>this run computed nothing</source>
+        <translation>本次运行未进行任何计算</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 · %2 · %3 reused from the cache</source>
+        <translation>%1 · %2 · %3 个取自缓存</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::TrainingJobDialog</name>
+    <message>
+        <location filename="../app/studio/job_dialogs.cpp" line="-212"/>
+        <source>Train a DASH Policy</source>
+        <translation>训练 DASH 策略</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>GGUF models (*.gguf)</source>
+        <translation>GGUF 模型 (*.gguf)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Calibrations (*.json)</source>
+        <translation>校准文件 (*.json)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Text (*.txt);;All files (*)</source>
+        <translation>文本 (*.txt);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>DASH policies (*.policy)</source>
+        <translation>DASH 策略 (*.policy)</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Asynchronous decisions</source>
+        <translation>异步决策</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Keep a checkpoint (a cancelled training resumes)</source>
+        <translation>保留检查点（取消的训练可继续）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Calibration</source>
+        <translation>校准</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Training text</source>
+        <translation>训练文本</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Target ratio</source>
+        <translation>目标比率</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Steps</source>
+        <translation>步数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Window (tokens)</source>
+        <translation>窗口（词元）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Seed</source>
+        <translation>随机种子</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Save as</source>
+        <translation>保存为</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Use This Policy</source>
+        <translation>使用此策略</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::WelcomePage</name>
+    <message>
+        <location filename="../app/studio/welcome_page.cpp" line="+14"/>
+        <source>&lt;h1&gt;DASH Studio&lt;/h1&gt;</source>
+        <translation>&lt;h1&gt;DASH Studio&lt;/h1&gt;</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Open a GGUF model to explore, token by token and layer by layer, how it computes a prompt as you type.</source>
+        <translation>打开一个 GGUF 模型，在您输入的同时逐词元、逐层地探索它如何计算提示词。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Open model…</source>
+        <translation>打开模型…</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>&lt;b&gt;Recent models&lt;/b&gt;</source>
+        <translation>&lt;b&gt;最近使用的模型&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <location line="+39"/>
+        <source>%1 (missing)</source>
+        <translation>%1（缺失）</translation>
+    </message>
+</context>
+<context>
+    <name>main</name>
+    <message>
+        <location filename="../app/studio/figure_export_cli.cpp" line="+50"/>
+        <source>Write a figure without opening a window: heatmap, curves or timeline.</source>
+        <translation>不打开窗口直接写出图表：heatmap、curves 或 timeline。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Trace to draw (what dash-cli trace --json writes).</source>
+        <translation>要绘制的追踪（dash-cli trace --json 的输出）。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Figure file; .svg, .pdf or .png chooses the format.</source>
+        <translation>图表文件；由 .svg、.pdf 或 .png 决定格式。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>PNG resolution (default 300).</source>
+        <translation>PNG 分辨率（默认 300）。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Figure size, e.g. 160x70mm or 6x2.5in (default: by kind).</source>
+        <translation>图表尺寸，例如 160x70mm 或 6x2.5in（默认：按类型）。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>serif (default) or sans.</source>
+        <translation>serif（默认）或 sans。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Text size in points (default 8).</source>
+        <translation>文字大小，单位为磅（默认 8）。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Model whose tokenizer labels the tokens.</source>
+        <translation>用其分词器为词元加标签的模型。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Token of the similarity curves (default: the last prompt token).</source>
+        <translation>相似度曲线所用的词元（默认：最后一个提示词词元）。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Heatmap colour: state (default) or cos.</source>
+        <translation>热图颜色：state（默认）或 cos。</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Also write the figure&apos;s data as CSV to this file.</source>
+        <translation>同时将图表数据以 CSV 写入此文件。</translation>
+    </message>
+    <message>
+        <location filename="../app/studio/main.cpp" line="+24"/>
+        <source>Explore per-token, per-layer computation of a language model as you type.</source>
+        <translation>在输入的同时探索语言模型逐词元、逐层的计算。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>GGUF model file to open.</source>
+        <translation>要打开的 GGUF 模型文件。</translation>
+    </message>
+</context>
+</TS>
