@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds everything and runs every test with CTest,
+# then rebuilds the core under AddressSanitizer + UndefinedBehaviorSanitizer and
+# runs the randomized (fuzz) tests there.
+#   scripts/run-tests.sh            all of it
+#   BUILD_DIR=out scripts/run-tests.sh
+# Tests that need ../shared (models, data) skip when it is absent; with
+# DASH_REQUIRE_SHARED=1 (as in CI) they fail instead.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build=${BUILD_DIR:-build}
+jobs=${JOBS:-2}
+
+scripts/install-deps.sh
+
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cmake --build "$build" -j "$jobs"
+ctest --test-dir "$build" --output-on-failure --timeout 900
+
+cmake -S . -B "$build-asan" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DDASH_SANITIZE=ON \
+    -DDASH_BUILD_APP=OFF -DDASH_WITH_CUDA=OFF -DDASH_BUILD_BENCH=OFF
+cmake --build "$build-asan" -j "$jobs" --target tst_fuzz_gguf tst_fuzz_tokenizer
+ctest --test-dir "$build-asan" -L fuzz --output-on-failure --timeout 900
