@@ -49,7 +49,7 @@ void ThreadPool::runChunks(uint32_t generation) {
         if (static_cast<uint32_t>(cur >> 32) != generation)
             return;
         const auto chunk = static_cast<int64_t>(cur & 0xFFFFFFFFu);
-        if (chunk >= m_chunks)
+        if (chunk >= m_chunks.load(std::memory_order_relaxed))
             return;
         if (!m_next.compare_exchange_weak(cur, cur + 1, std::memory_order_acq_rel))
             continue;
@@ -93,16 +93,20 @@ void ThreadPool::parallelFor(int64_t count, int64_t grain,
         fn(0, count);
         return;
     }
+    // Only this thread advances the generation. Close the previous loop's
+    // counter before touching the loop parameters: a worker that read that
+    // counter and then sees the new chunk count must fail its claim, or it
+    // would run a chunk of this loop that the counter hands out again.
+    const uint32_t gen = m_generation.load() + 1;
+    m_next.store(static_cast<uint64_t>(gen) << 32 | 0xFFFFFFFFu, std::memory_order_seq_cst);
     m_fn = &fn;
     m_count = count;
     m_chunkSize = (units + chunks - 1) / chunks * grain;
-    m_chunks = (count + m_chunkSize - 1) / m_chunkSize;
+    m_chunks.store((count + m_chunkSize - 1) / m_chunkSize, std::memory_order_relaxed);
     m_completed.store(0, std::memory_order_relaxed);
-    uint32_t gen;
     {
         // Publishing under the mutex pairs with the sleeping workers' wait.
         std::lock_guard<std::mutex> lock(m_mutex);
-        gen = m_generation.load() + 1;
         m_next.store(static_cast<uint64_t>(gen) << 32, std::memory_order_release);
         m_generation.store(gen, std::memory_order_release);
     }
@@ -110,7 +114,8 @@ void ThreadPool::parallelFor(int64_t count, int64_t grain,
     runChunks(gen);
     // Chunks other threads claimed may still run; yield rather than spin so a
     // descheduled worker gets the core back.
-    for (int spins = 0; m_completed.load(std::memory_order_acquire) != m_chunks; ++spins) {
+    const int64_t total = m_chunks.load(std::memory_order_relaxed);
+    for (int spins = 0; m_completed.load(std::memory_order_acquire) != total; ++spins) {
         if (spins < 256)
             DASH_CPU_RELAX();
         else

@@ -54,7 +54,9 @@ private:
     const std::function<void(int64_t, int64_t)>* m_fn = nullptr;
     int64_t m_count = 0;
     int64_t m_chunkSize = 1;
-    int64_t m_chunks = 0;
+    // Atomic because a worker still at the previous loop may read it while the
+    // next loop is set up (its claim then fails on the generation).
+    std::atomic<int64_t> m_chunks{0};
 };
 
 } // namespace dash::cpu
