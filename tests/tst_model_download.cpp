@@ -216,8 +216,13 @@ void TestModelDownload::resumeAfterInterruption() {
     QVERIFY(finished.wait(kTimeoutMs));
     QCOMPARE(resumed.count(), 1);
     QCOMPARE(resumed.first().first().toLongLong(), cut);
-    QCOMPARE(server.ranges.size(), 2);
-    QCOMPARE(server.ranges.at(1), "bytes=" + QByteArray::number(cut) + '-');
+    // The resume is one Range request from the cut, after plain requests only
+    // (a loaded machine once showed the plain request twice: Qt's network
+    // layer may resend a request whose connection closed early).
+    QVERIFY(server.ranges.size() == 2 || server.ranges.size() == 3);
+    QCOMPARE(server.ranges.last(), "bytes=" + QByteArray::number(cut) + '-');
+    for (qsizetype i = 0; i + 1 < server.ranges.size(); ++i)
+        QVERIFY(server.ranges.at(i).isEmpty());
     QCOMPARE(readAll(destination()), m_body);
     QVERIFY(!QFile::exists(part));
 }
