@@ -19,6 +19,7 @@
 #include <QtTest>
 
 #include <cmath>
+#include <map>
 #include <random>
 
 using namespace dash;
@@ -70,6 +71,7 @@ private slots:
     void deterministic();
     void checkpointResume();
     void cancellation();
+    void restrictedStates();
 
 private:
     TrainOptions shortOptions() const;
@@ -267,6 +269,38 @@ void TestDashTraining::cancellation() {
     // The engine is usable afterwards.
     m_engine->reset();
     QVERIFY(m_engine->forward(std::span(m_eval).first(4)).ok());
+}
+
+// Trained with INT4 and INT8 disallowed, a policy samples, tunes and decides
+// among skip and full precision only, and says so in its file and its name.
+void TestDashTraining::restrictedStates() {
+    TrainOptions o = shortOptions();
+    o.allowInt4 = false;
+    o.allowInt8 = false;
+    auto policy = train(o);
+    QVERIFY2(policy.ok(), policy.ok() ? "" : policy.error().message().c_str());
+    const DashPolicy& dash = **policy;
+    QVERIFY(!dash.runtime().allowInt4 && !dash.runtime().allowInt8);
+    QCOMPARE(dash.variantName(), std::string("dash-skip"));
+    QVERIFY(!dash.parameters()["allow_int4"].asBool());
+    QVERIFY(!dash.parameters()["allow_int8"].asBool());
+
+    QVERIFY(dash.prepare(*m_engine).ok());
+    auto controller = dash.makeController();
+    Trace trace;
+    ForwardOptions fo;
+    fo.controller = controller.get();
+    fo.trace = &trace;
+    m_engine->reset();
+    QVERIFY(m_engine->forward(std::span(m_eval).first(kWindow), fo).ok());
+    m_engine->reset();
+    std::map<int, int> counts;
+    for (uint8_t state : trace.states)
+        ++counts[state];
+    QVERIFY2(counts.count(1) == 0 && counts.count(2) == 0, "an INT4 or INT8 cell was chosen");
+    // Tuned to 1.6x, the policy does skip layers.
+    QVERIFY(counts[0] > 0);
+    QVERIFY(counts[4] > 0);
 }
 
 QTEST_GUILESS_MAIN(TestDashTraining)

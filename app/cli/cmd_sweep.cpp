@@ -7,6 +7,7 @@
 #include "core/dash/evaluation.h"
 #include "core/dash/policy_file.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -90,18 +91,30 @@ int run(const std::vector<std::string>& argv) {
             return fail("sweep", c.error());
         calibration = std::move(c).value();
     }
-    // DASH policies: each file was trained for one ratio; a row uses the file
-    // whose training target is nearest to the row's ratio.
-    std::vector<std::pair<double, std::string>> dashFiles;
+    // DASH policies: each file was trained for one ratio and one set of
+    // allowed states (its variant: dash, dash-skip, ...); each variant gets a
+    // row per ratio from its file whose training target is nearest.
+    struct DashFile {
+        std::string variant;
+        double target;
+        std::string path;
+    };
+    std::vector<DashFile> dashFiles;
+    std::vector<std::string> variants;
     for (const std::string& path : args->getAll("dash")) {
         auto p = loadPolicyFile(path, **model);
         if (!p.ok())
             return fail("sweep", p.error());
         if ((*p)->kind() != PolicyKind::Dash)
             return fail("sweep", "'" + path + "' is not a DASH policy");
-        const Json& training = static_cast<DashPolicy&>(**p).training();
-        dashFiles.emplace_back(
-            training["target_ratio"].isNumber() ? training["target_ratio"].asNumber() : 2.0, path);
+        const auto& dash = static_cast<DashPolicy&>(**p);
+        const Json& training = dash.training();
+        dashFiles.push_back(
+            {dash.variantName(),
+             training["target_ratio"].isNumber() ? training["target_ratio"].asNumber() : 2.0,
+             path});
+        if (std::find(variants.begin(), variants.end(), dash.variantName()) == variants.end())
+            variants.push_back(dash.variantName());
     }
 
     EvaluationOptions evaluation;
@@ -117,50 +130,51 @@ int run(const std::vector<std::string>& argv) {
     };
 
     std::vector<Row> rows;
-    auto evaluateRow = [&](Policy& policy, double target) -> Status {
+    auto evaluateRow = [&](Policy& policy, const std::string& name, double target) -> Status {
         char buf[160];
-        std::snprintf(buf, sizeof buf, "sweep: %s at %.2fx: evaluating", policy.name().c_str(),
-                      target);
+        std::snprintf(buf, sizeof buf, "sweep: %s at %.2fx: evaluating", name.c_str(), target);
         log(buf);
         DASH_ASSIGN_OR_RETURN(EvaluationResult e,
                               evaluatePolicy(policy, engine, testIds, evaluation));
         DASH_ASSIGN_OR_RETURN(SpeedResult s, measureDecodeSpeedup(policy, engine, testIds, speed));
-        rows.push_back(
-            {policy.name(), target, e.nominalRatio, s.speedup, e.pplAll, e.pplSecondHalf});
+        rows.push_back({name, target, e.nominalRatio, s.speedup, e.pplAll, e.pplSecondHalf});
         return {};
+    };
+    auto tuneAndEvaluate = [&](Policy& policy, const std::string& name, double ratio) -> Status {
+        DASH_TRY(tunePolicy(policy, engine, ratio, heldOut.empty() ? nullptr : &heldOut, quiet));
+        return evaluateRow(policy, name, ratio);
     };
 
     FullPrecisionPolicy full;
-    if (auto st = evaluateRow(full, 1.0); !st.ok())
+    if (auto st = evaluateRow(full, full.name(), 1.0); !st.ok())
         return fail("sweep", st.error());
     for (double ratio : ratios) {
         for (PolicyKind kind : methods) {
-            std::unique_ptr<Policy> policy;
-            if (kind == PolicyKind::Dash) {
-                if (dashFiles.empty()) {
-                    log("sweep: no --dash policy file given; DASH rows skipped");
-                    continue;
-                }
-                auto nearest =
-                    std::min_element(dashFiles.begin(), dashFiles.end(), [&](auto& a, auto& b) {
-                        return std::fabs(a.first - ratio) < std::fabs(b.first - ratio);
-                    });
-                auto p = loadPolicyFile(nearest->second, **model);
-                if (!p.ok())
-                    return fail("sweep", p.error());
-                policy = std::move(p).value();
-            } else {
+            if (kind != PolicyKind::Dash) {
                 auto p = makeBaseline(kind, **model, calibration ? &*calibration : nullptr);
                 if (!p.ok())
                     return fail("sweep", p.error());
-                policy = std::move(p).value();
+                if (auto st = tuneAndEvaluate(**p, (*p)->name(), ratio); !st.ok())
+                    return fail("sweep", st.error());
+                continue;
             }
-            if (auto st =
-                    tunePolicy(*policy, engine, ratio, heldOut.empty() ? nullptr : &heldOut, quiet);
-                !st.ok())
-                return fail("sweep", st.error());
-            if (auto st = evaluateRow(*policy, ratio); !st.ok())
-                return fail("sweep", st.error());
+            if (dashFiles.empty()) {
+                log("sweep: no --dash policy file given; DASH rows skipped");
+                continue;
+            }
+            for (const std::string& variant : variants) {
+                const DashFile* nearest = nullptr;
+                for (const DashFile& f : dashFiles)
+                    if (f.variant == variant &&
+                        (!nearest ||
+                         std::fabs(f.target - ratio) < std::fabs(nearest->target - ratio)))
+                        nearest = &f;
+                auto p = loadPolicyFile(nearest->path, **model);
+                if (!p.ok())
+                    return fail("sweep", p.error());
+                if (auto st = tuneAndEvaluate(**p, variant, ratio); !st.ok())
+                    return fail("sweep", st.error());
+            }
         }
     }
 
@@ -179,10 +193,10 @@ int run(const std::vector<std::string>& argv) {
         printJson(out);
         return 0;
     }
-    std::printf("%-12s %7s %8s %9s %10s %12s\n", "method", "target", "nominal", "speedup",
+    std::printf("%-16s %7s %8s %9s %10s %12s\n", "method", "target", "nominal", "speedup",
                 "ppl(all)", "ppl(2nd half)");
     for (const Row& r : rows)
-        std::printf("%-12s %6.2fx %7.3fx %8.2fx %10.3f %12.3f\n", r.method.c_str(), r.target,
+        std::printf("%-16s %6.2fx %7.3fx %8.2fx %10.3f %12.3f\n", r.method.c_str(), r.target,
                     r.nominal, r.speedup, r.pplAll, r.pplSecondHalf);
     return 0;
 }

@@ -4,6 +4,7 @@
 #include "core/dash/training.h"
 #include "core/sha256.h"
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 
@@ -22,7 +23,7 @@ int run(const std::vector<std::string>& argv) {
         argv,
         options({kModelOptions,
                  {"calibration", "file", "out", "target-ratio", "steps", "window", "seed", "lr",
-                  "checkpoint", "hidden", "embed", "lambda", "group", "held-out"}}),
+                  "checkpoint", "hidden", "embed", "lambda", "group", "held-out", "states"}}),
         {"json", "quiet", "sync"});
     if (!args.ok())
         return fail("train-policy", args.error());
@@ -40,6 +41,27 @@ int run(const std::vector<std::string>& argv) {
     auto group = args->getInt("group", 32);
     auto heldOut = args->getDouble("held-out", 0.1);
     auto eo = engineOptions(*args);
+    bool int4 = false, int8 = false, skip = false, full = false;
+    const std::string states = args->get("states", "skip,int4,int8,full");
+    for (size_t start = 0; start <= states.size();) {
+        const size_t end = std::min(states.find(',', start), states.size());
+        const std::string s = states.substr(start, end - start);
+        if (s == "skip")
+            skip = true;
+        else if (s == "int4")
+            int4 = true;
+        else if (s == "int8")
+            int8 = true;
+        else if (s == "full")
+            full = true;
+        else
+            return fail("train-policy",
+                        "--states takes skip, int4, int8 and full separated by commas, got '" + s +
+                            "'");
+        start = end + 1;
+    }
+    if (!skip || !full)
+        return fail("train-policy", "--states must include skip and full");
     if (auto err = firstError(calibrationPath, file, out, target, steps, window, seed, lr, hidden,
                               embed, lambda, group, heldOut, eo))
         return fail("train-policy", *err);
@@ -68,6 +90,8 @@ int run(const std::vector<std::string>& argv) {
     to.embed = static_cast<int32_t>(*embed);
     to.lambda = static_cast<float>(*lambda);
     to.quantGroup = static_cast<int32_t>(*group);
+    to.allowInt4 = int4;
+    to.allowInt8 = int8;
     to.heldOutFraction = *heldOut;
     to.async = !args->flag("sync");
     to.checkpointPath = args->get("checkpoint", "");
@@ -116,9 +140,11 @@ const Command kTrainPolicyCommand = {
     "--model FILE.gguf --calibration C.json --file TRAIN_TEXT --out P.policy\n"
     "       [--target-ratio 2.0] [--steps 300] [--window 64] [--seed 1] [--lr 0.003]\n"
     "       [--hidden 64] [--embed 8] [--lambda 0.05] [--group 32] [--held-out 0.1]\n"
-    "       [--checkpoint FILE] [--sync] [--threads T] [--quiet] [--json]\n"
+    "       [--states skip,int4,int8,full] [--checkpoint FILE] [--sync] [--threads T] [--quiet]\n"
+    "       [--json]\n"
     "  The last --held-out fraction of the text is kept for tuning the cost bias.\n"
-    "  Ctrl-C stops; with --checkpoint the same command resumes.",
+    "  Ctrl-C stops; with --checkpoint the same command resumes. --states limits the\n"
+    "  states the policy may choose; skip and full must be among them.",
     run};
 
 } // namespace dash::cli

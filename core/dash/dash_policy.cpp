@@ -22,6 +22,17 @@ Json DashPolicy::parameters() const {
     return j;
 }
 
+std::string DashPolicy::variantName() const {
+    if (m_runtime.allowInt4 && m_runtime.allowInt8)
+        return "dash";
+    std::string name = "dash-skip";
+    if (m_runtime.allowInt8)
+        name += "-int8";
+    if (m_runtime.allowInt4)
+        name += "-int4";
+    return name;
+}
+
 Status ensureQuantizedWeights(Engine& engine, int32_t group) {
     const QuantizedWeights* have = engine.quantizedWeights();
     if (have && have->group == group)

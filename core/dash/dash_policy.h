@@ -33,6 +33,9 @@ public:
     std::shared_ptr<const ScoringModel> scorerPtr() const { return m_scorer; }
     const Calibration& calibration() const { return m_calibration; }
     int32_t quantGroup() const { return m_quantGroup; }
+    // "dash" when every state is allowed, else the allowed states besides full
+    // precision: "dash-skip", "dash-skip-int8", "dash-skip-int4".
+    std::string variantName() const;
     // Provenance recorded by training (data hash, steps, seed, target, beta).
     Json& training() { return m_training; }
     const Json& training() const { return m_training; }

@@ -53,6 +53,8 @@ Json fingerprint(const TrainOptions& o, const std::string& dataSha, const std::s
     j.set("embed", o.embed);
     j.set("quant_group", o.quantGroup);
     j.set("async", o.async);
+    j.set("allow_int4", o.allowInt4);
+    j.set("allow_int8", o.allowInt8);
     j.set("data_sha256", dataSha);
     j.set("model_sha256", modelSha);
     return j;
@@ -185,6 +187,8 @@ trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vecto
         // Sampled pass.
         DashRuntimeOptions ro;
         ro.async = o.async;
+        ro.allowInt4 = o.allowInt4;
+        ro.allowInt8 = o.allowInt8;
         ro.temperature = tau;
         ro.seed = rng();
         ro.record = true;
@@ -274,6 +278,8 @@ trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vecto
     auto policy = std::make_unique<DashPolicy>(std::make_shared<const ScoringModel>(scorer),
                                                calibration, o.quantGroup);
     policy->runtime().async = o.async;
+    policy->runtime().allowInt4 = o.allowInt4;
+    policy->runtime().allowInt8 = o.allowInt8;
     progress.phase = "tune";
     if (onProgress)
         onProgress(progress);

@@ -40,6 +40,11 @@ struct TrainOptions {
     int32_t embed = 8;
     int32_t quantGroup = 32;
     bool async = true;
+    // States the policy may choose besides skip and full precision. On a CPU
+    // the integer kernels save less than their nominal cost, so a skip/full
+    // policy's measured speedup tracks its nominal ratio more closely.
+    bool allowInt4 = true;
+    bool allowInt8 = true;
     double heldOutFraction = 0.1;
     int64_t tuneWindows = 32;   // held-out windows for the cost-bias tuning
     std::string checkpointPath; // empty: no checkpoints
