@@ -1,6 +1,6 @@
 // Drives the real main window offscreen: loads the demo model, types prompts
 // key by key, and checks that the heatmap shows what core's Engine computes
-// for the same text (what `dash-cli trace --json` prints).
+// for the same text and what the dash-cli binary's `trace --json` prints.
 #include "app/studio/heatmap_model.h"
 #include "app/studio/inference_client.h"
 #include "app/studio/main_window.h"
@@ -8,9 +8,13 @@
 #include "studio_reference.h"
 #include "test_support.h"
 
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QMimeData>
 #include <QPlainTextEdit>
+#include <QProcess>
 #include <QRandomGenerator>
 #include <QTabWidget>
 #include <QTemporaryDir>
@@ -46,6 +50,8 @@ private slots:
 private:
     // Compares every heatmap cell with a fresh engine run of the editor's text.
     void checkHeatmapAgainstEngine(const MainWindow& w);
+    // The same against `dash-cli trace --json` run as a separate process.
+    void checkHeatmapAgainstCli(const MainWindow& w);
     bool loadModel(MainWindow& w);
 
     QTemporaryDir m_settingsDir;
@@ -99,6 +105,38 @@ void TestMainWindow::checkHeatmapAgainstEngine(const MainWindow& w) {
              static_cast<int>(model.snapshot()->generatedIds.size()));
 }
 
+void TestMainWindow::checkHeatmapAgainstCli(const MainWindow& w) {
+    const HeatmapModel& model = *w.heatmapModel();
+    QProcess cli;
+    cli.start(QStringLiteral(DASH_CLI_BINARY),
+              {QStringLiteral("trace"), QStringLiteral("--model"), QString::fromStdString(m_path),
+               QStringLiteral("--prompt"), w.promptEditor()->toPlainText(), QStringLiteral("--n"),
+               QString::number(kGenerateTokens), QStringLiteral("--json")});
+    QVERIFY(cli.waitForFinished(kTimeoutMs));
+    QCOMPARE(cli.exitCode(), 0);
+    QJsonParseError error;
+    const QJsonObject trace = QJsonDocument::fromJson(cli.readAllStandardOutput(), &error).object();
+    QVERIFY2(error.error == QJsonParseError::NoError, qPrintable(error.errorString()));
+    const QJsonArray ids = trace.value(QStringLiteral("ids")).toArray();
+    const QJsonArray states = trace.value(QStringLiteral("states")).toArray();
+    const QJsonArray cos = trace.value(QStringLiteral("cos_in_out")).toArray();
+    QCOMPARE(trace.value(QStringLiteral("layers")).toInt(), model.rowCount());
+    QCOMPARE(ids.size(), model.columnCount());
+    QCOMPARE(states.size(), model.rowCount());
+    double worst = 0;
+    for (int tok = 0; tok < model.columnCount(); ++tok) {
+        QCOMPARE(model.index(0, tok).data(HeatmapModel::TokenIdRole).toInt(), ids.at(tok).toInt());
+        for (int l = 0; l < model.rowCount(); ++l) {
+            const QModelIndex i = model.index(l, tok);
+            QCOMPARE(i.data(HeatmapModel::StateRole).toInt(),
+                     states.at(l).toArray().at(tok).toInt());
+            worst = std::max(worst, std::abs(i.data(HeatmapModel::CosInOutRole).toDouble() -
+                                             cos.at(l).toArray().at(tok).toDouble()));
+        }
+    }
+    QVERIFY2(worst < 1e-4, qPrintable(QStringLiteral("cos(in,out) differs by %1").arg(worst)));
+}
+
 void TestMainWindow::typedPromptMatchesEngine() {
     MainWindow w;
     w.resize(1280, 900);
@@ -115,6 +153,7 @@ void TestMainWindow::typedPromptMatchesEngine() {
     QCOMPARE(w.promptEditor()->toPlainText(), prompt);
     QVERIFY(QTest::qWaitFor([&] { return showsCurrentText(w); }, kTimeoutMs));
     checkHeatmapAgainstEngine(w);
+    checkHeatmapAgainstCli(w);
 
     const auto* ratio = w.findChild<QLabel*>(QStringLiteral("statusNominalRatio"));
     QVERIFY(ratio);
