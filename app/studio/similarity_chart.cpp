@@ -46,7 +46,11 @@ SimilarityChart::SimilarityChart(QWidget* parent) : QChartView(parent) {
         s->attachAxis(m_axisX);
         s->attachAxis(m_axisY);
     }
+    // QChartView made a default chart and setChart() releases it rather than
+    // deleting it.
+    QChart* placeholder = this->chart();
     setChart(chart);
+    delete placeholder;
     setRenderHint(QPainter::Antialiasing);
     rebuild();
 }
