@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds everything and runs every test with CTest,
-# then rebuilds the core under AddressSanitizer + UndefinedBehaviorSanitizer and
-# runs the randomized (fuzz) tests there.
+# then rebuilds under AddressSanitizer + UndefinedBehaviorSanitizer and runs
+# there the randomized (fuzz) reader and tokenizer tests and the GUI test with
+# its 1,000-keystroke burst (LeakSanitizer on).
 #   scripts/run-tests.sh            all of it
 #   BUILD_DIR=out scripts/run-tests.sh
 # Tests that need ../shared (models, data) skip when it is absent; with
@@ -18,7 +19,9 @@ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build "$build" -j "$jobs"
 ctest --test-dir "$build" --output-on-failure --timeout 900
 
+sanitized=(tst_fuzz_gguf tst_fuzz_tokenizer tst_main_window)
 cmake -S . -B "$build-asan" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DDASH_SANITIZE=ON \
-    -DDASH_BUILD_APP=OFF -DDASH_WITH_CUDA=OFF -DDASH_BUILD_BENCH=OFF
-cmake --build "$build-asan" -j "$jobs" --target tst_fuzz_gguf tst_fuzz_tokenizer
-ctest --test-dir "$build-asan" -L fuzz --output-on-failure --timeout 900
+    -DDASH_BUILD_APP=ON -DDASH_WITH_CUDA=OFF -DDASH_BUILD_BENCH=OFF
+cmake --build "$build-asan" -j "$jobs" --target "${sanitized[@]}"
+ctest --test-dir "$build-asan" -R "^($(IFS='|'; echo "${sanitized[*]}"))\$" \
+    --output-on-failure --timeout 900
