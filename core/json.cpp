@@ -1,5 +1,7 @@
 #include "core/json.h"
 
+#include "core/unicode.h"
+
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -14,24 +16,6 @@ namespace {
 const Json& nullJson() {
     static const Json value;
     return value;
-}
-
-void appendUtf8(std::string& out, uint32_t cp) {
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
 }
 
 void writeString(std::string& out, std::string_view s) {
@@ -258,7 +242,7 @@ private:
                 } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
                     return fail("unpaired surrogate");
                 }
-                appendUtf8(out, cp);
+                appendUtf8(out, static_cast<char32_t>(cp));
                 break;
             }
             default:
