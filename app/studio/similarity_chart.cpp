@@ -12,8 +12,8 @@
 
 namespace dash::studio {
 
-SimilarityChart::SimilarityChart(QWidget* parent) : QChartView(parent) {
-    auto* chart = new QChart;
+SimilarityChart::SimilarityChart(QWidget* parent) : QChartView(new QChart, parent) {
+    QChart* chart = this->chart();
     chart->setMargins(QMargins(4, 4, 4, 4));
     chart->legend()->setAlignment(Qt::AlignBottom);
 
@@ -46,11 +46,6 @@ SimilarityChart::SimilarityChart(QWidget* parent) : QChartView(parent) {
         s->attachAxis(m_axisX);
         s->attachAxis(m_axisY);
     }
-    // QChartView made a default chart and setChart() releases it rather than
-    // deleting it.
-    QChart* placeholder = this->chart();
-    setChart(chart);
-    delete placeholder;
     setRenderHint(QPainter::Antialiasing);
     rebuild();
 }
