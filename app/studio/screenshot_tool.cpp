@@ -100,12 +100,18 @@ int main(int argc, char** argv) {
         settings.setPolicyKind(policy);
     }
     bool ok = true;
+    auto expose = [&](QWidget& widget) {
+        if (!QTest::qWaitForWindowExposed(&widget)) {
+            std::fprintf(stderr, "dash-studio-screenshots: a window was never shown\n");
+            ok = false;
+        }
+    };
 
     {
         MainWindow welcome;
         welcome.resize(1100, 700);
         welcome.show();
-        QTest::qWaitForWindowExposed(&welcome);
+        expose(welcome);
         settle();
         ok &= save(welcome.grab().toImage(), out.filePath(QStringLiteral("welcome.png")));
     }
@@ -113,7 +119,7 @@ int main(int argc, char** argv) {
     MainWindow w;
     w.resize(1280, 860);
     w.show();
-    QTest::qWaitForWindowExposed(&w);
+    expose(w);
     w.openModel(model);
     if (!waitUntil([&] { return w.inference()->hasModel() && !w.inference()->busy(); })) {
         std::fprintf(stderr, "dash-studio-screenshots: %s did not load\n", qPrintable(model));
@@ -154,7 +160,7 @@ int main(int argc, char** argv) {
         ExportFigureDialog dialog(snapshot, spec);
         dialog.setPath(QDir::home().filePath(QStringLiteral("heatmap.pdf")));
         dialog.show();
-        QTest::qWaitForWindowExposed(&dialog);
+        expose(dialog);
         settle();
         ok &= save(dialog.grab().toImage(), out.filePath(QStringLiteral("export_dialog.png")));
     }
