@@ -4,8 +4,9 @@
 //   bench_dash --model M.gguf --tune-file HELD_OUT.txt [--policy P.policy ...]
 //              [--calibration C.json] [--ratio 2.0] [--threads 2] [--repeats 7]
 //
-// Each DASH policy file is measured asynchronous (decisions on a side thread
-// from h̃) and synchronous (from the exact hidden state), in both KV modes.
+// Each DASH policy file is measured asynchronous (decisions from h̃, aside on an
+// idle worker of the engine's pool) and synchronous (from the exact hidden
+// state), in both KV modes.
 // Baselines are tuned to --ratio on the held-out text first.
 #include "app/cli/cli_args.h"
 #include "app/cli/cli_common.h"

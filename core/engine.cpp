@@ -382,7 +382,7 @@ Expected<std::span<const float>> Engine::forward(std::span<const int32_t> tokens
     const int64_t passStart = trace ? steadyNowNs() : 0;
     LayerController* controller = options.controller;
     if (controller)
-        controller->beginPass({m_position, n, trace, firstCell, c.dim});
+        controller->beginPass({m_position, n, trace, firstCell, c.dim, &m_pool});
 
     for (int32_t layer = 0; layer < c.layers; ++layer) {
         if (options.cancel && options.cancel->cancelled()) {

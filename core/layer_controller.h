@@ -8,6 +8,10 @@
 
 namespace dash {
 
+namespace cpu {
+class ThreadPool;
+}
+
 // What a forward pass covers: `count` tokens at positions firstPosition...,
 // which are cells firstTraceToken... of `trace` when a trace is kept.
 struct PassInfo {
@@ -16,6 +20,9 @@ struct PassInfo {
     Trace* trace = nullptr;
     int32_t firstTraceToken = 0;
     int32_t dim = 0; // hidden size: rows of `input`/`output` below hold dim floats
+    // The engine's workers: a controller may run work aside on them
+    // (ThreadPool::runAside) while the layer computes. Null: no pool.
+    cpu::ThreadPool* pool = nullptr;
 };
 
 class LayerController {

@@ -104,6 +104,7 @@ private slots:
     void parallelForCoverage_data();
     void parallelForCoverage();
     void parallelForOversubscribed();
+    void asideJobs();
 
 private:
     std::unique_ptr<cpu::ThreadPool> m_pool;
@@ -706,6 +707,56 @@ void TestKernels::parallelForOversubscribed() {
                                      .arg(visits[static_cast<size_t>(i)].load())));
     }
     QCOMPARE(cpu::ThreadPool(0).size(), cpu::ThreadPool::defaultThreadCount());
+}
+
+void TestKernels::asideJobs() {
+    // Without workers the caller runs the job when it waits.
+    {
+        cpu::ThreadPool single(1);
+        std::thread::id ranOn;
+        single.runAside([&] { ranOn = std::this_thread::get_id(); });
+        single.waitAside();
+        QCOMPARE(ranOn, std::this_thread::get_id());
+        QCOMPARE(single.asideRunByCaller(), int64_t(1));
+    }
+    // With workers, an idle one takes the job while the caller does not wait.
+    cpu::ThreadPool pool(3);
+    std::atomic<bool> done{false};
+    std::thread::id ranOn;
+    pool.runAside([&] {
+        ranOn = std::this_thread::get_id();
+        done.store(true);
+    });
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!done.load() && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::microseconds(50));
+    QVERIFY2(done.load(), "no worker picked up the aside job");
+    pool.waitAside();
+    QVERIFY(ranOn != std::this_thread::get_id());
+    QCOMPARE(pool.asideRunByCaller(), int64_t(0));
+
+    // Interleaved with loops: each job runs exactly once, its result is
+    // visible after waitAside(), and the loops still cover every index once.
+    std::vector<int> results(2000, 0);
+    for (int job = 0; job < 2000; ++job) {
+        pool.runAside([&results, job] { results[static_cast<size_t>(job)] += job + 1; });
+        const int64_t count = 1 + job % 48;
+        std::vector<std::atomic<int>> visits(static_cast<size_t>(count));
+        pool.parallelFor(count, 1, [&](int64_t begin, int64_t end) {
+            for (int64_t i = begin; i < end; ++i)
+                visits[static_cast<size_t>(i)].fetch_add(1, std::memory_order_relaxed);
+        });
+        pool.waitAside();
+        QCOMPARE(results[static_cast<size_t>(job)], job + 1);
+        for (int64_t i = 0; i < count; ++i)
+            QCOMPARE(visits[static_cast<size_t>(i)].load(), 1);
+    }
+    // A job left outstanding is waited for by the next runAside().
+    std::atomic<int> runs{0};
+    pool.runAside([&] { runs.fetch_add(1); });
+    pool.runAside([&] { runs.fetch_add(10); });
+    pool.waitAside();
+    QCOMPARE(runs.load(), 11);
 }
 
 QTEST_GUILESS_MAIN(TestKernels)

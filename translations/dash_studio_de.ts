@@ -1621,8 +1621,8 @@
     </message>
     <message>
         <location line="+2"/>
-        <source>Score layer i+1 on a side thread while layer i runs (eq. 19–20); off: decide from the exact hidden state</source>
-        <translation>Schicht i+1 in einem Nebenthread bewerten, während Schicht i läuft (Gl. 19–20); aus: anhand des exakten verborgenen Zustands entscheiden</translation>
+        <source>Score layer i+1 on an idle worker thread while layer i runs (eq. 19–20); off: decide from the exact hidden state</source>
+        <translation>Schicht i+1 in einem untätigen Worker-Thread bewerten, während Schicht i läuft (Gl. 19–20); aus: anhand des exakten verborgenen Zustands entscheiden</translation>
     </message>
     <message>
         <location line="+4"/>

@@ -1617,8 +1617,8 @@
     </message>
     <message>
         <location line="+2"/>
-        <source>Score layer i+1 on a side thread while layer i runs (eq. 19–20); off: decide from the exact hidden state</source>
-        <translation>在第 i 层运行时于辅助线程上为第 i+1 层打分（式 19–20）；关闭时：依据精确的隐藏状态决策</translation>
+        <source>Score layer i+1 on an idle worker thread while layer i runs (eq. 19–20); off: decide from the exact hidden state</source>
+        <translation>在第 i 层运行时于空闲的工作线程上为第 i+1 层打分（式 19–20）；关闭时：依据精确的隐藏状态决策</translation>
     </message>
     <message>
         <location line="+4"/>

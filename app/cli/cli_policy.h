@@ -4,7 +4,7 @@
 //   --tune-file TEXT   held-out text for tuning policies whose ratio depends on the input
 //   --calibration C    layer ranking for 'static' (from dash-cli calibrate)
 //   --kv-mode project|mask
-//   --sync             DASH decides from exact hidden states (no side thread)
+//   --sync             DASH decides from exact hidden states (nothing runs aside)
 #pragma once
 
 #include "app/cli/cli_common.h"

@@ -72,8 +72,9 @@ PolicyPicker::PolicyPicker(QWidget* parent) : QWidget(parent), m_entries(policyE
     options->addSeparator();
     m_async = options->addAction(tr("Asynchronous DASH decisions"));
     m_async->setCheckable(true);
-    m_async->setToolTip(tr("Score layer i+1 on a side thread while layer i runs (eq. 19–20); "
-                           "off: decide from the exact hidden state"));
+    m_async->setToolTip(
+        tr("Score layer i+1 on an idle worker thread while layer i runs (eq. 19–20); "
+           "off: decide from the exact hidden state"));
     m_optionsButton = new QToolButton(this);
     m_optionsButton->setObjectName(QStringLiteral("policyOptions"));
     m_optionsButton->setText(tr("Options"));

@@ -26,7 +26,7 @@ struct PolicySpec {
     QString tuneTextPath;
     int tuneWindows = 8; // held-out windows per tuning evaluation
     KvMode kvMode = KvMode::Project;
-    bool async = true; // DASH scores layer i+1 on a side thread while layer i runs
+    bool async = true; // DASH scores layer i+1 aside on an idle worker while layer i runs
 
     bool operator==(const PolicySpec&) const = default;
 };

@@ -33,6 +33,7 @@ ThreadPool::ThreadPool(int threads) {
 }
 
 ThreadPool::~ThreadPool() {
+    waitAside();
     {
         std::lock_guard<std::mutex> lock(m_mutex);
         m_stop.store(true);
@@ -60,28 +61,74 @@ void ThreadPool::runChunks(uint32_t generation) {
     }
 }
 
+bool ThreadPool::asidePending() const {
+    return m_asideState.load(std::memory_order_acquire) == AsidePending;
+}
+
+bool ThreadPool::tryRunAside() {
+    int expected = AsidePending;
+    if (!m_asideState.compare_exchange_strong(expected, AsideRunning, std::memory_order_acq_rel))
+        return false;
+    m_aside();
+    m_asideState.store(AsideIdle, std::memory_order_release);
+    return true;
+}
+
 void ThreadPool::workerLoop() {
     uint32_t seen = 0;
     while (true) {
         uint32_t gen = m_generation.load(std::memory_order_acquire);
         if (gen == seen) {
+            if (tryRunAside())
+                continue;
             const auto spinUntil = std::chrono::steady_clock::now() + kSpinTime;
             // Read the clock only now and then: it costs more than a pause.
-            for (int i = 1; (gen = m_generation.load(std::memory_order_acquire)) == seen; ++i) {
+            for (int i = 1;
+                 (gen = m_generation.load(std::memory_order_acquire)) == seen && !asidePending();
+                 ++i) {
                 if (i % 64 == 0 && std::chrono::steady_clock::now() >= spinUntil)
                     break;
                 DASH_CPU_RELAX();
             }
-            if (gen == seen) {
+            if (gen == seen && !asidePending()) {
                 std::unique_lock<std::mutex> lock(m_mutex);
-                m_wake.wait(lock, [&] { return m_generation.load() != seen; });
-                gen = m_generation.load();
+                m_wake.wait(lock, [&] { return m_generation.load() != seen || asidePending(); });
             }
+            continue; // a new loop or an aside job: decide again at the top
         }
         seen = gen;
         if (m_stop.load())
             return;
         runChunks(gen);
+    }
+}
+
+void ThreadPool::runAside(std::function<void()> job) {
+    waitAside();
+    m_aside = std::move(job);
+    {
+        // Under the mutex for the same reason as a new loop: a worker about to
+        // sleep either sees the job or gets the notification.
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_asideState.store(AsidePending, std::memory_order_release);
+    }
+    if (!m_workers.empty())
+        m_wake.notify_one();
+}
+
+void ThreadPool::waitAside() {
+    int expected = AsidePending;
+    if (m_asideState.compare_exchange_strong(expected, AsideRunning, std::memory_order_acq_rel)) {
+        ++m_asideByCaller;
+        m_aside();
+        m_asideState.store(AsideIdle, std::memory_order_release);
+        return;
+    }
+    for (int spins = 0; m_asideState.load(std::memory_order_acquire) != AsideIdle; ++spins) {
+        if (spins < 256)
+            DASH_CPU_RELAX();
+        else
+            std::this_thread::yield();
     }
 }
 

@@ -4,6 +4,11 @@
 // instead of waiting for it. Workers spin briefly before sleeping so that the
 // many short loops of a decode step (microseconds each) do not pay a wake-up
 // latency every time.
+//
+// The pool also runs one job "aside" (DASH's policy stream on the CPU): a
+// worker with no chunk to claim picks it up while the caller goes on, so the
+// job uses the time workers would otherwise spend waiting for the next loop,
+// without a thread of its own competing for the cores.
 #pragma once
 
 #include <atomic>
@@ -34,10 +39,24 @@ public:
 
     static int defaultThreadCount();
 
+    // Hands `job` to the first idle worker. At most one job is outstanding: a
+    // second call first waits for the previous job.
+    void runAside(std::function<void()> job);
+    // Returns once the aside job has run. When no worker has started it yet
+    // (a pool of one thread, or busy workers), the caller runs it itself, so
+    // waiting never costs more than running the job in line. Returns at once
+    // when nothing is outstanding.
+    void waitAside();
+    // Aside jobs that callers ran themselves.
+    int64_t asideRunByCaller() const { return m_asideByCaller; }
+
 private:
     void workerLoop();
     // Claims and runs chunks of loop `generation` until none is left.
     void runChunks(uint32_t generation);
+    // Runs the aside job if it is pending and this thread claims it.
+    bool tryRunAside();
+    bool asidePending() const;
 
     std::vector<std::thread> m_workers;
     std::mutex m_mutex;
@@ -57,6 +76,11 @@ private:
     // Atomic because a worker still at the previous loop may read it while the
     // next loop is set up (its claim then fails on the generation).
     std::atomic<int64_t> m_chunks{0};
+
+    enum AsideState : int { AsideIdle, AsidePending, AsideRunning };
+    std::function<void()> m_aside;
+    std::atomic<int> m_asideState{AsideIdle};
+    int64_t m_asideByCaller = 0;
 };
 
 } // namespace dash::cpu

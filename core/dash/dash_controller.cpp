@@ -2,6 +2,7 @@
 
 #include "core/clock.h"
 #include "core/cpu/ops.h"
+#include "core/cpu/thread_pool.h"
 
 #include <cmath>
 #include <cstring>
@@ -16,17 +17,22 @@ DashController::DashController(std::shared_ptr<const ScoringModel> scorer,
     m_layers = m_scorer->shape().layers;
     m_dim = m_scorer->shape().dim;
     m_normalized.resize(static_cast<size_t>(m_dim));
-    if (m_options.async)
-        m_side = std::make_unique<SideThread>();
 }
 
 DashController::~DashController() {
-    if (m_side)
-        m_side->wait();
+    finishPending();
+}
+
+void DashController::finishPending() {
+    if (m_pending) {
+        m_pool->waitAside();
+        m_pending = false;
+    }
 }
 
 void DashController::beginPass(const PassInfo& pass) {
     m_trace = pass.trace;
+    m_pool = pass.pool;
     m_firstToken = pass.firstTraceToken;
     const int64_t count = pass.count;
     m_current.assign(static_cast<size_t>(count), LayerState::Full);
@@ -138,18 +144,20 @@ void DashController::decide(int32_t next, const float* h, int64_t count, bool ap
 
 void DashController::beforeLayer(int32_t layer, const float* input, int64_t count,
                                  LayerState* states) {
-    if (m_pending) {
-        m_side->wait();
-        m_pending = false;
-    }
+    finishPending();
     if (layer == 0)
         std::fill(m_next.begin(), m_next.end(), LayerState::Full);
     std::copy(m_next.begin(), m_next.end(), states);
     std::copy(m_next.begin(), m_next.end(), m_current.begin());
     if (!m_options.async || layer + 1 >= m_layers)
         return;
+    if (!m_pool) {
+        decide(layer + 1, input, count, true, layer);
+        return;
+    }
     m_input.assign(input, input + count * m_dim);
-    m_side->submit([this, layer, count] { decide(layer + 1, m_input.data(), count, true, layer); });
+    m_pool->runAside(
+        [this, layer, count] { decide(layer + 1, m_input.data(), count, true, layer); });
     m_pending = true;
 }
 
@@ -162,8 +170,7 @@ void DashController::afterLayer(int32_t layer, const float* output, int64_t coun
     }
     if (m_options.correctionThreshold <= 0)
         return;
-    m_side->wait();
-    m_pending = false;
+    finishPending();
     // Redo decisions whose approximation strayed from the exact output.
     for (int64_t t = 0; t < count; ++t) {
         const float* exact = output + t * m_dim;
@@ -189,10 +196,7 @@ void DashController::afterLayer(int32_t layer, const float* output, int64_t coun
 }
 
 void DashController::endPass() {
-    if (m_pending) {
-        m_side->wait();
-        m_pending = false;
-    }
+    finishPending();
     if (m_trace)
         m_trace->spans.insert(m_trace->spans.end(), m_spans.begin(), m_spans.end());
     m_trace = nullptr;

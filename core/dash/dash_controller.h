@@ -2,15 +2,15 @@
 // each token's state for layer i+1 with the scoring model.
 //   synchronous:  from the exact output h_i, after layer i has run;
 //   asynchronous: from h̃_i = gamma_i ⊙ h_{i-1} (or alpha_i ⊙ h_{i-1} when the
-//                 token skips layer i, which is then exact), on a side thread
-//                 while layer i runs (eq. 19-20).
+//                 token skips layer i, which is then exact), aside on an idle
+//                 worker of the engine's pool while layer i runs (eq. 19-20);
+//                 without a pool, in line before the layer.
 // Constraints: layer 0 runs at full precision; the last layer is never skipped.
 // A cost bias b subtracts b·value(state) from every score, which moves the
 // nominal ratio; it is calibrated on held-out text for a requested ratio.
 #pragma once
 
 #include "core/dash/scorer.h"
-#include "core/dash/side_thread.h"
 #include "core/layer_controller.h"
 
 #include <memory>
@@ -68,12 +68,14 @@ private:
     // Decides layer `next` for tokens [0, count) from hidden states `h` [count][dim].
     void decide(int32_t next, const float* h, int64_t count, bool approximate, int32_t sourceLayer);
     void decideOne(int32_t next, int64_t token, const float* normalized);
+    // Waits for the aside decision job, if one is in flight.
+    void finishPending();
 
     std::shared_ptr<const ScoringModel> m_scorer;
     std::vector<std::vector<float>> m_gamma;
     std::vector<std::vector<float>> m_alpha;
     DashRuntimeOptions m_options;
-    std::unique_ptr<SideThread> m_side;
+    cpu::ThreadPool* m_pool = nullptr; // of the running pass
     std::mt19937_64 m_rng;
 
     int32_t m_layers = 0;
@@ -86,7 +88,7 @@ private:
     std::vector<float> m_approx;       // h̃ [count][dim]
     std::vector<float> m_normalized;   // [dim]
     std::vector<Span> m_spans;         // policy spans of this pass
-    bool m_pending = false;            // a side job is in flight
+    bool m_pending = false;            // an aside job is in flight
     std::vector<DashDecision> m_decisions;
     std::vector<float> m_decisionInputs;
     int64_t m_corrections = 0;
