@@ -412,6 +412,7 @@ DASH_AVX2 void int4TilesAvx2(const Matrix& w, const QuantizedActivations& xa, in
             __m128 acc = _mm_setzero_ps();
             __m256i s0 = _mm256_setzero_si256(), s1 = s0, s2 = s0, s3 = s0;
             int32_t g = 0;
+            int32_t left = chunksPerGroup; // chunks until the group is complete
             // Adds chunk k of the four rows (nibbles n0..n3); folds a finished group.
             // Written out (no arrays, no helper state) so everything stays in registers.
 #define DASH_INT4_CHUNK(k, n0, n1, n2, n3)                                                         \
@@ -421,12 +422,13 @@ DASH_AVX2 void int4TilesAvx2(const Matrix& w, const QuantizedActivations& xa, in
         s1 = _mm256_add_epi32(s1, dotUnsignedSigned(n1, xv));                                      \
         s2 = _mm256_add_epi32(s2, dotUnsignedSigned(n2, xv));                                      \
         s3 = _mm256_add_epi32(s3, dotUnsignedSigned(n3, xv));                                      \
-        if (((k) + 1) % chunksPerGroup == 0) {                                                     \
+        if (--left == 0) {                                                                         \
             const __m128 f =                                                                       \
                 _mm_fmsub_ps(reduceFour(s0, s1, s2, s3), _mm_set1_ps(xs[g]), _mm_set1_ps(xo[g]));  \
             acc = _mm_fmadd_ps(f, _mm_loadu_ps(ts + g * 4), acc);                                  \
             s0 = s1 = s2 = s3 = _mm256_setzero_si256();                                            \
             ++g;                                                                                   \
+            left = chunksPerGroup;                                                                 \
         }                                                                                          \
     } while (false)
             int32_t k = 0;
@@ -678,8 +680,10 @@ void readRow(const Matrix& w, int32_t row, float* out) {
 
 void matmul(const Matrix& w, const float* x, int64_t n, float* y, ThreadPool& pool,
             const float* bias) {
-    // Below this many multiply-adds a loop is not worth splitting across threads.
-    constexpr int64_t kParallelWork = 1 << 15;
+    // Below this many multiply-adds a loop is not worth splitting across threads:
+    // handing chunks to a worker and waiting for it costs a few microseconds,
+    // as much as a decode step's 128 x 352 product takes on one core.
+    constexpr int64_t kParallelWork = 1 << 18;
     const int64_t work = n * w.rows * static_cast<int64_t>(w.cols);
     const int64_t grain = 4;
     const bool integer = w.type == MatrixType::Int8 || w.type == MatrixType::Int4;
