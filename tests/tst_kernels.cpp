@@ -98,6 +98,7 @@ private slots:
     void rope_data();
     void rope();
     void swiglu();
+    void exponential();
     void attention_data();
     void attention();
 
@@ -707,6 +708,33 @@ void TestKernels::parallelForOversubscribed() {
                                      .arg(visits[static_cast<size_t>(i)].load())));
     }
     QCOMPARE(cpu::ThreadPool(0).size(), cpu::ThreadPool::defaultThreadCount());
+}
+
+void TestKernels::exponential() {
+    // Every 1/64 from -87 to 88.5, an odd count so that the tail path runs too.
+    std::vector<float> x;
+    for (float v = -87.0f; v <= 88.5f; v += 1.0f / 64)
+        x.push_back(v);
+    x.push_back(0.0f);
+    QVERIFY(x.size() % 8 != 0);
+    std::vector<float> y = x;
+    cpu::expInPlace(y.data(), static_cast<int64_t>(y.size()));
+    double worst = 0;
+    for (size_t i = 0; i < x.size(); ++i) {
+        const double expected = std::exp(static_cast<double>(x[i]));
+        worst = std::max(worst, std::abs(y[i] - expected) / expected);
+    }
+    QVERIFY2(worst < 5e-7, qPrintable(QString("largest relative error %1").arg(worst)));
+    // The edges: masked attention scores (-inf) and underflow give exactly 0;
+    // large arguments stay finite.
+    std::vector<float> edges = {-INFINITY, -1000.0f, -88.0f, 89.0f, 1000.0f, 1.0f};
+    cpu::expInPlace(edges.data(), static_cast<int64_t>(edges.size()));
+    QCOMPARE(edges[0], 0.0f);
+    QCOMPARE(edges[1], 0.0f);
+    QCOMPARE(edges[2], 0.0f);
+    QVERIFY(std::isfinite(edges[3]) && edges[3] > 3e38f);
+    QVERIFY(std::isfinite(edges[4]) && edges[4] > 3e38f);
+    QVERIFY(std::abs(edges[5] - 2.718281828) < 1e-6);
 }
 
 void TestKernels::asideJobs() {

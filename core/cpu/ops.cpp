@@ -44,6 +44,66 @@ DASH_AVX2 void axpyAvx2(float alpha, const float* x, float* y, int32_t count) {
         y[k] += alpha * x[k];
 }
 
+// e^x in eight lanes: x = n·ln2 + r with |r| <= ln2/2, e^r from its Taylor
+// polynomial of degree 7 (truncation below 6e-9 relative on that interval),
+// and 2^n written into the exponent bits. Inputs below -87.3 give 0 (also -inf),
+// inputs above 88.7 are clamped to it (a finite result near FLT_MAX).
+DASH_AVX2 inline __m256 expAvx2(__m256 x) {
+    const __m256 low = _mm256_set1_ps(-87.3f);
+    const __m256 underflow = _mm256_cmp_ps(x, low, _CMP_LT_OQ);
+    x = _mm256_min_ps(_mm256_max_ps(x, low), _mm256_set1_ps(88.7f));
+    const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    // ln 2 split in two so that n · ln2_hi is exact.
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693145751953125f), x);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(1.428606765330187045e-6f), r);
+    __m256 p = _mm256_set1_ps(1.0f / 5040);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 720));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 24));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+    // 2^n: n is in [-126, 128]; 2^128 is split as 2 · 2^127 so the bits stay valid.
+    const __m256i ni = _mm256_cvtps_epi32(n);
+    const __m256i top = _mm256_cmpeq_epi32(ni, _mm256_set1_epi32(128));
+    const __m256i e = _mm256_sub_epi32(ni, _mm256_and_si256(top, _mm256_set1_epi32(1)));
+    const __m256 scale =
+        _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(e, _mm256_set1_epi32(127)), 23));
+    p = _mm256_mul_ps(p, scale);
+    p = _mm256_blendv_ps(p, _mm256_add_ps(p, p), _mm256_castsi256_ps(top));
+    return _mm256_andnot_ps(underflow, p);
+}
+
+DASH_AVX2 void expInPlaceAvx2(float* x, int64_t count) {
+    int64_t k = 0;
+    for (; k + 8 <= count; k += 8)
+        _mm256_storeu_ps(x + k, expAvx2(_mm256_loadu_ps(x + k)));
+    if (k < count) {
+        float tail[8];
+        for (int i = 0; i < 8; ++i)
+            tail[i] = k + i < count ? x[k + i] : 0.0f;
+        _mm256_storeu_ps(tail, expAvx2(_mm256_loadu_ps(tail)));
+        for (int64_t i = 0; k + i < count; ++i)
+            x[k + i] = tail[i];
+    }
+}
+
+DASH_AVX2 void swigluAvx2(float* a, const float* b, int64_t count) {
+    const __m256 one = _mm256_set1_ps(1.0f);
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    int64_t i = 0;
+    for (; i + 8 <= count; i += 8) {
+        const __m256 g = _mm256_loadu_ps(a + i);
+        const __m256 sigmoidDenominator = _mm256_add_ps(one, expAvx2(_mm256_xor_ps(g, sign)));
+        _mm256_storeu_ps(
+            a + i, _mm256_mul_ps(_mm256_div_ps(g, sigmoidDenominator), _mm256_loadu_ps(b + i)));
+    }
+    for (; i < count; ++i)
+        a[i] = a[i] / (1.0f + std::exp(-a[i])) * b[i];
+}
+
 const bool kAvx2 = [] {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
@@ -126,7 +186,24 @@ void Rope::apply(float* v, int32_t heads, int64_t position) {
     }
 }
 
+void expInPlace(float* x, int64_t count) {
+#if DASH_X86
+    if (kAvx2) {
+        expInPlaceAvx2(x, count);
+        return;
+    }
+#endif
+    for (int64_t i = 0; i < count; ++i)
+        x[i] = std::exp(x[i]);
+}
+
 void swiglu(float* a, const float* b, int64_t count) {
+#if DASH_X86
+    if (kAvx2) {
+        swigluAvx2(a, b, count);
+        return;
+    }
+#endif
     for (int64_t i = 0; i < count; ++i) {
         const float g = a[i];
         a[i] = g / (1.0f + std::exp(-g)) * b[i];
@@ -167,13 +244,13 @@ void attention(const float* q, const float* keys, const float* values, const int
                 weights[static_cast<size_t>(j)] = s;
                 maxScore = std::max(maxScore, s);
             }
+            // Masked positions hold -inf and come out of the exponential as 0.
+            for (int64_t j = 0; j <= last; ++j)
+                weights[static_cast<size_t>(j)] -= maxScore;
+            expInPlace(weights.data(), last + 1);
             double total = 0;
-            for (int64_t j = 0; j <= last; ++j) {
-                const float w = weights[static_cast<size_t>(j)];
-                const float e = w == -INFINITY ? 0.0f : std::exp(w - maxScore);
-                weights[static_cast<size_t>(j)] = e;
-                total += e;
-            }
+            for (int64_t j = 0; j <= last; ++j)
+                total += weights[static_cast<size_t>(j)];
             const auto inv = static_cast<float>(1.0 / total);
             float* oh = out + t * qDim + static_cast<int64_t>(h) * headDim;
             std::fill(oh, oh + headDim, 0.0f);

@@ -33,6 +33,11 @@ private:
     std::vector<float> m_table;             // [position][headDim / 2][cos, sin]
 };
 
+// x[i] = e^x[i] for `count` values (vectorised where the CPU allows: within
+// a few units in the last place of std::exp; -inf and values below -87.3 give
+// 0, values above 88.7 the value at 88.7).
+void expInPlace(float* x, int64_t count);
+
 // a[i] = silu(a[i]) * b[i] (SwiGLU), for `count` values.
 void swiglu(float* a, const float* b, int64_t count);
 
