@@ -72,6 +72,9 @@ private slots:
     void checkpointResume();
     void cancellation();
     void restrictedStates();
+    void imitationFollowsCalibration();
+    void stateCosts();
+    void measuredStateCosts();
 
 private:
     TrainOptions shortOptions() const;
@@ -301,6 +304,150 @@ void TestDashTraining::restrictedStates() {
     // Tuned to 1.6x, the policy does skip layers.
     QVERIFY(counts[0] > 0);
     QVERIFY(counts[4] > 0);
+}
+
+// Imitation alone (every step imitates) at 1.6x with skip and full only: the
+// calibration ranks the four near-identity layers (1, 3, 4, 6) highest, so the
+// greedy policy, tuned to its ratio, must skip those and no other layer.
+void TestDashTraining::imitationFollowsCalibration() {
+    for (int l : {1, 3, 4, 6})
+        for (int other : {2, 5})
+            QVERIFY(m_calibration.meanCos[static_cast<size_t>(l)] >
+                    m_calibration.meanCos[static_cast<size_t>(other)]);
+    TrainOptions o = shortOptions();
+    o.steps = 60;
+    o.imitationSteps = 60;
+    o.allowInt4 = false;
+    o.allowInt8 = false;
+    std::vector<std::string> phases;
+    auto policy = train(o, [&](const TrainProgress& p) { phases.push_back(p.phase); });
+    QVERIFY2(policy.ok(), policy.ok() ? "" : policy.error().message().c_str());
+    QCOMPARE(phases.front(), std::string("imitate"));
+    QCOMPARE((**policy).training()["imitation_steps"].asInt(), int64_t(60));
+
+    QVERIFY((**policy).prepare(*m_engine).ok());
+    auto controller = (**policy).makeController();
+    Trace trace;
+    ForwardOptions fo;
+    fo.controller = controller.get();
+    fo.trace = &trace;
+    for (int s = 0; s < 4; ++s) {
+        m_engine->reset();
+        QVERIFY(m_engine->forward(std::span(m_eval).subspan(s * kWindow, kWindow), fo).ok());
+    }
+    m_engine->reset();
+    int skipped = 0;
+    for (int32_t t = 0; t < trace.tokenCount(); ++t) {
+        for (int32_t l = 0; l < trace.layers; ++l) {
+            if (trace.states[trace.cell(t, l)] != static_cast<uint8_t>(LayerState::Skip))
+                continue;
+            ++skipped;
+            if (l != 1 && l != 3 && l != 4 && l != 6)
+                QFAIL(
+                    qPrintable(QString("token %1 skipped layer %2, which matters").arg(t).arg(l)));
+        }
+    }
+    // 1.6x with skips only means 3 of 8 layers per token on average.
+    QVERIFY2(skipped >= 2 * trace.tokenCount(),
+             qPrintable(QString("%1 skips over %2 tokens").arg(skipped).arg(trace.tokenCount())));
+}
+
+// Costs other than the state codes are checked, kept in the policy (and its
+// file parameters) and charged by the cost bias.
+void TestDashTraining::stateCosts() {
+    TrainOptions o = shortOptions();
+    o.stateCosts = {0.5f, -1.0f, 3.0f, 4.0f};
+    auto bad = train(o);
+    QVERIFY(!bad.ok());
+    QVERIFY2(bad.error().message().find("int4") != std::string::npos,
+             bad.error().message().c_str());
+    o.stateCosts = {0.5f, 3.5f, 3.0f, 4.0f};
+    o.imitationSteps = o.steps + 1;
+    QVERIFY(!train(o).ok());
+    o.imitationSteps = 5;
+    auto policy = train(o);
+    QVERIFY2(policy.ok(), policy.ok() ? "" : policy.error().message().c_str());
+    const DashPolicy& dash = **policy;
+    QCOMPARE(dash.runtime().stateCosts, o.stateCosts);
+    const std::vector<double> saved = dash.parameters()["state_costs"].toDoubles();
+    QCOMPARE(saved, (std::vector<double>{0.5, 3.5, 3.0, 4.0}));
+    auto restored =
+        DashPolicy::fromState(dash.state(), m_model->config().layers, m_model->config().dim);
+    QVERIFY(restored.ok());
+    QCOMPARE((**restored).runtime().stateCosts, o.stateCosts);
+    QCOMPARE((**restored).runtime().allowInt4, dash.runtime().allowInt4);
+    // Damaged costs in a policy's state are refused with the field's name.
+    Json mixed = Json::array(std::vector<double>{0, 1, 2});
+    mixed.push(Json("x"));
+    for (const Json& bad :
+         {Json::array(std::vector<double>{0, 1, 2}), Json::array(std::vector<double>{0, 1, 2, 0}),
+          Json::array(std::vector<double>{0, -1, 2, 4}), mixed, Json("4")}) {
+        Json state = dash.state();
+        state.set("state_costs", bad);
+        auto refused =
+            DashPolicy::fromState(state, m_model->config().layers, m_model->config().dim);
+        QVERIFY2(!refused.ok(), bad.dump().c_str());
+        QVERIFY2(refused.error().message().find("state_costs") != std::string::npos,
+                 refused.error().message().c_str());
+    }
+    // The bias charges the given costs: the scores in the trace are the
+    // scorer's minus bias · cost.
+    DashPolicy& d = **restored;
+    d.setKnob(0.25);
+    QVERIFY(d.prepare(*m_engine).ok());
+    auto controller = d.makeController();
+    Trace trace;
+    ForwardOptions fo;
+    fo.controller = controller.get();
+    fo.trace = &trace;
+    m_engine->reset();
+    QVERIFY(m_engine->forward(std::span(m_eval).first(kWindow), fo).ok());
+    d.setKnob(0.0);
+    auto unbiased = d.makeController();
+    Trace plain;
+    fo.controller = unbiased.get();
+    fo.trace = &plain;
+    m_engine->reset();
+    // Same decisions are not guaranteed, so compare layer 1 of token 0, whose
+    // input (the output of layer 0 at full precision) is the same in both runs.
+    QVERIFY(m_engine->forward(std::span(m_eval).first(kWindow), fo).ok());
+    m_engine->reset();
+    const size_t cell = trace.cell(0, 1);
+    for (int k = 0; k < kStateCount; ++k)
+        QVERIFY(std::abs(trace.scores[cell * kStateCount + static_cast<size_t>(k)] -
+                         (plain.scores[cell * kStateCount + static_cast<size_t>(k)] -
+                          0.25f * o.stateCosts[static_cast<size_t>(k)])) < 1e-5f);
+}
+
+// measureStateCosts: full precision is 4 by definition, every cost is finite,
+// a skipped layer in mask mode (no work at all) is measured far cheaper than a
+// computed one, and missing prerequisites are named.
+void TestDashTraining::measuredStateCosts() {
+    Engine engine(m_model, EngineOptions{.threads = 1});
+    StateCostOptions so;
+    so.promptTokens = 8;
+    so.decodeTokens = 16;
+    so.repeats = 3;
+    auto missing = measureStateCosts(engine, m_train, so);
+    QVERIFY(!missing.ok());
+    QVERIFY2(missing.error().message().find("INT8/INT4") != std::string::npos,
+             missing.error().message().c_str());
+    QVERIFY(ensureQuantizedWeights(engine, 32).ok());
+    QVERIFY(engine.setCompensation(m_calibration.compensation()).ok());
+    engine.setKvMode(KvMode::Mask);
+    so.decodeTokens = kWindow; // prompt + decode exceed the context
+    QVERIFY(!measureStateCosts(engine, m_train, so).ok());
+    so.decodeTokens = 16;
+    auto shortText =
+        measureStateCosts(engine, std::vector<int32_t>(m_train.begin(), m_train.begin() + 10), so);
+    QVERIFY(!shortText.ok());
+    auto costs = measureStateCosts(engine, m_train, so);
+    QVERIFY2(costs.ok(), costs.ok() ? "" : costs.error().message().c_str());
+    QCOMPARE((*costs)[3], 4.0f);
+    for (float c : *costs)
+        QVERIFY(std::isfinite(c) && c >= 0);
+    QVERIFY2((*costs)[0] < 2.0f, qPrintable(QString("skip costs %1").arg((*costs)[0])));
+    QCOMPARE(engine.position(), int64_t(0));
 }
 
 QTEST_GUILESS_MAIN(TestDashTraining)

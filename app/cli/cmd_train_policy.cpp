@@ -1,5 +1,6 @@
 #include "app/cli/cli_common.h"
 #include "app/cli/commands.h"
+#include "core/dash/evaluation.h"
 #include "core/dash/policy_file.h"
 #include "core/dash/training.h"
 #include "core/sha256.h"
@@ -7,6 +8,8 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <optional>
 
 namespace dash::cli {
 
@@ -18,13 +21,39 @@ extern "C" void onInterrupt(int) {
     g_cancel.cancel();
 }
 
+// --state-costs: "nominal", "measured" (nullopt: measure), or four numbers.
+Expected<std::optional<StateCosts>> parseStateCosts(const std::string& text) {
+    if (text == "nominal")
+        return std::optional<StateCosts>(kNominalStateCosts);
+    if (text == "measured")
+        return std::optional<StateCosts>();
+    StateCosts costs{};
+    size_t start = 0;
+    for (int k = 0; k < kStateCount; ++k) {
+        const size_t end = std::min(text.find(',', start), text.size());
+        const std::string item = text.substr(start, end - start);
+        char* stop = nullptr;
+        const double v = std::strtod(item.c_str(), &stop);
+        if (item.empty() || stop != item.c_str() + item.size() || (k < 3 && end == text.size()) ||
+            (k == 3 && end != text.size()))
+            return invalidError("--state-costs takes 'nominal', 'measured' or four numbers "
+                                "(skip,int4,int8,full), got '" +
+                                text + "'");
+        costs[static_cast<size_t>(k)] = static_cast<float>(v);
+        start = end + 1;
+    }
+    DASH_TRY(checkStateCosts(costs));
+    return std::optional<StateCosts>(costs);
+}
+
 int run(const std::vector<std::string>& argv) {
-    auto args = Args::parse(
-        argv,
-        options({kModelOptions,
-                 {"calibration", "file", "out", "target-ratio", "steps", "window", "seed", "lr",
-                  "checkpoint", "hidden", "embed", "lambda", "group", "held-out", "states"}}),
-        {"json", "quiet", "sync"});
+    auto args =
+        Args::parse(argv,
+                    options({kModelOptions,
+                             {"calibration", "file", "out", "target-ratio", "steps", "window",
+                              "seed", "lr", "checkpoint", "hidden", "embed", "lambda", "group",
+                              "held-out", "states", "state-costs", "imitation-steps"}}),
+                    {"json", "quiet", "sync"});
     if (!args.ok())
         return fail("train-policy", args.error());
     auto calibrationPath = args->required("calibration");
@@ -40,6 +69,8 @@ int run(const std::vector<std::string>& argv) {
     auto lambda = args->getDouble("lambda", 0.05);
     auto group = args->getInt("group", 32);
     auto heldOut = args->getDouble("held-out", 0.1);
+    auto imitationSteps = args->getInt("imitation-steps", 0);
+    auto stateCosts = parseStateCosts(args->get("state-costs", "nominal"));
     auto eo = engineOptions(*args);
     bool int4 = false, int8 = false, skip = false, full = false;
     const std::string states = args->get("states", "skip,int4,int8,full");
@@ -63,7 +94,7 @@ int run(const std::vector<std::string>& argv) {
     if (!skip || !full)
         return fail("train-policy", "--states must include skip and full");
     if (auto err = firstError(calibrationPath, file, out, target, steps, window, seed, lr, hidden,
-                              embed, lambda, group, heldOut, eo))
+                              embed, lambda, group, heldOut, imitationSteps, stateCosts, eo))
         return fail("train-policy", *err);
     auto calibration = loadCalibration(*calibrationPath);
     if (!calibration.ok())
@@ -93,11 +124,32 @@ int run(const std::vector<std::string>& argv) {
     to.allowInt4 = int4;
     to.allowInt8 = int8;
     to.heldOutFraction = *heldOut;
+    to.imitationSteps = *imitationSteps;
+    const bool quiet = args->flag("quiet");
+    if (stateCosts->has_value()) {
+        to.stateCosts = **stateCosts;
+    } else {
+        // Measured with the calibration's compensation and the policy's weights.
+        if (auto st = engine.setCompensation(calibration->compensation()); !st.ok())
+            return fail("train-policy", st.error());
+        if (auto st = ensureQuantizedWeights(engine, to.quantGroup); !st.ok())
+            return fail("train-policy", st.error());
+        if (!quiet)
+            std::fprintf(stderr, "measuring the decode cost of each state...\n");
+        StateCostOptions so;
+        so.cancel = &g_cancel;
+        auto measured = measureStateCosts(engine, ids, so);
+        if (!measured.ok())
+            return fail("train-policy", measured.error());
+        to.stateCosts = *measured;
+        if (!quiet)
+            std::fprintf(stderr, "state costs (full = 4): skip %.3f  int4 %.3f  int8 %.3f\n",
+                         to.stateCosts[0], to.stateCosts[1], to.stateCosts[2]);
+    }
     to.async = !args->flag("sync");
     to.checkpointPath = args->get("checkpoint", "");
     to.cancel = &g_cancel;
     std::signal(SIGINT, onInterrupt);
-    const bool quiet = args->flag("quiet");
     auto policy = trainDashPolicy(
         engine, *calibration, ids, to, sha256Hex(*text), [&](const TrainProgress& p) {
             if (quiet)
@@ -106,10 +158,12 @@ int run(const std::vector<std::string>& argv) {
                 std::fprintf(stderr, "\ntuning the cost bias on held-out text...\n");
             else
                 std::fprintf(stderr,
-                             "\rstep %lld/%lld  tau %.3f  beta %.3f  reward %.4f  "
+                             "\r%s step %lld/%lld  tau %.3f  beta %.3f  %s %.4f  "
                              "ratio %.3f  dNLL %.4f   ",
-                             static_cast<long long>(p.step), static_cast<long long>(p.steps),
-                             p.temperature, p.beta, p.reward, p.sampledRatio, p.deltaNll);
+                             p.phase.c_str(), static_cast<long long>(p.step),
+                             static_cast<long long>(p.steps), p.temperature, p.beta,
+                             p.phase == "imitate" ? "log p" : "reward", p.reward, p.sampledRatio,
+                             p.deltaNll);
         });
     std::signal(SIGINT, SIG_DFL);
     if (!policy.ok()) {
@@ -140,11 +194,18 @@ const Command kTrainPolicyCommand = {
     "--model FILE.gguf --calibration C.json --file TRAIN_TEXT --out P.policy\n"
     "       [--target-ratio 2.0] [--steps 300] [--window 64] [--seed 1] [--lr 0.003]\n"
     "       [--hidden 64] [--embed 8] [--lambda 0.05] [--group 32] [--held-out 0.1]\n"
-    "       [--states skip,int4,int8,full] [--checkpoint FILE] [--sync] [--threads T] [--quiet]\n"
+    "       [--states skip,int4,int8,full] [--state-costs nominal|measured|S,I4,I8,F]\n"
+    "       [--imitation-steps 0] [--checkpoint FILE] [--sync] [--threads T] [--quiet]\n"
     "       [--json]\n"
     "  The last --held-out fraction of the text is kept for tuning the cost bias.\n"
     "  Ctrl-C stops; with --checkpoint the same command resumes. --states limits the\n"
-    "  states the policy may choose; skip and full must be among them.",
+    "  states the policy may choose; skip and full must be among them.\n"
+    "  --state-costs: what each state costs in the reward and the cost bias (full = 4):\n"
+    "  the state codes 0,1,2,4 (nominal), this machine's measured decode cost per layer\n"
+    "  (measured; printed, and saved in the policy), or four numbers. The target is\n"
+    "  always the nominal ratio 4L / sum of states.\n"
+    "  --imitation-steps N: the first N steps imitate static similarity skipping at the\n"
+    "  target ratio before REINFORCE (0: REINFORCE from the start).",
     run};
 
 } // namespace dash::cli

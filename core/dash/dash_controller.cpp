@@ -9,6 +9,18 @@
 
 namespace dash {
 
+Status checkStateCosts(const StateCosts& costs) {
+    for (int k = 0; k < kStateCount; ++k) {
+        const float c = costs[static_cast<size_t>(k)];
+        if (!std::isfinite(c) || c < 0)
+            return invalidError(std::string("the cost of state ") + stateName(kStates[k]) +
+                                " must be a finite number >= 0");
+    }
+    if (!(costs[3] > 0))
+        return invalidError("the cost of full precision must be > 0");
+    return {};
+}
+
 DashController::DashController(std::shared_ptr<const ScoringModel> scorer,
                                std::vector<std::vector<float>> gamma,
                                std::vector<std::vector<float>> alpha, DashRuntimeOptions options)
@@ -51,7 +63,8 @@ void DashController::decideOne(int32_t next, int64_t token, const float* normali
     std::array<bool, kStateCount> allowed = {next < m_layers - 1, m_options.allowInt4,
                                              m_options.allowInt8, true};
     for (int k = 0; k < kStateCount; ++k)
-        scores[static_cast<size_t>(k)] -= m_options.costBias * static_cast<float>(kStates[k]);
+        scores[static_cast<size_t>(k)] -=
+            m_options.costBias * m_options.stateCosts[static_cast<size_t>(k)];
 
     int choice = 3;
     StateScores probs{};

@@ -6,8 +6,9 @@
 //                 worker of the engine's pool while layer i runs (eq. 19-20);
 //                 without a pool, in line before the layer.
 // Constraints: layer 0 runs at full precision; the last layer is never skipped.
-// A cost bias b subtracts b·value(state) from every score, which moves the
-// nominal ratio; it is calibrated on held-out text for a requested ratio.
+// A cost bias b subtracts b·cost(state) from every score, which moves the
+// nominal ratio; it is calibrated on held-out text for a requested ratio. The
+// costs are the state codes unless the policy was trained with measured ones.
 #pragma once
 
 #include "core/dash/scorer.h"
@@ -19,9 +20,18 @@
 
 namespace dash {
 
+// What each state costs (indexed by stateIndex), full precision at 4. The
+// nominal costs are the state codes; measured ones (measureStateCosts) say
+// what a layer in that state takes on a given machine, relative to full.
+using StateCosts = std::array<float, kStateCount>;
+inline constexpr StateCosts kNominalStateCosts = {0.0f, 1.0f, 2.0f, 4.0f};
+// Rejects costs that are not finite, negative, or give full precision no cost.
+Status checkStateCosts(const StateCosts& costs);
+
 struct DashRuntimeOptions {
     bool async = true;
     float costBias = 0.0f;
+    StateCosts stateCosts = kNominalStateCosts; // what the cost bias charges per state
     float temperature = 0.0f; // 0: greedy (eq. 18); > 0: sample softmax(score / T) (eq. 11)
     uint64_t seed = 0;
     // Async only: when cos(h̃_i, h_i) falls below this, the decision is redone

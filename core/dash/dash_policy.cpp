@@ -10,6 +10,8 @@ DashPolicy::DashPolicy(std::shared_ptr<const ScoringModel> scorer, Calibration c
 Json DashPolicy::parameters() const {
     Json j = Json::object();
     j.set("cost_bias", m_runtime.costBias);
+    j.set("state_costs", Json::array(std::vector<double>(m_runtime.stateCosts.begin(),
+                                                         m_runtime.stateCosts.end())));
     j.set("async", m_runtime.async);
     j.set("correction_threshold", m_runtime.correctionThreshold);
     j.set("allow_int4", m_runtime.allowInt4);
@@ -84,6 +86,18 @@ Expected<std::unique_ptr<DashPolicy>> DashPolicy::fromState(const Json& j, int32
     DashRuntimeOptions& r = policy->m_runtime;
     DASH_ASSIGN_OR_RETURN(double bias, j.number("cost_bias"));
     r.costBias = static_cast<float>(bias);
+    if (const Json& costs = j["state_costs"]; !costs.isNull()) {
+        // Absent in files written before measured costs: the nominal costs.
+        if (!costs.isArray() || costs.size() != kStateCount)
+            return invalidError("policy field 'state_costs' must be a list of 4 numbers");
+        for (size_t k = 0; k < kStateCount; ++k) {
+            if (!costs[k].isNumber())
+                return invalidError("policy field 'state_costs' must be a list of 4 numbers");
+            r.stateCosts[k] = static_cast<float>(costs[k].asNumber());
+        }
+        if (auto st = checkStateCosts(r.stateCosts); !st.ok())
+            return st.error().withContext("policy field 'state_costs'");
+    }
     r.async = !j["async"].isBool() || j["async"].asBool();
     r.correctionThreshold = static_cast<float>(j["correction_threshold"].asNumber());
     r.allowInt4 = !j["allow_int4"].isBool() || j["allow_int4"].asBool();

@@ -5,6 +5,7 @@
 #include "core/sampler.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 namespace dash {
@@ -16,6 +17,25 @@ double median(std::vector<double> v) {
     const size_t m = v.size() / 2;
     return v.size() % 2 ? v[m] : 0.5 * (v[m - 1] + v[m]);
 }
+
+// Runs every layer from 1 on in one state (skip spares the last layer).
+class FixedStateController : public LayerController {
+public:
+    FixedStateController(LayerState state, int32_t layers) : m_state(state), m_layers(layers) {}
+    void beginPass(const PassInfo&) override {}
+    void beforeLayer(int32_t layer, const float*, int64_t count, LayerState* states) override {
+        LayerState s = layer == 0 ? LayerState::Full : m_state;
+        if (s == LayerState::Skip && layer == m_layers - 1)
+            s = LayerState::Full;
+        std::fill(states, states + count, s);
+    }
+    void afterLayer(int32_t, const float*, int64_t) override {}
+    void endPass() override {}
+
+private:
+    LayerState m_state;
+    int32_t m_layers;
+};
 
 } // namespace
 
@@ -198,6 +218,60 @@ Expected<SpeedResult> measureDecodeSpeedup(Policy& policy, Engine& engine,
     s.speedup = s.policyTokensPerSecond / s.fullTokensPerSecond;
     s.decodeNominalRatio = cost > 0 ? 4.0 * cells / cost : 1.0;
     return s;
+}
+
+Expected<StateCosts> measureStateCosts(Engine& engine, const std::vector<int32_t>& source,
+                                       const StateCostOptions& options) {
+    const int32_t layers = engine.model().config().layers;
+    if (layers < 3)
+        return invalidError("measuring state costs needs a model of at least 3 layers");
+    if (options.promptTokens < 1 || options.decodeTokens < 1 || options.repeats < 1)
+        return invalidError("state costs need prompt, decode tokens and repeats >= 1");
+    const int64_t need = options.promptTokens + options.decodeTokens;
+    if (need > engine.maxContext())
+        return invalidError("prompt + decode tokens (" + std::to_string(need) +
+                            ") exceed the context length " + std::to_string(engine.maxContext()));
+    if (static_cast<int64_t>(source.size()) < need)
+        return invalidError("the text has fewer tokens (" + std::to_string(source.size()) +
+                            ") than prompt + decode tokens (" + std::to_string(need) + ")");
+    if (!engine.quantizedWeights())
+        return invalidError("measuring state costs needs the engine's INT8/INT4 weights");
+    const std::span<const int32_t> prompt(source.data(), static_cast<size_t>(options.promptTokens));
+    std::array<std::vector<double>, kStateCount> steps;
+    // One warm-up round, then every state once per repeat.
+    for (int r = 0; r <= options.repeats; ++r) {
+        for (int k = 0; k < kStateCount; ++k) {
+            if (options.cancel && options.cancel->cancelled())
+                return cancelledError();
+            FixedStateController controller(kStates[k], layers);
+            engine.reset();
+            ForwardOptions fo;
+            fo.controller = &controller;
+            DASH_TRY(engine.forward(prompt, fo));
+            Trace trace;
+            fo.trace = &trace;
+            for (int64_t i = 0; i < options.decodeTokens; ++i) {
+                const int32_t one[1] = {source[static_cast<size_t>(options.promptTokens + i)]};
+                DASH_TRY(engine.forward(one, fo));
+                if (r == 0)
+                    continue;
+                std::vector<double> layerNs;
+                for (int32_t l = 1; l + 1 < layers; ++l)
+                    layerNs.push_back(trace.layerTimeNs[trace.cell(static_cast<int32_t>(i), l)]);
+                steps[static_cast<size_t>(k)].push_back(median(std::move(layerNs)));
+            }
+        }
+    }
+    engine.reset();
+    StateCosts costs{};
+    const double full = median(steps[3]);
+    if (!(full > 0))
+        return invalidError("the clock did not advance while measuring state costs");
+    for (int k = 0; k < kStateCount; ++k)
+        costs[static_cast<size_t>(k)] =
+            static_cast<float>(4.0 * median(steps[static_cast<size_t>(k)]) / full);
+    costs[3] = 4.0f;
+    return costs;
 }
 
 } // namespace dash

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "core/cancel.h"
+#include "core/dash/dash_controller.h"
 #include "core/dash/policy.h"
 #include "core/engine.h"
 
@@ -75,5 +76,22 @@ struct SpeedResult {
 Expected<SpeedResult> measureDecodeSpeedup(Policy& policy, Engine& engine,
                                            const std::vector<int32_t>& source,
                                            const SpeedOptions& options);
+
+struct StateCostOptions {
+    int64_t promptTokens = 16;
+    int64_t decodeTokens = 48;
+    int repeats = 9;
+    const CancelToken* cancel = nullptr;
+};
+
+// What a layer costs in each state during decoding on this machine, relative
+// to full precision (= 4). Every layer from 1 on (the last at full precision
+// when the state is skip) runs in the state; the per-layer times of the
+// engine's trace over layers 1 .. L-2 give each decode step's median; the
+// states alternate within each repeat and the median over steps and repeats
+// is taken. Needs the engine's INT8/INT4 weights and a model of >= 3 layers;
+// uses the engine's compensation and KV mode.
+Expected<StateCosts> measureStateCosts(Engine& engine, const std::vector<int32_t>& source,
+                                       const StateCostOptions& options);
 
 } // namespace dash

@@ -4,6 +4,7 @@
 #include "core/dash/evaluation.h"
 #include "core/generate.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <random>
@@ -55,6 +56,9 @@ Json fingerprint(const TrainOptions& o, const std::string& dataSha, const std::s
     j.set("async", o.async);
     j.set("allow_int4", o.allowInt4);
     j.set("allow_int8", o.allowInt8);
+    j.set("state_costs",
+          Json::array(std::vector<double>(o.stateCosts.begin(), o.stateCosts.end())));
+    j.set("imitation_steps", o.imitationSteps);
     j.set("data_sha256", dataSha);
     j.set("model_sha256", modelSha);
     return j;
@@ -117,6 +121,29 @@ std::vector<double> nextTokenLogProbs(std::span<const float> logits,
     return out;
 }
 
+// Imitation stops pushing a decision once its target has this probability.
+constexpr float kImitationConfidence = 0.9f;
+
+// The static similarity choice per layer at `ratio` with skip and full
+// precision only: the round(L·(1 - 1/ratio)) layers of highest mean cos(x, y)
+// among 1 .. L-2 are skipped.
+std::vector<LayerState> imitationTargets(const Calibration& calibration, double ratio) {
+    const int32_t layers = calibration.layers;
+    std::vector<LayerState> target(static_cast<size_t>(layers), LayerState::Full);
+    std::vector<int32_t> candidates;
+    for (int32_t l = 1; l + 1 < layers; ++l)
+        candidates.push_back(l);
+    std::stable_sort(candidates.begin(), candidates.end(), [&](int32_t a, int32_t b) {
+        return calibration.meanCos[static_cast<size_t>(a)] >
+               calibration.meanCos[static_cast<size_t>(b)];
+    });
+    const auto skips = std::clamp<int64_t>(std::llround(layers * (1.0 - 1.0 / ratio)), 0,
+                                           static_cast<int64_t>(candidates.size()));
+    for (int64_t i = 0; i < skips; ++i)
+        target[static_cast<size_t>(candidates[static_cast<size_t>(i)])] = LayerState::Skip;
+    return target;
+}
+
 } // namespace
 
 Expected<std::unique_ptr<DashPolicy>>
@@ -134,6 +161,9 @@ trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vecto
                             " exceeds the context length " + std::to_string(engine.maxContext()));
     if (!(o.targetRatio >= 1.0))
         return invalidError("the target ratio must be >= 1");
+    DASH_TRY(checkStateCosts(o.stateCosts));
+    if (o.imitationSteps < 0 || o.imitationSteps > o.steps)
+        return invalidError("imitation steps must be between 0 and the number of steps");
     const auto heldOutStart = static_cast<int64_t>(
         static_cast<double>(ids.size()) * (1.0 - std::clamp(o.heldOutFraction, 0.01, 0.9)));
     if (heldOutStart < o.window)
@@ -156,7 +186,12 @@ trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vecto
         (void)resumed;
     }
 
-    const double sMax = 4.0 * c.layers;
+    const double fullCost = o.stateCosts[3];
+    const double sMax = fullCost * c.layers;
+    auto cost = [&](LayerState state) {
+        return static_cast<double>(o.stateCosts[static_cast<size_t>(stateIndex(state))]);
+    };
+    const std::vector<LayerState> targets = imitationTargets(calibration, o.targetRatio);
     const int32_t vocab = c.vocabSize;
     const Compensation alpha = calibration.compensation();
     std::vector<float> grad(scorer.parameters().size());
@@ -175,6 +210,7 @@ trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vecto
         const double progressFraction = static_cast<double>(step) / static_cast<double>(o.steps);
         const auto tau = static_cast<float>(
             o.temperatureStart * std::pow(o.temperatureEnd / o.temperatureStart, progressFraction));
+        const bool imitating = step < o.imitationSteps;
 
         // Reference pass.
         engine.reset();
@@ -189,6 +225,7 @@ trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vecto
         ro.async = o.async;
         ro.allowInt4 = o.allowInt4;
         ro.allowInt8 = o.allowInt8;
+        ro.stateCosts = o.stateCosts;
         ro.temperature = tau;
         ro.seed = rng();
         ro.record = true;
@@ -200,12 +237,16 @@ trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vecto
         DASH_ASSIGN_OR_RETURN(std::span<const float> policyLogits, engine.forward(window, sampled));
         const std::vector<double> lpPolicy = nextTokenLogProbs(policyLogits, window, vocab);
 
-        // Path costs per token: layer 0 at 4 plus each decided layer.
+        // Path costs per token: layer 0 at full precision plus each decided
+        // layer; the nominal one (state codes) for the ratio.
         const auto tokens = static_cast<size_t>(o.window);
-        std::vector<double> pathCost(tokens, 4.0);
-        for (const DashDecision& d : controller.decisions())
-            pathCost[static_cast<size_t>(d.token)] += static_cast<double>(d.chosen);
-        std::vector<double> cumulative(tokens, 4.0);
+        std::vector<double> pathCost(tokens, fullCost);
+        std::vector<double> pathNominal(tokens, 4.0);
+        for (const DashDecision& d : controller.decisions()) {
+            pathCost[static_cast<size_t>(d.token)] += cost(d.chosen);
+            pathNominal[static_cast<size_t>(d.token)] += static_cast<double>(d.chosen);
+        }
+        std::vector<double> cumulative(tokens, fullCost);
 
         std::fill(grad.begin(), grad.end(), 0.0f);
         double rewardSum = 0, ratioSum = 0, deltaSum = 0;
@@ -218,9 +259,29 @@ trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vecto
         for (size_t i = 0; i < decisions.size(); ++i) {
             const DashDecision& d = decisions[i];
             const auto t = static_cast<size_t>(d.token);
-            cumulative[t] += static_cast<double>(d.chosen);
+            cumulative[t] += cost(d.chosen);
             if (t + 1 >= tokens)
                 continue; // the last token has no next token to score
+            StateScores coef{};
+            if (imitating) {
+                // Cross-entropy towards the static choice: d log p(target) / d score,
+                // only while the target has less than kImitationConfidence, so
+                // that REINFORCE later still samples the alternatives.
+                const int target = stateIndex(targets[static_cast<size_t>(d.layer)]);
+                const float pTarget = d.probs[static_cast<size_t>(target)];
+                if (pTarget < kImitationConfidence) {
+                    for (int k = 0; k < kStateCount; ++k)
+                        if (d.allowed[static_cast<size_t>(k)])
+                            coef[static_cast<size_t>(k)] = static_cast<float>(
+                                ((k == target ? 1.0 : 0.0) - d.probs[static_cast<size_t>(k)]) /
+                                tau);
+                    scorer.accumulateGradient(inputs.data() + i * static_cast<size_t>(c.dim),
+                                              d.layer, d.current, coef, grad);
+                }
+                rewardSum += std::log(std::max(1e-12f, pTarget));
+                ++used;
+                continue;
+            }
             const double delta = lpFull[t] - lpPolicy[t];
             const double rAcc = std::min(1.0, std::exp(-delta));
             const double rEff = 1.0 - pathCost[t] / sMax;
@@ -229,7 +290,6 @@ trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vecto
             const double advantage = r - state.baseline[static_cast<size_t>(d.layer)];
             layerReward[static_cast<size_t>(d.layer)] += r;
             ++layerCount[static_cast<size_t>(d.layer)];
-            StateScores coef{};
             const int chosen = stateIndex(d.chosen);
             for (int k = 0; k < kStateCount; ++k) {
                 if (!d.allowed[static_cast<size_t>(k)])
@@ -244,7 +304,7 @@ trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vecto
             ++used;
         }
         for (size_t t = 0; t + 1 < tokens; ++t) {
-            ratioSum += sMax / pathCost[t];
+            ratioSum += 4.0 * c.layers / pathNominal[t];
             deltaSum += lpFull[t] - lpPolicy[t];
         }
         if (used > 0) {
@@ -256,8 +316,10 @@ trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vecto
             if (layerCount[l] > 0)
                 state.baseline[l] = 0.9 * state.baseline[l] + 0.1 * layerReward[l] / layerCount[l];
         const double sampledRatio = ratioSum / static_cast<double>(tokens - 1);
-        state.beta = std::max(0.0, state.beta + o.betaRate * (o.targetRatio - sampledRatio));
+        if (!imitating)
+            state.beta = std::max(0.0, state.beta + o.betaRate * (o.targetRatio - sampledRatio));
 
+        progress.phase = imitating ? "imitate" : "train";
         progress.step = step + 1;
         progress.temperature = tau;
         progress.beta = state.beta;
@@ -280,6 +342,7 @@ trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vecto
     policy->runtime().async = o.async;
     policy->runtime().allowInt4 = o.allowInt4;
     policy->runtime().allowInt8 = o.allowInt8;
+    policy->runtime().stateCosts = o.stateCosts;
     progress.phase = "tune";
     if (onProgress)
         onProgress(progress);
@@ -301,6 +364,9 @@ trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vecto
     t.set("temperature_end", o.temperatureEnd);
     t.set("target_ratio", o.targetRatio);
     t.set("beta", state.beta);
+    t.set("imitation_steps", o.imitationSteps);
+    t.set("state_costs",
+          Json::array(std::vector<double>(o.stateCosts.begin(), o.stateCosts.end())));
     t.set("held_out_ratio", tuned.ratio);
     t.set("final_reward", progress.reward);
     return policy;

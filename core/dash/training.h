@@ -11,6 +11,17 @@
 // expensive); afterwards the cost bias is tuned on held-out text (the tail of
 // the training text, never seen by the gradient) to hit the ratio exactly.
 // The paper's joint fine-tuning of the base model (eq. 17) is not done.
+//
+// Two additions of this project, both optional:
+// - State costs: S and the cost bias may use measured per-state costs
+//   (measureStateCosts) instead of the state codes, so that the policy trades
+//   accuracy against what a state saves on the machine. The nominal ratio that
+//   β and the tuning aim at is always 4·L / Σ states.
+// - Imitation warm start: the first imitationSteps steps maximise the
+//   likelihood of the static similarity choice at the target ratio (skip the
+//   layers whose output the calibration found most like their input, full
+//   precision elsewhere) on the inputs of the sampled path, before REINFORCE
+//   takes over; the policy then starts from the ranking rather than from noise.
 #pragma once
 
 #include "core/cancel.h"
@@ -45,6 +56,8 @@ struct TrainOptions {
     // policy's measured speedup tracks its nominal ratio more closely.
     bool allowInt4 = true;
     bool allowInt8 = true;
+    StateCosts stateCosts = kNominalStateCosts;
+    int64_t imitationSteps = 0; // of `steps`, the first ones imitate static similarity
     double heldOutFraction = 0.1;
     int64_t tuneWindows = 32;   // held-out windows for the cost-bias tuning
     std::string checkpointPath; // empty: no checkpoints
@@ -57,10 +70,10 @@ struct TrainProgress {
     int64_t steps = 0;
     double temperature = 0;
     double beta = 0;
-    double reward = 0;       // mean r of the step
+    double reward = 0;       // mean r of the step (imitating: mean log p of the static choice)
     double sampledRatio = 0; // nominal ratio of the step's sampled paths
     double deltaNll = 0;     // mean log p_full - log p_policy
-    std::string phase;       // "train", "tune"
+    std::string phase;       // "imitate", "train", "tune"
 };
 
 // Trains on `ids` (BOS-prefixed text) and returns a policy tuned to the target
