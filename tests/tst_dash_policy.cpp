@@ -266,6 +266,7 @@ private slots:
     void policySpans();
     void baselinesTuneToRatio_data();
     void baselinesTuneToRatio();
+    void spreadWindows();
     void skipDecodeMonotonic();
     void earlyExitNeverUnexits();
     void randomSkipDeterministic();
@@ -991,6 +992,29 @@ PolicyFixture policyFixture(uint32_t seed) {
 }
 
 } // namespace
+
+// With spreadWindows, 2 windows of a 4-window text are windows 0 and 2: the
+// same perplexity as a text made of those two windows, not of the first two.
+void TestDashPolicy::spreadWindows() {
+    PolicyFixture f = policyFixture(43);
+    const int64_t context = 24;
+    const std::vector<int32_t> text(f.ids.begin(), f.ids.begin() + 4 * context);
+    std::vector<int32_t> evenWindows(text.begin(), text.begin() + context);
+    evenWindows.insert(evenWindows.end(), text.begin() + 2 * context, text.begin() + 3 * context);
+    FullPrecisionPolicy full;
+    EvaluationOptions eo;
+    eo.context = context;
+    eo.maxWindows = 2;
+    auto first = evaluatePolicy(full, *f.engine, text, eo);
+    eo.spreadWindows = true;
+    auto spread = evaluatePolicy(full, *f.engine, text, eo);
+    eo.maxWindows = 0;
+    auto reference = evaluatePolicy(full, *f.engine, evenWindows, eo);
+    QVERIFY(first.ok() && spread.ok() && reference.ok());
+    QCOMPARE(spread->windows, int64_t{2});
+    QCOMPARE(spread->pplAll, reference->pplAll);
+    QVERIFY(std::fabs(first->pplAll - reference->pplAll) > 1e-6);
+}
 
 // Saved and loaded, a policy has the same kind, parameters and full state, and
 // decides every cell as the original did.

@@ -45,7 +45,7 @@ int run(const std::vector<std::string>& argv) {
         return fail("sweep", args.error());
     auto file = args->required("file");
     auto maxTokens = args->getInt("max-tokens", 40000);
-    auto repeats = args->getInt("speed-repeats", 3);
+    auto repeats = args->getInt("speed-repeats", 7);
     auto kv = parseKvMode(args->get("kv-mode", "project"));
     auto eo = engineOptions(*args);
     if (auto err = firstError(file, maxTokens, repeats, kv, eo))
@@ -207,7 +207,7 @@ const Command kSweepCommand = {
     "sweep", "evaluate DASH and the baselines at several ratios: ratio, speedup, perplexity",
     "--model FILE.gguf --file TEST_TEXT --tune-file HELD_OUT_TEXT [--dash P.policy ...]\n"
     "       [--calibration C.json] [--methods dash,early-exit,skipdecode,adaskip,random,static]\n"
-    "       [--ratios 1.33,1.67,2.0] [--max-tokens 40000] [--speed-repeats 3]\n"
+    "       [--ratios 1.33,1.67,2.0] [--max-tokens 40000] [--speed-repeats 7]\n"
     "       [--kv-mode project|mask] [--threads T] [--quiet] [--json]\n"
     "  Knobs are tuned on the held-out text, never on the test text. The measured\n"
     "  speedup is decode tokens/s against full precision in the same run.",

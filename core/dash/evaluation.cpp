@@ -50,9 +50,14 @@ Expected<EvaluationResult> evaluatePolicy(Policy& policy, Engine& engine,
     auto total = static_cast<int64_t>(ids.size());
     if (options.maxTokens > 0)
         total = std::min(total, options.maxTokens);
-    int64_t windows = total / context;
+    const int64_t available = total / context;
+    int64_t windows = available;
     if (options.maxWindows > 0)
         windows = std::min(windows, options.maxWindows);
+    // Window w starts at window index first(w): consecutive, or spread evenly.
+    auto first = [&](int64_t w) {
+        return options.spreadWindows && windows < available ? w * available / windows : w;
+    };
     if (windows == 0)
         return invalidError("the text has " + std::to_string(total) +
                             " tokens, fewer than one window of " + std::to_string(context));
@@ -65,7 +70,8 @@ Expected<EvaluationResult> evaluatePolicy(Policy& policy, Engine& engine,
         if (options.cancel && options.cancel->cancelled())
             return cancelledError();
         engine.reset();
-        std::span<const int32_t> window(ids.data() + w * context, static_cast<size_t>(context));
+        std::span<const int32_t> window(ids.data() + first(w) * context,
+                                        static_cast<size_t>(context));
         DASH_TRY(policy.probe(engine, window));
         auto controller = policy.makeController();
         CountingController counter(controller.get());
@@ -121,6 +127,7 @@ Expected<TuneResult> tuneToRatio(Policy& policy, Engine& engine,
         EvaluationOptions eo;
         eo.context = context;
         eo.maxWindows = options.windows;
+        eo.spreadWindows = true;
         eo.perplexity = false;
         eo.cancel = options.cancel;
         DASH_ASSIGN_OR_RETURN(EvaluationResult r, evaluatePolicy(policy, engine, heldOut, eo));

@@ -17,6 +17,9 @@ struct EvaluationOptions {
     int64_t context = 0;    // window length; <= 0: the model's context length
     int64_t maxTokens = 0;  // <= 0: all
     int64_t maxWindows = 0; // <= 0: all
+    // With maxWindows below the windows the text holds: spread them evenly over
+    // the text instead of taking the first ones.
+    bool spreadWindows = false;
     bool perplexity = true; // false: only count states (cheaper)
     const CancelToken* cancel = nullptr;
     std::function<void(int64_t done, int64_t total)> onProgress;
@@ -39,7 +42,7 @@ Expected<EvaluationResult> evaluatePolicy(Policy& policy, Engine& engine,
 struct TuneOptions {
     double target = 2.0;
     int64_t context = 0;  // window length; <= 0: the model's context length
-    int64_t windows = 32; // held-out windows per evaluation
+    int64_t windows = 32; // held-out windows per evaluation, spread over the text
     int iterations = 30;
     double tolerance = 0.002; // relative
     const CancelToken* cancel = nullptr;
