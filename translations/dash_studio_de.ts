@@ -92,13 +92,13 @@
     </message>
     <message>
         <location line="+14"/>
-        <location line="+91"/>
-        <location line="+171"/>
+        <location line="+111"/>
+        <location line="+173"/>
         <source>Wrote %1</source>
         <translation>%1 geschrieben</translation>
     </message>
     <message>
-        <location line="-257"/>
+        <location line="-279"/>
         <source>Calibrated on %1 sequences (%2 tokens); saved %3</source>
         <translation>Auf %1 Sequenzen (%2 Tokens) kalibriert; %3 gespeichert</translation>
     </message>
@@ -133,7 +133,17 @@
         <translation>%1: %2 Tokens</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+15"/>
+        <source>Measuring the cost of each state</source>
+        <translation>Die Kosten jedes Zustands werden gemessen</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>State costs (full precision = 4): skip %1, INT4 %2, INT8 %3</source>
+        <translation>Zustandskosten (volle Genauigkeit = 4): Überspringen %1, INT4 %2, INT8 %3</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>Resuming from the checkpoint %1</source>
         <translation>Fortsetzen ab Checkpoint %1</translation>
     </message>
@@ -144,6 +154,11 @@
     </message>
     <message>
         <location line="+5"/>
+        <source>Imitating static similarity skipping for %1 steps</source>
+        <translation>Statisches Überspringen nach Ähnlichkeit wird %1 Schritte lang nachgeahmt</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>Tuning the cost bias on held-out text</source>
         <translation>Kostenverschiebung wird auf zurückgehaltenem Text abgestimmt</translation>
     </message>
@@ -196,6 +211,11 @@
         <location line="+1"/>
         <source>steps</source>
         <translation>Schritte</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>imitation steps</source>
+        <translation>Imitationsschritte</translation>
     </message>
     <message>
         <location line="+2"/>
@@ -1620,7 +1640,7 @@
         <translation>Asynchrone DASH-Entscheidungen</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>Score layer i+1 on an idle worker thread while layer i runs (eq. 19–20); off: decide from the exact hidden state</source>
         <translation>Schicht i+1 in einem untätigen Worker-Thread bewerten, während Schicht i läuft (Gl. 19–20); aus: anhand des exakten verborgenen Zustands entscheiden</translation>
     </message>
@@ -2085,7 +2105,7 @@
         <translation>Kosinus-Ähnlichkeit</translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+35"/>
         <source>cos(in,out), token %1 “%2”</source>
         <translation>cos(ein,aus), Token %1 „%2“</translation>
     </message>
@@ -2137,7 +2157,7 @@ Tokens %3–%4
 <context>
     <name>dash::studio::SweepJobDialog</name>
     <message>
-        <location filename="../app/studio/job_dialogs.cpp" line="+376"/>
+        <location filename="../app/studio/job_dialogs.cpp" line="+400"/>
         <source>Run a Sweep</source>
         <translation>Sweep ausführen</translation>
     </message>
@@ -2327,7 +2347,7 @@ Tokens %3–%4
 <context>
     <name>dash::studio::TrainingJobDialog</name>
     <message>
-        <location filename="../app/studio/job_dialogs.cpp" line="-212"/>
+        <location filename="../app/studio/job_dialogs.cpp" line="-236"/>
         <source>Train a DASH Policy</source>
         <translation>DASH-Policy trainieren</translation>
     </message>
@@ -2352,7 +2372,42 @@ Tokens %3–%4
         <translation>DASH-Policies (*.policy)</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+16"/>
+        <source>Skip, INT4, INT8 and full precision</source>
+        <translation>Überspringen, INT4, INT8 und volle Genauigkeit</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Skip and full precision only</source>
+        <translation>Nur Überspringen und volle Genauigkeit</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Integer states save less time on a CPU than their nominal cost; a skip/full policy&apos;s measured speedup follows its nominal ratio</source>
+        <translation>Ganzzahlige Zustände sparen auf einer CPU weniger Zeit, als ihre nominellen Kosten sagen; die gemessene Beschleunigung einer Policy mit nur Überspringen und voller Genauigkeit folgt ihrem nominellen Verhältnis</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>The first steps imitate static similarity skipping at the target ratio, then REINFORCE continues (0: REINFORCE only)</source>
+        <translation>Die ersten Schritte ahmen statisches Überspringen nach Ähnlichkeit beim Zielverhältnis nach, danach übernimmt REINFORCE (0: nur REINFORCE)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>State codes (0, 1, 2, 4)</source>
+        <translation>Zustandscodes (0, 1, 2, 4)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Measured on this machine</source>
+        <translation>Auf diesem Rechner gemessen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>What each state costs in the reward and the cost bias; the target is always the nominal ratio</source>
+        <translation>Was jeder Zustand in der Belohnung und im Kosten-Bias kostet; Ziel ist immer das nominelle Verhältnis</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>Asynchronous decisions</source>
         <translation>Asynchrone Entscheidungen</translation>
     </message>
@@ -2395,6 +2450,21 @@ Tokens %3–%4
         <location line="+1"/>
         <source>Seed</source>
         <translation>Seed</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>States</source>
+        <translation>Zustände</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Imitation steps</source>
+        <translation>Imitationsschritte</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>State costs</source>
+        <translation>Zustandskosten</translation>
     </message>
     <message>
         <location line="+3"/>

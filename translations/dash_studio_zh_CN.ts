@@ -92,13 +92,13 @@
     </message>
     <message>
         <location line="+14"/>
-        <location line="+91"/>
-        <location line="+171"/>
+        <location line="+111"/>
+        <location line="+173"/>
         <source>Wrote %1</source>
         <translation>已写入 %1</translation>
     </message>
     <message>
-        <location line="-257"/>
+        <location line="-279"/>
         <source>Calibrated on %1 sequences (%2 tokens); saved %3</source>
         <translation>已在 %1 个序列（%2 个词元）上完成校准；已保存 %3</translation>
     </message>
@@ -133,7 +133,17 @@
         <translation>%1：%2 个词元</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+15"/>
+        <source>Measuring the cost of each state</source>
+        <translation>正在测量各状态的成本</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>State costs (full precision = 4): skip %1, INT4 %2, INT8 %3</source>
+        <translation>状态成本（全精度 = 4）：跳过 %1，INT4 %2，INT8 %3</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>Resuming from the checkpoint %1</source>
         <translation>从检查点 %1 继续</translation>
     </message>
@@ -144,6 +154,11 @@
     </message>
     <message>
         <location line="+5"/>
+        <source>Imitating static similarity skipping for %1 steps</source>
+        <translation>模仿静态相似度跳层 %1 步</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>Tuning the cost bias on held-out text</source>
         <translation>正在留出文本上调节代价偏置</translation>
     </message>
@@ -196,6 +211,11 @@
         <location line="+1"/>
         <source>steps</source>
         <translation>步数</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>imitation steps</source>
+        <translation>模仿步数</translation>
     </message>
     <message>
         <location line="+2"/>
@@ -1616,7 +1636,7 @@
         <translation>异步 DASH 决策</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>Score layer i+1 on an idle worker thread while layer i runs (eq. 19–20); off: decide from the exact hidden state</source>
         <translation>在第 i 层运行时于空闲的工作线程上为第 i+1 层打分（式 19–20）；关闭时：依据精确的隐藏状态决策</translation>
     </message>
@@ -2079,7 +2099,7 @@
         <translation>余弦相似度</translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+35"/>
         <source>cos(in,out), token %1 “%2”</source>
         <translation>cos(输入,输出)，词元 %1“%2”</translation>
     </message>
@@ -2131,7 +2151,7 @@ tokens %3–%4
 <context>
     <name>dash::studio::SweepJobDialog</name>
     <message>
-        <location filename="../app/studio/job_dialogs.cpp" line="+376"/>
+        <location filename="../app/studio/job_dialogs.cpp" line="+400"/>
         <source>Run a Sweep</source>
         <translation>运行扫描</translation>
     </message>
@@ -2320,7 +2340,7 @@ tokens %3–%4
 <context>
     <name>dash::studio::TrainingJobDialog</name>
     <message>
-        <location filename="../app/studio/job_dialogs.cpp" line="-212"/>
+        <location filename="../app/studio/job_dialogs.cpp" line="-236"/>
         <source>Train a DASH Policy</source>
         <translation>训练 DASH 策略</translation>
     </message>
@@ -2345,7 +2365,42 @@ tokens %3–%4
         <translation>DASH 策略 (*.policy)</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+16"/>
+        <source>Skip, INT4, INT8 and full precision</source>
+        <translation>跳过、INT4、INT8 和全精度</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Skip and full precision only</source>
+        <translation>仅跳过和全精度</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Integer states save less time on a CPU than their nominal cost; a skip/full policy&apos;s measured speedup follows its nominal ratio</source>
+        <translation>在 CPU 上，整数状态节省的时间少于其名义成本；仅跳过/全精度策略的实测加速与其名义比率相符</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>The first steps imitate static similarity skipping at the target ratio, then REINFORCE continues (0: REINFORCE only)</source>
+        <translation>前若干步在目标比率下模仿静态相似度跳层，之后由 REINFORCE 继续（0：仅 REINFORCE）</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>State codes (0, 1, 2, 4)</source>
+        <translation>状态编码（0、1、2、4）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Measured on this machine</source>
+        <translation>在本机上测量</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>What each state costs in the reward and the cost bias; the target is always the nominal ratio</source>
+        <translation>各状态在奖励和成本偏置中的成本；目标始终是名义比率</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>Asynchronous decisions</source>
         <translation>异步决策</translation>
     </message>
@@ -2388,6 +2443,21 @@ tokens %3–%4
         <location line="+1"/>
         <source>Seed</source>
         <translation>随机种子</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>States</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Imitation steps</source>
+        <translation>模仿步数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>State costs</source>
+        <translation>状态成本</translation>
     </message>
     <message>
         <location line="+3"/>

@@ -365,6 +365,21 @@ TrainingJobDialog::TrainingJobDialog(const JobDefaults& defaults, QWidget* paren
     m_seed = new QSpinBox(this);
     m_seed->setRange(0, 1 << 30);
     m_seed->setValue(1);
+    m_states = new QComboBox(this);
+    m_states->addItem(tr("Skip, INT4, INT8 and full precision"));
+    m_states->addItem(tr("Skip and full precision only"));
+    m_states->setToolTip(tr("Integer states save less time on a CPU than their nominal cost; "
+                            "a skip/full policy's measured speedup follows its nominal ratio"));
+    m_imitation = new QSpinBox(this);
+    m_imitation->setRange(0, 1000000);
+    m_imitation->setValue(0);
+    m_imitation->setToolTip(tr("The first steps imitate static similarity skipping at the "
+                               "target ratio, then REINFORCE continues (0: REINFORCE only)"));
+    m_costs = new QComboBox(this);
+    m_costs->addItem(tr("State codes (0, 1, 2, 4)"));
+    m_costs->addItem(tr("Measured on this machine"));
+    m_costs->setToolTip(tr("What each state costs in the reward and the cost bias; the target "
+                           "is always the nominal ratio"));
     m_async = new QCheckBox(tr("Asynchronous decisions"), this);
     m_async->setChecked(true);
     m_checkpoint = new QCheckBox(tr("Keep a checkpoint (a cancelled training resumes)"), this);
@@ -375,6 +390,9 @@ TrainingJobDialog::TrainingJobDialog(const JobDefaults& defaults, QWidget* paren
     form()->addRow(tr("Steps"), m_steps);
     form()->addRow(tr("Window (tokens)"), m_window);
     form()->addRow(tr("Seed"), m_seed);
+    form()->addRow(tr("States"), m_states);
+    form()->addRow(tr("Imitation steps"), m_imitation);
+    form()->addRow(tr("State costs"), m_costs);
     form()->addRow(QString(), m_async);
     form()->addRow(QString(), m_checkpoint);
     form()->addRow(tr("Save as"), m_out);
@@ -399,6 +417,9 @@ void TrainingJobDialog::setSettings(const TrainingJobSettings& s) {
     m_steps->setValue(s.steps);
     m_window->setValue(s.window);
     m_seed->setValue(s.seed);
+    m_states->setCurrentIndex(s.skipAndFullOnly ? 1 : 0);
+    m_imitation->setValue(s.imitationSteps);
+    m_costs->setCurrentIndex(s.measuredCosts ? 1 : 0);
     m_async->setChecked(s.async);
     m_checkpoint->setChecked(!s.checkpointPath.isEmpty());
     m_threads = s.threads;
@@ -414,6 +435,9 @@ TrainingJobSettings TrainingJobDialog::settings() const {
     s.steps = m_steps->value();
     s.window = m_window->value();
     s.seed = m_seed->value();
+    s.skipAndFullOnly = m_states->currentIndex() == 1;
+    s.imitationSteps = m_imitation->value();
+    s.measuredCosts = m_costs->currentIndex() == 1;
     s.async = m_async->isChecked();
     if (m_checkpoint->isChecked() && !s.outPath.isEmpty())
         s.checkpointPath = s.outPath + QStringLiteral(".checkpoint");

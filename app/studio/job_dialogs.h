@@ -141,6 +141,9 @@ private:
     QSpinBox* m_steps;
     QSpinBox* m_window;
     QSpinBox* m_seed;
+    QComboBox* m_states;
+    QSpinBox* m_imitation;
+    QComboBox* m_costs;
     QCheckBox* m_async;
     QCheckBox* m_checkpoint;
 };

@@ -140,8 +140,24 @@ public:
         options.window = m_s.window;
         options.seed = static_cast<uint64_t>(m_s.seed);
         options.async = m_s.async;
+        options.allowInt4 = !m_s.skipAndFullOnly;
+        options.allowInt8 = !m_s.skipAndFullOnly;
+        options.imitationSteps = m_s.imitationSteps;
         options.checkpointPath = localPath(m_s.checkpointPath);
         options.cancel = context.cancel();
+        if (m_s.measuredCosts) {
+            context.phase(QCoreApplication::translate("Jobs", "Measuring the cost of each state"));
+            DASH_TRY(engine.setCompensation(calibration.compensation()));
+            DASH_TRY(ensureQuantizedWeights(engine, options.quantGroup));
+            StateCostOptions costOptions;
+            costOptions.cancel = context.cancel();
+            DASH_ASSIGN_OR_RETURN(options.stateCosts, measureStateCosts(engine, ids, costOptions));
+            context.log(QCoreApplication::translate(
+                            "Jobs", "State costs (full precision = 4): skip %1, INT4 %2, INT8 %3")
+                            .arg(QString::number(options.stateCosts[0], 'f', 3),
+                                 QString::number(options.stateCosts[1], 'f', 3),
+                                 QString::number(options.stateCosts[2], 'f', 3)));
+        }
         if (!m_s.checkpointPath.isEmpty() && QFileInfo::exists(m_s.checkpointPath))
             context.log(QCoreApplication::translate("Jobs", "Resuming from the checkpoint %1")
                             .arg(m_s.checkpointPath));
@@ -149,6 +165,10 @@ public:
         const int64_t logEvery = std::max<int64_t>(1, m_s.steps / 50);
         auto policy = trainDashPolicy(
             engine, calibration, ids, options, dataSha, [&](const TrainProgress& p) {
+                if (p.phase == "imitate" && p.step == 1)
+                    context.log(QCoreApplication::translate(
+                                    "Jobs", "Imitating static similarity skipping for %1 steps")
+                                    .arg(QString::number(m_s.imitationSteps)));
                 if (p.phase == "tune") {
                     context.phase(QCoreApplication::translate(
                         "Jobs", "Tuning the cost bias on held-out text"));
@@ -192,6 +212,8 @@ public:
         r.rows.push_back({QCoreApplication::translate("Jobs", "held-out ratio"), heldOut});
         r.rows.push_back({QCoreApplication::translate("Jobs", "cost bias"), (*policy)->knob()});
         r.rows.push_back({QCoreApplication::translate("Jobs", "steps"), m_s.steps});
+        r.rows.push_back(
+            {QCoreApplication::translate("Jobs", "imitation steps"), m_s.imitationSteps});
         r.rows.push_back(
             {QCoreApplication::translate("Jobs", "final reward"), t["final_reward"].asNumber()});
         r.rows.push_back({QCoreApplication::translate("Jobs", "β"), t["beta"].asNumber()});

@@ -42,6 +42,9 @@ struct TrainingJobSettings {
     int window = 64;
     int seed = 1;
     bool async = true;
+    bool skipAndFullOnly = false; // no INT4/INT8 states
+    int imitationSteps = 0;       // first steps imitate static similarity skipping
+    bool measuredCosts = false;   // state costs measured on this machine, not the codes
     int threads = 0;
 };
 
