@@ -6,8 +6,9 @@
 //
 // Each DASH policy file is measured asynchronous (decisions from h̃, aside on an
 // idle worker of the engine's pool) and synchronous (from the exact hidden
-// state), in both KV modes.
-// Baselines are tuned to --ratio on the held-out text first.
+// state), in both KV modes. Baselines are tuned to --ratio on the held-out
+// text first. Last, the cost of a decode layer in each state (measureStateCosts)
+// beside its nominal cost.
 #include "app/cli/cli_args.h"
 #include "app/cli/cli_common.h"
 #include "core/dash/baselines.h"
@@ -109,6 +110,29 @@ int main(int argc, char** argv) {
             return 1;
     }
 
+    // What a decode layer costs in each state against its nominal cost (both
+    // relative to full precision = 4), in both KV modes.
+    struct CostRow {
+        KvMode kv;
+        StateCosts costs;
+    };
+    std::vector<CostRow> costRows;
+    if (auto st = ensureQuantizedWeights(engine, 32); !st.ok())
+        return cli::fail("bench_dash", st.error());
+    if (calibration) {
+        if (auto st = engine.setCompensation(calibration->compensation()); !st.ok())
+            return cli::fail("bench_dash", st.error());
+    }
+    for (KvMode kv : {KvMode::Project, KvMode::Mask}) {
+        engine.setKvMode(kv);
+        StateCostOptions co;
+        co.repeats = static_cast<int>(*repeats);
+        auto costs = measureStateCosts(engine, heldOut, co);
+        if (!costs.ok())
+            return cli::fail("bench_dash", costs.error());
+        costRows.push_back({kv, *costs});
+    }
+
     std::printf("%s\nthreads %d, prompt %lld, decode %lld tokens, median of %lld runs, policies "
                 "alternating with full precision\n\n",
                 (*model)->summary().c_str(), engine.threads(), *promptTokens, *decodeTokens,
@@ -120,5 +144,13 @@ int main(int argc, char** argv) {
                     r.speed.fullTokensPerSecond, r.speed.policyTokensPerSecond,
                     r.speed.decodeNominalRatio, r.speed.speedup,
                     r.speed.speedup / r.speed.decodeNominalRatio);
+    std::printf("\ncost of a decode layer per state, full precision = 4 (INT8/INT4 group 32; "
+                "layers 1..L-2 in the state, median over steps)\n\n");
+    std::printf("%-10s %8s %8s %8s %8s\n", "KV mode", "skip", "int4", "int8", "full");
+    std::printf("%-10s %8.3f %8.3f %8.3f %8.3f\n", "nominal", kNominalStateCosts[0],
+                kNominalStateCosts[1], kNominalStateCosts[2], kNominalStateCosts[3]);
+    for (const CostRow& c : costRows)
+        std::printf("%-10s %8.3f %8.3f %8.3f %8.3f\n", kvModeName(c.kv), c.costs[0], c.costs[1],
+                    c.costs[2], c.costs[3]);
     return 0;
 }
