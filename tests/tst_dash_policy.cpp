@@ -279,24 +279,32 @@ private slots:
     void policyFileForAnotherModel();
 };
 
-// score() against the float64 MLP for every layer pair and current state.
+// score() and the compiled scorer the controller uses against the float64 MLP
+// for every layer pair and current state; the second shape (the default
+// hidden size plus one block) covers every path of the compiled scorer.
 void TestDashPolicy::scorerMatchesFloat64() {
-    const ScoringModel m = randomScorer(kShape, 3, 2.0f);
-    const std::vector<double> p(m.parameters().begin(), m.parameters().end());
     double worst = 0;
-    for (int32_t next = 1; next < kShape.layers; ++next) {
-        for (LayerState current : kStates) {
-            const std::vector<float> h = randomNormalized(kShape.dim, 100 + next);
-            StateScores got;
-            m.score(h.data(), next, current, got);
-            const auto want = referenceScores(p, kShape, m.lambda(), h, next, current);
-            for (int k = 0; k < kStateCount; ++k)
-                worst = std::max(
-                    worst, std::fabs(got[static_cast<size_t>(k)] - want[static_cast<size_t>(k)]) /
-                               std::max(1.0, std::fabs(want[static_cast<size_t>(k)])));
+    for (const ScorerShape& shape : {kShape, ScorerShape{128, 6, 8, 72}}) {
+        const ScoringModel m = randomScorer(shape, 3, 2.0f);
+        const CompiledScorer compiled(m);
+        const std::vector<double> p(m.parameters().begin(), m.parameters().end());
+        for (int32_t next = 1; next < shape.layers; ++next) {
+            for (LayerState current : kStates) {
+                const std::vector<float> h = randomNormalized(shape.dim, 100 + next);
+                StateScores got, compiledGot;
+                m.score(h.data(), next, current, got);
+                compiled.score(h.data(), next, current, compiledGot);
+                const auto want = referenceScores(p, shape, m.lambda(), h, next, current);
+                for (int k = 0; k < kStateCount; ++k)
+                    for (const StateScores* s : {&got, &compiledGot})
+                        worst = std::max(
+                            worst,
+                            std::fabs((*s)[static_cast<size_t>(k)] - want[static_cast<size_t>(k)]) /
+                                std::max(1.0, std::fabs(want[static_cast<size_t>(k)])));
+            }
         }
     }
-    qInfo("score() vs float64: worst relative error %.2e", worst);
+    qInfo("score() and CompiledScorer vs float64: worst relative error %.2e", worst);
     QVERIFY(worst < 1e-5);
 }
 

@@ -24,8 +24,8 @@ Status checkStateCosts(const StateCosts& costs) {
 DashController::DashController(std::shared_ptr<const ScoringModel> scorer,
                                std::vector<std::vector<float>> gamma,
                                std::vector<std::vector<float>> alpha, DashRuntimeOptions options)
-    : m_scorer(std::move(scorer)), m_gamma(std::move(gamma)), m_alpha(std::move(alpha)),
-      m_options(options), m_rng(options.seed) {
+    : m_scorer(std::move(scorer)), m_compiled(*m_scorer), m_gamma(std::move(gamma)),
+      m_alpha(std::move(alpha)), m_options(options), m_rng(options.seed) {
     m_layers = m_scorer->shape().layers;
     m_dim = m_scorer->shape().dim;
     m_normalized.resize(static_cast<size_t>(m_dim));
@@ -59,7 +59,7 @@ void DashController::beginPass(const PassInfo& pass) {
 void DashController::decideOne(int32_t next, int64_t token, const float* normalized) {
     const LayerState current = m_current[static_cast<size_t>(token)];
     StateScores scores;
-    m_scorer->score(normalized, next, current, scores);
+    m_compiled.score(normalized, next, current, scores);
     std::array<bool, kStateCount> allowed = {next < m_layers - 1, m_options.allowInt4,
                                              m_options.allowInt8, true};
     for (int k = 0; k < kStateCount; ++k)

@@ -82,6 +82,7 @@ private:
     void finishPending();
 
     std::shared_ptr<const ScoringModel> m_scorer;
+    CompiledScorer m_compiled; // m_scorer's weights, laid out for scoring
     std::vector<std::vector<float>> m_gamma;
     std::vector<std::vector<float>> m_alpha;
     DashRuntimeOptions m_options;

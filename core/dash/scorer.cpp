@@ -1,15 +1,110 @@
 #include "core/dash/scorer.h"
 
+#include "core/cpu/matmul.h"
 #include "core/cpu/ops.h"
 
+#include <algorithm>
 #include <cmath>
 #include <random>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 namespace dash {
 
 namespace {
 float stateValue(int k) {
     return static_cast<float>(kStates[k]);
+}
+
+// p[j] += Σ_c x[c] · w[c][j] for j < hidden, w rows `stride` floats apart.
+void accumulateColumnsScalar(const float* x, int32_t dim, const float* w, size_t stride,
+                             size_t hidden, float* p) {
+    for (int32_t c = 0; c < dim; ++c) {
+        const float xc = x[c];
+        const float* row = w + static_cast<size_t>(c) * stride;
+        for (size_t j = 0; j < hidden; ++j)
+            p[j] += xc * row[j];
+    }
+}
+
+#if defined(__x86_64__)
+#define DASH_SCORER_AVX2 __attribute__((target("avx2,fma")))
+
+// The same for B blocks of 8 hidden units, all accumulators in registers.
+template <int B>
+DASH_SCORER_AVX2 void accumulateBlocksAvx2(const float* x, int32_t dim, const float* w,
+                                           size_t stride, float* p) {
+    __m256 acc[B];
+#pragma GCC unroll 8
+    for (int b = 0; b < B; ++b)
+        acc[b] = _mm256_loadu_ps(p + 8 * b);
+    for (int32_t c = 0; c < dim; ++c) {
+        const __m256 xc = _mm256_set1_ps(x[c]);
+        const float* row = w + static_cast<size_t>(c) * stride;
+#pragma GCC unroll 8
+        for (int b = 0; b < B; ++b)
+            acc[b] = _mm256_fmadd_ps(xc, _mm256_loadu_ps(row + 8 * b), acc[b]);
+    }
+#pragma GCC unroll 8
+    for (int b = 0; b < B; ++b)
+        _mm256_storeu_ps(p + 8 * b, acc[b]);
+}
+
+DASH_SCORER_AVX2 void accumulateColumnsAvx2(const float* x, int32_t dim, const float* w,
+                                            size_t hidden, float* p) {
+    size_t j = 0;
+    for (; j + 64 <= hidden; j += 64)
+        accumulateBlocksAvx2<8>(x, dim, w + j, hidden, p + j);
+    for (; j + 8 <= hidden; j += 8)
+        accumulateBlocksAvx2<1>(x, dim, w + j, hidden, p + j);
+    if (j < hidden)
+        accumulateColumnsScalar(x, dim, w + j, hidden, hidden - j, p + j);
+}
+#endif
+
+// Σ_j w2[j] · max(0, p[j] + c[j]).
+float reluDotScalar(const float* p, const float* c, const float* w2, size_t hidden) {
+    float s = 0;
+    for (size_t j = 0; j < hidden; ++j)
+        s += w2[j] * std::max(0.0f, p[j] + c[j]);
+    return s;
+}
+
+#if defined(__x86_64__)
+DASH_SCORER_AVX2 float reluDotAvx2(const float* p, const float* c, const float* w2, size_t hidden) {
+    __m256 acc = _mm256_setzero_ps();
+    const __m256 zero = _mm256_setzero_ps();
+    size_t j = 0;
+    for (; j + 8 <= hidden; j += 8) {
+        const __m256 a =
+            _mm256_max_ps(zero, _mm256_add_ps(_mm256_loadu_ps(p + j), _mm256_loadu_ps(c + j)));
+        acc = _mm256_fmadd_ps(_mm256_loadu_ps(w2 + j), a, acc);
+    }
+    __m128 h = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
+    h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+    h = _mm_add_ss(h, _mm_movehdup_ps(h));
+    return _mm_cvtss_f32(h) + reluDotScalar(p + j, c + j, w2 + j, hidden - j);
+}
+#endif
+
+float reluDot(const float* p, const float* c, const float* w2, size_t hidden) {
+#if defined(__x86_64__)
+    if (cpu::simdAvailable())
+        return reluDotAvx2(p, c, w2, hidden);
+#endif
+    return reluDotScalar(p, c, w2, hidden);
+}
+
+void accumulateColumns(const float* x, int32_t dim, const float* w, size_t hidden, float* p) {
+#if defined(__x86_64__)
+    if (cpu::simdAvailable()) {
+        accumulateColumnsAvx2(x, dim, w, hidden, p);
+        return;
+    }
+#endif
+    accumulateColumnsScalar(x, dim, w, hidden, hidden, p);
 }
 } // namespace
 
@@ -79,6 +174,55 @@ void ScoringModel::score(const float* normalized, int32_t next, LayerState curre
                 s += w2p[j] * a;
         }
         out[static_cast<size_t>(k)] = s - m_lambda * std::fabs(stateValue(k) - currentValue);
+    }
+}
+
+CompiledScorer::CompiledScorer(const ScoringModel& model)
+    : m_dim(model.m_shape.dim), m_hidden(model.m_shape.hidden), m_lambda(model.m_lambda),
+      m_b2(model.m_params[model.b2()]) {
+    const ScorerShape& shape = model.m_shape;
+    const int32_t in = shape.inputSize();
+    const auto hidden = static_cast<size_t>(m_hidden);
+    const float* w1 = model.m_params.data() + model.w1();
+    m_w1t.resize(static_cast<size_t>(m_dim) * hidden);
+    for (int32_t j = 0; j < m_hidden; ++j)
+        for (int32_t c = 0; c < m_dim; ++c)
+            m_w1t[static_cast<size_t>(c) * hidden + static_cast<size_t>(j)] =
+                w1[static_cast<size_t>(j) * in + static_cast<size_t>(c)];
+    // Entries for next = 0 stay unused: layer 0 is never decided.
+    m_constant.assign(static_cast<size_t>(shape.layers) * kStateCount * hidden, 0.0f);
+    std::vector<float> zero(static_cast<size_t>(m_dim), 0.0f);
+    for (int32_t next = 1; next < shape.layers; ++next)
+        for (int k = 0; k < kStateCount; ++k)
+            // W1·z + b1 with ĥ = 0 is exactly the part that does not depend on ĥ.
+            model.sharedPreActivation(zero.data(), next, kStates[k],
+                                      m_constant.data() +
+                                          (static_cast<size_t>(next) * kStateCount + k) * hidden);
+    const int32_t candidateColumn = m_dim + 2 * shape.embed + kStateCount;
+    m_candidate.resize(kStateCount * hidden);
+    for (int k = 0; k < kStateCount; ++k)
+        for (int32_t j = 0; j < m_hidden; ++j)
+            m_candidate[static_cast<size_t>(k) * hidden + static_cast<size_t>(j)] =
+                w1[static_cast<size_t>(j) * in + static_cast<size_t>(candidateColumn + k)];
+    m_w2.assign(model.m_params.begin() + static_cast<long>(model.w2()),
+                model.m_params.begin() + static_cast<long>(model.b2()));
+}
+
+void CompiledScorer::score(const float* normalized, int32_t next, LayerState current,
+                           StateScores& out) const {
+    const auto hidden = static_cast<size_t>(m_hidden);
+    thread_local std::vector<float> pre;
+    const float* constant = m_constant.data() + (static_cast<size_t>(next) * kStateCount +
+                                                 static_cast<size_t>(stateIndex(current))) *
+                                                    hidden;
+    pre.assign(constant, constant + hidden);
+    float* p = pre.data();
+    accumulateColumns(normalized, m_dim, m_w1t.data(), hidden, p);
+    const float currentValue = static_cast<float>(current);
+    for (int k = 0; k < kStateCount; ++k) {
+        const float* candidate = m_candidate.data() + static_cast<size_t>(k) * hidden;
+        const float s = reluDot(p, candidate, m_w2.data(), hidden);
+        out[static_cast<size_t>(k)] = m_b2 + s - m_lambda * std::fabs(stateValue(k) - currentValue);
     }
 }
 

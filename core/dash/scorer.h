@@ -27,6 +27,8 @@ struct ScorerShape {
 using StateScores = std::array<float, kStateCount>; // indexed by stateIndex()
 
 class ScoringModel {
+    friend class CompiledScorer;
+
 public:
     ScoringModel() = default;
     ScoringModel(ScorerShape shape, float lambda);
@@ -67,6 +69,28 @@ private:
     ScorerShape m_shape;
     float m_lambda = 0.05f;
     std::vector<float> m_params;
+};
+
+// A ScoringModel laid out for decisions at inference: W1's hidden-state block
+// transposed ([dim][hidden]) so that W1·ĥ accumulates whole rows of hidden
+// units, and everything that depends only on (layer, current state) summed in
+// advance. Scores equal ScoringModel::score up to float rounding. A copy: later
+// changes to the model's parameters do not reach it.
+class CompiledScorer {
+public:
+    explicit CompiledScorer(const ScoringModel& model);
+    void score(const float* normalized, int32_t next, LayerState current, StateScores& out) const;
+
+private:
+    int32_t m_dim = 0;
+    int32_t m_hidden = 0;
+    float m_lambda = 0;
+    float m_b2 = 0;
+    std::vector<float> m_w1t; // [dim][hidden]
+    std::vector<float>
+        m_constant; // [next][current state][hidden]: b1 + W1·[E(next-1); E(next); onehot(current)]
+    std::vector<float> m_candidate; // [candidate state][hidden]: W1's onehot(candidate) column
+    std::vector<float> m_w2;        // [hidden]
 };
 
 // ĥ = h / rms(h).
