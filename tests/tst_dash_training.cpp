@@ -81,6 +81,9 @@ private:
     Expected<std::unique_ptr<DashPolicy>>
     train(const TrainOptions& options,
           const std::function<void(const TrainProgress&)>& onProgress = {});
+    // The trace of `policy` over the first `windows` evaluation sequences, each
+    // from an empty cache; false when a pass fails.
+    bool traceOf(const Policy& policy, int windows, Trace& trace);
 
     std::shared_ptr<const Model> m_model;
     std::unique_ptr<Engine> m_engine;
@@ -128,6 +131,22 @@ Expected<std::unique_ptr<DashPolicy>>
 TestDashTraining::train(const TrainOptions& options,
                         const std::function<void(const TrainProgress&)>& onProgress) {
     return trainDashPolicy(*m_engine, m_calibration, m_train, options, "synthetic", onProgress);
+}
+
+bool TestDashTraining::traceOf(const Policy& policy, int windows, Trace& trace) {
+    if (!policy.prepare(*m_engine).ok())
+        return false;
+    bool ok = true;
+    for (int s = 0; s < windows && ok; ++s) {
+        auto controller = policy.makeController();
+        ForwardOptions fo;
+        fo.controller = controller.get();
+        fo.trace = &trace;
+        m_engine->reset();
+        ok = m_engine->forward(std::span(m_eval).subspan(s * kWindow, kWindow), fo).ok();
+    }
+    m_engine->reset();
+    return ok;
 }
 
 // Trained (150 steps) and tuned to 1.6x on its held-out text, DASH is evaluated
@@ -293,15 +312,8 @@ void TestDashTraining::restrictedStates() {
     QVERIFY(!dash.parameters()["allow_int4"].asBool());
     QVERIFY(!dash.parameters()["allow_int8"].asBool());
 
-    QVERIFY(dash.prepare(*m_engine).ok());
-    auto controller = dash.makeController();
     Trace trace;
-    ForwardOptions fo;
-    fo.controller = controller.get();
-    fo.trace = &trace;
-    m_engine->reset();
-    QVERIFY(m_engine->forward(std::span(m_eval).first(kWindow), fo).ok());
-    m_engine->reset();
+    QVERIFY(traceOf(dash, 1, trace));
     std::map<int, int> counts;
     for (uint8_t state : trace.states)
         ++counts[state];
@@ -330,17 +342,8 @@ void TestDashTraining::imitationFollowsCalibration() {
     QCOMPARE(phases.front(), std::string("imitate"));
     QCOMPARE((**policy).training()["imitation_steps"].asInt(), int64_t(60));
 
-    QVERIFY((**policy).prepare(*m_engine).ok());
-    auto controller = (**policy).makeController();
     Trace trace;
-    ForwardOptions fo;
-    fo.controller = controller.get();
-    fo.trace = &trace;
-    for (int s = 0; s < 4; ++s) {
-        m_engine->reset();
-        QVERIFY(m_engine->forward(std::span(m_eval).subspan(s * kWindow, kWindow), fo).ok());
-    }
-    m_engine->reset();
+    QVERIFY(traceOf(**policy, 4, trace));
     int skipped = 0;
     for (int32_t t = 0; t < trace.tokenCount(); ++t) {
         for (int32_t l = 0; l < trace.layers; ++l) {
@@ -399,24 +402,13 @@ void TestDashTraining::stateCosts() {
     // scorer's minus bias · cost.
     DashPolicy& d = **restored;
     d.setKnob(0.25);
-    QVERIFY(d.prepare(*m_engine).ok());
-    auto controller = d.makeController();
     Trace trace;
-    ForwardOptions fo;
-    fo.controller = controller.get();
-    fo.trace = &trace;
-    m_engine->reset();
-    QVERIFY(m_engine->forward(std::span(m_eval).first(kWindow), fo).ok());
+    QVERIFY(traceOf(d, 1, trace));
     d.setKnob(0.0);
-    auto unbiased = d.makeController();
     Trace plain;
-    fo.controller = unbiased.get();
-    fo.trace = &plain;
-    m_engine->reset();
+    QVERIFY(traceOf(d, 1, plain));
     // Same decisions are not guaranteed, so compare layer 1 of token 0, whose
     // input (the output of layer 0 at full precision) is the same in both runs.
-    QVERIFY(m_engine->forward(std::span(m_eval).first(kWindow), fo).ok());
-    m_engine->reset();
     const size_t cell = trace.cell(0, 1);
     for (int k = 0; k < kStateCount; ++k)
         QVERIFY(std::abs(trace.scores[cell * kStateCount + static_cast<size_t>(k)] -
