@@ -1,6 +1,5 @@
 #include "app/cli/cli_common.h"
 #include "app/cli/commands.h"
-#include "core/dash/evaluation.h"
 #include "core/dash/policy_file.h"
 #include "core/dash/training.h"
 #include "core/sha256.h"
@@ -129,16 +128,11 @@ int run(const std::vector<std::string>& argv) {
     if (stateCosts->has_value()) {
         to.stateCosts = **stateCosts;
     } else {
-        // Measured with the calibration's compensation and the policy's weights.
-        if (auto st = engine.setCompensation(calibration->compensation()); !st.ok())
-            return fail("train-policy", st.error());
-        if (auto st = ensureQuantizedWeights(engine, to.quantGroup); !st.ok())
-            return fail("train-policy", st.error());
         if (!quiet)
             std::fprintf(stderr, "measuring the decode cost of each state...\n");
         StateCostOptions so;
         so.cancel = &g_cancel;
-        auto measured = measureStateCosts(engine, ids, so);
+        auto measured = measurePolicyStateCosts(engine, *calibration, to.quantGroup, ids, so);
         if (!measured.ok())
             return fail("train-policy", measured.error());
         to.stateCosts = *measured;

@@ -147,11 +147,11 @@ public:
         options.cancel = context.cancel();
         if (m_s.measuredCosts) {
             context.phase(QCoreApplication::translate("Jobs", "Measuring the cost of each state"));
-            DASH_TRY(engine.setCompensation(calibration.compensation()));
-            DASH_TRY(ensureQuantizedWeights(engine, options.quantGroup));
             StateCostOptions costOptions;
             costOptions.cancel = context.cancel();
-            DASH_ASSIGN_OR_RETURN(options.stateCosts, measureStateCosts(engine, ids, costOptions));
+            DASH_ASSIGN_OR_RETURN(
+                options.stateCosts,
+                measurePolicyStateCosts(engine, calibration, options.quantGroup, ids, costOptions));
             context.log(QCoreApplication::translate(
                             "Jobs", "State costs (full precision = 4): skip %1, INT4 %2, INT8 %3")
                             .arg(QString::number(options.stateCosts[0], 'f', 3),

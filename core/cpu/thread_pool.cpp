@@ -117,11 +117,8 @@ void ThreadPool::runAside(std::function<void()> job) {
 }
 
 void ThreadPool::waitAside() {
-    int expected = AsidePending;
-    if (m_asideState.compare_exchange_strong(expected, AsideRunning, std::memory_order_acq_rel)) {
+    if (tryRunAside()) {
         ++m_asideByCaller;
-        m_aside();
-        m_asideState.store(AsideIdle, std::memory_order_release);
         return;
     }
     for (int spins = 0; m_asideState.load(std::memory_order_acquire) != AsideIdle; ++spins) {

@@ -169,8 +169,13 @@ void DashController::beforeLayer(int32_t layer, const float* input, int64_t coun
         return;
     }
     m_input.assign(input, input + count * m_dim);
-    m_pool->runAside(
-        [this, layer, count] { decide(layer + 1, m_input.data(), count, true, layer); });
+    m_asideLayer = layer;
+    // Capturing only `this` keeps the job in std::function's inline storage:
+    // no allocation per layer.
+    m_pool->runAside([this] {
+        const auto count = static_cast<int64_t>(m_current.size());
+        decide(m_asideLayer + 1, m_input.data(), count, true, m_asideLayer);
+    });
     m_pending = true;
 }
 

@@ -100,6 +100,7 @@ private:
     std::vector<float> m_normalized;   // [dim]
     std::vector<Span> m_spans;         // policy spans of this pass
     bool m_pending = false;            // an aside job is in flight
+    int32_t m_asideLayer = 0;          // the layer whose input the aside job reads
     std::vector<DashDecision> m_decisions;
     std::vector<float> m_decisionInputs;
     int64_t m_corrections = 0;

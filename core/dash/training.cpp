@@ -1,5 +1,6 @@
 #include "core/dash/training.h"
 
+#include "core/dash/baselines.h"
 #include "core/dash/dash_controller.h"
 #include "core/dash/evaluation.h"
 #include "core/generate.h"
@@ -125,22 +126,16 @@ std::vector<double> nextTokenLogProbs(std::span<const float> logits,
 constexpr float kImitationConfidence = 0.9f;
 
 // The static similarity choice per layer at `ratio` with skip and full
-// precision only: the round(L·(1 - 1/ratio)) layers of highest mean cos(x, y)
-// among 1 .. L-2 are skipped.
+// precision only: the round(L·(1 - 1/ratio)) layers that static similarity
+// skipping ranks first are skipped.
 std::vector<LayerState> imitationTargets(const Calibration& calibration, double ratio) {
     const int32_t layers = calibration.layers;
     std::vector<LayerState> target(static_cast<size_t>(layers), LayerState::Full);
-    std::vector<int32_t> candidates;
-    for (int32_t l = 1; l + 1 < layers; ++l)
-        candidates.push_back(l);
-    std::stable_sort(candidates.begin(), candidates.end(), [&](int32_t a, int32_t b) {
-        return calibration.meanCos[static_cast<size_t>(a)] >
-               calibration.meanCos[static_cast<size_t>(b)];
-    });
+    const std::vector<int32_t> ranked = StaticSimilarityPolicy(layers, calibration.meanCos).order();
     const auto skips = std::clamp<int64_t>(std::llround(layers * (1.0 - 1.0 / ratio)), 0,
-                                           static_cast<int64_t>(candidates.size()));
+                                           static_cast<int64_t>(ranked.size()));
     for (int64_t i = 0; i < skips; ++i)
-        target[static_cast<size_t>(candidates[static_cast<size_t>(i)])] = LayerState::Skip;
+        target[static_cast<size_t>(ranked[static_cast<size_t>(i)])] = LayerState::Skip;
     return target;
 }
 
@@ -370,6 +365,14 @@ trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vecto
     t.set("held_out_ratio", tuned.ratio);
     t.set("final_reward", progress.reward);
     return policy;
+}
+
+Expected<StateCosts> measurePolicyStateCosts(Engine& engine, const Calibration& calibration,
+                                             int32_t quantGroup, const std::vector<int32_t>& text,
+                                             const StateCostOptions& options) {
+    DASH_TRY(engine.setCompensation(calibration.compensation()));
+    DASH_TRY(ensureQuantizedWeights(engine, quantGroup));
+    return measureStateCosts(engine, text, options);
 }
 
 } // namespace dash

@@ -27,6 +27,7 @@
 #include "core/cancel.h"
 #include "core/dash/calibration.h"
 #include "core/dash/dash_policy.h"
+#include "core/dash/evaluation.h"
 #include "core/engine.h"
 
 #include <functional>
@@ -83,5 +84,11 @@ Expected<std::unique_ptr<DashPolicy>>
 trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vector<int32_t>& ids,
                 const TrainOptions& options, const std::string& dataSha256,
                 const std::function<void(const TrainProgress&)>& onProgress = {});
+
+// measureStateCosts with the engine set up as training runs it: the
+// calibration's compensation and INT8/INT4 weights of `quantGroup`.
+Expected<StateCosts> measurePolicyStateCosts(Engine& engine, const Calibration& calibration,
+                                             int32_t quantGroup, const std::vector<int32_t>& text,
+                                             const StateCostOptions& options);
 
 } // namespace dash
