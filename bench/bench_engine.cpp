@@ -10,12 +10,12 @@
 //
 // MODEL defaults to $DASH_MODEL_DIR/dash-demo-16L.gguf, else the shared models
 // directory this build was configured with.
-#include "core/engine.h"
-#include "core/generate.h"
-#include "core/gguf.h"
-#include "core/json.h"
-#include "core/model.h"
-#include "core/quant.h"
+#include "core/engine/engine.h"
+#include "core/engine/generate.h"
+#include "core/gguf/gguf.h"
+#include "core/gguf/quant.h"
+#include "core/model/model.h"
+#include "core/util/json.h"
 
 #include <algorithm>
 #include <cerrno>

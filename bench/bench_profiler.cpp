@@ -6,7 +6,7 @@
 //   bench_profiler [--spans 200000] [--repeats 5] [--threads 8]
 #include "profiler/cpu_profiler.h"
 
-#include "core/clock.h"
+#include "core/util/clock.h"
 
 #include <algorithm>
 #include <cstdio>

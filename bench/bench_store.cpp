@@ -9,8 +9,8 @@
 // load reads back the saved bits.
 //
 //   bench_store [--tokens 1000] [--layers 32] [--repeats 15] [--dir /tmp]
-#include "core/run_store.h"
-#include "core/sqlite_db.h"
+#include "core/store/run_store.h"
+#include "core/store/sqlite_db.h"
 
 #include <algorithm>
 #include <chrono>

@@ -11,7 +11,7 @@
 #include "app/studio/inference_client.h"
 #include "app/studio/main_window.h"
 #include "app/studio/studio_settings.h"
-#include "core/model.h"
+#include "core/model/model.h"
 
 #include <QApplication>
 #include <QDeadlineTimer>

@@ -2,7 +2,7 @@
 // reason why CUDA cannot be used on this machine.
 #pragma once
 
-#include "core/status.h"
+#include "core/util/status.h"
 
 #include <cstdint>
 #include <string>

@@ -1,6 +1,6 @@
 #include "profiler/cpu_profiler.h"
 
-#include "core/clock.h"
+#include "core/util/clock.h"
 
 #include <atomic>
 

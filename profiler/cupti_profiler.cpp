@@ -1,6 +1,6 @@
 #include "profiler/cupti_profiler.h"
 
-#include "core/clock.h"
+#include "core/util/clock.h"
 
 #include <cuda_runtime.h>
 #ifdef DASH_HAVE_CUPTI

@@ -8,8 +8,8 @@
 // reports it from endPass() and collect().
 #pragma once
 
-#include "core/status.h"
-#include "core/trace.h"
+#include "core/engine/trace.h"
+#include "core/util/status.h"
 
 #include <cstdint>
 #include <memory>

@@ -1,6 +1,6 @@
 #include "gguf_builder.h"
 
-#include "core/quant.h"
+#include "core/gguf/quant.h"
 
 #include <cerrno>
 #include <cstdio>

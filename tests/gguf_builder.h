@@ -11,8 +11,8 @@
 //   std::vector<uint8_t> bytes = b.build();
 #pragma once
 
-#include "core/gguf.h"
-#include "core/status.h"
+#include "core/gguf/gguf.h"
+#include "core/util/status.h"
 
 #include <cstdint>
 #include <string>

@@ -1,6 +1,6 @@
 #include "gguf_exercise.h"
 
-#include "core/quant.h"
+#include "core/gguf/quant.h"
 
 #include <string>
 

@@ -5,8 +5,8 @@
 // errors that name their key).
 #pragma once
 
-#include "core/gguf.h"
-#include "core/status.h"
+#include "core/gguf/gguf.h"
+#include "core/util/status.h"
 
 namespace dash::test {
 

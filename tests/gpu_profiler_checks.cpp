@@ -2,8 +2,8 @@
 
 #include "gpu_profiler_kernels.h"
 
-#include "core/clock.h"
-#include "core/trace.h"
+#include "core/engine/trace.h"
+#include "core/util/clock.h"
 #include "cuda/device_info.h"
 #include "profiler/stream_profiler.h"
 

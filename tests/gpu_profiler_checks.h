@@ -3,7 +3,7 @@
 // scripts/gpu-check.sh runs where Qt is not installed).
 #pragma once
 
-#include "core/status.h"
+#include "core/util/status.h"
 
 #include <functional>
 #include <string>

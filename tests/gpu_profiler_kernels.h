@@ -1,7 +1,7 @@
 // Kernels the GPU profiler checks launch: a timed spin and a short touch.
 #pragma once
 
-#include "core/status.h"
+#include "core/util/status.h"
 #include "profiler/stream_profiler.h"
 
 #include <cstdint>

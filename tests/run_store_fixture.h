@@ -3,8 +3,8 @@
 // executable can use it.
 #pragma once
 
-#include "core/run.h"
-#include "core/sha256.h"
+#include "core/store/run.h"
+#include "core/util/sha256.h"
 
 #include <algorithm>
 #include <bit>

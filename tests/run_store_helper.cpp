@@ -12,7 +12,7 @@
 //       "<db>: ok" or "<db>: error: <message>".
 #include "run_store_fixture.h"
 
-#include "core/run_store.h"
+#include "core/store/run_store.h"
 
 #include <grp.h>
 #include <signal.h>

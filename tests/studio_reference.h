@@ -4,9 +4,9 @@
 // generated token fed back so that every id has cells.
 #pragma once
 
-#include "core/engine.h"
-#include "core/generate.h"
-#include "core/model.h"
+#include "core/engine/engine.h"
+#include "core/engine/generate.h"
+#include "core/model/model.h"
 
 #include <QString>
 #include <QtTest>

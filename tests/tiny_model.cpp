@@ -1,6 +1,6 @@
 #include "tiny_model.h"
 
-#include "core/quant.h"
+#include "core/gguf/quant.h"
 
 #include <algorithm>
 #include <cmath>

@@ -13,8 +13,8 @@
 
 #include "gguf_builder.h"
 
-#include "core/gguf.h"
-#include "core/model.h"
+#include "core/gguf/gguf.h"
+#include "core/model/model.h"
 
 #include <cstdint>
 #include <memory>

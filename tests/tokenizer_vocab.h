@@ -6,7 +6,7 @@
 //   auto tok = Tokenizer::create(v.data());
 #pragma once
 
-#include "core/tokenizer.h"
+#include "core/model/tokenizer.h"
 
 #include <cstdio>
 #include <string>

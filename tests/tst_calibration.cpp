@@ -6,7 +6,7 @@
 #include "tiny_model.h"
 
 #include "core/dash/calibration.h"
-#include "core/engine.h"
+#include "core/engine/engine.h"
 
 #include <QTemporaryDir>
 #include <QtTest>

@@ -5,7 +5,7 @@
 #include "profiler/cpu_profiler.h"
 #include "profiler/stream_profiler.h"
 
-#include "core/clock.h"
+#include "core/util/clock.h"
 
 #include <QtTest>
 

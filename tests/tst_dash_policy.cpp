@@ -13,7 +13,7 @@
 #include "core/dash/evaluation.h"
 #include "core/dash/policy_file.h"
 #include "core/dash/scorer.h"
-#include "core/engine.h"
+#include "core/engine/engine.h"
 
 #include <QTemporaryDir>
 #include <QtTest>

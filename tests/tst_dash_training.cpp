@@ -12,7 +12,7 @@
 #include "core/dash/dash_policy.h"
 #include "core/dash/evaluation.h"
 #include "core/dash/training.h"
-#include "core/engine.h"
+#include "core/engine/engine.h"
 
 #include <QFileInfo>
 #include <QTemporaryDir>

@@ -7,7 +7,7 @@
 #include "app/studio/heatmap_model.h"
 #include "app/studio/heatmap_palette.h"
 #include "app/studio/run_store_client.h"
-#include "core/run_store.h"
+#include "core/store/run_store.h"
 
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>

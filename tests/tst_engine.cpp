@@ -5,10 +5,10 @@
 #include "test_support.h"
 #include "tiny_model.h"
 
-#include "core/engine.h"
-#include "core/generate.h"
-#include "core/json.h"
-#include "core/model.h"
+#include "core/engine/engine.h"
+#include "core/engine/generate.h"
+#include "core/model/model.h"
+#include "core/util/json.h"
 
 #include <QtTest>
 

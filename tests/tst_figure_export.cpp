@@ -10,8 +10,8 @@
 #include "app/studio/figure_export_cli.h"
 #include "app/studio/figure_renderer.h"
 #include "app/studio/heatmap_palette.h"
-#include "core/latex_table.h"
-#include "core/trace_json.h"
+#include "core/engine/trace_json.h"
+#include "core/export/latex_table.h"
 #include "test_support.h"
 
 #include <QComboBox>

@@ -6,7 +6,7 @@
 #include "gguf_builder.h"
 #include "gguf_exercise.h"
 
-#include "core/gguf.h"
+#include "core/gguf/gguf.h"
 
 #include <QtTest>
 

@@ -8,9 +8,9 @@
 #include "test_support.h"
 #include "tokenizer_vocab.h"
 
-#include "core/gguf.h"
-#include "core/tokenizer.h"
-#include "core/unicode.h"
+#include "core/gguf/gguf.h"
+#include "core/model/tokenizer.h"
+#include "core/util/unicode.h"
 
 #include <QtTest>
 

@@ -4,8 +4,8 @@
 #include "gguf_builder.h"
 #include "test_support.h"
 
-#include "core/gguf.h"
-#include "core/quant.h"
+#include "core/gguf/gguf.h"
+#include "core/gguf/quant.h"
 
 #include <QTemporaryDir>
 #include <QtTest>

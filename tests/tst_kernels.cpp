@@ -3,10 +3,10 @@
 // matrix packing and quantisation, rmsNorm, both RoPE layouts, SwiGLU and
 // causal GQA attention with and without the visibility mask; and the thread
 // pool's coverage of a loop's index range.
-#include "core/cpu/matmul.h"
-#include "core/cpu/ops.h"
-#include "core/cpu/thread_pool.h"
-#include "core/quant.h"
+#include "core/engine/cpu/matmul.h"
+#include "core/engine/cpu/ops.h"
+#include "core/engine/cpu/thread_pool.h"
+#include "core/gguf/quant.h"
 
 #include <QtTest>
 

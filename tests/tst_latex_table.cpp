@@ -4,8 +4,8 @@
 // group), every cell's number read back from the LaTeX, the best values in
 // bold, bad sweep files refused with the row and field named, and the CLI
 // writing the table and a trace's CSV.
-#include "core/latex_table.h"
-#include "core/trace_json.h"
+#include "core/engine/trace_json.h"
+#include "core/export/latex_table.h"
 
 #include <QFile>
 #include <QProcess>

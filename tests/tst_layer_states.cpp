@@ -8,8 +8,8 @@
 #include "test_support.h"
 #include "tiny_model.h"
 
-#include "core/engine.h"
-#include "core/model.h"
+#include "core/engine/engine.h"
+#include "core/model/model.h"
 
 #include <QtTest>
 

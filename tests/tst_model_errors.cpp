@@ -4,9 +4,9 @@
 // run close to the same model with its dequantised weights stored as F32.
 #include "tiny_model.h"
 
-#include "core/engine.h"
-#include "core/model.h"
-#include "core/quant.h"
+#include "core/engine/engine.h"
+#include "core/gguf/quant.h"
+#include "core/model/model.h"
 
 #include <QtTest>
 

@@ -3,10 +3,10 @@
 // both protocols from one pass.
 #include "test_support.h"
 
-#include "core/engine.h"
-#include "core/generate.h"
-#include "core/json.h"
-#include "core/model.h"
+#include "core/engine/engine.h"
+#include "core/engine/generate.h"
+#include "core/model/model.h"
+#include "core/util/json.h"
 
 #include <QElapsedTimer>
 #include <QtTest>

@@ -11,7 +11,7 @@
 #include "core/dash/dash_policy.h"
 #include "core/dash/policy_file.h"
 #include "core/dash/scorer.h"
-#include "core/model.h"
+#include "core/model/model.h"
 #include "test_support.h"
 
 #include <QDoubleSpinBox>

@@ -3,8 +3,8 @@
 // itself from integers and scales it chose.
 #include "gguf_builder.h"
 
-#include "core/gguf.h"
-#include "core/quant.h"
+#include "core/gguf/gguf.h"
+#include "core/gguf/quant.h"
 
 #include <QtTest>
 

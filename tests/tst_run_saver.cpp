@@ -4,7 +4,7 @@
 #include "app/studio/main_window.h"
 #include "app/studio/run_record.h"
 #include "app/studio/run_saver.h"
-#include "core/run_store.h"
+#include "core/store/run_store.h"
 #include "test_support.h"
 
 #include <QCryptographicHash>

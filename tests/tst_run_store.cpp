@@ -5,10 +5,10 @@
 #include "run_store_fixture.h"
 
 #include "app/cli/commands.h"
-#include "core/run_json.h"
-#include "core/run_store.h"
-#include "core/sha256.h"
-#include "core/sqlite_db.h"
+#include "core/store/run_json.h"
+#include "core/store/run_store.h"
+#include "core/store/sqlite_db.h"
+#include "core/util/sha256.h"
 
 #include <QDateTime>
 #include <QFile>

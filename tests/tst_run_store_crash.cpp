@@ -4,7 +4,7 @@
 // The child is run_store_helper, started with posix_spawn.
 #include "run_store_fixture.h"
 
-#include "core/run_store.h"
+#include "core/store/run_store.h"
 
 #include <QFile>
 #include <QRandomGenerator>

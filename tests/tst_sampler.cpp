@@ -1,7 +1,7 @@
 // Next-token sampling: greedy against an argmax written here, determinism per
 // seed, and the empirical distribution of many draws against probabilities the
 // test computes from small hand-made logit vectors (temperature, top-k, top-p).
-#include "core/sampler.h"
+#include "core/engine/sampler.h"
 
 #include <QtTest>
 

@@ -2,7 +2,7 @@
 // options, positional arguments, and a uniform one-line error on bad input.
 #pragma once
 
-#include "core/status.h"
+#include "core/util/status.h"
 
 #include <map>
 #include <optional>

@@ -2,9 +2,9 @@
 #pragma once
 
 #include "app/cli/cli_args.h"
-#include "core/engine.h"
-#include "core/json.h"
-#include "core/model.h"
+#include "core/engine/engine.h"
+#include "core/model/model.h"
+#include "core/util/json.h"
 
 #include <memory>
 #include <string>

@@ -1,7 +1,7 @@
 #include "app/cli/cli_common.h"
 #include "app/cli/commands.h"
-#include "core/clock.h"
-#include "core/sampler.h"
+#include "core/engine/sampler.h"
+#include "core/util/clock.h"
 
 #include <algorithm>
 #include <cstdio>

@@ -1,7 +1,7 @@
 #include "app/cli/cli_common.h"
 #include "app/cli/commands.h"
 #include "core/dash/calibration.h"
-#include "core/sha256.h"
+#include "core/util/sha256.h"
 
 #include <cstdio>
 

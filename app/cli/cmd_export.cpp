@@ -3,8 +3,8 @@
 // `dash-studio --export-figure`.
 #include "app/cli/cli_common.h"
 #include "app/cli/commands.h"
-#include "core/latex_table.h"
-#include "core/trace_json.h"
+#include "core/engine/trace_json.h"
+#include "core/export/latex_table.h"
 
 #include <cstdio>
 #include <fstream>

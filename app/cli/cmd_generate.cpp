@@ -1,6 +1,6 @@
 #include "app/cli/cli_common.h"
 #include "app/cli/commands.h"
-#include "core/generate.h"
+#include "core/engine/generate.h"
 
 #include <cstdio>
 

@@ -1,6 +1,6 @@
 #include "app/cli/cli_common.h"
 #include "app/cli/commands.h"
-#include "core/quant.h"
+#include "core/gguf/quant.h"
 
 #include <cstdio>
 

@@ -2,8 +2,8 @@
 #include "app/cli/cli_policy.h"
 #include "app/cli/commands.h"
 #include "core/dash/calibration.h"
-#include "core/generate.h"
-#include "core/trace_json.h"
+#include "core/engine/generate.h"
+#include "core/engine/trace_json.h"
 
 #include <cstdio>
 

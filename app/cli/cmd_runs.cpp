@@ -1,7 +1,7 @@
 // dash-cli runs: list, show, compare, export, import and delete saved runs.
 #include "app/cli/commands.h"
-#include "core/run_json.h"
-#include "core/run_store.h"
+#include "core/store/run_json.h"
+#include "core/store/run_store.h"
 
 #include <array>
 #include <charconv>

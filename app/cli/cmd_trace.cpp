@@ -1,7 +1,7 @@
 #include "app/cli/cli_common.h"
 #include "app/cli/commands.h"
-#include "core/generate.h"
-#include "core/trace_json.h"
+#include "core/engine/generate.h"
+#include "core/engine/trace_json.h"
 
 #include <cmath>
 #include <cstdio>

@@ -2,7 +2,7 @@
 #include "app/cli/commands.h"
 #include "core/dash/policy_file.h"
 #include "core/dash/training.h"
-#include "core/sha256.h"
+#include "core/util/sha256.h"
 
 #include <algorithm>
 #include <csignal>

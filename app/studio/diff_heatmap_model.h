@@ -5,7 +5,7 @@
 #pragma once
 
 #include "app/studio/run_snapshot.h"
-#include "core/run_store.h"
+#include "core/store/run_store.h"
 
 #include <QAbstractTableModel>
 

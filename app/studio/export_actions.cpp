@@ -5,7 +5,7 @@
 #include "app/studio/heatmap_delegate.h"
 #include "app/studio/heatmap_model.h"
 #include "app/studio/heatmap_view.h"
-#include "core/latex_table.h"
+#include "core/export/latex_table.h"
 
 #include <QDir>
 #include <QFileDialog>

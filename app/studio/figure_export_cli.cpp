@@ -2,8 +2,8 @@
 
 #include "app/studio/figure_renderer.h"
 #include "app/studio/token_text.h"
-#include "core/model.h"
-#include "core/trace_json.h"
+#include "core/engine/trace_json.h"
+#include "core/model/model.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>

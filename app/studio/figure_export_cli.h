@@ -4,7 +4,7 @@
 #pragma once
 
 #include "app/studio/run_snapshot.h"
-#include "core/status.h"
+#include "core/util/status.h"
 
 #include <QString>
 

@@ -3,7 +3,7 @@
 #include "app/studio/heatmap_palette.h"
 #include "app/studio/similarity_curves.h"
 #include "app/studio/token_text.h"
-#include "core/trace_json.h"
+#include "core/engine/trace_json.h"
 
 #include <QCoreApplication>
 #include <QFileInfo>

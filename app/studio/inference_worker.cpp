@@ -2,9 +2,9 @@
 
 #include "app/studio/run_record.h"
 #include "app/studio/token_text.h"
-#include "core/clock.h"
-#include "core/generate.h"
-#include "core/sampler.h"
+#include "core/engine/generate.h"
+#include "core/engine/sampler.h"
+#include "core/util/clock.h"
 
 #include <QElapsedTimer>
 #include <QFile>

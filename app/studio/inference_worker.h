@@ -9,10 +9,10 @@
 
 #include "app/studio/policy_runtime.h"
 #include "app/studio/run_snapshot.h"
-#include "core/cancel.h"
-#include "core/engine.h"
-#include "core/model.h"
-#include "core/status.h"
+#include "core/engine/engine.h"
+#include "core/model/model.h"
+#include "core/util/cancel.h"
+#include "core/util/status.h"
 
 #include <QMutex>
 #include <QObject>

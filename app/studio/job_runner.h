@@ -5,8 +5,8 @@
 // job's CancelToken, which core checks between layers and windows.
 #pragma once
 
-#include "core/cancel.h"
-#include "core/status.h"
+#include "core/util/cancel.h"
+#include "core/util/status.h"
 
 #include <QElapsedTimer>
 #include <QList>

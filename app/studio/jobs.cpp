@@ -7,9 +7,9 @@
 #include "core/dash/evaluation.h"
 #include "core/dash/policy_file.h"
 #include "core/dash/training.h"
-#include "core/model.h"
-#include "core/run_store.h"
-#include "core/sha256.h"
+#include "core/model/model.h"
+#include "core/store/run_store.h"
+#include "core/util/sha256.h"
 
 #include <QCoreApplication>
 #include <QDateTime>

@@ -11,7 +11,7 @@
 
 #include "app/studio/job_runner.h"
 #include "core/dash/calibration.h"
-#include "core/engine.h"
+#include "core/engine/engine.h"
 
 #include <QList>
 #include <QString>

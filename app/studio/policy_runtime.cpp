@@ -5,8 +5,8 @@
 #include "core/dash/calibration.h"
 #include "core/dash/dash_policy.h"
 #include "core/dash/policy_file.h"
-#include "core/sha256.h"
-#include "core/tokenizer.h"
+#include "core/model/tokenizer.h"
+#include "core/util/sha256.h"
 
 #include <QCoreApplication>
 #include <QFile>

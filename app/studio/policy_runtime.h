@@ -4,11 +4,11 @@
 #pragma once
 
 #include "app/studio/run_snapshot.h"
-#include "core/cancel.h"
 #include "core/dash/evaluation.h"
 #include "core/dash/policy.h"
-#include "core/engine.h"
-#include "core/status.h"
+#include "core/engine/engine.h"
+#include "core/util/cancel.h"
+#include "core/util/status.h"
 
 #include <QString>
 

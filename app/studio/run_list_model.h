@@ -3,7 +3,7 @@
 // once, the store catching up in the background.
 #pragma once
 
-#include "core/run_store.h"
+#include "core/store/run_store.h"
 
 #include <QAbstractTableModel>
 

@@ -1,7 +1,7 @@
 #include "app/studio/run_record.h"
 
-#include "core/gguf.h"
-#include "core/json.h"
+#include "core/gguf/gguf.h"
+#include "core/util/json.h"
 
 #include <QFile>
 #include <QSysInfo>

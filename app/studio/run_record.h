@@ -2,7 +2,7 @@
 #pragma once
 
 #include "app/studio/run_snapshot.h"
-#include "core/run.h"
+#include "core/store/run.h"
 
 #include <string>
 

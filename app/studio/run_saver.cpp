@@ -1,8 +1,8 @@
 #include "app/studio/run_saver.h"
 
 #include "app/studio/run_record.h"
-#include "core/run_store.h"
-#include "core/sha256.h"
+#include "core/store/run_store.h"
+#include "core/util/sha256.h"
 
 #include <QDateTime>
 #include <QFile>

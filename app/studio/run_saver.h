@@ -4,7 +4,7 @@
 #pragma once
 
 #include "app/studio/run_snapshot.h"
-#include "core/cancel.h"
+#include "core/util/cancel.h"
 
 #include <QObject>
 #include <QThreadPool>

@@ -2,8 +2,8 @@
 // loaded model is, and the immutable result of one run.
 #pragma once
 
-#include "core/engine.h"
-#include "core/trace.h"
+#include "core/engine/engine.h"
+#include "core/engine/trace.h"
 
 #include <QMetaType>
 #include <QString>

@@ -1,8 +1,8 @@
 #include "app/studio/run_store_client.h"
 
 #include "app/studio/token_text.h"
-#include "core/gguf.h"
-#include "core/tokenizer.h"
+#include "core/gguf/gguf.h"
+#include "core/model/tokenizer.h"
 
 #include <QDateTime>
 #include <QFile>

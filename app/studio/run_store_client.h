@@ -6,8 +6,8 @@
 #pragma once
 
 #include "app/studio/run_snapshot.h"
-#include "core/run.h"
-#include "core/run_store.h"
+#include "core/store/run.h"
+#include "core/store/run_store.h"
 
 #include <QList>
 #include <QObject>

@@ -1,6 +1,6 @@
 #include "app/studio/token_text.h"
 
-#include "core/tokenizer.h"
+#include "core/model/tokenizer.h"
 
 namespace dash::studio {
 

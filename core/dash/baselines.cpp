@@ -1,6 +1,6 @@
 #include "core/dash/baselines.h"
 
-#include "core/cpu/ops.h"
+#include "core/engine/cpu/ops.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,6 +1,6 @@
 #include "core/dash/calibration.h"
 
-#include "core/cpu/ops.h"
+#include "core/engine/cpu/ops.h"
 
 #include <cerrno>
 #include <cmath>

@@ -10,9 +10,9 @@
 // Also the mean cos(x, y) per layer, which static similarity skipping ranks by.
 #pragma once
 
-#include "core/cancel.h"
-#include "core/engine.h"
-#include "core/json.h"
+#include "core/engine/engine.h"
+#include "core/util/cancel.h"
+#include "core/util/json.h"
 
 #include <functional>
 #include <string>

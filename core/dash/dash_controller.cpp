@@ -1,8 +1,8 @@
 #include "core/dash/dash_controller.h"
 
-#include "core/clock.h"
-#include "core/cpu/ops.h"
-#include "core/cpu/thread_pool.h"
+#include "core/engine/cpu/ops.h"
+#include "core/engine/cpu/thread_pool.h"
+#include "core/util/clock.h"
 
 #include <cmath>
 #include <cstring>

@@ -12,7 +12,7 @@
 #pragma once
 
 #include "core/dash/scorer.h"
-#include "core/layer_controller.h"
+#include "core/engine/layer_controller.h"
 
 #include <memory>
 #include <random>

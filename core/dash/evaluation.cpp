@@ -1,8 +1,8 @@
 #include "core/dash/evaluation.h"
 
-#include "core/clock.h"
-#include "core/generate.h"
-#include "core/sampler.h"
+#include "core/engine/generate.h"
+#include "core/engine/sampler.h"
+#include "core/util/clock.h"
 
 #include <algorithm>
 #include <array>

@@ -3,10 +3,10 @@
 // decode speed against full precision in the same run.
 #pragma once
 
-#include "core/cancel.h"
 #include "core/dash/dash_controller.h"
 #include "core/dash/policy.h"
-#include "core/engine.h"
+#include "core/engine/engine.h"
+#include "core/util/cancel.h"
 
 #include <functional>
 #include <vector>

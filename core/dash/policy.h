@@ -3,9 +3,9 @@
 // them alike; each can be tuned to a requested nominal ratio through one knob.
 #pragma once
 
-#include "core/engine.h"
-#include "core/json.h"
-#include "core/layer_controller.h"
+#include "core/engine/engine.h"
+#include "core/engine/layer_controller.h"
+#include "core/util/json.h"
 
 #include <memory>
 #include <optional>

@@ -2,7 +2,7 @@
 
 #include "core/dash/baselines.h"
 #include "core/dash/dash_policy.h"
-#include "core/sha256.h"
+#include "core/util/sha256.h"
 
 #include <cmath>
 #include <ctime>

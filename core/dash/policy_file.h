@@ -9,7 +9,7 @@
 
 #include "core/dash/calibration.h"
 #include "core/dash/policy.h"
-#include "core/model.h"
+#include "core/model/model.h"
 
 #include <memory>
 #include <string>

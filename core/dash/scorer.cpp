@@ -1,7 +1,7 @@
 #include "core/dash/scorer.h"
 
-#include "core/cpu/matmul.h"
-#include "core/cpu/ops.h"
+#include "core/engine/cpu/matmul.h"
+#include "core/engine/cpu/ops.h"
 
 #include <algorithm>
 #include <cmath>

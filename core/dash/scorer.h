@@ -6,8 +6,8 @@
 // differs between candidates, so the shared part of W1 z is computed once.
 #pragma once
 
-#include "core/json.h"
-#include "core/trace.h"
+#include "core/engine/trace.h"
+#include "core/util/json.h"
 
 #include <array>
 #include <cstdint>

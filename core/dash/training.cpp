@@ -3,7 +3,7 @@
 #include "core/dash/baselines.h"
 #include "core/dash/dash_controller.h"
 #include "core/dash/evaluation.h"
-#include "core/generate.h"
+#include "core/engine/generate.h"
 
 #include <algorithm>
 #include <cmath>

@@ -24,11 +24,11 @@
 //   takes over; the policy then starts from the ranking rather than from noise.
 #pragma once
 
-#include "core/cancel.h"
 #include "core/dash/calibration.h"
 #include "core/dash/dash_policy.h"
 #include "core/dash/evaluation.h"
-#include "core/engine.h"
+#include "core/engine/engine.h"
+#include "core/util/cancel.h"
 
 #include <functional>
 #include <memory>

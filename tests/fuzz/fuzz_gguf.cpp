@@ -2,7 +2,7 @@
 // file whose metadata and tensors can all be read back, or fail with a message.
 #include "gguf_exercise.h"
 
-#include "core/gguf.h"
+#include "core/gguf/gguf.h"
 
 #include <cstddef>
 #include <cstdint>

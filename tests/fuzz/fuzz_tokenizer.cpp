@@ -11,8 +11,8 @@
 //         with a message, but nothing may crash and ids must be in range.
 #include "tokenizer_vocab.h"
 
-#include "core/gguf.h"
-#include "core/tokenizer.h"
+#include "core/gguf/gguf.h"
+#include "core/model/tokenizer.h"
 
 #include <cstddef>
 #include <cstdint>

@@ -1,0 +1,290 @@
+#include "core/engine/cpu/ops.h"
+
+#include "core/engine/cpu/thread_pool.h"
+
+#include <algorithm>
+#include <cmath>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define DASH_X86 1
+#define DASH_AVX2 __attribute__((target("avx2,fma")))
+#endif
+
+namespace dash::cpu {
+
+namespace {
+
+#if DASH_X86
+DASH_AVX2 float dotAvx2(const float* a, const float* b, int32_t count) {
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    int32_t k = 0;
+    for (; k + 16 <= count; k += 16) {
+        acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + k), _mm256_loadu_ps(b + k), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + k + 8), _mm256_loadu_ps(b + k + 8), acc1);
+    }
+    for (; k + 8 <= count; k += 8)
+        acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + k), _mm256_loadu_ps(b + k), acc0);
+    acc0 = _mm256_add_ps(acc0, acc1);
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(acc0), _mm256_extractf128_ps(acc0, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    float sum = _mm_cvtss_f32(s);
+    for (; k < count; ++k)
+        sum += a[k] * b[k];
+    return sum;
+}
+
+DASH_AVX2 void axpyAvx2(float alpha, const float* x, float* y, int32_t count) {
+    const __m256 a = _mm256_set1_ps(alpha);
+    int32_t k = 0;
+    for (; k + 8 <= count; k += 8)
+        _mm256_storeu_ps(y + k, _mm256_fmadd_ps(a, _mm256_loadu_ps(x + k), _mm256_loadu_ps(y + k)));
+    for (; k < count; ++k)
+        y[k] += alpha * x[k];
+}
+
+// e^x in eight lanes: x = n·ln2 + r with |r| <= ln2/2, e^r from its Taylor
+// polynomial of degree 7 (truncation below 6e-9 relative on that interval),
+// and 2^n written into the exponent bits. Inputs below -87.3 give 0 (also -inf),
+// inputs above 88.7 are clamped to it (a finite result near FLT_MAX).
+DASH_AVX2 inline __m256 expAvx2(__m256 x) {
+    const __m256 low = _mm256_set1_ps(-87.3f);
+    const __m256 underflow = _mm256_cmp_ps(x, low, _CMP_LT_OQ);
+    x = _mm256_min_ps(_mm256_max_ps(x, low), _mm256_set1_ps(88.7f));
+    const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    // ln 2 split in two so that n · ln2_hi is exact.
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693145751953125f), x);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(1.428606765330187045e-6f), r);
+    __m256 p = _mm256_set1_ps(1.0f / 5040);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 720));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 24));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+    // 2^n: n is in [-126, 128]; 2^128 is split as 2 · 2^127 so the bits stay valid.
+    const __m256i ni = _mm256_cvtps_epi32(n);
+    const __m256i top = _mm256_cmpeq_epi32(ni, _mm256_set1_epi32(128));
+    const __m256i e = _mm256_sub_epi32(ni, _mm256_and_si256(top, _mm256_set1_epi32(1)));
+    const __m256 scale =
+        _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(e, _mm256_set1_epi32(127)), 23));
+    p = _mm256_mul_ps(p, scale);
+    p = _mm256_blendv_ps(p, _mm256_add_ps(p, p), _mm256_castsi256_ps(top));
+    return _mm256_andnot_ps(underflow, p);
+}
+
+DASH_AVX2 void expInPlaceAvx2(float* x, int64_t count) {
+    int64_t k = 0;
+    for (; k + 8 <= count; k += 8)
+        _mm256_storeu_ps(x + k, expAvx2(_mm256_loadu_ps(x + k)));
+    if (k < count) {
+        float tail[8];
+        for (int i = 0; i < 8; ++i)
+            tail[i] = k + i < count ? x[k + i] : 0.0f;
+        _mm256_storeu_ps(tail, expAvx2(_mm256_loadu_ps(tail)));
+        for (int64_t i = 0; k + i < count; ++i)
+            x[k + i] = tail[i];
+    }
+}
+
+DASH_AVX2 void swigluAvx2(float* a, const float* b, int64_t count) {
+    const __m256 one = _mm256_set1_ps(1.0f);
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    int64_t i = 0;
+    for (; i + 8 <= count; i += 8) {
+        const __m256 g = _mm256_loadu_ps(a + i);
+        const __m256 sigmoidDenominator = _mm256_add_ps(one, expAvx2(_mm256_xor_ps(g, sign)));
+        _mm256_storeu_ps(
+            a + i, _mm256_mul_ps(_mm256_div_ps(g, sigmoidDenominator), _mm256_loadu_ps(b + i)));
+    }
+    for (; i < count; ++i)
+        a[i] = a[i] / (1.0f + std::exp(-a[i])) * b[i];
+}
+
+const bool kAvx2 = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}();
+#endif
+
+void axpy(float alpha, const float* x, float* y, int32_t count) {
+#if DASH_X86
+    if (kAvx2) {
+        axpyAvx2(alpha, x, y, count);
+        return;
+    }
+#endif
+    for (int32_t k = 0; k < count; ++k)
+        y[k] += alpha * x[k];
+}
+
+} // namespace
+
+float dotFloat(const float* a, const float* b, int32_t count) {
+#if DASH_X86
+    if (kAvx2)
+        return dotAvx2(a, b, count);
+#endif
+    float sum = 0;
+    for (int32_t k = 0; k < count; ++k)
+        sum += a[k] * b[k];
+    return sum;
+}
+
+void rmsNorm(const float* x, const float* weight, int64_t n, int32_t dim, float eps, float* out) {
+    for (int64_t t = 0; t < n; ++t) {
+        const float* xt = x + t * dim;
+        float* ot = out + t * dim;
+        double ss = 0;
+        for (int32_t k = 0; k < dim; ++k)
+            ss += static_cast<double>(xt[k]) * xt[k];
+        const auto scale = static_cast<float>(1.0 / std::sqrt(ss / dim + eps));
+        for (int32_t k = 0; k < dim; ++k)
+            ot[k] = xt[k] * scale * weight[k];
+    }
+}
+
+Rope::Rope(int32_t headDim, double base, RopeLayout layout)
+    : m_headDim(headDim), m_layout(layout), m_inverseFrequency(static_cast<size_t>(headDim / 2)) {
+    for (int32_t i = 0; i < headDim / 2; ++i)
+        m_inverseFrequency[static_cast<size_t>(i)] = std::pow(base, -2.0 * i / headDim);
+}
+
+void Rope::apply(float* v, int32_t heads, int64_t position) {
+    const int32_t half = m_headDim / 2;
+    const auto cached = static_cast<int64_t>(m_table.size()) / (2 * half);
+    if (position >= cached) {
+        const int64_t grown = std::max<int64_t>(position + 1, 2 * cached);
+        m_table.resize(static_cast<size_t>(grown * 2 * half));
+        for (int64_t p = cached; p < grown; ++p) {
+            for (int32_t i = 0; i < half; ++i) {
+                const double angle =
+                    static_cast<double>(p) * m_inverseFrequency[static_cast<size_t>(i)];
+                m_table[static_cast<size_t>((p * half + i) * 2)] =
+                    static_cast<float>(std::cos(angle));
+                m_table[static_cast<size_t>((p * half + i) * 2 + 1)] =
+                    static_cast<float>(std::sin(angle));
+            }
+        }
+    }
+    const float* cs = m_table.data() + position * half * 2;
+    for (int32_t h = 0; h < heads; ++h) {
+        float* head = v + static_cast<int64_t>(h) * m_headDim;
+        for (int32_t i = 0; i < half; ++i) {
+            const float c = cs[2 * i];
+            const float s = cs[2 * i + 1];
+            float* a = m_layout == RopeLayout::AdjacentPairs ? head + 2 * i : head + i;
+            float* b = m_layout == RopeLayout::AdjacentPairs ? head + 2 * i + 1 : head + i + half;
+            const float x0 = *a;
+            const float x1 = *b;
+            *a = x0 * c - x1 * s;
+            *b = x0 * s + x1 * c;
+        }
+    }
+}
+
+void expInPlace(float* x, int64_t count) {
+#if DASH_X86
+    if (kAvx2) {
+        expInPlaceAvx2(x, count);
+        return;
+    }
+#endif
+    for (int64_t i = 0; i < count; ++i)
+        x[i] = std::exp(x[i]);
+}
+
+void swiglu(float* a, const float* b, int64_t count) {
+#if DASH_X86
+    if (kAvx2) {
+        swigluAvx2(a, b, count);
+        return;
+    }
+#endif
+    for (int64_t i = 0; i < count; ++i) {
+        const float g = a[i];
+        a[i] = g / (1.0f + std::exp(-g)) * b[i];
+    }
+}
+
+void attention(const float* q, const float* keys, const float* values, const int64_t* positions,
+               int64_t n, int32_t heads, int32_t kvHeads, int32_t headDim, const uint8_t* visible,
+               float* out, ThreadPool& pool) {
+    const int32_t qDim = heads * headDim;
+    const int32_t kvDim = kvHeads * headDim;
+    const int32_t groupSize = heads / kvHeads;
+    const float scale = 1.0f / std::sqrt(static_cast<float>(headDim));
+    const int64_t tasks = n * heads;
+    int64_t span = 0;
+    for (int64_t t = 0; t < n; ++t)
+        span = std::max(span, positions[t] + 1);
+    const int64_t work = tasks * span * headDim;
+
+    auto run = [&](int64_t begin, int64_t end) {
+        thread_local std::vector<float> weights;
+        weights.resize(static_cast<size_t>(span));
+        for (int64_t task = begin; task < end; ++task) {
+            const int64_t t = task / heads;
+            const int32_t h = static_cast<int32_t>(task % heads);
+            const int32_t kvh = h / groupSize;
+            const float* qh = q + t * qDim + static_cast<int64_t>(h) * headDim;
+            const int64_t last = positions[t];
+            float maxScore = -INFINITY;
+            for (int64_t j = 0; j <= last; ++j) {
+                if (visible && !visible[j] && j != last) {
+                    weights[static_cast<size_t>(j)] = -INFINITY;
+                    continue;
+                }
+                const float s =
+                    dotFloat(qh, keys + j * kvDim + static_cast<int64_t>(kvh) * headDim, headDim) *
+                    scale;
+                weights[static_cast<size_t>(j)] = s;
+                maxScore = std::max(maxScore, s);
+            }
+            // Masked positions hold -inf and come out of the exponential as 0.
+            for (int64_t j = 0; j <= last; ++j)
+                weights[static_cast<size_t>(j)] -= maxScore;
+            expInPlace(weights.data(), last + 1);
+            double total = 0;
+            for (int64_t j = 0; j <= last; ++j)
+                total += weights[static_cast<size_t>(j)];
+            const auto inv = static_cast<float>(1.0 / total);
+            float* oh = out + t * qDim + static_cast<int64_t>(h) * headDim;
+            std::fill(oh, oh + headDim, 0.0f);
+            for (int64_t j = 0; j <= last; ++j) {
+                const float w = weights[static_cast<size_t>(j)];
+                if (w != 0.0f)
+                    axpy(w * inv, values + j * kvDim + static_cast<int64_t>(kvh) * headDim, oh,
+                         headDim);
+            }
+        }
+    };
+    if (work < (1 << 14))
+        run(0, tasks);
+    else
+        pool.parallelFor(tasks, 1, run);
+}
+
+double dot(const float* a, const float* b, int64_t count) {
+    double sum = 0;
+    for (int64_t i = 0; i < count; ++i)
+        sum += static_cast<double>(a[i]) * b[i];
+    return sum;
+}
+
+double norm(const float* a, int64_t count) {
+    return std::sqrt(dot(a, a, count));
+}
+
+double cosine(const float* a, const float* b, int64_t count) {
+    const double na = norm(a, count);
+    const double nb = norm(b, count);
+    if (na == 0 || nb == 0)
+        return 0;
+    return dot(a, b, count) / (na * nb);
+}
+
+} // namespace dash::cpu
