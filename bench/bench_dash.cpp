@@ -117,7 +117,7 @@ int main(int argc, char** argv) {
         StateCosts costs;
     };
     std::vector<CostRow> costRows;
-    if (auto st = ensureQuantizedWeights(engine, 32); !st.ok())
+    if (auto st = engine.enableQuantizedStates(32); !st.ok())
         return cli::fail("bench_dash", st.error());
     if (calibration) {
         if (auto st = engine.setCompensation(calibration->compensation()); !st.ok())

@@ -447,7 +447,7 @@ void TestDashPolicy::constraints() {
     auto model = loadTiny(tinySpec(5, 31));
     const ModelConfig& c = model->config();
     Engine engine(model, {.threads = 2});
-    engine.setQuantizedWeights(*QuantizedWeights::build(*model, 32));
+    QVERIFY(engine.enableQuantizedStates(32).ok());
     const std::vector<int32_t> ids = randomIds(*model, 12, 1);
     const auto scorer = modelScorer(*model, 4);
     struct Case {
@@ -485,7 +485,7 @@ void TestDashPolicy::disallowedStatesNeverChosen() {
     auto model = loadTiny(tinySpec(5, 32));
     const ModelConfig& c = model->config();
     Engine engine(model, {.threads = 2});
-    engine.setQuantizedWeights(*QuantizedWeights::build(*model, 32));
+    QVERIFY(engine.enableQuantizedStates(32).ok());
     const std::vector<int32_t> ids = randomIds(*model, 40, 2);
     const auto scorer = modelScorer(*model, 5);
     for (int disallowed : {1, 2}) {
@@ -526,7 +526,7 @@ void TestDashPolicy::scoresInTrace() {
     auto model = loadTiny(tinySpec(5, 33));
     const ModelConfig& c = model->config();
     Engine engine(model, {.threads = 2});
-    engine.setQuantizedWeights(*QuantizedWeights::build(*model, 32));
+    QVERIFY(engine.enableQuantizedStates(32).ok());
     Compensation comp;
     comp.alpha = constant(c.layers, 1, 0.8f);
     QVERIFY(engine.setCompensation(comp).ok());
@@ -607,7 +607,7 @@ void TestDashPolicy::asyncEqualsSyncWhenExact() {
     for (const auto& model : {identity, ordinary}) {
         const ModelConfig& c = model->config();
         Engine engine(model, {.threads = 2});
-        engine.setQuantizedWeights(*QuantizedWeights::build(*model, 32));
+        QVERIFY(engine.enableQuantizedStates(32).ok());
         QVERIFY(engine.setCompensation({constant(c.layers, 1, 1.0f)}).ok());
         const auto scorer = modelScorer(*model, 7, 3.0f);
         const std::vector<int32_t> ids = randomIds(*model, 24, 4);
@@ -653,7 +653,7 @@ void TestDashPolicy::policySpans() {
     auto model = loadTiny(tinySpec(5, 35));
     const ModelConfig& c = model->config();
     Engine engine(model, {.threads = 2});
-    engine.setQuantizedWeights(*QuantizedWeights::build(*model, 32));
+    QVERIFY(engine.enableQuantizedStates(32).ok());
     DashRuntimeOptions o;
     o.async = async;
     auto controller = dashController(modelScorer(*model, 8), *model, o);

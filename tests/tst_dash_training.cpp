@@ -429,7 +429,7 @@ void TestDashTraining::measuredStateCosts() {
     QVERIFY(!missing.ok());
     QVERIFY2(missing.error().message().find("INT8/INT4") != std::string::npos,
              missing.error().message().c_str());
-    QVERIFY(ensureQuantizedWeights(engine, 32).ok());
+    QVERIFY(engine.enableQuantizedStates(32).ok());
     QVERIFY(engine.setCompensation(m_calibration.compensation()).ok());
     engine.setKvMode(KvMode::Mask);
     so.decodeTokens = kWindow; // prompt + decode exceed the context

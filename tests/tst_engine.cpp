@@ -299,7 +299,7 @@ void TestEngine::qwen2Reference() {
     QVERIFY(m_qwen2);
     const ModelConfig& c = m_qwen2->config();
     QCOMPARE(c.architecture, Architecture::Qwen2);
-    QCOMPARE(c.ropeLayout, cpu::RopeLayout::HalfSplit);
+    QCOMPARE(c.ropeLayout, RopeLayout::HalfSplit);
     QVERIFY(c.qkvBias);
     QVERIFY(c.tiedOutput);
     checkCase(m_qwen2, m_qwen2Cases[static_cast<size_t>(index)]);

@@ -25,7 +25,8 @@ using cpu::Matrix;
 using cpu::MatrixType;
 
 Q_DECLARE_METATYPE(dash::cpu::MatrixType)
-Q_DECLARE_METATYPE(dash::cpu::RopeLayout)
+Q_DECLARE_METATYPE(dash::RopeLayout)
+Q_DECLARE_METATYPE(dash::cpu::Isa)
 
 namespace {
 
@@ -67,8 +68,9 @@ std::set<std::string>& coveredPaths() {
     return paths;
 }
 
-void notePath(MatrixType type, int64_t n, int32_t rows) {
-    std::string p = std::string(cpu::matrixTypeName(type)) + (n == 1 ? " one-token" : " batched");
+void notePath(cpu::Isa isa, MatrixType type, int64_t n, int32_t rows) {
+    std::string p = std::string(cpu::isaName(isa)) + " " + cpu::matrixTypeName(type) +
+                    (n == 1 ? " one-token" : " batched");
     if (type == MatrixType::Int8 || type == MatrixType::Int4)
         p += rows % 4 ? " (tiles + tail rows)" : " (whole tiles)";
     coveredPaths().insert(p);
@@ -113,16 +115,17 @@ private:
 
 void TestKernels::initTestCase() {
     m_pool = std::make_unique<cpu::ThreadPool>(2);
-    qInfo("SIMD (AVX2/FMA/F16C) kernels %s on this CPU",
-          cpu::simdAvailable() ? "in use" : "not available: portable kernels");
+    std::string isas;
+    for (cpu::Isa isa : cpu::supportedIsas())
+        isas += std::string(isas.empty() ? "" : ", ") + cpu::isaName(isa);
+    qInfo("kernels tested on this CPU: %s (built: %s)", isas.c_str(), cpu::isaNames().c_str());
 }
 
 void TestKernels::cleanupTestCase() {
     std::string list;
     for (const std::string& p : coveredPaths())
         list += (list.empty() ? "" : ", ") + p;
-    qInfo("matmul paths covered (%s): %s", cpu::simdAvailable() ? "AVX2" : "portable",
-          list.c_str());
+    qInfo("matmul paths covered: %s", list.c_str());
 }
 
 void TestKernels::floatMatmul_data() {
@@ -130,12 +133,15 @@ void TestKernels::floatMatmul_data() {
     QTest::addColumn<int>("rows");
     QTest::addColumn<int>("cols");
     QTest::addColumn<int>("n");
-    for (MatrixType type : {MatrixType::F32, MatrixType::F16})
-        for (int rows : {3, 37, 64})
-            for (int cols : {13, 45, 128, 200})
-                for (int n : {1, 2, 3, 5, 64})
-                    QTest::addRow("%s %dx%d n=%d", cpu::matrixTypeName(type), rows, cols, n)
-                        << type << rows << cols << n;
+    QTest::addColumn<cpu::Isa>("isa");
+    for (cpu::Isa isa : cpu::supportedIsas())
+        for (MatrixType type : {MatrixType::F32, MatrixType::F16})
+            for (int rows : {3, 37, 64})
+                for (int cols : {13, 45, 128, 200})
+                    for (int n : {1, 2, 3, 5, 64})
+                        QTest::addRow("%s %s %dx%d n=%d", cpu::isaName(isa),
+                                      cpu::matrixTypeName(type), rows, cols, n)
+                            << type << rows << cols << n << isa;
 }
 
 // Weights k / 1024 (|k| <= 1024) are exact in half and single precision, so
@@ -146,6 +152,7 @@ void TestKernels::floatMatmul() {
     QFETCH(int, rows);
     QFETCH(int, cols);
     QFETCH(int, n);
+    QFETCH(cpu::Isa, isa);
     std::mt19937 rng(static_cast<uint32_t>(rows * 1000 + cols * 10 + n));
     std::uniform_int_distribution<int> k(-1024, 1024);
     std::vector<float> w(static_cast<size_t>(rows) * cols);
@@ -167,8 +174,8 @@ void TestKernels::floatMatmul() {
     QCOMPARE(readAll(m), w);
 
     std::vector<float> y(static_cast<size_t>(n) * rows, std::nanf(""));
-    cpu::matmul(m, x.data(), n, y.data(), *m_pool);
-    notePath(type, n, rows);
+    cpu::matmul(m, x.data(), n, y.data(), *m_pool, isa);
+    notePath(isa, type, n, rows);
     for (int t = 0; t < n; ++t) {
         for (int r = 0; r < rows; ++r) {
             double exact = 0, magnitude = 0;
@@ -204,13 +211,15 @@ void TestKernels::matmulBias() {
         v = uniform(rng, -5.0f, 5.0f);
     const Matrix m = cpu::makeF32Matrix(rows, cols, w);
     std::vector<float> plain(static_cast<size_t>(n) * rows), biased(plain.size());
-    cpu::matmul(m, x.data(), n, plain.data(), *m_pool);
-    cpu::matmul(m, x.data(), n, biased.data(), *m_pool, bias.data());
-    for (int t = 0; t < n; ++t)
-        for (int r = 0; r < rows; ++r) {
-            const size_t i = static_cast<size_t>(t) * rows + r;
-            QCOMPARE(biased[i], plain[i] + bias[static_cast<size_t>(r)]);
-        }
+    for (cpu::Isa isa : cpu::supportedIsas()) {
+        cpu::matmul(m, x.data(), n, plain.data(), *m_pool, isa);
+        cpu::matmul(m, x.data(), n, biased.data(), *m_pool, isa, bias.data());
+        for (int t = 0; t < n; ++t)
+            for (int r = 0; r < rows; ++r) {
+                const size_t i = static_cast<size_t>(t) * rows + r;
+                QCOMPARE(biased[i], plain[i] + bias[static_cast<size_t>(r)]);
+            }
+    }
 }
 
 void TestKernels::intMatmul_data() {
@@ -219,15 +228,17 @@ void TestKernels::intMatmul_data() {
     QTest::addColumn<int>("cols");
     QTest::addColumn<int>("rows");
     QTest::addColumn<int>("n");
+    QTest::addColumn<cpu::Isa>("isa");
     const std::pair<int, int> shapes[] = {{32, 128}, {64, 128}, {128, 128}, {32, 352},
                                           {32, 896}, {64, 896}, {128, 896}};
-    for (MatrixType type : {MatrixType::Int8, MatrixType::Int4})
-        for (auto [group, cols] : shapes)
-            for (int rows : {3, 37, 64})
-                for (int n : {1, 2, 3, 5, 64})
-                    QTest::addRow("%s g%d %dx%d n=%d", cpu::matrixTypeName(type), group, rows, cols,
-                                  n)
-                        << type << group << cols << rows << n;
+    for (cpu::Isa isa : cpu::supportedIsas())
+        for (MatrixType type : {MatrixType::Int8, MatrixType::Int4})
+            for (auto [group, cols] : shapes)
+                for (int rows : {3, 37, 64})
+                    for (int n : {1, 2, 3, 5, 64})
+                        QTest::addRow("%s %s g%d %dx%d n=%d", cpu::isaName(isa),
+                                      cpu::matrixTypeName(type), group, rows, cols, n)
+                            << type << group << cols << rows << n << isa;
 }
 
 // The integer kernels quantise each activation row per weight group:
@@ -248,6 +259,7 @@ void TestKernels::intMatmul() {
     QFETCH(int, cols);
     QFETCH(int, rows);
     QFETCH(int, n);
+    QFETCH(cpu::Isa, isa);
     std::mt19937 rng(static_cast<uint32_t>(group * 7919 + cols * 31 + rows * 7 + n));
     const std::vector<float> values = groupedValues(rng, static_cast<size_t>(rows), cols);
     const std::vector<float> x = groupedValues(rng, static_cast<size_t>(n), cols);
@@ -257,8 +269,8 @@ void TestKernels::intMatmul() {
     const std::vector<float> wd = readAll(m);
 
     std::vector<float> y(static_cast<size_t>(n) * rows, std::nanf(""));
-    cpu::matmul(m, x.data(), n, y.data(), *m_pool);
-    notePath(type, n, rows);
+    cpu::matmul(m, x.data(), n, y.data(), *m_pool, isa);
+    notePath(isa, type, n, rows);
 
     const bool int8 = type == MatrixType::Int8;
     const double qmax = int8 ? 63.0 : 127.0;
@@ -485,14 +497,14 @@ void TestKernels::rmsNorm() {
 }
 
 void TestKernels::rope_data() {
-    QTest::addColumn<cpu::RopeLayout>("layout");
+    QTest::addColumn<RopeLayout>("layout");
     QTest::addColumn<int>("headDim");
     QTest::addColumn<double>("base");
-    for (auto layout : {cpu::RopeLayout::AdjacentPairs, cpu::RopeLayout::HalfSplit})
+    for (auto layout : {RopeLayout::AdjacentPairs, RopeLayout::HalfSplit})
         for (int headDim : {8, 64})
             for (double base : {10000.0, 1000000.0})
                 QTest::addRow("%s d%d base %g",
-                              layout == cpu::RopeLayout::AdjacentPairs ? "adjacent" : "half-split",
+                              layout == RopeLayout::AdjacentPairs ? "adjacent" : "half-split",
                               headDim, base)
                     << layout << headDim << base;
 }
@@ -500,7 +512,7 @@ void TestKernels::rope_data() {
 // Each pair (2i, 2i+1) (adjacent) or (i, i + d/2) (half-split) of every head
 // is rotated by position * base^(-2i/d), computed here in float64.
 void TestKernels::rope() {
-    QFETCH(cpu::RopeLayout, layout);
+    QFETCH(RopeLayout, layout);
     QFETCH(int, headDim);
     QFETCH(double, base);
     const int heads = 3;
@@ -516,8 +528,8 @@ void TestKernels::rope() {
         rope.apply(got.data(), heads, pos);
         for (int h = 0; h < heads; ++h) {
             for (int i = 0; i < half; ++i) {
-                const int a = h * headDim + (layout == cpu::RopeLayout::AdjacentPairs ? 2 * i : i);
-                const int b = a + (layout == cpu::RopeLayout::AdjacentPairs ? 1 : half);
+                const int a = h * headDim + (layout == RopeLayout::AdjacentPairs ? 2 * i : i);
+                const int b = a + (layout == RopeLayout::AdjacentPairs ? 1 : half);
                 const double angle = static_cast<double>(pos) * std::pow(base, -2.0 * i / headDim);
                 const double x0 = v[static_cast<size_t>(a)], x1 = v[static_cast<size_t>(b)];
                 const double want0 = x0 * std::cos(angle) - x1 * std::sin(angle);
@@ -540,14 +552,20 @@ void TestKernels::swiglu() {
     std::vector<float> b(a.size());
     for (float& v : b)
         v = uniform(rng, -3.0f, 3.0f);
-    std::vector<float> got = a;
-    cpu::swiglu(got.data(), b.data(), static_cast<int64_t>(a.size()));
-    for (size_t i = 0; i < a.size(); ++i) {
-        const double g = a[i];
-        const double want = g / (1.0 + std::exp(-g)) * b[i];
-        if (!(std::fabs(got[i] - want) <= 8 * kUnit * std::fabs(want) + 1e-30))
-            QFAIL(qPrintable(
-                QString("silu(%1) * %2 = %3, want %4").arg(g).arg(b[i]).arg(got[i]).arg(want)));
+    for (cpu::Isa isa : cpu::supportedIsas()) {
+        std::vector<float> got = a;
+        cpu::swiglu(got.data(), b.data(), static_cast<int64_t>(a.size()), isa);
+        for (size_t i = 0; i < a.size(); ++i) {
+            const double g = a[i];
+            const double want = g / (1.0 + std::exp(-g)) * b[i];
+            if (!(std::fabs(got[i] - want) <= 8 * kUnit * std::fabs(want) + 1e-30))
+                QFAIL(qPrintable(QString("%1: silu(%2) * %3 = %4, want %5")
+                                     .arg(cpu::isaName(isa))
+                                     .arg(g)
+                                     .arg(b[i])
+                                     .arg(got[i])
+                                     .arg(want)));
+        }
     }
 }
 
@@ -558,14 +576,16 @@ void TestKernels::attention_data() {
     QTest::addColumn<int>("cacheRows");
     QTest::addColumn<int>("n");
     QTest::addColumn<bool>("masked");
+    QTest::addColumn<cpu::Isa>("isa");
     const int headShapes[][2] = {{4, 4}, {4, 2}, {6, 2}, {8, 1}};
-    for (auto [heads, kvHeads] : headShapes)
-        for (int headDim : {16, 32})
-            for (auto [rows, n] : {std::pair{10, 1}, {40, 40}, {40, 3}})
-                for (bool masked : {false, true})
-                    QTest::addRow("%dq/%dkv d%d cache %d n=%d%s", heads, kvHeads, headDim, rows, n,
-                                  masked ? " masked" : "")
-                        << heads << kvHeads << headDim << rows << n << masked;
+    for (cpu::Isa isa : cpu::supportedIsas())
+        for (auto [heads, kvHeads] : headShapes)
+            for (int headDim : {16, 32})
+                for (auto [rows, n] : {std::pair{10, 1}, {40, 40}, {40, 3}})
+                    for (bool masked : {false, true})
+                        QTest::addRow("%s %dq/%dkv d%d cache %d n=%d%s", cpu::isaName(isa), heads,
+                                      kvHeads, headDim, rows, n, masked ? " masked" : "")
+                            << heads << kvHeads << headDim << rows << n << masked << isa;
 }
 
 // Causal attention: query t (at position p_t) attends to cache rows 0..p_t,
@@ -579,6 +599,7 @@ void TestKernels::attention() {
     QFETCH(int, cacheRows);
     QFETCH(int, n);
     QFETCH(bool, masked);
+    QFETCH(cpu::Isa, isa);
     std::mt19937 rng(static_cast<uint32_t>(heads * 100 + kvHeads * 10 + headDim + n));
     const int qDim = heads * headDim, kvDim = kvHeads * headDim;
     std::vector<float> q(static_cast<size_t>(n) * qDim);
@@ -601,7 +622,7 @@ void TestKernels::attention() {
     }
     std::vector<float> out(q.size(), std::nanf(""));
     cpu::attention(q.data(), keys.data(), values.data(), positions.data(), n, heads, kvHeads,
-                   headDim, masked ? visible.data() : nullptr, out.data(), *m_pool);
+                   headDim, masked ? visible.data() : nullptr, out.data(), *m_pool, isa);
 
     const int groupSize = heads / kvHeads;
     for (int t = 0; t < n; ++t) {

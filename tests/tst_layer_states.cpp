@@ -8,6 +8,7 @@
 #include "test_support.h"
 #include "tiny_model.h"
 
+#include "core/engine/cpu/cpu_weights.h"
 #include "core/engine/engine.h"
 #include "core/model/model.h"
 
@@ -78,23 +79,43 @@ std::vector<double> toDouble(const std::vector<float>& v) {
     return {v.begin(), v.end()};
 }
 
+// The CPU backend's INT8 and INT4 copies of every layer.
+struct QuantizedRef {
+    std::shared_ptr<const std::vector<cpu::LayerMatrices>> int8, int4;
+    int32_t group = 32;
+};
+
+QuantizedRef quantizedRef(const Model& model, int32_t group) {
+    QuantizedRef q;
+    q.group = group;
+    q.int8 = cpu::quantizedLayers(model, cpu::MatrixType::Int8, group).value();
+    q.int4 = cpu::quantizedLayers(model, cpu::MatrixType::Int4, group).value();
+    return q;
+}
+
+RefWeights refWeights(const cpu::LayerMatrices& m, ActivationRounding rounding) {
+    return refWeights(m[LayerMatrix::Q], m[LayerMatrix::K], m[LayerMatrix::V], m[LayerMatrix::O],
+                      m[LayerMatrix::Gate], m[LayerMatrix::Up], m[LayerMatrix::Down], rounding);
+}
+
 // `emulateRounding`: integer states round their matrix inputs as the kernels do.
-RefLayer refLayer(const Model& model, const QuantizedWeights& q, int32_t layer,
-                  bool emulateRounding) {
+RefLayer refLayer(const Model& model, const QuantizedRef& q, int32_t layer, bool emulateRounding) {
     const LayerWeights& l = model.layer(layer);
-    const QuantizedLayer& l8 = q.int8[static_cast<size_t>(layer)];
-    const QuantizedLayer& l4 = q.int4[static_cast<size_t>(layer)];
+    const cpu::LayerMatrices& lf =
+        cpu::CpuWeights::of(model).value()->layers[static_cast<size_t>(layer)];
+    const cpu::LayerMatrices& l8 = (*q.int8)[static_cast<size_t>(layer)];
+    const cpu::LayerMatrices& l4 = (*q.int4)[static_cast<size_t>(layer)];
     RefLayer r;
     r.attnNorm = toDouble(l.attnNorm);
     r.ffnNorm = toDouble(l.ffnNorm);
     r.bq = toDouble(l.bq);
     r.bk = toDouble(l.bk);
     r.bv = toDouble(l.bv);
-    r.full = refWeights(l.wq, l.wk, l.wv, l.wo, l.wGate, l.wUp, l.wDown, ActivationRounding::None);
-    r.int8 = refWeights(l8.wq, l8.wk, l8.wv, l8.wo, l8.wGate, l8.wUp, l8.wDown,
-                        emulateRounding ? ActivationRounding::SevenBit : ActivationRounding::None);
-    r.int4 = refWeights(l4.wq, l4.wk, l4.wv, l4.wo, l4.wGate, l4.wUp, l4.wDown,
-                        emulateRounding ? ActivationRounding::EightBit : ActivationRounding::None);
+    r.full = refWeights(lf, ActivationRounding::None);
+    r.int8 =
+        refWeights(l8, emulateRounding ? ActivationRounding::SevenBit : ActivationRounding::None);
+    r.int4 =
+        refWeights(l4, emulateRounding ? ActivationRounding::EightBit : ActivationRounding::None);
     r.group = q.group;
     return r;
 }
@@ -152,7 +173,7 @@ void rope(std::vector<double>& v, const ModelConfig& c, int32_t heads, int64_t p
         double* head = v.data() + static_cast<size_t>(h) * d;
         for (int32_t i = 0; i < half; ++i) {
             const double angle = static_cast<double>(position) * std::pow(c.ropeBase, -2.0 * i / d);
-            const bool adjacent = c.ropeLayout == cpu::RopeLayout::AdjacentPairs;
+            const bool adjacent = c.ropeLayout == RopeLayout::AdjacentPairs;
             double& a = adjacent ? head[2 * i] : head[i];
             double& b = adjacent ? head[2 * i + 1] : head[i + half];
             const double x0 = a, x1 = b;
@@ -360,10 +381,9 @@ void TestLayerStates::statesAgainstFloat64() {
     QFETCH(bool, qwen);
     auto model = loadTiny(qwen ? qwenSpec() : llamaSpec());
     const ModelConfig& c = model->config();
-    auto q = QuantizedWeights::build(*model, 32);
-    QVERIFY(q.ok());
+    const QuantizedRef q = quantizedRef(*model, 32);
     Engine engine(model, {.threads = 2});
-    engine.setQuantizedWeights(*q);
+    QVERIFY(engine.enableQuantizedStates(32).ok());
 
     const int32_t layer = 1;
     const LayerState pattern[] = {LayerState::Full, LayerState::Int8, LayerState::Int4,
@@ -383,7 +403,7 @@ void TestLayerStates::statesAgainstFloat64() {
     std::vector<LayerState> states;
     for (size_t p = 0; p < x.size(); ++p)
         states.push_back(pattern[p % 9]);
-    const RefLayer L = refLayer(*model, **q, layer, true);
+    const RefLayer L = refLayer(*model, q, layer, true);
     const auto ref = referenceLayer(c, L, x, states, engine.kvMode(), 0);
 
     for (LayerState s : {LayerState::Full, LayerState::Int8, LayerState::Int4}) {
@@ -404,7 +424,7 @@ void TestLayerStates::statesAgainstFloat64() {
 
     // The reference tells the states apart: Int4 and Int8 differ from Full by
     // far more than the tolerance, so the checks above saw the right weights.
-    const RefLayer fullOnly = refLayer(*model, **q, layer, false);
+    const RefLayer fullOnly = refLayer(*model, q, layer, false);
     const auto asFull = referenceLayer(
         c, fullOnly, x, std::vector<LayerState>(x.size(), LayerState::Full), engine.kvMode(), 0);
     Rows got4, in4;
@@ -433,11 +453,10 @@ void TestLayerStates::statesAgainstFloat64() {
 void TestLayerStates::integerStatesWithoutActivationRounding() {
     auto model = loadTiny(llamaSpec());
     const ModelConfig& c = model->config();
-    auto q = QuantizedWeights::build(*model, 32);
-    QVERIFY(q.ok());
+    const QuantizedRef q = quantizedRef(*model, 32);
     Engine engine(model, {.threads = 2});
-    engine.setQuantizedWeights(*q);
-    const RefLayer L = refLayer(*model, **q, 1, false);
+    QVERIFY(engine.enableQuantizedStates(32).ok());
+    const RefLayer L = refLayer(*model, q, 1, false);
     for (LayerState s : {LayerState::Int8, LayerState::Int4}) {
         engine.reset();
         ScriptedController controller(
@@ -495,13 +514,12 @@ void TestLayerStates::skipIsAlphaTimesInput() {
             }
         }
         // The computed tokens: the Full block (project mode shows them the skipped K/V).
-        auto q = QuantizedWeights::build(*model, 32);
-        QVERIFY(q.ok());
+        const QuantizedRef q = quantizedRef(*model, 32);
         std::vector<LayerState> states;
         for (size_t p = 0; p < x.size(); ++p)
             states.push_back(p % 2 == 1 ? LayerState::Skip : LayerState::Full);
-        const auto ref = referenceLayer(c, refLayer(*model, **q, 1, false), x, states,
-                                        KvMode::Project, 0, alpha);
+        const auto ref =
+            referenceLayer(c, refLayer(*model, q, 1, false), x, states, KvMode::Project, 0, alpha);
         QVERIFY(relativeToUpdate({y[0], y[2], y[4]}, {ref[0], ref[2], ref[4]}, {x[0], x[2], x[4]}) <
                 2e-5);
     }
@@ -531,8 +549,7 @@ void TestLayerStates::kvModes() {
     QFETCH(bool, mask);
     auto model = loadTiny(llamaSpec());
     const ModelConfig& c = model->config();
-    auto q = QuantizedWeights::build(*model, 32);
-    QVERIFY(q.ok());
+    const QuantizedRef q = quantizedRef(*model, 32);
     Engine engine(model, {.threads = 2});
     const KvMode mode = mask ? KvMode::Mask : KvMode::Project;
     engine.setKvMode(mode);
@@ -551,7 +568,7 @@ void TestLayerStates::kvModes() {
     QCOMPARE(x.size(), size_t{7});
     std::vector<LayerState> states(x.size(), LayerState::Full);
     states[skipped] = LayerState::Skip;
-    const RefLayer L = refLayer(*model, **q, 1, false);
+    const RefLayer L = refLayer(*model, q, 1, false);
     const size_t first = skipped + 1;
     const auto same = referenceLayer(c, L, x, states, mode, first);
     const auto other =
@@ -587,10 +604,9 @@ void TestLayerStates::demoModelIntegerErrors() {
     std::vector<int32_t> ids = model->tokenizer().encode(text.str().substr(0, 4000));
     ids.resize(96);
     const ModelConfig& c = model->config();
-    auto q = QuantizedWeights::build(*model, 32);
-    QVERIFY(q.ok());
+    const QuantizedRef q = quantizedRef(*model, 32);
     Engine engine(model, {.threads = 2});
-    engine.setQuantizedWeights(*q);
+    QVERIFY(engine.enableQuantizedStates(32).ok());
 
     auto run = [&](int32_t layer, LayerState s) {
         engine.reset();

@@ -4,6 +4,7 @@
 // run close to the same model with its dequantised weights stored as F32.
 #include "tiny_model.h"
 
+#include "core/engine/cpu/cpu_weights.h"
 #include "core/engine/engine.h"
 #include "core/gguf/quant.h"
 #include "core/model/model.h"
@@ -160,12 +161,11 @@ void TestModelErrors::validModels() {
     QCOMPARE(c.contextLength, 40);
     QCOMPARE(c.tiedOutput, qwen2);
     QCOMPARE(c.qkvBias, qwen2);
-    QCOMPARE(c.ropeLayout, qwen2 ? cpu::RopeLayout::HalfSplit : cpu::RopeLayout::AdjacentPairs);
+    QCOMPARE(c.ropeLayout, qwen2 ? RopeLayout::HalfSplit : RopeLayout::AdjacentPairs);
     QCOMPARE(c.ropeBase, qwen2 ? 1e6 : 1e4);
     QCOMPARE(model->tokenizer().vocabSize(), 70);
     QCOMPARE(model->tokenizer().bos(), 1);
-    QCOMPARE(model->layer(0).wq.type,
-             type == TensorType::F16 ? cpu::MatrixType::F16 : cpu::MatrixType::F32);
+    QCOMPARE(model->layer(0).matrix(LayerMatrix::Q).type, type);
     QCOMPARE(model->layer(2).bk.size(), size_t{qwen2 ? 16u : 0u});
 
     Engine engine(model, EngineOptions{1, 0});
@@ -368,19 +368,27 @@ void TestModelErrors::quantizedWeights() {
     const LoadResult reference = load(tiny.dequantized());
     QVERIFY2(reference.model, reference.error.c_str());
 
+    // The CPU backend reads the blocks as integer matrices of group 32 holding
+    // exactly the blocks' values.
     const cpu::MatrixType want =
         type == TensorType::Q8_0 ? cpu::MatrixType::Int8 : cpu::MatrixType::Int4;
     const Model& q = *quantized.model;
-    for (const cpu::Matrix* m : {&q.layer(0).wq, &q.layer(1).wDown, &q.tokenEmbedding()}) {
+    const auto cw = cpu::CpuWeights::of(q);
+    QVERIFY(cw.ok());
+    const auto rw = cpu::CpuWeights::of(*reference.model);
+    QVERIFY(rw.ok());
+    const cpu::LayerMatrices& l0 = (*cw)->layers[0];
+    const cpu::LayerMatrices& l1 = (*cw)->layers[1];
+    for (const cpu::Matrix* m :
+         {&l0[LayerMatrix::Q], &l1[LayerMatrix::Down], &(*cw)->tokenEmbedding}) {
         QCOMPARE(m->type, want);
         QCOMPARE(m->group, 32);
     }
-    QCOMPARE(reference.model->layer(0).wq.type, cpu::MatrixType::F32);
-    // The integer matrices hold exactly the values of the blocks.
+    QCOMPARE((*rw)->layers[0][LayerMatrix::Q].type, cpu::MatrixType::F32);
     std::vector<float> a(64), b(64);
-    for (int32_t r = 0; r < q.layer(1).wv.rows; ++r) {
-        cpu::readRow(q.layer(1).wv, r, a.data());
-        cpu::readRow(reference.model->layer(1).wv, r, b.data());
+    for (int32_t r = 0; r < l1[LayerMatrix::V].rows; ++r) {
+        cpu::readRow(l1[LayerMatrix::V], r, a.data());
+        cpu::readRow((*rw)->layers[1][LayerMatrix::V], r, b.data());
         QCOMPARE(a, b);
     }
 

@@ -1,5 +1,7 @@
 #include "app/cli/cli_common.h"
 
+#include "core/engine/backend_registry.h"
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -13,13 +15,26 @@ Expected<std::shared_ptr<Model>> loadModel(const Args& args) {
     return Model::load(path);
 }
 
-Expected<EngineOptions> engineOptions(const Args& args) {
-    EngineOptions o;
+Expected<EngineSpec> engineOptions(const Args& args) {
+    EngineSpec spec;
     DASH_ASSIGN_OR_RETURN(long long threads, args.getInt("threads", 0));
     if (threads < 0 || threads > 1024)
         return invalidError("--threads must be between 0 (all) and 1024");
-    o.threads = static_cast<int>(threads);
-    return o;
+    DASH_ASSIGN_OR_RETURN(long long device, args.getInt("device", 0));
+    if (device < 0 || device > 1024)
+        return invalidError("--device must be a GPU ordinal between 0 and 1024");
+    spec.backend = args.get("backend", "cpu");
+    spec.options.threads = static_cast<int>(threads);
+    spec.options.isa = args.get("isa", "");
+    spec.options.device = static_cast<int>(device);
+    return spec;
+}
+
+Expected<std::unique_ptr<Engine>> makeEngine(const EngineSpec& spec,
+                                             std::shared_ptr<const Model> model) {
+    DASH_ASSIGN_OR_RETURN(std::unique_ptr<Backend> backend,
+                          createBackend(spec.backend, model, spec.options));
+    return std::make_unique<Engine>(std::move(model), std::move(backend));
 }
 
 std::vector<int32_t> encodePrompt(const Model& model, const std::string& text) {

@@ -13,12 +13,22 @@
 namespace dash::cli {
 
 // Options every model command accepts.
-inline const std::set<std::string> kModelOptions = {"model", "threads"};
+inline const std::set<std::string> kModelOptions = {"model", "threads", "backend", "isa", "device"};
+
+// The backend a command runs on: --backend (cpu|cuda), --threads, --isa
+// (CPU kernels), --device (GPU ordinal).
+struct EngineSpec {
+    std::string backend = "cpu";
+    BackendOptions options;
+};
 
 // Loads --model (required).
 Expected<std::shared_ptr<Model>> loadModel(const Args& args);
-// EngineOptions from --threads (0: all hardware threads).
-Expected<EngineOptions> engineOptions(const Args& args);
+// The EngineSpec of the command line.
+Expected<EngineSpec> engineOptions(const Args& args);
+// An engine on the spec's backend; the error says why that backend cannot run.
+Expected<std::unique_ptr<Engine>> makeEngine(const EngineSpec& spec,
+                                             std::shared_ptr<const Model> model);
 // Prompt ids with BOS/EOS as the model's metadata says.
 std::vector<int32_t> encodePrompt(const Model& model, const std::string& text);
 // Reads a whole text file.

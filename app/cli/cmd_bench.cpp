@@ -37,7 +37,10 @@ int run(const std::vector<std::string>& argv) {
         return fail("bench", "prompt + decode tokens (" +
                                  std::to_string(*promptTokens + *decodeTokens) +
                                  ") exceed the context length " + std::to_string(c.contextLength));
-    Engine engine(*model, *eo);
+    auto made = makeEngine(*eo, *model);
+    if (!made.ok())
+        return fail("bench", made.error());
+    Engine& engine = **made;
     // A fixed, varied prompt: BOS (when there is one) then ids spread over the vocabulary.
     std::vector<int32_t> prompt;
     const int32_t bos = (*model)->tokenizer().bos();
@@ -80,21 +83,24 @@ int run(const std::vector<std::string>& argv) {
         out.set("prompt_tokens", static_cast<int64_t>(prompt.size()));
         out.set("decode_tokens", static_cast<int64_t>(*decodeTokens));
         out.set("repeats", static_cast<int64_t>(*repeats));
-        out.set("simd", cpu::simdAvailable());
+        out.set("backend", engine.backend().info().name);
+        out.set("device", engine.backend().info().device);
+        out.set("kernels", engine.backend().info().detail);
         printJson(out);
         return 0;
     }
-    std::printf("%s\nthreads %d, median of %lld runs: prefill %zu tokens %.1f tok/s, decode %lld "
-                "tokens %.1f tok/s\n",
-                (*model)->summary().c_str(), engine.threads(), *repeats, prompt.size(), p,
-                *decodeTokens, d);
+    std::printf("%s\n%s: %s (%s)\nmedian of %lld runs: prefill %zu tokens %.1f tok/s, decode "
+                "%lld tokens %.1f tok/s\n",
+                (*model)->summary().c_str(), engine.backend().info().name.c_str(),
+                engine.backend().info().device.c_str(), engine.backend().info().detail.c_str(),
+                *repeats, prompt.size(), p, *decodeTokens, d);
     return 0;
 }
 
 } // namespace
 
 const Command kBenchCommand = {"bench", "prefill and decode speed (median of repeated runs)",
-                               "--model FILE.gguf [--threads T] [--prompt-tokens P] "
+                               "--model FILE.gguf [ENGINE OPTIONS] [--prompt-tokens P] "
                                "[--decode-tokens D] [--repeats R] [--json]",
                                run};
 

@@ -29,7 +29,10 @@ int run(const std::vector<std::string>& argv) {
     auto model = loadModel(*args);
     if (!model.ok())
         return fail("calibrate", model.error());
-    Engine engine(*model, *eo);
+    auto made = makeEngine(*eo, *model);
+    if (!made.ok())
+        return fail("calibrate", made.error());
+    Engine& engine = **made;
     const std::vector<int32_t> ids = encodePrompt(**model, *text);
     CalibrationOptions co;
     co.sequences = *sequences;
@@ -78,7 +81,7 @@ int run(const std::vector<std::string>& argv) {
 const Command kCalibrateCommand = {
     "calibrate", "calibrate skip compensation (alpha) and the async approximation (gamma)",
     "--model FILE.gguf --file TEXT --out CALIBRATION.json [--sequences 128] [--seq-len N]\n"
-    "       [--method norm-ratio|least-squares|per-channel] [--threads T] [--quiet] [--json]\n"
+    "       [--method norm-ratio|least-squares|per-channel] [ENGINE OPTIONS] [--quiet] [--json]\n"
     "  Sequences are consecutive windows of the text (default length: the model's context).",
     run};
 

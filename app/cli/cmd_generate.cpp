@@ -28,7 +28,10 @@ int run(const std::vector<std::string>& argv) {
     auto model = loadModel(*args);
     if (!model.ok())
         return fail("generate", model.error());
-    Engine engine(*model, *eo);
+    auto made = makeEngine(*eo, *model);
+    if (!made.ok())
+        return fail("generate", made.error());
+    Engine& engine = **made;
     const Tokenizer& tok = (*model)->tokenizer();
     const std::vector<int32_t> ids = encodePrompt(**model, *prompt);
 
@@ -82,7 +85,7 @@ int run(const std::vector<std::string>& argv) {
 const Command kGenerateCommand = {
     "generate", "generate text after a prompt",
     "--model FILE.gguf --prompt TEXT [--n N] [--temp T] [--top-p P] [--top-k K] [--seed S]\n"
-    "       [--ignore-eos] [--threads T] [--json]\n"
+    "       [--ignore-eos] [ENGINE OPTIONS] [--json]\n"
     "  --temp 0 (default) decodes greedily.",
     run};
 

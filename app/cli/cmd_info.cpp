@@ -70,8 +70,7 @@ int run(const std::vector<std::string>& argv) {
         m.set("context_length", c.contextLength);
         m.set("rms_eps", c.rmsEps);
         m.set("rope_base", c.ropeBase);
-        m.set("rope_layout",
-              c.ropeLayout == cpu::RopeLayout::AdjacentPairs ? "adjacent-pairs" : "half-split");
+        m.set("rope_layout", ropeLayoutName(c.ropeLayout));
         m.set("qkv_bias", c.qkvBias);
         m.set("tied_output", c.tiedOutput);
         m.set("parameters", (*model)->parameterCount());

@@ -21,7 +21,10 @@ int run(const std::vector<std::string>& argv) {
     auto model = loadModel(*args);
     if (!model.ok())
         return fail("logits", model.error());
-    Engine engine(*model, *eo);
+    auto made = makeEngine(*eo, *model);
+    if (!made.ok())
+        return fail("logits", made.error());
+    Engine& engine = **made;
     const std::vector<int32_t> ids = encodePrompt(**model, *prompt);
     auto logits = engine.forward(ids);
     if (!logits.ok())
@@ -51,8 +54,8 @@ int run(const std::vector<std::string>& argv) {
 
 } // namespace
 
-const Command kLogitsCommand = {"logits", "next-token logits after a prompt",
-                                "--model FILE.gguf --prompt TEXT [--top K] [--threads T] [--json]",
-                                run};
+const Command kLogitsCommand = {
+    "logits", "next-token logits after a prompt",
+    "--model FILE.gguf --prompt TEXT [--top K] [ENGINE OPTIONS] [--json]", run};
 
 } // namespace dash::cli

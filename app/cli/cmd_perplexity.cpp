@@ -27,9 +27,12 @@ int run(const std::vector<std::string>& argv) {
     auto model = loadModel(*args);
     if (!model.ok())
         return fail("perplexity", model.error());
-    EngineOptions options = *eo;
-    options.maxContext = std::max<int64_t>(*ctx, (*model)->config().contextLength);
-    Engine engine(*model, options);
+    EngineSpec spec = *eo;
+    spec.options.maxContext = std::max<int64_t>(*ctx, (*model)->config().contextLength);
+    auto made = makeEngine(spec, *model);
+    if (!made.ok())
+        return fail("perplexity", made.error());
+    Engine& engine = **made;
     // BOS first (when the model adds one), then the whole file.
     const std::vector<int32_t> ids = encodePrompt(**model, *text);
 
@@ -70,7 +73,7 @@ int run(const std::vector<std::string>& argv) {
 const Command kPerplexityCommand = {
     "perplexity", "perplexity of a text file over non-overlapping windows",
     "--model FILE.gguf --file TEXT [--protocol all|second-half] [--ctx N] [--max-tokens K]\n"
-    "       [--threads T] [--quiet] [--json]\n"
+    "       [ENGINE OPTIONS] [--quiet] [--json]\n"
     "  Default window: the model's context length. The text is encoded with BOS first;\n"
     "  'all' scores every token after the first of each window, 'second-half' only the\n"
     "  second half of each window.",

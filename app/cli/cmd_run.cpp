@@ -27,7 +27,10 @@ int run(const std::vector<std::string>& argv) {
     auto model = loadModel(*args);
     if (!model.ok())
         return fail("run", model.error());
-    Engine engine(*model, *eo);
+    auto made = makeEngine(*eo, *model);
+    if (!made.ok())
+        return fail("run", made.error());
+    Engine& engine = **made;
     auto policy = policyFromArgs(*args, **model, engine, args->flag("quiet"));
     if (!policy.ok())
         return fail("run", policy.error());
@@ -122,7 +125,7 @@ const Command kRunCommand = {
     "--model FILE.gguf --prompt TEXT [--policy full|early-exit|skipdecode|adaskip|random|static|"
     "FILE.policy]\n"
     "       [--ratio R [--tune-file TEXT]] [--calibration C] [--kv-mode project|mask] [--sync]\n"
-    "       [--n GENERATE] [--trace-out TRACE.json] [--threads T] [--quiet] [--json]",
+    "       [--n GENERATE] [--trace-out TRACE.json] [ENGINE OPTIONS] [--quiet] [--json]",
     run};
 
 } // namespace dash::cli

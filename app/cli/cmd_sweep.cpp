@@ -74,7 +74,10 @@ int run(const std::vector<std::string>& argv) {
     auto model = loadModel(*args);
     if (!model.ok())
         return fail("sweep", model.error());
-    Engine engine(*model, *eo);
+    auto made = makeEngine(*eo, *model);
+    if (!made.ok())
+        return fail("sweep", made.error());
+    Engine& engine = **made;
     engine.setKvMode(*kv);
     const std::vector<int32_t> testIds = encodePrompt(**model, *text);
     std::vector<int32_t> heldOut;
@@ -208,7 +211,7 @@ const Command kSweepCommand = {
     "--model FILE.gguf --file TEST_TEXT --tune-file HELD_OUT_TEXT [--dash P.policy ...]\n"
     "       [--calibration C.json] [--methods dash,early-exit,skipdecode,adaskip,random,static]\n"
     "       [--ratios 1.33,1.67,2.0] [--max-tokens 40000] [--speed-repeats 7]\n"
-    "       [--kv-mode project|mask] [--threads T] [--quiet] [--json]\n"
+    "       [--kv-mode project|mask] [ENGINE OPTIONS] [--quiet] [--json]\n"
     "  Knobs are tuned on the held-out text, never on the test text. The measured\n"
     "  speedup is decode tokens/s against full precision in the same run.",
     run};

@@ -29,7 +29,10 @@ int run(const std::vector<std::string>& argv) {
     auto model = loadModel(*args);
     if (!model.ok())
         return fail("trace", model.error());
-    Engine engine(*model, *eo);
+    auto made = makeEngine(*eo, *model);
+    if (!made.ok())
+        return fail("trace", made.error());
+    Engine& engine = **made;
     const std::vector<int32_t> ids = encodePrompt(**model, *prompt);
     Trace trace;
     GenerateOptions go;
@@ -99,7 +102,7 @@ int run(const std::vector<std::string>& argv) {
 const Command kTraceCommand = {
     "trace", "per-token x per-layer trace: cos(in,out), adjacent similarity, norms, timings",
     "--model FILE.gguf --prompt TEXT [--n GENERATE] [--format json|csv|table] [--json]\n"
-    "       [--out FILE] [--threads T]\n"
+    "       [--out FILE] [ENGINE OPTIONS]\n"
     "  JSON arrays are [layer][token]; cos_adjacent compares the updates (output - input)\n"
     "  of adjacent layers and is null at layer 0.",
     run};

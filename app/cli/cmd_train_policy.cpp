@@ -107,7 +107,10 @@ int run(const std::vector<std::string>& argv) {
     if (!calibration->modelSha256.empty() && calibration->modelSha256 != (*model)->sha256())
         return fail("train-policy",
                     "calibration '" + *calibrationPath + "' was made for another model");
-    Engine engine(*model, *eo);
+    auto made = makeEngine(*eo, *model);
+    if (!made.ok())
+        return fail("train-policy", made.error());
+    Engine& engine = **made;
     const std::vector<int32_t> ids = encodePrompt(**model, *text);
 
     TrainOptions to;
@@ -189,7 +192,7 @@ const Command kTrainPolicyCommand = {
     "       [--target-ratio 2.0] [--steps 300] [--window 64] [--seed 1] [--lr 0.003]\n"
     "       [--hidden 64] [--embed 8] [--lambda 0.05] [--group 32] [--held-out 0.1]\n"
     "       [--states skip,int4,int8,full] [--state-costs nominal|measured|S,I4,I8,F]\n"
-    "       [--imitation-steps 0] [--checkpoint FILE] [--sync] [--threads T] [--quiet]\n"
+    "       [--imitation-steps 0] [--checkpoint FILE] [--sync] [ENGINE OPTIONS] [--quiet]\n"
     "       [--json]\n"
     "  The last --held-out fraction of the text is kept for tuning the cost bias.\n"
     "  Ctrl-C stops; with --checkpoint the same command resumes. --states limits the\n"

@@ -1,6 +1,8 @@
 // dash-cli: the headless front end of DASH Studio. Links only the Qt-free core
 // (and the CUDA backend when built), so it runs where Qt is absent.
 #include "app/cli/commands.h"
+#include "core/engine/backend_registry.h"
+#include "core/engine/cpu/isa.h"
 
 #include <cstdio>
 #include <cstring>
@@ -16,16 +18,27 @@ const Command* const kCommands[] = {
     &dash::cli::kGenerateCommand, &dash::cli::kTraceCommand,     &dash::cli::kPerplexityCommand,
     &dash::cli::kBenchCommand,    &dash::cli::kCalibrateCommand, &dash::cli::kTrainPolicyCommand,
     &dash::cli::kRunCommand,      &dash::cli::kSweepCommand,     &dash::cli::kExportCommand,
-#ifdef DASH_HAVE_RUN_STORE
     &dash::cli::kRunsCommand,
-#endif
 };
+
+std::string engineOptionsHelp() {
+    return "ENGINE OPTIONS (commands that run a model):\n"
+           "  --backend NAME  where the layers run: " +
+           dash::backendNames() +
+           " (default cpu)\n"
+           "  --threads T     CPU threads, 0 for one per hardware thread (default 0)\n"
+           "  --isa NAME      CPU kernels: " +
+           dash::cpu::isaNames() +
+           " (default: the best this CPU runs)\n"
+           "  --device N      GPU ordinal for --backend cuda (default 0)\n";
+}
 
 void printUsage(FILE* out) {
     std::fprintf(out, "usage: dash-cli <command> [options]   (dash-cli <command> --help)\n\n"
                       "commands:\n");
     for (const Command* c : kCommands)
         std::fprintf(out, "  %-12s %s\n", c->name, c->summary);
+    std::fprintf(out, "\n%s", engineOptionsHelp().c_str());
 }
 
 } // namespace
@@ -51,6 +64,8 @@ int main(int argc, char** argv) {
         for (const auto& a : args) {
             if (a == "--help" || a == "-h") {
                 std::printf("usage: dash-cli %s %s\n", c->name, c->usage);
+                if (std::strstr(c->usage, "[ENGINE OPTIONS]"))
+                    std::printf("\n%s", engineOptionsHelp().c_str());
                 return 0;
             }
         }

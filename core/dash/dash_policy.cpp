@@ -35,21 +35,12 @@ std::string DashPolicy::variantName() const {
     return name;
 }
 
-Status ensureQuantizedWeights(Engine& engine, int32_t group) {
-    const QuantizedWeights* have = engine.quantizedWeights();
-    if (have && have->group == group)
-        return {};
-    DASH_ASSIGN_OR_RETURN(auto weights, QuantizedWeights::build(engine.model(), group));
-    engine.setQuantizedWeights(std::move(weights));
-    return {};
-}
-
 Status DashPolicy::prepare(Engine& engine) const {
     const ModelConfig& c = engine.model().config();
     DASH_TRY(m_calibration.checkShape(c.layers, c.dim));
     DASH_TRY(engine.setCompensation(m_calibration.compensation()));
     if (m_runtime.allowInt4 || m_runtime.allowInt8)
-        DASH_TRY(ensureQuantizedWeights(engine, m_quantGroup));
+        DASH_TRY(engine.enableQuantizedStates(m_quantGroup));
     return {};
 }
 

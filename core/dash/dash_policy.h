@@ -53,8 +53,4 @@ private:
     Json m_training = Json::object();
 };
 
-// Builds (once per model and group) the INT8/INT4 weights a policy needs and
-// gives them to the engine.
-Status ensureQuantizedWeights(Engine& engine, int32_t group);
-
 } // namespace dash

@@ -241,7 +241,7 @@ Expected<StateCosts> measureStateCosts(Engine& engine, const std::vector<int32_t
     if (static_cast<int64_t>(source.size()) < need)
         return invalidError("the text has fewer tokens (" + std::to_string(source.size()) +
                             ") than prompt + decode tokens (" + std::to_string(need) + ")");
-    if (!engine.quantizedWeights())
+    if (engine.quantizedGroup() == 0)
         return invalidError("measuring state costs needs the engine's INT8/INT4 weights");
     const std::span<const int32_t> prompt(source.data(), static_cast<size_t>(options.promptTokens));
     std::array<std::vector<double>, kStateCount> steps;

@@ -1,6 +1,6 @@
 #include "core/dash/scorer.h"
 
-#include "core/engine/cpu/matmul.h"
+#include "core/engine/cpu/isa.h"
 #include "core/engine/cpu/ops.h"
 
 #include <algorithm>
@@ -91,7 +91,7 @@ DASH_SCORER_AVX2 float reluDotAvx2(const float* p, const float* c, const float* 
 
 float reluDot(const float* p, const float* c, const float* w2, size_t hidden) {
 #if defined(__x86_64__)
-    if (cpu::simdAvailable())
+    if (cpu::bestIsa() == cpu::Isa::Avx2)
         return reluDotAvx2(p, c, w2, hidden);
 #endif
     return reluDotScalar(p, c, w2, hidden);
@@ -99,7 +99,7 @@ float reluDot(const float* p, const float* c, const float* w2, size_t hidden) {
 
 void accumulateColumns(const float* x, int32_t dim, const float* w, size_t hidden, float* p) {
 #if defined(__x86_64__)
-    if (cpu::simdAvailable()) {
+    if (cpu::bestIsa() == cpu::Isa::Avx2) {
         accumulateColumnsAvx2(x, dim, w, hidden, p);
         return;
     }

@@ -167,7 +167,7 @@ trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vecto
     const std::vector<int32_t> heldOut(ids.begin() + heldOutStart, ids.end());
 
     DASH_TRY(engine.setCompensation(calibration.compensation()));
-    DASH_TRY(ensureQuantizedWeights(engine, o.quantGroup));
+    DASH_TRY(engine.enableQuantizedStates(o.quantGroup));
 
     ScoringModel scorer(ScorerShape{c.dim, c.layers, o.embed, o.hidden}, o.lambda);
     scorer.initialize(o.seed);
@@ -371,7 +371,7 @@ Expected<StateCosts> measurePolicyStateCosts(Engine& engine, const Calibration& 
                                              int32_t quantGroup, const std::vector<int32_t>& text,
                                              const StateCostOptions& options) {
     DASH_TRY(engine.setCompensation(calibration.compensation()));
-    DASH_TRY(ensureQuantizedWeights(engine, quantGroup));
+    DASH_TRY(engine.enableQuantizedStates(quantGroup));
     return measureStateCosts(engine, text, options);
 }
 

@@ -1,11 +1,12 @@
-// The CPU inference engine: one sequence, a KV cache, prefill and decode, and
+// SPDX-License-Identifier: MIT
+// The inference engine: one sequence, prefill and decode on a Backend, and
 // per-token x per-layer execution states (full, INT8, INT4, skip with scale
-// compensation) chosen by an optional LayerController.
+// compensation) chosen by an optional LayerController. The engine checks
+// inputs, drives the layers, calls the controller between them and records
+// the trace; the backend computes.
 #pragma once
 
-#include "core/engine/cpu/matmul.h"
-#include "core/engine/cpu/ops.h"
-#include "core/engine/cpu/thread_pool.h"
+#include "core/engine/backend.h"
 #include "core/engine/layer_controller.h"
 #include "core/engine/trace.h"
 #include "core/model/model.h"
@@ -17,34 +18,6 @@
 #include <vector>
 
 namespace dash {
-
-// What later tokens see at layer i for an earlier token that skipped layer i.
-enum class KvMode : uint8_t {
-    Project, // K/V projected from the skipped layer's input, so the position stays visible
-    Mask,    // the position is hidden from later tokens at that layer
-};
-const char* kvModeName(KvMode mode);
-Expected<KvMode> parseKvMode(const std::string& text);
-
-// Reduced-precision copies of every layer matrix, for the INT8 and INT4 states.
-struct QuantizedLayer {
-    cpu::Matrix wq, wk, wv, wo, wGate, wUp, wDown;
-};
-struct QuantizedWeights {
-    int32_t group = 32;
-    std::vector<QuantizedLayer> int8; // [layer]
-    std::vector<QuantizedLayer> int4; // [layer]
-
-    // Quantises each layer matrix of `model` with symmetric per-group scales.
-    static Expected<std::shared_ptr<const QuantizedWeights>> build(const Model& model,
-                                                                   int32_t group);
-};
-
-// Scale compensation of skipped layers: y = alpha[layer] ⊙ x, alpha a scalar
-// (size 1) or a per-channel vector (size dim). Empty: identity.
-struct Compensation {
-    std::vector<std::vector<float>> alpha; // [layer]
-};
 
 struct EngineOptions {
     int threads = 0;        // <= 0: one per hardware thread
@@ -60,18 +33,22 @@ struct ForwardOptions {
 
 class Engine {
 public:
+    // On the CPU backend, which reads every weight type Model::load accepts.
     explicit Engine(std::shared_ptr<const Model> model, EngineOptions options = {});
+    // On a backend made for `model` (see backend_registry.h).
+    Engine(std::shared_ptr<const Model> model, std::unique_ptr<Backend> backend);
     ~Engine();
     Engine(const Engine&) = delete;
     Engine& operator=(const Engine&) = delete;
 
     const Model& model() const { return *m_model; }
     std::shared_ptr<const Model> modelPtr() const { return m_model; }
-    int threads() const { return m_pool.size(); }
-    cpu::ThreadPool& pool() { return m_pool; }
+    Backend& backend() { return *m_backend; }
+    const Backend& backend() const { return *m_backend; }
+    int threads() const { return m_backend->info().threads; }
 
     int64_t position() const { return m_position; } // tokens in the KV cache
-    int64_t maxContext() const { return m_maxContext; }
+    int64_t maxContext() const { return m_backend->maxContext(); }
     void reset() { m_position = 0; }
     // Forgets cached tokens from `count` on (keeps a common prefix).
     void truncate(int64_t count);
@@ -83,33 +60,22 @@ public:
     Expected<std::span<const float>> forward(std::span<const int32_t> tokens,
                                              const ForwardOptions& options = {});
 
-    void setQuantizedWeights(std::shared_ptr<const QuantizedWeights> weights);
-    const QuantizedWeights* quantizedWeights() const { return m_quantized.get(); }
+    // INT8/INT4 weights for those states, quantised per `group` (see Backend).
+    Status enableQuantizedStates(int32_t group) { return m_backend->enableQuantizedStates(group); }
+    int32_t quantizedGroup() const { return m_backend->quantizedGroup(); }
     Status setCompensation(Compensation compensation);
     const Compensation& compensation() const { return m_compensation; }
-    void setKvMode(KvMode mode) { m_kvMode = mode; }
+    void setKvMode(KvMode mode);
     KvMode kvMode() const { return m_kvMode; }
 
 private:
-    struct Buffers;
-    // The matrices used for `state` at `layer` (null when that state's weights are missing).
-    const cpu::Matrix* weightsFor(int32_t layer, LayerState state, int which) const;
-    Status runLayer(int32_t layer, const LayerState* states, int64_t n, const int64_t* positions);
-    void ensureCapacity(int64_t tokens);
-
     std::shared_ptr<const Model> m_model;
-    cpu::ThreadPool m_pool;
-    cpu::Rope m_rope;
-    int64_t m_maxContext = 0;
+    std::unique_ptr<Backend> m_backend;
     int64_t m_position = 0;
-    int64_t m_capacity = 0;
-    std::vector<std::vector<float>> m_keys;      // [layer][capacity][kvDim]
-    std::vector<std::vector<float>> m_values;    // [layer][capacity][kvDim]
-    std::vector<std::vector<uint8_t>> m_visible; // [layer][capacity], Mask mode
-    std::unique_ptr<Buffers> m_buffers;
-    std::shared_ptr<const QuantizedWeights> m_quantized;
     Compensation m_compensation;
     KvMode m_kvMode = KvMode::Project;
+    std::vector<LayerState> m_states;                 // [tokens] of the running layer
+    std::vector<float> m_input, m_delta, m_prevDelta; // trace only: [tokens][dim]
 };
 
 } // namespace dash

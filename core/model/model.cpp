@@ -3,6 +3,7 @@
 #include "core/gguf/quant.h"
 #include "core/util/sha256.h"
 
+#include <cassert>
 #include <cmath>
 #include <cstring>
 #include <sstream>
@@ -33,29 +34,24 @@ public:
         return t;
     }
 
-    // A [rows, cols] matrix (ggml shape [cols, rows]).
-    Expected<cpu::Matrix> matrix(const std::string& name, int32_t rows, int32_t cols) const {
+    // A [rows, cols] matrix (ggml shape [cols, rows]) as the file stores it.
+    Expected<WeightTensor> matrix(const std::string& name, int32_t rows, int32_t cols) const {
         DASH_ASSIGN_OR_RETURN(const GgufTensorInfo* t, find(name, {static_cast<uint64_t>(cols),
                                                                    static_cast<uint64_t>(rows)}));
-        const uint8_t* data = m_file.tensorData(*t);
-        cpu::Matrix m;
-        m.rows = rows;
-        m.cols = cols;
-        switch (t->type) {
-        case TensorType::F32:
-            m.type = cpu::MatrixType::F32;
-            m.data = data;
-            return m;
-        case TensorType::F16:
-            m.type = cpu::MatrixType::F16;
-            m.data = data;
-            return m;
-        case TensorType::Q8_0:
-        case TensorType::Q4_0:
-            return fromBlocks(*t, rows, cols);
-        default:
-            return dequantized(*t, rows, cols);
-        }
+        if (!canDequantize(t->type))
+            return unsupportedError(m_file.path() + ": tensor '" + name + "' has type " +
+                                    tensorTypeName(t->type) + ", which this engine cannot read");
+        auto bytes = rowBytes(t->type, static_cast<uint64_t>(cols));
+        if (!bytes.ok())
+            return bytes.error().withContext(m_file.path() + ": tensor '" + name + "'");
+        WeightTensor w;
+        w.name = name;
+        w.type = t->type;
+        w.rows = rows;
+        w.cols = cols;
+        w.data = m_file.tensorData(*t);
+        w.rowBytes = static_cast<size_t>(*bytes);
+        return w;
     }
 
     Expected<std::vector<float>> vector(const std::string& name, int32_t size) const {
@@ -67,64 +63,7 @@ public:
         return out;
     }
 
-    Expected<std::vector<float>> optionalVector(const std::string& name, int32_t size) const {
-        if (!m_file.findTensor(name))
-            return std::vector<float>{};
-        return vector(name, size);
-    }
-
 private:
-    // Q8_0 and Q4_0 blocks (f16 scale + 32 values) become Int8/Int4 matrices
-    // with group 32: same values and scales, repacked for the integer kernels.
-    Expected<cpu::Matrix> fromBlocks(const GgufTensorInfo& t, int32_t rows, int32_t cols) const {
-        const bool int8 = t.type == TensorType::Q8_0;
-        const size_t blockBytes = int8 ? 34 : 18;
-        const size_t blocks = static_cast<size_t>(rows) * static_cast<size_t>(cols / 32);
-        std::vector<int8_t> q(blocks * 32);
-        std::vector<float> scales(blocks);
-        const uint8_t* src = m_file.tensorData(t);
-        for (size_t b = 0; b < blocks; ++b) {
-            const uint8_t* block = src + b * blockBytes;
-            uint16_t d;
-            std::memcpy(&d, block, 2);
-            scales[b] = halfToFloat(d);
-            int8_t* out = q.data() + b * 32;
-            if (int8) {
-                std::memcpy(out, block + 2, 32);
-            } else {
-                // Q4_0: byte j holds value j (low nibble) and value j + 16, offset by 8.
-                for (int j = 0; j < 16; ++j) {
-                    out[j] = static_cast<int8_t>((block[2 + j] & 0x0F) - 8);
-                    out[j + 16] = static_cast<int8_t>((block[2 + j] >> 4) - 8);
-                }
-            }
-        }
-        return cpu::makeIntMatrix(int8 ? cpu::MatrixType::Int8 : cpu::MatrixType::Int4, rows, cols,
-                                  32, q.data(), scales.data());
-    }
-
-    // Other types are dequantised once, kept as F16 unless a value does not
-    // fit in half precision.
-    Expected<cpu::Matrix> dequantized(const GgufTensorInfo& t, int32_t rows, int32_t cols) const {
-        std::vector<float> values(static_cast<size_t>(rows) * static_cast<size_t>(cols));
-        auto st = dequantize(t.type, m_file.tensorData(t), values.data(), values.size());
-        if (!st.ok())
-            return st.error().withContext(m_file.path() + ": tensor '" + t.name + "'");
-        bool fitsHalf = true;
-        for (float v : values) {
-            if (!std::isfinite(v) || std::fabs(v) > 65504.0f) {
-                fitsHalf = false;
-                break;
-            }
-        }
-        if (!fitsHalf)
-            return cpu::makeF32Matrix(rows, cols, std::move(values));
-        std::vector<uint16_t> halves(values.size());
-        for (size_t i = 0; i < values.size(); ++i)
-            halves[i] = floatToHalf(values[i]);
-        return cpu::makeF16Matrix(rows, cols, std::move(halves));
-    }
-
     const GgufFile& m_file;
 };
 
@@ -138,15 +77,47 @@ Expected<int32_t> positiveInt(const GgufFile& file, const std::string& key, int6
 
 } // namespace
 
+const char* ropeLayoutName(RopeLayout layout) {
+    return layout == RopeLayout::AdjacentPairs ? "adjacent-pairs" : "half-split";
+}
+
+const char* layerMatrixName(LayerMatrix which) {
+    switch (which) {
+    case LayerMatrix::Q:
+        return "attn_q";
+    case LayerMatrix::K:
+        return "attn_k";
+    case LayerMatrix::V:
+        return "attn_v";
+    case LayerMatrix::O:
+        return "attn_output";
+    case LayerMatrix::Gate:
+        return "ffn_gate";
+    case LayerMatrix::Up:
+        return "ffn_up";
+    case LayerMatrix::Down:
+        return "ffn_down";
+    }
+    return "?";
+}
+
+void WeightTensor::readRow(int32_t row, float* out) const {
+    // The extent was checked at load, so a failure here is a broken invariant.
+    const Status st = dequantize(type, data + rowBytes * static_cast<size_t>(row), out,
+                                 static_cast<uint64_t>(cols));
+    assert(st.ok());
+    (void)st;
+}
+
 Expected<ModelConfig> readModelConfig(const GgufFile& file) {
     ModelConfig c;
     DASH_ASSIGN_OR_RETURN(c.architectureName, file.getString("general.architecture"));
     if (c.architectureName == "llama") {
         c.architecture = Architecture::Llama;
-        c.ropeLayout = cpu::RopeLayout::AdjacentPairs;
+        c.ropeLayout = RopeLayout::AdjacentPairs;
     } else if (c.architectureName == "qwen2") {
         c.architecture = Architecture::Qwen2;
-        c.ropeLayout = cpu::RopeLayout::HalfSplit;
+        c.ropeLayout = RopeLayout::HalfSplit;
     } else {
         return unsupportedError(file.path() + ": architecture '" + c.architectureName +
                                 "' is not supported (llama and qwen2 are)");
@@ -241,13 +212,20 @@ Expected<std::shared_ptr<Model>> Model::fromFile(std::shared_ptr<const GgufFile>
         const std::string p = "blk." + std::to_string(i) + ".";
         DASH_ASSIGN_OR_RETURN(l.attnNorm, w.vector(p + "attn_norm.weight", c.dim));
         DASH_ASSIGN_OR_RETURN(l.ffnNorm, w.vector(p + "ffn_norm.weight", c.dim));
-        DASH_ASSIGN_OR_RETURN(l.wq, w.matrix(p + "attn_q.weight", c.qDim(), c.dim));
-        DASH_ASSIGN_OR_RETURN(l.wk, w.matrix(p + "attn_k.weight", c.kvDim(), c.dim));
-        DASH_ASSIGN_OR_RETURN(l.wv, w.matrix(p + "attn_v.weight", c.kvDim(), c.dim));
-        DASH_ASSIGN_OR_RETURN(l.wo, w.matrix(p + "attn_output.weight", c.dim, c.qDim()));
-        DASH_ASSIGN_OR_RETURN(l.wGate, w.matrix(p + "ffn_gate.weight", c.ffnDim, c.dim));
-        DASH_ASSIGN_OR_RETURN(l.wUp, w.matrix(p + "ffn_up.weight", c.ffnDim, c.dim));
-        DASH_ASSIGN_OR_RETURN(l.wDown, w.matrix(p + "ffn_down.weight", c.dim, c.ffnDim));
+        for (int k = 0; k < kLayerMatrixCount; ++k) {
+            const auto which = static_cast<LayerMatrix>(k);
+            const bool attnOut = which == LayerMatrix::O;
+            const bool down = which == LayerMatrix::Down;
+            const bool kv = which == LayerMatrix::K || which == LayerMatrix::V;
+            const bool ffnIn = which == LayerMatrix::Gate || which == LayerMatrix::Up;
+            const int32_t rows = attnOut || down ? c.dim
+                                 : kv            ? c.kvDim()
+                                 : ffnIn         ? c.ffnDim
+                                                 : c.qDim();
+            const int32_t cols = attnOut ? c.qDim() : down ? c.ffnDim : c.dim;
+            DASH_ASSIGN_OR_RETURN(l.matrices[k],
+                                  w.matrix(p + layerMatrixName(which) + ".weight", rows, cols));
+        }
         if (c.qkvBias) {
             DASH_ASSIGN_OR_RETURN(l.bq, w.vector(p + "attn_q.bias", c.qDim()));
             DASH_ASSIGN_OR_RETURN(l.bk, w.vector(p + "attn_k.bias", c.kvDim()));
@@ -267,8 +245,8 @@ uint64_t Model::parameterCount() const {
 uint64_t Model::decodeWeightBytes() const {
     uint64_t bytes = m_output.byteSize() + m_outputNorm.size() * 4;
     for (const auto& l : m_layers) {
-        for (const cpu::Matrix* m : {&l.wq, &l.wk, &l.wv, &l.wo, &l.wGate, &l.wUp, &l.wDown})
-            bytes += m->byteSize();
+        for (const WeightTensor& m : l.matrices)
+            bytes += m.byteSize();
         bytes +=
             (l.attnNorm.size() + l.ffnNorm.size() + l.bq.size() + l.bk.size() + l.bv.size()) * 4;
     }
@@ -292,7 +270,7 @@ std::string Model::summary() const {
     s << c.architectureName << ", " << parameterCount() << " parameters, " << c.layers
       << " layers, dim " << c.dim << ", " << c.heads << " heads (" << c.kvHeads << " KV), ffn "
       << c.ffnDim << ", vocab " << c.vocabSize << ", context " << c.contextLength << ", weights "
-      << cpu::matrixTypeName(m_layers.empty() ? m_output.type : m_layers[0].wq.type)
+      << tensorTypeName(m_layers.empty() ? m_output.type : m_layers[0].matrix(LayerMatrix::Q).type)
       << (c.tiedOutput ? ", tied output" : "");
     return s.str();
 }

@@ -462,21 +462,7 @@ DASH_AVX2 void int4TilesAvx2(const Matrix& w, const QuantizedActivations& xa, in
     }
 }
 
-bool detectSimd() {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-           __builtin_cpu_supports("f16c");
-}
-
-#else
-
-bool detectSimd() {
-    return false;
-}
-
 #endif
-
-const bool kSimd = detectSimd();
 
 } // namespace
 
@@ -492,10 +478,6 @@ const char* matrixTypeName(MatrixType type) {
         return "INT4";
     }
     return "?";
-}
-
-bool simdAvailable() {
-    return kSimd;
 }
 
 size_t Matrix::rowBytes() const {
@@ -678,7 +660,7 @@ void readRow(const Matrix& w, int32_t row, float* out) {
     }
 }
 
-void matmul(const Matrix& w, const float* x, int64_t n, float* y, ThreadPool& pool,
+void matmul(const Matrix& w, const float* x, int64_t n, float* y, ThreadPool& pool, Isa isa,
             const float* bias) {
     // Below this many multiply-adds a loop is not worth splitting across threads:
     // handing chunks to a worker and waiting for it costs a few microseconds,
@@ -695,7 +677,7 @@ void matmul(const Matrix& w, const float* x, int64_t n, float* y, ThreadPool& po
     QuantizedActivations& xa = callerActivations;
     if (integer) {
 #if DASH_X86
-        if (kSimd)
+        if (isa == Isa::Avx2)
             quantizeActivationsAvx2(x, n, w.cols, w.group, w.type == MatrixType::Int4, xa);
         else
 #endif
@@ -706,7 +688,7 @@ void matmul(const Matrix& w, const float* x, int64_t n, float* y, ThreadPool& po
         const auto r0 = static_cast<int32_t>(begin);
         const auto r1 = static_cast<int32_t>(end);
 #if DASH_X86
-        if (kSimd) {
+        if (isa == Isa::Avx2) {
             if (integer) {
                 // Whole tiles of four rows in SIMD, the rest portably.
                 const int32_t tileEnd = r0 + (r1 - r0) / 4 * 4;

@@ -2,6 +2,7 @@
 // of activation rows.
 #pragma once
 
+#include "core/engine/cpu/isa.h"
 #include "core/util/status.h"
 
 #include <cstdint>
@@ -66,10 +67,8 @@ void readRow(const Matrix& w, int32_t row, float* out);
 // y[n, rows] = x[n, cols] · wᵀ (+ bias[rows] when not null). Integer matrices
 // quantise each activation row per group first (7 bits for Int8, 8 bits for
 // Int4 weights) and use integer dot products.
-void matmul(const Matrix& w, const float* x, int64_t n, float* y, ThreadPool& pool,
+// `isa` picks the kernels (a set the CPU supports).
+void matmul(const Matrix& w, const float* x, int64_t n, float* y, ThreadPool& pool, Isa isa,
             const float* bias = nullptr);
-
-// True when the AVX2/FMA/F16C kernels are in use on this CPU.
-bool simdAvailable();
 
 } // namespace dash::cpu

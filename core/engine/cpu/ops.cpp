@@ -104,15 +104,11 @@ DASH_AVX2 void swigluAvx2(float* a, const float* b, int64_t count) {
         a[i] = a[i] / (1.0f + std::exp(-a[i])) * b[i];
 }
 
-const bool kAvx2 = [] {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-}();
 #endif
 
-void axpy(float alpha, const float* x, float* y, int32_t count) {
+void axpy(float alpha, const float* x, float* y, int32_t count, Isa isa) {
 #if DASH_X86
-    if (kAvx2) {
+    if (isa == Isa::Avx2) {
         axpyAvx2(alpha, x, y, count);
         return;
     }
@@ -123,9 +119,9 @@ void axpy(float alpha, const float* x, float* y, int32_t count) {
 
 } // namespace
 
-float dotFloat(const float* a, const float* b, int32_t count) {
+float dotFloat(const float* a, const float* b, int32_t count, Isa isa) {
 #if DASH_X86
-    if (kAvx2)
+    if (isa == Isa::Avx2)
         return dotAvx2(a, b, count);
 #endif
     float sum = 0;
@@ -186,9 +182,9 @@ void Rope::apply(float* v, int32_t heads, int64_t position) {
     }
 }
 
-void expInPlace(float* x, int64_t count) {
+void expInPlace(float* x, int64_t count, Isa isa) {
 #if DASH_X86
-    if (kAvx2) {
+    if (isa == Isa::Avx2) {
         expInPlaceAvx2(x, count);
         return;
     }
@@ -197,9 +193,9 @@ void expInPlace(float* x, int64_t count) {
         x[i] = std::exp(x[i]);
 }
 
-void swiglu(float* a, const float* b, int64_t count) {
+void swiglu(float* a, const float* b, int64_t count, Isa isa) {
 #if DASH_X86
-    if (kAvx2) {
+    if (isa == Isa::Avx2) {
         swigluAvx2(a, b, count);
         return;
     }
@@ -212,7 +208,7 @@ void swiglu(float* a, const float* b, int64_t count) {
 
 void attention(const float* q, const float* keys, const float* values, const int64_t* positions,
                int64_t n, int32_t heads, int32_t kvHeads, int32_t headDim, const uint8_t* visible,
-               float* out, ThreadPool& pool) {
+               float* out, ThreadPool& pool, Isa isa) {
     const int32_t qDim = heads * headDim;
     const int32_t kvDim = kvHeads * headDim;
     const int32_t groupSize = heads / kvHeads;
@@ -238,16 +234,16 @@ void attention(const float* q, const float* keys, const float* values, const int
                     weights[static_cast<size_t>(j)] = -INFINITY;
                     continue;
                 }
-                const float s =
-                    dotFloat(qh, keys + j * kvDim + static_cast<int64_t>(kvh) * headDim, headDim) *
-                    scale;
+                const float s = dotFloat(qh, keys + j * kvDim + static_cast<int64_t>(kvh) * headDim,
+                                         headDim, isa) *
+                                scale;
                 weights[static_cast<size_t>(j)] = s;
                 maxScore = std::max(maxScore, s);
             }
             // Masked positions hold -inf and come out of the exponential as 0.
             for (int64_t j = 0; j <= last; ++j)
                 weights[static_cast<size_t>(j)] -= maxScore;
-            expInPlace(weights.data(), last + 1);
+            expInPlace(weights.data(), last + 1, isa);
             double total = 0;
             for (int64_t j = 0; j <= last; ++j)
                 total += weights[static_cast<size_t>(j)];
@@ -258,7 +254,7 @@ void attention(const float* q, const float* keys, const float* values, const int
                 const float w = weights[static_cast<size_t>(j)];
                 if (w != 0.0f)
                     axpy(w * inv, values + j * kvDim + static_cast<int64_t>(kvh) * headDim, oh,
-                         headDim);
+                         headDim, isa);
             }
         }
     };

@@ -2,6 +2,9 @@
 // float32. Activations are row-major [tokens][features].
 #pragma once
 
+#include "core/engine/cpu/isa.h"
+#include "core/model/config.h"
+
 #include <cstdint>
 #include <vector>
 
@@ -11,11 +14,6 @@ class ThreadPool;
 
 // out[t] = x[t] / rms(x[t]) * weight, rms = sqrt(mean(x^2) + eps). x may equal out.
 void rmsNorm(const float* x, const float* weight, int64_t n, int32_t dim, float eps, float* out);
-
-enum class RopeLayout : uint8_t {
-    AdjacentPairs, // rotate (2i, 2i+1): GGUF llama convention
-    HalfSplit,     // rotate (i, i + d/2): NeoX / Qwen2 convention
-};
 
 // Rotary position embeddings. Angles position * base^(-2i/d) are computed in
 // double and their cos/sin cached per position as positions are first used.
@@ -36,10 +34,10 @@ private:
 // x[i] = e^x[i] for `count` values (vectorised where the CPU allows: within
 // a few units in the last place of std::exp; -inf and values below -87.3 give
 // 0, values above 88.7 the value at 88.7).
-void expInPlace(float* x, int64_t count);
+void expInPlace(float* x, int64_t count, Isa isa = bestIsa());
 
 // a[i] = silu(a[i]) * b[i] (SwiGLU), for `count` values.
-void swiglu(float* a, const float* b, int64_t count);
+void swiglu(float* a, const float* b, int64_t count, Isa isa);
 
 // Causal multi-head attention with grouped K/V heads for `n` query tokens.
 //   q:      [n][heads * headDim] (already rotated)
@@ -50,11 +48,11 @@ void swiglu(float* a, const float* b, int64_t count);
 //   out:    [n][heads * headDim]
 void attention(const float* q, const float* keys, const float* values, const int64_t* positions,
                int64_t n, int32_t heads, int32_t kvHeads, int32_t headDim, const uint8_t* visible,
-               float* out, ThreadPool& pool);
+               float* out, ThreadPool& pool, Isa isa);
 
 // Float dot product with SIMD accumulation where available (summation order
 // differs from a sequential loop).
-float dotFloat(const float* a, const float* b, int32_t count);
+float dotFloat(const float* a, const float* b, int32_t count, Isa isa = bestIsa());
 
 // Dot product and cosine similarity of float vectors (accumulated in double).
 double dot(const float* a, const float* b, int64_t count);

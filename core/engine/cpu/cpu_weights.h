@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: MIT
+// The CPU backend's layouts of a model's weights. F32 and F16 matrices are
+// read where the file maps them; Q8_0 and Q4_0 blocks are repacked into the
+// integer kernels' layout (group 32); other types are dequantised once, to F16
+// when every value fits. They are derived once per model (Model::derived) and
+// shared by every CPU backend on that model, as are the INT8/INT4 copies of
+// the DASH states.
+#pragma once
+
+#include "core/engine/cpu/matmul.h"
+#include "core/model/model.h"
+
+#include <memory>
+#include <vector>
+
+namespace dash::cpu {
+
+struct LayerMatrices {
+    Matrix matrices[kLayerMatrixCount];
+    const Matrix& operator[](LayerMatrix which) const { return matrices[static_cast<int>(which)]; }
+};
+
+struct CpuWeights {
+    std::vector<LayerMatrices> layers; // [layer]
+    Matrix tokenEmbedding;             // [vocab, dim]
+    Matrix output;                     // [vocab, dim]
+
+    // The full-precision weights of `model`.
+    static Expected<std::shared_ptr<const CpuWeights>> of(const Model& model);
+};
+
+// Reduced-precision copies of every layer matrix (Int8 or Int4, symmetric per
+// `group` weights) of `model`, made from the file's values.
+Expected<std::shared_ptr<const std::vector<LayerMatrices>>>
+quantizedLayers(const Model& model, MatrixType type, int32_t group);
+
+// `tensor` in a layout the kernels read.
+Expected<Matrix> cpuMatrix(const WeightTensor& tensor);
+
+} // namespace dash::cpu
