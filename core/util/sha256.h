@@ -1,5 +1,7 @@
-// SHA-256 (FIPS 180-4) of byte strings and files: the identity of a model or
-// policy file in the run store.
+// SPDX-License-Identifier: MIT
+// SHA-256 (FIPS 180-4) of byte strings and files, through OpenSSL's libcrypto
+// (EVP, which uses the CPU's SHA extensions where present): the identity of a
+// model or policy file in the run store.
 #pragma once
 
 #include "core/util/cancel.h"
@@ -8,6 +10,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -19,17 +22,16 @@ public:
     using Digest = std::array<uint8_t, 32>;
 
     Sha256();
+    ~Sha256();
+    Sha256(const Sha256&) = delete;
+    Sha256& operator=(const Sha256&) = delete;
     void update(const void* data, size_t size);
     void update(std::string_view bytes) { update(bytes.data(), bytes.size()); }
     Digest finish();
 
 private:
-    void compress(const uint8_t* block); // one 64-byte block
-
-    std::array<uint32_t, 8> m_state;
-    std::array<uint8_t, 64> m_buffer{};
-    size_t m_buffered = 0;
-    uint64_t m_length = 0; // bytes hashed so far
+    struct Context;
+    std::unique_ptr<Context> m_context;
 };
 
 // Lower-case hex of a digest (64 characters).
