@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Tokenizers: the demo model's SentencePiece tokenizer and the tiny Qwen2
 // byte-level BPE tokenizer against ids produced by independent tools (the
 // SentencePiece library and a plain Python BPE encoder), decode round trips,
@@ -98,12 +99,6 @@ struct SpmVocab {
     }
 };
 
-#ifdef DASH_HAVE_PCRE2
-#define DASH_REQUIRE_PCRE2()
-#else
-#define DASH_REQUIRE_PCRE2() QSKIP("built without PCRE2: byte-level BPE is unavailable")
-#endif
-
 // Byte-level vocabulary with the 256 byte symbols and a pre-tokenizer.
 VocabBuilder bpeVocab(const char* pre) {
     VocabBuilder v("gpt2");
@@ -168,7 +163,6 @@ private slots:
     void bpeInvalidUtf8();
     void bpeEmptyAndSpecial();
     void bpeUnknownPreTokenizer();
-    void bpeWithoutPcre2();
 
     void createRejectsBadData();
     void utf8Validation();
@@ -266,7 +260,6 @@ void TestTokenizer::qwen2Reference_data() {
 }
 
 void TestTokenizer::qwen2Reference() {
-    DASH_REQUIRE_PCRE2();
     QFETCH(QByteArray, text);
     QFETCH(QList<int>, ids);
     const Tokenizer* tok = qwen2();
@@ -279,7 +272,6 @@ void TestTokenizer::qwen2Reference() {
 }
 
 void TestTokenizer::qwen2Wikitext() {
-    DASH_REQUIRE_PCRE2();
     const std::string path = test::dataPath("wikitext2_test.txt");
     DASH_REQUIRE_FILE(path);
     DASH_REQUIRE_FILE(test::modelPath("dash-tiny-qwen2.gguf"));
@@ -526,7 +518,6 @@ void TestTokenizer::spmEmptyAndSpecial() {
 }
 
 void TestTokenizer::bpeMergesByRank() {
-    DASH_REQUIRE_PCRE2();
     {
         VocabBuilder v = bpeVocab("qwen2");
         const int32_t bc = v.addMerge("b", "c");
@@ -563,7 +554,6 @@ void TestTokenizer::bpeMergesByRank() {
 }
 
 void TestTokenizer::bpeSpecialTokensKeptWhole() {
-    DASH_REQUIRE_PCRE2();
     VocabBuilder v = bpeVocab("qwen2");
     v.addMerge("|", ">");
     const int32_t s = v.add("<|s|>", 0, TokenKind::Control);
@@ -581,7 +571,6 @@ void TestTokenizer::bpeSpecialTokensKeptWhole() {
 
 // Words are cut before merging, so a merge never spans two words.
 void TestTokenizer::bpeContractions() {
-    DASH_REQUIRE_PCRE2();
     auto build = [](const char* pre) {
         VocabBuilder v = bpeVocab(pre);
         v.addMerge("t", "'");
@@ -609,7 +598,6 @@ void TestTokenizer::bpeContractions() {
 // Qwen2 splits numbers into single digits, Llama-3 into groups of up to
 // three, GPT-2 keeps them whole.
 void TestTokenizer::bpeDigits() {
-    DASH_REQUIRE_PCRE2();
     auto build = [](const char* pre) {
         VocabBuilder v = bpeVocab(pre);
         v.addMerge("3", "4");
@@ -636,7 +624,6 @@ void TestTokenizer::bpeDigits() {
 }
 
 void TestTokenizer::bpeWhitespaceRuns() {
-    DASH_REQUIRE_PCRE2();
     VocabBuilder v = bpeVocab("qwen2");
     v.addMerge(" ", " ");
     v.addMerge(" ", "b");
@@ -651,7 +638,6 @@ void TestTokenizer::bpeWhitespaceRuns() {
 }
 
 void TestTokenizer::bpeInvalidUtf8() {
-    DASH_REQUIRE_PCRE2();
     VocabBuilder v = bpeVocab("qwen2");
     v.addMerge("a", "b");
     auto tok = make(v.data());
@@ -673,7 +659,6 @@ void TestTokenizer::bpeInvalidUtf8() {
 }
 
 void TestTokenizer::bpeEmptyAndSpecial() {
-    DASH_REQUIRE_PCRE2();
     VocabBuilder v = bpeVocab("qwen2");
     const int32_t bos = v.add("<|bos|>", 0, TokenKind::Control);
     const int32_t eos = v.add("<|eos|>", 0, TokenKind::Control);
@@ -701,25 +686,12 @@ void TestTokenizer::bpeEmptyAndSpecial() {
 }
 
 void TestTokenizer::bpeUnknownPreTokenizer() {
-    DASH_REQUIRE_PCRE2();
     VocabBuilder v = bpeVocab("no-such-pre");
     auto tok = Tokenizer::create(v.data());
     QVERIFY(!tok.ok());
     QCOMPARE(tok.error().code(), ErrorCode::Unsupported);
     QVERIFY(contains(tok.error().message(), "tokenizer.ggml.pre"));
     QVERIFY(contains(tok.error().message(), "no-such-pre"));
-}
-
-void TestTokenizer::bpeWithoutPcre2() {
-#ifdef DASH_HAVE_PCRE2
-    QSKIP("built with PCRE2");
-#else
-    VocabBuilder v = bpeVocab("qwen2");
-    auto tok = Tokenizer::create(v.data());
-    QVERIFY(!tok.ok());
-    QCOMPARE(tok.error().code(), ErrorCode::Unsupported);
-    QVERIFY(contains(tok.error().message(), "PCRE2"));
-#endif
 }
 
 void TestTokenizer::createRejectsBadData() {

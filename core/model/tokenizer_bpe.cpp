@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Byte-level BPE (GPT-2 family: Qwen2, Llama-3, GPT-2).
 //
 // Encoding: special tokens (control and user-defined pieces) are cut out of the
@@ -10,17 +11,13 @@
 #include "core/model/tokenizer_impl.h"
 #include "core/util/unicode.h"
 
-#ifdef DASH_HAVE_PCRE2
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
 #include <algorithm>
 #include <unordered_map>
-#endif
 
 namespace dash {
-
-#ifdef DASH_HAVE_PCRE2
 
 namespace {
 
@@ -344,15 +341,5 @@ Expected<std::unique_ptr<Tokenizer>> createBpeTokenizer(TokenizerData data) {
     pcre2_jit_compile(regex.get(), PCRE2_JIT_COMPLETE);
     return std::unique_ptr<Tokenizer>(new BpeTokenizer(std::move(data), std::move(regex)));
 }
-
-#else
-
-Expected<std::unique_ptr<Tokenizer>> createBpeTokenizer(TokenizerData data) {
-    return unsupportedError("byte-level BPE tokenizer (tokenizer.ggml.model = gpt2" +
-                            (data.pre.empty() ? std::string() : ", pre = " + data.pre) +
-                            ") needs PCRE2, which was not available at build time");
-}
-
-#endif
 
 } // namespace dash
