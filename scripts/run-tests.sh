@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Installs what is missing, builds everything and runs every test with CTest,
 # then rebuilds under AddressSanitizer + UndefinedBehaviorSanitizer and runs
 # there the randomized (fuzz) reader and tokenizer tests and the GUI test with
@@ -17,7 +18,21 @@ scripts/install-deps.sh
 
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build "$build" -j "$jobs"
-ctest --test-dir "$build" --output-on-failure --timeout 900
+ctest --test-dir "$build" --output-on-failure --timeout 900 | tee "$build/ctest.log"
+
+# With DASH_REQUIRE_SHARED=1 (CI) a skipped test means something that should
+# have run did not: only tests labelled gpu may skip (no GPU here).
+if [[ ${DASH_REQUIRE_SHARED:-0} == 1 ]]; then
+    gpu_tests=$(ctest --test-dir "$build" -N -L gpu | sed -n 's/^ *Test *#[0-9]*: //p')
+    skipped=$(sed -n -E 's/^ *[0-9]+\/[0-9]+ Test +#[0-9]+: ([^ ]+) .*Skipped.*/\1/p' \
+        "$build/ctest.log")
+    for t in $skipped; do
+        if ! grep -qx "$t" <<<"$gpu_tests"; then
+            echo "run-tests: $t was skipped; with DASH_REQUIRE_SHARED=1 only gpu tests may skip" >&2
+            exit 1
+        fi
+    done
+fi
 
 sanitized=(tst_fuzz_gguf tst_fuzz_tokenizer tst_main_window)
 cmake -S . -B "$build-asan" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DDASH_SANITIZE=ON \
