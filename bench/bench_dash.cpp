@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Decode speed of DASH policies and the baselines against full precision,
 // measured side by side in one run, beside each policy's nominal ratio.
 //

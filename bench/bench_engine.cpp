@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // CPU engine throughput, printed as one table:
 //   (a) the demo model: prefill and decode tokens/s (prompt 64, decode 64,
 //       medians of repeated runs) beside PyTorch eager on the same file

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Cost of marking a CPU span with CpuProfiler (a buffer per thread) against
 // one mutex around one vector, for 1..N threads marking spans back to back —
 // the worst case; real spans are a layer or a chunk of one apart. Both read

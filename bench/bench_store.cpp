@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Save and load time and database size of one run's per-cell data in two
 // layouts, and of a whole run through RunStore:
 //   blob   one row per run, one packed little-endian blob per cell array (the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Keystroke → heatmap repainted latency of DASH Studio: drives the real main
 // window offscreen with the demo model on 2 engine threads, types one key
 // into a 64-token prompt and measures until the heatmap view has painted the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "cuda/device_info.h"
 
 #include <cuda_runtime.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What the CUDA runtime can see: devices with their names and memory, or the
 // reason why CUDA cannot be used on this machine.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "profiler/cpu_profiler.h"
 
 #include "core/util/clock.h"

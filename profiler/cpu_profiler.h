@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Steady-clock spans of CPU threads. Each thread appends finished spans to its
 // own buffer, so threads of a worker pool marking spans at once do not queue on
 // one lock; collect() gathers the buffers. bench/bench_profiler.cpp compares

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Busy spans of GPU streams, from CUPTI activity records or from CUDA events.
 //
 // Cupti mode: CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL records (never the KERNEL

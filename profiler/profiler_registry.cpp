@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The only file that knows which profiler implementations this build contains.
 #include "profiler/cpu_profiler.h"
 #include "profiler/stream_profiler.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Records busy spans of the compute and policy streams per (token range, layer)
 // as dash::Span values. The CPU implementation times code regions on the calling
 // thread; the CUDA implementation times the GPU work launched inside a region

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Builds and runs the GPU-labelled tests on a machine with an NVIDIA GPU. Needs
 # no Qt and no network: nvcc, cmake, ninja, a C++ compiler and the sqlite3 and
 # pcre2 development files the core links. Without QtTest the QtTest suites are

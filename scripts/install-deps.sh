@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Installs every Debian 12 package DASH Studio needs to build and test.
 #   scripts/install-deps.sh          build + test dependencies
 #   scripts/install-deps.sh --bench  also the PyTorch reference used by bench/

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Installs what is missing, builds DASH Studio and launches it on the demo model
 # ($DASH_MODEL_DIR/dash-demo-16L.gguf, DASH_MODEL_DIR defaulting to ../shared/models).
 # Extra arguments go to dash-studio (for example another .gguf file).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "gguf_builder.h"
 
 #include "core/gguf/quant.h"

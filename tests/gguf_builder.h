@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A small GGUF v2/v3 writer for tests: metadata of every value type, tensors of
 // any type from raw bytes, chosen alignment. It writes well-formed files only;
 // tests that need a broken file corrupt the bytes, using GgufLayout to find the

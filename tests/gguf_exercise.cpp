@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "gguf_exercise.h"
 
 #include "core/gguf/quant.h"

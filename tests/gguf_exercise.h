@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Drives a parsed GGUF file the way a loader would, for the fuzzers: reads every
 // metadata value through every typed getter and dequantises every tensor whose
 // type dequantize() handles, checking the promises the reader makes (tensor

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // gpu_profiler_check: the GPU profiler checks without Qt, for machines that
 // have a GPU but no Qt (scripts/gpu-check.sh). Prints one PASS/FAIL line per
 // check; exits 0 when all pass, 1 when one fails, 77 (CTest's skip code here)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "gpu_profiler_checks.h"
 
 #include "gpu_profiler_kernels.h"

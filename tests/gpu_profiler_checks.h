@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Checks of the CUDA stream profilers on a real GPU, shared by the QtTest suite
 // tst_gpu_profiler and the Qt-free program gpu_profiler_check (which
 // scripts/gpu-check.sh runs where Qt is not installed).

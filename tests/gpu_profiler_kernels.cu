@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "gpu_profiler_kernels.h"
 
 #include <cuda_runtime.h>

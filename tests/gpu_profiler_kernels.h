@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Kernels the GPU profiler checks launch: a timed spin and a short touch.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Deterministic, fully populated runs for the run-store tests and their helper
 // process, and a bit-exact comparison of two runs. Qt-free so that the helper
 // executable can use it.

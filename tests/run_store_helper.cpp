@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The child process of tst_run_store_crash. Modes:
 //   writer <db> <tokens> <first-index>
 //       saves makeRun(i, tokens) for i = first-index, first-index + 1, ...

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Reference traces for the app's tests, computed straight from core's Engine
 // the way `dash-cli trace --json` computes them: a fresh engine, the prompt
 // with BOS/EOS as the model's metadata says, greedy generation, and the last

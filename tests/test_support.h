@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Helpers shared by the QtTest suites: where the shared models and data live,
 // and skipping (or failing, in CI) when they are absent.
 #pragma once

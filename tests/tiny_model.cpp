@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "tiny_model.h"
 
 #include "core/gguf/quant.h"

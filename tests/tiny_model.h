@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Tiny transformer models built in memory for tests (Qt-free): llama or qwen2
 // layout, random weights from a seed, a small SentencePiece-style vocabulary.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Small hand-made vocabularies for the tokenizer tests and fuzzers (Qt-free).
 //
 //   VocabBuilder v("gpt2");

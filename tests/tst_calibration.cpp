@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // DASH calibration: the accumulator recovers known scales from synthetic
 // layers (y = a·x + noise), calibrate() finds alpha = 1 and cos = 1 for a layer
 // made an identity, and calibration files round-trip and reject malformed

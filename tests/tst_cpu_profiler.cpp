@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // CPU stream profiler: spans from two threads in a synchronised pattern whose
 // overlap is known by construction, many concurrent spans collected exactly
 // once while collection runs alongside, per-thread ordering of relative times,

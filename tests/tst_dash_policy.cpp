@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // DASH's decisions and the baselines: the scorer against a float64 MLP and its
 // gradient against finite differences; the controller's constraints, recorded
 // scores and spans; asynchronous decisions equal synchronous ones when the

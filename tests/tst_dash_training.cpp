@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // DASH policy training on a tiny synthetic task: an 8-layer model of which
 // four layers are near-identities (output projections scaled by 0.01) and four
 // matter, and text sampled from that model, so that the full model is the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // DiffHeatmapModel and the comparison view on two runs built here: every cell
 // of the differential is checked against the difference computed in the test
 // from the runs' own arrays, under QAbstractItemModelTester.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The CPU engine against float64 PyTorch references (demo llama model and the
 // tiny qwen2 layout model): logits, top-5 ids, greedy continuations and the
 // trace's cos(in, out). Then properties that need no reference: KV-cache

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Figure export: every view (heatmap, similarity curves, stream timeline) in
 // every format (SVG, PDF, PNG) is written, parses, and has the requested
 // physical size (and pixel size at the requested DPI); the PNG shows the

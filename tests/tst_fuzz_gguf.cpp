@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Deterministic mutation fuzzing of the GGUF reader: thousands of corrupted
 // variants of valid files (bit flips, boundary bytes, huge length and count
 // fields, truncation, inserted and deleted bytes) must each either parse into a

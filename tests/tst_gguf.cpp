@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // GGUF reader: valid v2/v3 files written by GgufBuilder, typed metadata access,
 // tensor infos and alignment, and one corrupted field at a time, each of which
 // must fail with a message that names the problem.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // GPU stream profilers (CUPTI and CUDA events) on a real GPU: tags of kernels
 // on two streams, overlap of concurrent and of serialised spins, misuse
 // reporting, fallback while CUPTI is owned. The checks live in

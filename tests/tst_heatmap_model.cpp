@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // HeatmapModel, HeatmapDelegate and HeatmapView against a trace built here.
 #include "app/studio/heatmap_delegate.h"
 #include "app/studio/heatmap_model.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // InferenceWorker and InferenceClient on the demo model: results match an
 // independent engine run, stale results are dropped, the last prompt wins,
 // and a newer request cancels the running one.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // CPU kernels against float64 computations written here: every matmul path
 // (F32, F16, Int8, Int4; one token, small batches, partial row tiles), integer
 // matrix packing and quantisation, rmsNorm, both RoPE layouts, SwiGLU and

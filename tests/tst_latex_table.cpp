@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The sweep → LaTeX table writer (core/latex_table.h) and `dash-cli export`:
 // the table's shape against the paper's Table 1 (methods as rows, one column
 // group per metric with a column per ratio, full precision spanning each

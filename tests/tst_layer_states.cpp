@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Execution states of one layer, each against a float64 computation of its
 // definition written here: Full runs the transformer block on the float
 // weights; Int8/Int4 run it on the dequantised Int8/Int4 weights (with the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Drives the real main window offscreen: loads the demo model, types prompts
 // key by key, and checks that the heatmap shows what core's Engine computes
 // for the same text and what the dash-cli binary's `trace --json` prints.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Downloading a known model: a small HTTP/1.1 server on 127.0.0.1 (written
 // here on QTcpServer, with Range support and switches for failures) serves a
 // model from ../shared/models. Covers a full download with its checksum, a

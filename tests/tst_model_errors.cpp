@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Model loading from tiny GGUF models built in memory: valid llama / qwen2
 // models load with the configuration they were written with; broken ones fail
 // with an error naming the tensor, key or value at fault; Q8_0 and Q4_0 weights

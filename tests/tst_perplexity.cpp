@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Perplexity of the demo model on WikiText-2 (test split) against the float64
 // PyTorch reference: the first 40,000 ids (BOS + encode(text)), windows of 128,
 // both protocols from one pass.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The policy picker and the policies it builds on the demo model: every entry
 // yields a policy of its kind, a policy file made for another model is
 // refused with a visible error, and a baseline tuned on a small held-out slice

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Tensor types: half/bfloat conversion against ldexp-based references, and
 // dequantisation of every supported block format against blocks this test packs
 // itself from integers and scales it chose.

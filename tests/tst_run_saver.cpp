@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Saving app runs to the run store: the record built from a snapshot, and a
 // real run of the demo model saved in the background and read back.
 #include "app/studio/inference_client.h"

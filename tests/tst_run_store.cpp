@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The run store in one process: SHA-256, round trips, queries, comparison,
 // JSON/CSV export and import, schema migrations, refusal of damaged or foreign
 // files, read-only mode, a concurrent reader, and the `dash-cli runs` command.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The run store under failures that need a second process: a writer killed
 // with SIGKILL in the middle of saving, a file-size limit that makes writes
 // fail with EFBIG (a full disk), and a directory the writer may not write to.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Next-token sampling: greedy against an argmax written here, determinism per
 // seed, and the empirical distribution of many draws against probabilities the
 // test computes from small hand-made logit vectors (temperature, top-k, top-p).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The smaller DASH Studio parts: similarity curves, stream timeline, token
 // text, settings, start-up model choice, policy and backend catalogues.
 #include "app/studio/backend_catalog.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The UI translations: both .ts files are complete (no unfinished, empty or
 // obsolete message, every plural form filled), every string that the sources
 // of app/studio pass to tr() or translate() is in both files (so a new string

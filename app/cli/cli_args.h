@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Command-line parsing shared by the dash-cli commands: --key value and --flag
 // options, positional arguments, and a uniform one-line error on bad input.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "app/cli/cli_common.h"
 
 #include "core/engine/backend_registry.h"

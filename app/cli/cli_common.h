@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Pieces shared by the model-running dash-cli commands.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "app/cli/cli_policy.h"
 
 #include "core/dash/dash_policy.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Choosing a policy on the command line:
 //   --policy full|early-exit|skipdecode|adaskip|random|static|FILE.policy
 //   --ratio R          tune the policy's knob to nominal ratio R

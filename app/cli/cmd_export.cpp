@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // dash-cli export: the headless exports that need no Qt — a sweep as a LaTeX
 // table, a trace as CSV. Figures (SVG/PDF/PNG) need Qt's painter and come from
 // `dash-studio --export-figure`.

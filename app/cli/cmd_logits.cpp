@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "app/cli/cli_common.h"
 #include "app/cli/commands.h"
 

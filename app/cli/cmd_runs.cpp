@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // dash-cli runs: list, show, compare, export, import and delete saved runs.
 #include "app/cli/commands.h"
 #include "core/store/run_json.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The dash-cli subcommands; each lives in its own cmd_<name>.cpp.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "app/studio/backend_catalog.h"
 
 #include <QCoreApplication>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The inference backends and whether this build and machine can use them. The
 // only app file that knows which backends were compiled in.
 #pragma once

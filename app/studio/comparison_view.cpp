@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "app/studio/comparison_view.h"
 
 #include "app/studio/diff_heatmap_model.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Two saved runs side by side: both heatmaps, the differential heatmap (B − A),
 // their similarity curves overlaid, and what B changes: speed (ms/token,
 // measured speedup), nominal ratio and quality (mean log-likelihood of the

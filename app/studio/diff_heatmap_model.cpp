@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "app/studio/diff_heatmap_model.h"
 
 #include "app/studio/heatmap_palette.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The differential heatmap of two runs: rows are layers, columns the tokens
 // both runs share by position (core's RunComparison alignment), and each cell
 // holds run B minus run A. A state difference is also a nominal cost

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The differential heatmap on screen: a diverging palette (ColorBrewer PuOr,
 // readable under the common colour-vision deficiencies and in greyscale):
 // orange where run B computes less than run A, purple where it computes more,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "app/studio/export_actions.h"
 
 #include "app/studio/export_figure_dialog.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The File ▸ Export menu: paper figures of the current run (through
 // ExportFigureDialog), the data behind each view as CSV, and a sweep file
 // (`dash-cli sweep --json`) as a LaTeX table. The window installs it with its

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "app/studio/export_figure_dialog.h"
 
 #include "app/studio/figure_renderer.h"

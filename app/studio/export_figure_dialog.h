@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The figure export dialog: which view, format, physical size (mm or inches),
 // PNG resolution, font and size, the file, and whether to write the data as
 // CSV beside it; with a live preview drawn by the same painter as the file.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "app/studio/figure_export_cli.h"
 
 #include "app/studio/figure_renderer.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // `dash-studio --export-figure KIND --trace TRACE.json --out FILE ...`: a paper
 // figure of a trace written without a window, through the same painter as the
 // export dialog. It runs on Qt's offscreen platform, so it needs no display.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Paper figures of a run: the heatmap, the similarity curves and the stream
 // timeline drawn in a print style (white background, serif or sans text sized
 // in points, axis labels and a legend, none of the widgets' controls), and

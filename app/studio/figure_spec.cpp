@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "app/studio/figure_spec.h"
 
 #include <QFileInfo>

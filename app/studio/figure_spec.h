@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What a paper figure export asks for: which view, which file format, the
 // physical size, the raster resolution and the typography. Shared by the
 // export dialog and the headless `dash-studio --export-figure`.

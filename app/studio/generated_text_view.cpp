@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "app/studio/generated_text_view.h"
 
 #include <algorithm>

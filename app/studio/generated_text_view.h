@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The run's text as tokens, each shaded by the compute it used
 // (Σ states / 4L: full colour at full precision, none when every layer was
 // skipped). Prompt tokens first, then the generated continuation in bold.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "app/studio/heatmap_delegate.h"
 
 #include "app/studio/heatmap_model.h"

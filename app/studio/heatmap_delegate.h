@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Paints heatmap cells: reads a cell's raw values through HeatmapModel's
 // roles and turns them into colour.
 #pragma once

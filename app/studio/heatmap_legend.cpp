@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "app/studio/heatmap_legend.h"
 
 #include "app/studio/heatmap_palette.h"

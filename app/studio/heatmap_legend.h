@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The key of the heatmap colours: state swatches, or the cos(in,out) scale
 // with its range.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "app/studio/heatmap_model.h"
 
 #include "app/studio/heatmap_palette.h"

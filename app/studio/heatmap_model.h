@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The trace of a run as a table: rows are layers (row 0 = layer 0, at the
 // top), columns are tokens in sequence order. Layers go down and tokens go
 // across because prompts grow far longer than models grow deep: a long prompt

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "app/studio/heatmap_palette.h"
 
 #include <QCoreApplication>

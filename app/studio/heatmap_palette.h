@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Colours of the heatmap: a categorical palette for the layer states and a
 // sequential scale for continuous values. Both are sampled from viridis, which
 // stays ordered and distinguishable under the common colour-vision deficiencies

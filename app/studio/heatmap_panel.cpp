@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "app/studio/heatmap_panel.h"
 
 #include "app/studio/heatmap_delegate.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The heatmap with its controls: colour mode, zoom buttons and the legend.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The heatmap table: fixed-size cells drawn by HeatmapDelegate, the token
 // header on top and layer numbers at the side. Clicking a cell selects its
 // token; Ctrl+wheel and the zoom slots scale the cells.

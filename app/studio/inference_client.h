@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The UI side of inference: owns the worker thread, debounces prompt edits,
 // numbers every request and drops results that a newer request made stale
 // (hotspot's job generations). Nothing here waits on the engine.

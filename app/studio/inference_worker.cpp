@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "app/studio/inference_worker.h"
 
 #include "app/studio/run_record.h"

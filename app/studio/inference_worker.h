@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The inference worker: a QObject that lives on its own thread and owns the
 // model and the engine, so all engine work happens on one thread.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "app/studio/job_dialogs.h"
 
 #include "core/dash/policy.h"

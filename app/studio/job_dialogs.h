@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Dialogs that run the long jobs: a form for the job's settings, then a
 // progress bar with the phase and ETA, a cancel button, the job's log and its
 // results (a table), with the files it saved. Non-modal: the main window stays

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "app/studio/job_runner.h"
 
 #include <QMetaObject>

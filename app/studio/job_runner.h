@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Long jobs from the GUI (calibration, policy training, sweeps): one job runs
 // on its own thread with its own model and engine, never the interactive
 // worker's. Progress, log lines and the outcome arrive on queued signals; the

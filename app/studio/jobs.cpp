@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "app/studio/jobs.h"
 
 #include "app/studio/policy_runtime.h"

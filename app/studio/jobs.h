@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The long jobs the GUI offers, each loading its own model and engine:
 //   calibration  dash::calibrate() over windows of a text, saved as JSON;
 //   training     dash::trainDashPolicy() to a target ratio, saved as a policy

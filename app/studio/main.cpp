@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // dash-studio: the DASH Studio desktop app.
 #include "app/studio/figure_export_cli.h"
 #include "app/studio/main_window.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "app/studio/main_window.h"
 
 #include "app/studio/export_actions.h"

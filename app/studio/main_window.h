@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The DASH Studio main window: model, policy and backend pickers, the prompt
 // editor, and the views of the latest run (generated text, heatmap,
 // similarity curves, stream timeline). All engine work goes through

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Downloading a known model for a first run without one: the catalogue of
 // known small GGUF files (resources/known_models.json) and a resumable HTTP
 // download that checks the file's SHA-256 before it keeps it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The welcome page's "download a small model" box: the known models, a
 // Download button, a progress bar with Cancel, and the outcome. A finished
 // (checked) download is announced for the window to open.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Which model the app opens at start.
 #pragma once
 

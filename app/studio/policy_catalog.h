@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The policies the app offers, as a small list: adding a policy is one entry
 // here plus, when it is built differently from a baseline, one case in
 // buildPolicy() (policy_runtime.h).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "app/studio/policy_picker.h"
 
 #include "app/studio/inference_client.h"

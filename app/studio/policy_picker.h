@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The policy picker: full precision, a policy file (with recent files), or a
 // baseline at a target ratio; the calibration file of static similarity
 // skipping; the KV mode and DASH's asynchronous decisions. Shows the worker's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "app/studio/policy_runtime.h"
 
 #include "app/studio/policy_catalog.h"

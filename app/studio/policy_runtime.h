@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Policies on the inference worker: a PolicySpec becomes a dash::Policy (a
 // policy file, or a baseline tuned to its target ratio), kept while the spec
 // and the model stay the same, and applied to the engine before the runs.

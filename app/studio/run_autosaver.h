@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Saves finished runs automatically, once results settle: every new snapshot
 // restarts a quiet-period timer, and only the run showing when it expires is
 // saved, so typing a sentence saves one run rather than one per keystroke.

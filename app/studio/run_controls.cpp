@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "app/studio/run_controls.h"
 
 #include "app/studio/policy_picker.h"

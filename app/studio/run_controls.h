@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The toolbar controls of a run: the policy picker, the backend, and how many
 // tokens to generate after the prompt.
 #pragma once

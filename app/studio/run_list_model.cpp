@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "app/studio/run_list_model.h"
 
 #include <QDateTime>

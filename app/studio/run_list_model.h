@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Saved runs as a table, one row per run (newest first, as listed). The label
 // column is editable; an edit is announced with labelEdited() and shows at
 // once, the store catching up in the background.

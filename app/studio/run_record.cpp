@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "app/studio/run_record.h"
 
 #include "core/gguf/gguf.h"

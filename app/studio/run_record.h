@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Runs of the app as run-store records.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Saves runs to the SQLite run store off the UI thread. Saves run one at a
 // time on a private thread; the model file's SHA-256 is computed once per
 // file version and remembered.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The values that cross the UI/worker thread boundary: what to run, what a
 // loaded model is, and the immutable result of one run.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "app/studio/run_store_client.h"
 
 #include "app/studio/token_text.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The run store seen from the UI thread: every store operation (list, load,
 // label, notes, delete, compare) runs on a private thread, one at a time in
 // the order asked, and reports back on a queued signal. Loaded runs come with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "app/studio/run_tools.h"
 
 #include "app/studio/inference_client.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The run-history and job tools of the main window, installed in one place:
 // the run browser dock, automatic saving of runs, the Runs and Tools menus
 // (calibrate, train a policy, run a sweep) and the policy picker's link to the

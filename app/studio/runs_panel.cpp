@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "app/studio/runs_panel.h"
 
 #include "app/studio/comparison_view.h"

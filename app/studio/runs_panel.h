@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The run browser: saved runs filtered by model, policy, label and date;
 // labels edited in place, notes beside the opened run's heatmap; deleting
 // (after confirmation) and comparing two runs side by side. Every store

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // dash-studio-screenshots: renders the main views of DASH Studio offscreen to
 // PNG files for the documentation (docs/screenshots/): the main window with
 // the heatmap, the heatmap panel, the similarity curves, the stream timeline,

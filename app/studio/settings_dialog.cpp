@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "app/studio/settings_dialog.h"
 
 #include "app/studio/studio_settings.h"

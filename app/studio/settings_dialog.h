@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Preferences: typing debounce and engine threads (the window applies them),
 // automatic saving of runs and the held-out text that baselines are tuned on
 // (stored by the dialog itself when accepted).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "app/studio/similarity_chart.h"
 
 #include "app/studio/similarity_curves.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Per-layer similarity curves of a run (Qt Charts): cos(layer input, layer
 // output) of the selected token and its mean over the prompt tokens, the
 // adjacent-layer similarity of the selected token, and markers on the layers

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The per-layer curves of a run that the similarity chart draws and the figure
 // export writes: cos(in,out) of one token and its mean over the prompt tokens,
 // the token's adjacent-layer similarity, and the layers it skipped. Shared so

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "app/studio/stream_timeline.h"
 
 #include <QHelpEvent>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The stream timeline: busy spans of the compute stream and the policy stream
 // of one run on a shared time axis, one lane per stream, one box per
 // (layer, token range). Horizontal zoom (Ctrl+wheel, slots) and scrolling.

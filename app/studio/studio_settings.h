@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Typed access to the app's persisted settings (QSettings, so the platform's
 // usual place; tests point QSettings at a temporary directory).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "app/studio/timeline_panel.h"
 
 #include "app/studio/stream_timeline.h"

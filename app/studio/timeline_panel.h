@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The stream timeline with its figures (overlap, ms/token) and zoom buttons.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "app/studio/token_text.h"
 
 #include "core/model/tokenizer.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // How tokens are shown in the UI.
 #pragma once
 

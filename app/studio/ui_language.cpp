@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "app/studio/ui_language.h"
 
 #include "app/studio/studio_settings.h"

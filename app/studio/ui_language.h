@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The languages the UI ships in, and installing their translators: the app's
 // own (compiled from translations/*.ts into the :/i18n resources) and Qt's
 // (standard dialogs and buttons) from the Qt installation.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "app/studio/welcome_page.h"
 
 #include "app/studio/model_download_panel.h"

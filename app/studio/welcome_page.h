@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Shown while no model is loaded: open a file or pick a recent model.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "core/dash/baselines.h"
 
 #include "core/engine/cpu/ops.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The baselines DASH is compared with, on the same engine and at a requested
 // nominal ratio. Skipped layers pass the hidden state on unchanged (no scale
 // compensation: that is DASH's). Layer granularity throughout.

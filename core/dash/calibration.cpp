@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "core/dash/calibration.h"
 
 #include "core/engine/cpu/ops.h"

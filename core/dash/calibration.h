@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Offline calibration of DASH's compensation: per layer, how the layer's output
 // relates to its input over calibration tokens.
 //   alpha (skip compensation, eq. 6-7): y ≈ alpha ⊙ x with

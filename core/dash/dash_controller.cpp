@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "core/dash/dash_controller.h"
 
 #include "core/engine/cpu/ops.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // DASH at inference (and sampling for training): a LayerController that picks
 // each token's state for layer i+1 with the scoring model.
 //   synchronous:  from the exact output h_i, after layer i has run;

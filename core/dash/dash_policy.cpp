@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "core/dash/dash_policy.h"
 
 namespace dash {

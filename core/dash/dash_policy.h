@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // DASH as a Policy: the scoring model, its calibration (alpha for skipped
 // layers, gamma for the asynchronous approximation), the quantisation group of
 // the INT8/INT4 weights, and the cost bias that sets the nominal ratio.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "core/dash/evaluation.h"
 
 #include "core/engine/generate.h"

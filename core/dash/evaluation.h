@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Evaluating policies: nominal ratio and perplexity over text windows, tuning
 // a policy's knob to a requested nominal ratio on held-out text, and measured
 // decode speed against full precision in the same run.

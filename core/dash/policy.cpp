@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "core/dash/policy.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A policy decides every (token, layer) execution state. DASH and the
 // baselines share this interface so that the CLI, the sweep and the app treat
 // them alike; each can be tuned to a requested nominal ratio through one knob.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Policy files: one self-describing JSON file per policy.
 //   {"format": "dash-policy", "version": 1, "kind": "dash", "created": ...,
 //    "model": {"sha256", "architecture", "layers", "dim", "name", "file"},

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "core/dash/scorer.h"
 
 #include "core/engine/cpu/isa.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // DASH's scoring model (eq. 8-10): a two-layer MLP over
 //   z = [ĥ (dim) ; E(i) (embed) ; E(i+1) (embed) ; onehot(a_i) (4) ; onehot(a_{i+1}) (4)]
 //   score(a_{i+1}) = w2 · relu(W1 z + b1) + b2 - lambda · |a_{i+1} - a_i|

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "core/dash/training.h"
 
 #include "core/dash/baselines.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Training the scoring model with REINFORCE (eq. 11-17), base model frozen.
 // Each step samples a window of training text, runs it once at full precision
 // (reference log-likelihoods) and once under the policy with states sampled

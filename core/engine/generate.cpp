@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "core/engine/generate.h"
 
 #include "core/util/clock.h"

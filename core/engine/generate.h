@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Prompt-then-decode loops on an Engine: text generation and perplexity.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The hook through which a policy decides how each layer runs. The engine
 // calls it on its own thread, between layers; pointers are valid for the call.
 #pragma once

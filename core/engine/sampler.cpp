@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "core/engine/sampler.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Next-token selection: greedy at temperature 0, otherwise temperature-scaled
 // softmax restricted by top-k and top-p (nucleus), from a seeded generator.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "core/engine/trace.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The per-token x per-layer trace of a forward computation: the one data
 // product that the CLI, the run store and the GUI consume.
 #pragma once

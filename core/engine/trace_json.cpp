@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "core/engine/trace_json.h"
 
 #include "core/model/tokenizer.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The trace as JSON and CSV: the machine-readable form that dash-cli prints
 // and the run store exports. Cell arrays are written [layer][token].
 #pragma once

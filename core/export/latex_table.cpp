@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "core/export/latex_table.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A sweep (the JSON list `dash-cli sweep --json` prints) as a LaTeX table in
 // the layout of the paper's Table 1: one row per method, one column group per
 // metric with one column per acceleration ratio, and the full-precision row

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // GGUF v2/v3 reader. The file is memory-mapped (or held in a caller's buffer)
 // and every count, length, offset and tensor extent is checked against the
 // bytes that remain before it is used; a bad file yields an Error naming the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "core/gguf/quant.h"
 
 #include <limits>

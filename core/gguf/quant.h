@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Block layouts of the ggml tensor types the engine reads, half/bfloat
 // conversion, and dequantisation of rows to float.
 #pragma once

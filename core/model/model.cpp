@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "core/model/model.h"
 
 #include "core/gguf/quant.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "core/model/tokenizer.h"
 
 #include "core/gguf/gguf.h"

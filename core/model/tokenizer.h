@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Tokenizers read from GGUF metadata: SentencePiece-style BPE
 // (tokenizer.ggml.model = "llama") and byte-level BPE ("gpt2").
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Pieces shared by the tokenizer implementations (not part of the public API).
 #pragma once
 

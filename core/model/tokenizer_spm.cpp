@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // SentencePiece-style BPE over a vocabulary of scored pieces.
 //
 // Encoding: the text is normalised (spaces become U+2581 "▁", and one "▁" is

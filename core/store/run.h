@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A saved run: everything needed to list, compare, reproduce and export one
 // inference run — the model and policy it used, the machine it ran on, the
 // prompt and output, the full per-(token, layer) trace, and its metrics.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "core/store/run_json.h"
 
 #include "core/engine/trace_json.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A saved run as a JSON file (export and import) and its cells as CSV.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "core/store/run_store.h"
 
 #include "core/store/run_json.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The run store: every run saved to one SQLite file per user, so runs can be
 // listed, compared side by side and exported.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Small RAII wrappers over the sqlite3 C API. Every failure comes back as an
 // Error carrying SQLite's message, the operating-system error where there is
 // one, the database file and the SQL involved. sqlite3.h stays out of this

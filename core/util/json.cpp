@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "core/util/json.h"
 
 #include "core/util/unicode.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A small JSON value with a strict parser and a writer. Used for CLI output,
 // policy and run files, and reading reference data in tests.
 #pragma once

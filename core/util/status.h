@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Error values for the Qt-free core: every fallible call returns Status or
 // Expected<T> carrying a message that names the file, tensor, key or offset at
 // fault. Nothing in core throws across its API or aborts on bad input.

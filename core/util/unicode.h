@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // UTF-8 decoding and encoding, and GPT-2's byte <-> code point table. Strict
 // UTF-8 (RFC 3629): overlong forms, surrogates and code points above U+10FFFF
 // are invalid.

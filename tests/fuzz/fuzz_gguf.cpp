@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // libFuzzer entry point for the GGUF reader: any input must either parse into a
 // file whose metadata and tensors can all be read back, or fail with a message.
 #include "gguf_exercise.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // libFuzzer entry point for the tokenizers. The first input byte picks a mode:
 //
 //   even: encode the rest with one of the fixed tokenizers (hand-made

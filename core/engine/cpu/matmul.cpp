@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "core/engine/cpu/matmul.h"
 
 #include "core/engine/cpu/thread_pool.h"

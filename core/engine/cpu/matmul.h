@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Weight matrices in the layouts the CPU kernels read, and y = x·Wᵀ for a batch
 // of activation rows.
 #pragma once

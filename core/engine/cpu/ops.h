@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Elementwise and attention operations of a transformer layer on the CPU, in
 // float32. Activations are row-major [tokens][features].
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "core/engine/cpu/thread_pool.h"
 
 #include <algorithm>

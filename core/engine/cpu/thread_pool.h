@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A fixed pool of worker threads for data-parallel loops. The calling thread
 // takes part in every loop, and chunks are claimed dynamically: when a worker
 // is not scheduled (an oversubscribed machine), the others do its share
