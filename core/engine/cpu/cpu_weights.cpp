@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "core/engine/cpu/cpu_weights.h"
 
+#include "core/engine/quantize.h"
 #include "core/gguf/quant.h"
 
 #include <cmath>
@@ -110,17 +111,12 @@ quantizedLayers(const Model& model, MatrixType type, int32_t group) {
     return model.derived<Layers>(key, [&]() -> Expected<std::shared_ptr<const Layers>> {
         const int32_t layers = model.config().layers;
         auto out = std::make_shared<Layers>(static_cast<size_t>(layers));
-        std::vector<float> values;
+        const LayerState state = type == MatrixType::Int8 ? LayerState::Int8 : LayerState::Int4;
         for (int32_t i = 0; i < layers; ++i) {
             for (int k = 0; k < kLayerMatrixCount; ++k) {
-                const WeightTensor& t = model.layer(i).matrices[k];
-                values.resize(static_cast<size_t>(t.rows) * static_cast<size_t>(t.cols));
-                for (int32_t r = 0; r < t.rows; ++r)
-                    t.readRow(r, values.data() + static_cast<size_t>(r) * t.cols);
-                auto q = quantizeMatrix(values.data(), t.rows, t.cols, type, group);
-                if (!q.ok())
-                    return q.error().withContext(t.name);
-                (*out)[static_cast<size_t>(i)].matrices[k] = std::move(q).value();
+                DASH_ASSIGN_OR_RETURN(GroupQuantized q,
+                                      quantizeWeight(model.layer(i).matrices[k], state, group));
+                DASH_ASSIGN_OR_RETURN((*out)[static_cast<size_t>(i)].matrices[k], fromQuantized(q));
             }
         }
         return std::shared_ptr<const Layers>(std::move(out));

@@ -2,6 +2,7 @@
 #include "core/engine/cpu/matmul.h"
 
 #include "core/engine/cpu/thread_pool.h"
+#include "core/engine/quantize.h"
 #include "core/gguf/quant.h"
 
 #include <algorithm>
@@ -601,30 +602,15 @@ Expected<Matrix> quantizeMatrix(const float* values, int32_t rows, int32_t cols,
                                 int32_t group) {
     if (type != MatrixType::Int8 && type != MatrixType::Int4)
         return invalidError(std::string("cannot quantise to ") + matrixTypeName(type));
-    if (group <= 0 || group % 32 != 0 || cols % group != 0)
-        return invalidError("cannot split rows of " + std::to_string(cols) +
-                            " values into groups of " + std::to_string(group) +
-                            " (a multiple of 32 dividing the row)");
-    const int32_t groups = cols / group;
-    std::vector<int8_t> q(static_cast<size_t>(rows) * cols);
-    std::vector<float> scales(static_cast<size_t>(rows) * groups);
-    const float qmax = type == MatrixType::Int8 ? 127.0f : 7.0f;
-    for (int32_t r = 0; r < rows; ++r) {
-        for (int32_t g = 0; g < groups; ++g) {
-            const size_t base = static_cast<size_t>(r) * cols + static_cast<size_t>(g) * group;
-            float amax = 0;
-            for (int32_t k = 0; k < group; ++k)
-                amax = std::max(amax, std::fabs(values[base + k]));
-            const float scale = amax / qmax;
-            const float inv = scale > 0 ? 1.0f / scale : 0.0f;
-            for (int32_t k = 0; k < group; ++k)
-                q[base + k] = static_cast<int8_t>(std::clamp(std::lrintf(values[base + k] * inv),
-                                                             -static_cast<long>(qmax),
-                                                             static_cast<long>(qmax)));
-            scales[static_cast<size_t>(r) * groups + g] = scale;
-        }
-    }
-    return makeIntMatrix(type, rows, cols, group, q.data(), scales.data());
+    DASH_ASSIGN_OR_RETURN(
+        GroupQuantized q,
+        quantizeGroups(values, rows, cols, type == MatrixType::Int8 ? 127 : 7, group));
+    return fromQuantized(q);
+}
+
+Expected<Matrix> fromQuantized(const GroupQuantized& q) {
+    return makeIntMatrix(q.qmax == 127 ? MatrixType::Int8 : MatrixType::Int4, q.rows, q.cols,
+                         q.group, q.q.data(), q.scales.data());
 }
 
 void readRow(const Matrix& w, int32_t row, float* out) {

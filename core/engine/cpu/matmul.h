@@ -10,6 +10,10 @@
 #include <memory>
 #include <vector>
 
+namespace dash {
+struct GroupQuantized;
+}
+
 namespace dash::cpu {
 
 class ThreadPool;
@@ -57,6 +61,8 @@ Matrix makeF16Matrix(int32_t rows, int32_t cols, std::vector<uint16_t> values);
 // `group` elements (scale = max|w| / 127 or / 7; Int4 uses [-7, 7] of its range).
 Expected<Matrix> quantizeMatrix(const float* values, int32_t rows, int32_t cols, MatrixType type,
                                 int32_t group);
+// The Int8 (qmax 127) or Int4 (qmax 7) matrix of quantised weights.
+Expected<Matrix> fromQuantized(const GroupQuantized& quantized);
 // An Int8/Int4 matrix from integer values q [rows][cols] (in range for the type)
 // and scales [rows][cols / group].
 Expected<Matrix> makeIntMatrix(MatrixType type, int32_t rows, int32_t cols, int32_t group,
