@@ -3,15 +3,21 @@
 // measured side by side in one run, beside each policy's nominal ratio.
 //
 //   bench_dash --model M.gguf --tune-file HELD_OUT.txt [--policy P.policy ...]
-//              [--calibration C.json] [--ratio 2.0] [--threads 2] [--repeats 7]
+//              [--calibration C.json] [--ratio 2.0] [--threads 2] [--repeats 5]
+//              [--prompt-tokens 32] [--decode-tokens 64]
 //
-// Each DASH policy file is measured asynchronous (decisions from h̃, aside on an
-// idle worker of the engine's pool) and synchronous (from the exact hidden
-// state), in both KV modes. Baselines are tuned to --ratio on the held-out
-// text first. Last, the cost of a decode layer in each state (measureStateCosts)
-// beside its nominal cost.
-#include "app/cli/cli_args.h"
+// Every row is measureDecodeSpeedup: full precision, full precision again (the
+// A/A control) and the policy in the alternating schedule of
+// core/util/stats.h, --repeats rounds after a warm-up; speedups are medians of
+// per-round time ratios with their range. The first row measures full
+// precision as the policy: the A/A control row of the table. Each DASH policy
+// file is measured asynchronous (decisions from h~, aside on an idle worker of
+// the engine's pool) and synchronous (from the exact hidden state), in both KV
+// modes. Baselines are tuned to --ratio on the held-out text first. Last, the
+// cost of a decode layer in each state (measureStateCosts) beside its nominal
+// cost.
 #include "app/cli/cli_common.h"
+#include "bench/bench_harness.h"
 #include "core/dash/baselines.h"
 #include "core/dash/dash_policy.h"
 #include "core/dash/evaluation.h"
@@ -31,21 +37,25 @@ struct Row {
 } // namespace
 
 int main(int argc, char** argv) {
-    std::vector<std::string> argvList(argv + 1, argv + argc);
-    auto args = cli::Args::parse(argvList,
+    static const char* kUsage =
+        "usage: bench_dash --model M.gguf --tune-file HELD_OUT.txt [--policy P.policy ...]\n"
+        "                  [--calibration C.json] [--ratio 2.0] [--threads 2] [--repeats 5]\n"
+        "                  [--prompt-tokens 32] [--decode-tokens 64]";
+    int exitCode = 0;
+    auto args = bench::parseArgs(argc, argv, "bench_dash", kUsage,
                                  {"model", "tune-file", "policy", "calibration", "ratio", "threads",
                                   "repeats", "prompt-tokens", "decode-tokens"},
-                                 {});
-    if (!args.ok())
-        return cli::fail("bench_dash", args.error());
+                                 {}, &exitCode);
+    if (!args)
+        return exitCode;
     auto ratio = args->getDouble("ratio", 2.0);
-    auto repeats = args->getInt("repeats", 7);
-    auto promptTokens = args->getInt("prompt-tokens", 32);
-    auto decodeTokens = args->getInt("decode-tokens", 64);
-    auto threads = args->getInt("threads", 2);
+    auto repeats = bench::intOption(*args, "repeats", 5, 1, 1000);
+    auto promptTokens = bench::intOption(*args, "prompt-tokens", 32, 1, 1 << 20);
+    auto decodeTokens = bench::intOption(*args, "decode-tokens", 64, 1, 1 << 20);
+    auto threads = bench::intOption(*args, "threads", 2, 0, 1024);
     auto tuneFile = args->required("tune-file");
     if (auto err = cli::firstError(ratio, repeats, promptTokens, decodeTokens, threads, tuneFile))
-        return cli::fail("bench_dash", *err);
+        return bench::usageError("bench_dash", kUsage, err->message());
     auto model = cli::loadModel(*args);
     if (!model.ok())
         return cli::fail("bench_dash", model.error());
@@ -64,13 +74,15 @@ int main(int argc, char** argv) {
     eo.threads = static_cast<int>(*threads);
     Engine engine(*model, eo);
     SpeedOptions so;
-    so.repeats = static_cast<int>(*repeats);
+    so.rounds = static_cast<int>(*repeats);
     so.promptTokens = *promptTokens;
     so.decodeTokens = *decodeTokens;
 
+    const std::string loadBefore = bench::loadAverage();
     std::vector<Row> rows;
     auto measure = [&](Policy& policy, const std::string& name, KvMode kv) -> bool {
         engine.setKvMode(kv);
+        std::fprintf(stderr, "bench_dash: %s (%s)...\n", name.c_str(), kvModeName(kv));
         auto s = measureDecodeSpeedup(policy, engine, heldOut, so);
         if (!s.ok()) {
             std::fprintf(stderr, "bench_dash: %s: %s\n", name.c_str(), s.error().message().c_str());
@@ -79,6 +91,11 @@ int main(int argc, char** argv) {
         rows.push_back({name + " (" + kvModeName(kv) + ")", *s});
         return true;
     };
+
+    // The A/A control row: full precision in the policy's place.
+    FullPrecisionPolicy full;
+    if (!measure(full, "full precision (A/A control row)", KvMode::Project))
+        return 1;
 
     for (const std::string& path : args->getAll("policy")) {
         auto loaded = loadPolicyFile(path, **model);
@@ -128,25 +145,40 @@ int main(int argc, char** argv) {
         engine.setKvMode(kv);
         StateCostOptions co;
         co.repeats = static_cast<int>(*repeats);
+        std::fprintf(stderr, "bench_dash: state costs (%s)...\n", kvModeName(kv));
         auto costs = measureStateCosts(engine, heldOut, co);
         if (!costs.ok())
             return cli::fail("bench_dash", costs.error());
         costRows.push_back({kv, *costs});
     }
 
-    std::printf("%s\nthreads %d, prompt %lld, decode %lld tokens, median of %lld runs, policies "
-                "alternating with full precision\n\n",
+    std::printf("%s\nthreads %d, prompt %lld, decode %lld tokens; load average %s before, %s "
+                "after\n%lld alternating rounds after 1 warm-up: each times full precision, full "
+                "precision again (A/A) and the policy twice, in mirrored order; medians and "
+                "ranges of per-round ratios\n\n",
                 (*model)->summary().c_str(), engine.threads(), *promptTokens, *decodeTokens,
-                *repeats);
-    std::printf("%-40s %10s %10s %10s %9s %10s\n", "policy", "full tok/s", "tok/s", "nominal",
-                "speedup", "speedup/nominal");
-    for (const Row& r : rows)
-        std::printf("%-40s %10.1f %10.1f %9.3fx %8.2fx %10.2f\n", r.name.c_str(),
+                loadBefore.c_str(), bench::loadAverage().c_str(), *repeats);
+    std::printf("%-40s %10s %10s %9s %24s %24s %9s\n", "policy", "full tok/s", "tok/s", "nominal",
+                "speedup [range]", "A/A control [range]", "spd/nom");
+    std::vector<double> controls;
+    for (const Row& r : rows) {
+        std::printf("%-40s %10.1f %10.1f %8.3fx %24s %24s %9.2f\n", r.name.c_str(),
                     r.speed.fullTokensPerSecond, r.speed.policyTokensPerSecond,
-                    r.speed.decodeNominalRatio, r.speed.speedup,
-                    r.speed.speedup / r.speed.decodeNominalRatio);
+                    r.speed.decodeNominalRatio, bench::formatRatio(r.speed.speedup).c_str(),
+                    bench::formatRatio(r.speed.control).c_str(),
+                    r.speed.speedup.median / r.speed.decodeNominalRatio);
+        controls.push_back(r.speed.control.median);
+    }
+    const Summary control = summarize(controls);
+    std::printf("A/A control over the rows: median %.3fx, range %.3f - %.3f\n", control.median,
+                control.min, control.max);
+    for (const Row& r : rows)
+        if (!controlWithinTolerance(r.speed.control.median))
+            std::printf("WARNING: %s: the A/A control %.3fx is outside 1.00 +- %.2f; its speedup "
+                        "is not trustworthy\n",
+                        r.name.c_str(), r.speed.control.median, kControlTolerance);
     std::printf("\ncost of a decode layer per state, full precision = 4 (INT8/INT4 group 32; "
-                "layers 1..L-2 in the state, median over steps)\n\n");
+                "layers 1..L-2 in the state, median over steps; states alternating)\n\n");
     std::printf("%-10s %8s %8s %8s %8s\n", "KV mode", "skip", "int4", "int8", "full");
     std::printf("%-10s %8.3f %8.3f %8.3f %8.3f\n", "nominal", kNominalStateCosts[0],
                 kNominalStateCosts[1], kNominalStateCosts[2], kNominalStateCosts[3]);

@@ -1,16 +1,24 @@
 // SPDX-License-Identifier: MIT
-// CPU engine throughput, printed as one table:
-//   (a) the demo model: prefill and decode tokens/s (prompt 64, decode 64,
-//       medians of repeated runs) beside PyTorch eager on the same file
-//       (torch_reference.py bench, run as a child process), and the ratio;
+// CPU engine throughput:
+//   (a) the demo model: decode tokens/s (prompt 64, decode 64) of the engine,
+//       the engine again (the A/A control) and PyTorch eager on the same file
+//       (torch_reference.py bench, one child process per run), in the
+//       alternating schedule of core/util/stats.h; the engine / PyTorch ratio
+//       per round; prefill tokens/s of the engine runs;
 //   (b) a synthetic Qwen2.5-0.5B-shaped F16 model (random weights, written to
-//       /tmp once and reused): decode tokens/s beside the memory-bandwidth
-//       roofline, measured copy bandwidth / bytes of weights read per token.
+//       /tmp once and reused): decode tokens/s (and its A/A control) beside
+//       the memory-bandwidth roofline, in the same alternating schedule as the
+//       bandwidth probes: read-only bandwidth (a multithreaded sum over a
+//       buffer far larger than the last-level cache, what decoding does with
+//       the weights) / weight bytes read per token. A memcpy figure (reads and
+//       writes every byte) is printed beside it, not used.
 //
-//   bench_engine [MODEL.gguf] [--threads 2] [--synthetic PATH]
+//   bench_engine [MODEL.gguf] [--threads 2] [--rounds 3] [--synthetic PATH]
+//                [--probe-mib 1024]
 //
 // MODEL defaults to $DASH_MODEL_DIR/dash-demo-16L.gguf, else the shared models
 // directory this build was configured with.
+#include "bench/bench_harness.h"
 #include "core/engine/engine.h"
 #include "core/engine/generate.h"
 #include "core/gguf/gguf.h"
@@ -28,7 +36,6 @@
 #include <fstream>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 using namespace dash;
@@ -37,22 +44,6 @@ namespace {
 
 double seconds(std::chrono::steady_clock::duration d) {
     return std::chrono::duration<double>(d).count();
-}
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    const size_t n = v.size();
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-std::string loadAverage() {
-    std::ifstream in("/proc/loadavg");
-    double a = 0, b = 0, c = 0;
-    if (!(in >> a >> b >> c))
-        return "unknown";
-    char text[64];
-    std::snprintf(text, sizeof text, "%.2f %.2f %.2f", a, b, c);
-    return text;
 }
 
 std::string sharedDir() {
@@ -69,29 +60,21 @@ std::string defaultModelPath() {
 // ---------------------------------------------------------------------------
 // Engine timings
 
-struct Throughput {
-    double prefill = 0; // tokens/s
-    double decode = 0;  // tokens/s
-};
-
-// Medians over `repeats` runs of: prefill `prompt` on an empty cache, then
-// `decode` greedy single-token steps.
-Expected<Throughput> measure(const std::shared_ptr<const Model>& model, int threads,
-                             const std::vector<int32_t>& prompt, int32_t decode, int repeats) {
-    Engine engine(model, EngineOptions{threads, 0});
+// One run: prefill `prompt` on an empty cache, then `decode` greedy
+// single-token steps. Returns the decode seconds; the prefill rate is
+// appended to *prefillRates.
+Expected<double> decodeRun(Engine& engine, const std::vector<int32_t>& prompt, int32_t decode,
+                           std::vector<double>* prefillRates) {
     GenerateOptions options;
     // generate() feeds back all but the last sampled token: decode + 1 samples
     // take `decode` single-token passes.
     options.maxNewTokens = decode + 1;
     options.stopAtEos = false;
-    std::vector<double> prefill, steps;
-    for (int i = 0; i < repeats; ++i) {
-        engine.reset();
-        DASH_ASSIGN_OR_RETURN(GenerateResult r, generate(engine, prompt, options));
-        prefill.push_back(static_cast<double>(prompt.size()) / (r.prefillNs * 1e-9));
-        steps.push_back(decode / (r.decodeNs * 1e-9));
-    }
-    return Throughput{median(prefill), median(steps)};
+    engine.reset();
+    DASH_ASSIGN_OR_RETURN(GenerateResult r, generate(engine, prompt, options));
+    if (prefillRates)
+        prefillRates->push_back(static_cast<double>(prompt.size()) / (r.prefillNs * 1e-9));
+    return r.decodeNs * 1e-9;
 }
 
 // ---------------------------------------------------------------------------
@@ -100,11 +83,10 @@ Expected<Throughput> measure(const std::shared_ptr<const Model>& model, int thre
 struct TorchResult {
     bool available = false;
     std::string reason; // when not available
-    double decode = 0;
-    std::string blas;
 };
 
-TorchResult runTorch(const std::string& modelPath, int threads) {
+// Whether the PyTorch reference can run; the reason when not.
+TorchResult torchAvailable() {
     TorchResult t;
     const std::string python = "/usr/bin/python3";
     const std::string script = sharedDir() + "/tools/torch_reference.py";
@@ -116,13 +98,21 @@ TorchResult runTorch(const std::string& modelPath, int threads) {
         t.reason = "python3-torch is not installed (scripts/install-deps.sh --bench installs it)";
         return t;
     }
-    const std::string command = python + " '" + script + "' bench '" + modelPath + "' --threads " +
-                                std::to_string(threads) + " 2>&1";
+    t.available = true;
+    return t;
+}
+
+// One run of the reference (a child process: one warm-up, one timed run of
+// `decode` tokens after a prompt of `prompt`). The decode seconds.
+Expected<double> torchRun(const std::string& modelPath, int threads, int32_t prompt, int32_t decode,
+                          std::string* blas) {
+    const std::string command = "/usr/bin/python3 '" + sharedDir() +
+                                "/tools/torch_reference.py' bench '" + modelPath + "' --threads " +
+                                std::to_string(threads) + " --prompt " + std::to_string(prompt) +
+                                " --tokens " + std::to_string(decode) + " --repeats 1 2>&1";
     std::FILE* pipe = popen(command.c_str(), "r");
-    if (!pipe) {
-        t.reason = "cannot start " + python;
-        return t;
-    }
+    if (!pipe)
+        return ioError("cannot start /usr/bin/python3");
     std::string output, jsonLine;
     char line[4096];
     while (std::fgets(line, sizeof line, pipe)) {
@@ -132,14 +122,12 @@ TorchResult runTorch(const std::string& modelPath, int threads) {
     }
     const int status = pclose(pipe);
     auto json = Json::parse(jsonLine);
-    if (status != 0 || !json.ok() || !json->find("decode_tok_per_s")) {
-        t.reason = "torch_reference.py failed: " + output.substr(0, 300);
-        return t;
-    }
-    t.available = true;
-    t.decode = (*json)["decode_tok_per_s"].asNumber();
-    t.blas = (*json)["blas"].isString() ? (*json)["blas"].asString() : "unknown";
-    return t;
+    if (status != 0 || !json.ok() || !json->find("decode_tok_per_s") ||
+        !((*json)["decode_tok_per_s"].asNumber() > 0))
+        return internalError("torch_reference.py failed: " + output.substr(0, 300));
+    if ((*json)["blas"].isString())
+        *blas = (*json)["blas"].asString();
+    return decode / (*json)["decode_tok_per_s"].asNumber();
 }
 
 // ---------------------------------------------------------------------------
@@ -363,32 +351,6 @@ Expected<std::shared_ptr<const Model>> syntheticModel(const std::string& path) {
     return std::shared_ptr<const Model>(std::move(model));
 }
 
-// ---------------------------------------------------------------------------
-// Memory bandwidth
-
-// Median over runs of memcpy of a 1 GiB buffer split over `threads` threads;
-// bytes copied per second (each byte is read once and written once).
-double copyBandwidth(int threads, int runs) {
-    const size_t bytes = size_t{1} << 30;
-    std::vector<uint8_t> src(bytes, 1), dst(bytes, 0); // touched: pages are mapped
-    std::vector<double> rates;
-    for (int r = 0; r < runs; ++r) {
-        const auto start = std::chrono::steady_clock::now();
-        std::vector<std::thread> workers;
-        const size_t part = bytes / static_cast<size_t>(threads);
-        for (int t = 0; t < threads; ++t)
-            workers.emplace_back(
-                [&, t] { std::memcpy(dst.data() + t * part, src.data() + t * part, part); });
-        for (auto& w : workers)
-            w.join();
-        rates.push_back(static_cast<double>(bytes) /
-                        seconds(std::chrono::steady_clock::now() - start));
-    }
-    if (dst[bytes / 2] != 1)
-        std::fprintf(stderr, "copy check failed\n");
-    return median(rates);
-}
-
 std::vector<int32_t> demoPrompt(const Model& model, size_t length) {
     const std::string text =
         "It was a bright cold day in April, and the clocks were striking thirteen. The old "
@@ -402,111 +364,182 @@ std::vector<int32_t> demoPrompt(const Model& model, size_t length) {
     return ids;
 }
 
+int fail(const Error& e) {
+    std::fprintf(stderr, "bench_engine: %s\n", e.message().c_str());
+    return 1;
+}
+
+// Per round: the decode rate over the roofline of the best read bandwidth of
+// that round. seconds: [decode, decode A/A, read N threads, read 1 thread, ...].
+Summary rooflineFractions(const ArmSeconds& seconds, double decodeTokens, double probeBytes,
+                          double bytesPerToken) {
+    std::vector<double> fractions;
+    const size_t rounds = seconds[0].size() / 2;
+    for (size_t r = 0; r < rounds; ++r) {
+        auto roundRate = [&](size_t arm, double units) {
+            return 2 * units / (seconds[arm][2 * r] + seconds[arm][2 * r + 1]);
+        };
+        const double read = std::max(roundRate(2, probeBytes), roundRate(3, probeBytes));
+        fractions.push_back(roundRate(0, decodeTokens) * bytesPerToken / read);
+    }
+    return summarize(std::move(fractions));
+}
+
+std::string rateText(const Summary& s, double scale) {
+    char text[96];
+    std::snprintf(text, sizeof text, "%.4g [%.4g - %.4g]", s.median * scale, s.min * scale,
+                  s.max * scale);
+    return text;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
-    std::string modelPath = defaultModelPath();
-    std::string syntheticPath = "/tmp/dash-bench-qwen2-0.5b-f16.gguf";
-    int threads = 2;
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        if (a == "--threads" && i + 1 < argc) {
-            threads = std::atoi(argv[++i]);
-        } else if (a == "--synthetic" && i + 1 < argc) {
-            syntheticPath = argv[++i];
-        } else if (a == "--help" || a == "-h") {
-            std::printf("usage: bench_engine [MODEL.gguf] [--threads N] [--synthetic PATH]\n");
-            return 0;
-        } else if (!a.empty() && a[0] != '-') {
-            modelPath = a;
-        } else {
-            std::fprintf(stderr, "bench_engine: unknown argument '%s' (try --help)\n", a.c_str());
-            return 2;
-        }
-    }
-    if (threads < 1) {
-        std::fprintf(stderr, "bench_engine: --threads must be at least 1\n");
-        return 2;
-    }
-    const std::string loadBefore = loadAverage();
+    static const char* kUsage =
+        "usage: bench_engine [MODEL.gguf] [--threads 2] [--rounds 3] [--synthetic PATH]\n"
+        "                    [--probe-mib 1024]";
+    int exitCode = 0;
+    auto args = bench::parseArgs(argc, argv, "bench_engine", kUsage,
+                                 {"threads", "rounds", "synthetic", "probe-mib"}, {}, &exitCode);
+    if (!args)
+        return exitCode;
+    auto threadsOption = bench::intOption(*args, "threads", 2, 1, 1024);
+    auto roundsOption = bench::intOption(*args, "rounds", 3, 1, 1000);
+    auto probeMib = bench::intOption(*args, "probe-mib", 1024, 16, 1 << 20);
+    if (auto err = cli::firstError(threadsOption, roundsOption, probeMib))
+        return bench::usageError("bench_engine", kUsage, err->message());
+    if (args->positional().size() > 1)
+        return bench::usageError("bench_engine", kUsage, "one model at most");
+    const std::string modelPath =
+        args->positional().empty() ? defaultModelPath() : args->positional()[0];
+    const std::string syntheticPath = args->get("synthetic", "/tmp/dash-bench-qwen2-0.5b-f16.gguf");
+    const int threads = static_cast<int>(*threadsOption);
+    AlternationOptions schedule;
+    schedule.rounds = static_cast<int>(*roundsOption);
+    const std::string loadBefore = bench::loadAverage();
 
-    // (a) demo model
+    // (a) demo model: engine, engine again, PyTorch eager.
     auto loaded = Model::load(modelPath);
-    if (!loaded.ok()) {
-        std::fprintf(stderr, "bench_engine: %s\n", loaded.error().message().c_str());
-        return 1;
-    }
+    if (!loaded.ok())
+        return fail(loaded.error());
     const std::shared_ptr<const Model> demo = std::move(loaded).value();
     const int32_t promptLength = 64, decodeLength = 64;
-    std::fprintf(stderr, "demo model: engine...\n");
-    auto demoRate = measure(demo, threads, demoPrompt(*demo, promptLength), decodeLength, 9);
-    if (!demoRate.ok()) {
-        std::fprintf(stderr, "bench_engine: %s\n", demoRate.error().message().c_str());
-        return 1;
-    }
-    std::fprintf(stderr, "demo model: PyTorch eager...\n");
-    const TorchResult torch = runTorch(modelPath, threads);
-
-    // (b) synthetic 0.5B shape
-    auto big = syntheticModel(syntheticPath);
-    if (!big.ok()) {
-        std::fprintf(stderr, "bench_engine: %s\n", big.error().message().c_str());
-        return 1;
-    }
-    std::fprintf(stderr, "0.5B shape: decode...\n");
-    const std::vector<int32_t> bigPrompt = {1, 1000, 2000, 3000, 4000, 5000, 6000, 7000};
-    // A short first run maps the file's pages, so the timed runs read memory, not disk.
-    if (auto warm = measure(*big, threads, bigPrompt, 4, 1); !warm.ok()) {
-        std::fprintf(stderr, "bench_engine: %s\n", warm.error().message().c_str());
-        return 1;
-    }
-    auto bigRate = measure(*big, threads, bigPrompt, 24, 3);
-    if (!bigRate.ok()) {
-        std::fprintf(stderr, "bench_engine: %s\n", bigRate.error().message().c_str());
-        return 1;
-    }
-    std::fprintf(stderr, "memory bandwidth...\n");
-    const double copy1 = copyBandwidth(1, 5);
-    const double copyN = threads > 1 ? copyBandwidth(threads, 5) : copy1;
-    const double bandwidth = std::max(copy1, copyN);
-    const double bytesPerToken = static_cast<double>((*big)->decodeWeightBytes());
-    const double roofline = bandwidth / bytesPerToken;
-    const std::string loadAfter = loadAverage();
-
-    std::printf("\nDASH CPU engine, %d threads; load average %s before, %s after\n", threads,
-                loadBefore.c_str(), loadAfter.c_str());
-    std::printf("%-34s %-26s %12s %14s %9s\n", "model", "measure", "engine", "PyTorch eager",
-                "ratio");
-    std::printf("%s\n", std::string(99, '-').c_str());
-    const std::string demoName = std::filesystem::path(modelPath).filename().string();
-    std::printf("%-34s %-26s %12.1f %14s %9s\n", demoName.c_str(), "prefill tok/s (prompt 64)",
-                demoRate->prefill, "-", "-");
-    if (torch.available) {
-        char ratio[32];
-        std::snprintf(ratio, sizeof ratio, "%.1fx", demoRate->decode / torch.decode);
-        std::printf("%-34s %-26s %12.1f %14.1f %9s  (target >= 10x)\n", "",
-                    "decode tok/s (64 tokens)", demoRate->decode, torch.decode, ratio);
-    } else {
-        std::printf("%-34s %-26s %12.1f %14s %9s\n", "", "decode tok/s (64 tokens)",
-                    demoRate->decode, "n/a", "-");
-    }
-    std::printf("%-34s %-26s %12.2f\n", "synthetic qwen2 0.5B F16 (random)", "decode tok/s",
-                bigRate->decode);
-    std::printf("%-34s %-26s %12.1f\n", "", "weights read / token (MB)", bytesPerToken / 1e6);
-    std::printf("%-34s %-26s %12.2f\n", "", "memcpy 1 GiB, 1 thread GB/s", copy1 / 1e9);
-    if (threads > 1)
-        std::printf("%-34s %-26s %12.2f\n", "",
-                    ("memcpy 1 GiB, " + std::to_string(threads) + " thr. GB/s").c_str(),
-                    copyN / 1e9);
-    std::printf("%-34s %-26s %12.2f\n", "", "roofline tok/s", roofline);
-    std::printf("%-34s %-26s %11.0f%%  (target >= 70%%)\n", "", "fraction of roofline",
-                100 * bigRate->decode / roofline);
-    std::printf("%s\n", std::string(99, '-').c_str());
+    const std::vector<int32_t> prompt = demoPrompt(*demo, promptLength);
+    Engine demoEngine(demo, EngineOptions{threads, 0});
+    std::vector<double> prefillRates;
+    const bench::Arm engineArm{"DASH engine",
+                               [&]() -> Expected<double> {
+                                   return decodeRun(demoEngine, prompt, decodeLength,
+                                                    &prefillRates);
+                               },
+                               static_cast<double>(decodeLength)};
+    const TorchResult torch = torchAvailable();
+    std::string blas = "unknown";
+    std::vector<bench::Arm> contenders;
     if (torch.available)
-        std::printf("PyTorch eager: fp32, %d threads, BLAS %s\n", threads, torch.blas.c_str());
-    else
+        contenders.push_back(
+            {"PyTorch eager (fp32)",
+             [&]() { return torchRun(modelPath, threads, promptLength, decodeLength, &blas); },
+             static_cast<double>(decodeLength)});
+    std::fprintf(stderr, "demo model: engine%s, %d rounds...\n",
+                 torch.available ? " and PyTorch eager" : "", schedule.rounds);
+    auto demoComparison = bench::compare(engineArm, contenders, schedule);
+    if (!demoComparison.ok())
+        return fail(demoComparison.error());
+
+    // (b) synthetic 0.5B shape: decode, decode again, read and copy probes.
+    auto big = syntheticModel(syntheticPath);
+    if (!big.ok())
+        return fail(big.error());
+    const std::vector<int32_t> bigPrompt = {1, 1000, 2000, 3000, 4000, 5000, 6000, 7000};
+    const int32_t bigDecode = 24;
+    Engine bigEngine(*big, EngineOptions{threads, 0});
+    const uint64_t probeBytes = static_cast<uint64_t>(*probeMib) << 20;
+    const uint64_t llc = bench::lastLevelCacheBytes();
+    std::fprintf(stderr, "0.5B shape: allocating 2 x %llu MiB for the bandwidth probes...\n",
+                 static_cast<unsigned long long>(*probeMib));
+    bench::ProbeBuffer source(probeBytes), target(probeBytes);
+    const uint64_t sum = bench::expectedSum(source);
+    bool sumsMatched = true;
+    auto readArm = [&](int probeThreads) {
+        return [&, probeThreads]() -> Expected<double> {
+            uint64_t got = 0;
+            const double s = bench::timeReadPass(source, probeThreads, &got);
+            sumsMatched = sumsMatched && got == sum;
+            return s;
+        };
+    };
+    const bench::Arm decodeArm{
+        "decode",
+        [&]() -> Expected<double> { return decodeRun(bigEngine, bigPrompt, bigDecode, nullptr); },
+        static_cast<double>(bigDecode)};
+    const std::vector<bench::Arm> probes = {
+        {"read", readArm(threads), static_cast<double>(source.bytes())},
+        {"read, 1 thread", readArm(1), static_cast<double>(source.bytes())},
+        {"memcpy",
+         [&]() -> Expected<double> { return bench::timeCopyPass(source, target, threads); },
+         static_cast<double>(source.bytes())}};
+    std::fprintf(stderr, "0.5B shape: decode and bandwidth probes, %d rounds...\n",
+                 schedule.rounds);
+    // The warm-up round also maps the model file's pages: the timed runs read
+    // memory, not disk.
+    auto bigComparison = bench::compare(decodeArm, probes, schedule);
+    if (!bigComparison.ok())
+        return fail(bigComparison.error());
+    if (!sumsMatched || target.data()[target.bytes() / 16] != source.data()[source.bytes() / 16]) {
+        std::fprintf(stderr, "bench_engine: a bandwidth probe did not read or copy every byte\n");
+        return 1;
+    }
+    const double bytesPerToken = static_cast<double>((*big)->decodeWeightBytes());
+    const Summary fraction = rooflineFractions(bigComparison->seconds, bigDecode,
+                                               static_cast<double>(source.bytes()), bytesPerToken);
+    const std::string loadAfter = bench::loadAverage();
+
+    const std::string demoName = std::filesystem::path(modelPath).filename().string();
+    std::printf("\nDASH CPU engine, %d threads; load average %s before, %s after\n\n", threads,
+                loadBefore.c_str(), loadAfter.c_str());
+    std::printf("(a) %s: decode %d tokens after a %d-token prompt\n", demoName.c_str(),
+                decodeLength, promptLength);
+    bench::printComparison(stdout, *demoComparison, "tok/s");
+    if (torch.available) {
+        const Summary ratio = pairedSpeedup(demoComparison->seconds[2], demoComparison->seconds[0]);
+        std::printf("engine / PyTorch eager decode speed: %s (target >= 10x); PyTorch: fp32, %d "
+                    "threads, BLAS %s\n",
+                    bench::formatRatio(ratio).c_str(), threads, blas.c_str());
+    } else {
         std::printf("PyTorch eager: skipped: %s\n", torch.reason.c_str());
-    std::printf("roofline: the higher memcpy bandwidth / weight bytes per token "
-                "(Model::decodeWeightBytes)\n");
+    }
+    std::printf("engine prefill tok/s (prompt %d), every run: %s\n\n", promptLength,
+                rateText(summarize(prefillRates), 1).c_str());
+
+    const bench::Comparison& b = *bigComparison;
+    std::printf("(b) synthetic qwen2 0.5B F16 (random weights): decode %d tokens after an "
+                "%zu-token prompt; bandwidth probes over %.0f MiB (last-level cache %.0f MiB)\n",
+                bigDecode, bigPrompt.size(), source.bytes() / 1048576.0, llc / 1048576.0);
+    std::printf("%-44s %30s\n", "measure", "median [min - max]");
+    std::printf("%-44s %30s\n", "decode tok/s", rateText(b.rate(0), 1).c_str());
+    std::printf("%-44s %30s\n", "decode A/A control (same code both sides)",
+                bench::formatRatio(b.control()).c_str());
+    std::printf("%-44s %30.1f\n", "weights read / token (MB)", bytesPerToken / 1e6);
+    std::printf("%-44s %30s\n", ("read-only GB/s, " + std::to_string(threads) + " threads").c_str(),
+                rateText(b.rate(2), 1e-9).c_str());
+    std::printf("%-44s %30s\n", "read-only GB/s, 1 thread", rateText(b.rate(3), 1e-9).c_str());
+    std::printf("%-44s %30s\n",
+                ("memcpy GB/s copied, " + std::to_string(threads) + " threads (not used)").c_str(),
+                rateText(b.rate(4), 1e-9).c_str());
+    const double bestRead = std::max(b.rate(2).median, b.rate(3).median);
+    std::printf("%-44s %30.2f\n", "roofline tok/s (best read GB/s / weights)",
+                bestRead / bytesPerToken);
+    std::printf("%-44s %29.0f%%  [%.0f - %.0f %%] (target >= 70%%)\n",
+                "fraction of the roofline (per round)", 100 * fraction.median, 100 * fraction.min,
+                100 * fraction.max);
+    std::printf("%d rounds after 1 warm-up, every arm twice per round in mirrored order; the "
+                "fraction divides each round's decode rate by that round's best read rate\n",
+                schedule.rounds);
+    if (probeBytes < 8 * llc)
+        std::printf("WARNING: the probe buffer is less than 8x the last-level cache; raise "
+                    "--probe-mib\n");
+    if (const std::string w = bench::controlWarning(b.control()); !w.empty())
+        std::printf("%s\n", w.c_str());
     return 0;
 }

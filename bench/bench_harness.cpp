@@ -23,11 +23,15 @@ std::optional<cli::Args> parseArgs(int argc, char** argv, const char* program, c
         return std::nullopt;
     }
     if (!args.ok()) {
-        std::fprintf(stderr, "%s: %s\n%s\n", program, args.error().message().c_str(), usage);
-        *exitCode = 2;
+        *exitCode = usageError(program, usage, args.error().message());
         return std::nullopt;
     }
     return std::move(args).value();
+}
+
+int usageError(const char* program, const char* usage, const std::string& message) {
+    std::fprintf(stderr, "%s: %s\n%s\n", program, message.c_str(), usage);
+    return 2;
 }
 
 Expected<long long> intOption(const cli::Args& args, const std::string& name, long long fallback,
@@ -86,21 +90,24 @@ std::string controlWarning(const Summary& control) {
     return text;
 }
 
-void printComparison(std::FILE* out, const Comparison& c, const std::string& rateUnit,
-                     double rateScale) {
-    std::fprintf(out, "%-40s %30s %32s %7s\n", "arm", (rateUnit + " median [min - max]").c_str(),
+void printComparison(std::FILE* out, const Comparison& c, const std::string& unit, double scale,
+                     Shown shown) {
+    int width = 10;
+    for (const std::string& name : c.names)
+        width = std::max(width, static_cast<int>(name.size()));
+    std::fprintf(out, "%-*s %30s %32s %7s\n", width, "arm", (unit + " median [min - max]").c_str(),
                  "speedup over baseline [range]", "IQR");
     for (size_t a = 0; a < c.names.size(); ++a) {
-        const Summary r = c.rate(a);
+        const Summary r = shown == Shown::Rate ? c.rate(a) : summarize(c.seconds[a]);
         char rate[96];
-        std::snprintf(rate, sizeof rate, "%.4g [%.4g - %.4g]", r.median * rateScale,
-                      r.min * rateScale, r.max * rateScale);
+        std::snprintf(rate, sizeof rate, "%.4g [%.4g - %.4g]", r.median * scale, r.min * scale,
+                      r.max * scale);
         if (a == 0) {
-            std::fprintf(out, "%-40s %30s %32s\n", c.names[a].c_str(), rate, "(baseline)");
+            std::fprintf(out, "%-*s %30s %32s\n", width, c.names[a].c_str(), rate, "(baseline)");
             continue;
         }
         const Summary s = c.speedup(a);
-        std::fprintf(out, "%-40s %30s %32s %7.3f\n", c.names[a].c_str(), rate,
+        std::fprintf(out, "%-*s %30s %32s %7.3f\n", width, c.names[a].c_str(), rate,
                      formatRatio(s).c_str(), s.iqr());
     }
     std::fprintf(out,

@@ -35,6 +35,10 @@ std::optional<cli::Args> parseArgs(int argc, char** argv, const char* program, c
                                    const std::set<std::string>& valueOptions,
                                    const std::set<std::string>& flags, int* exitCode);
 
+// Prints "<program>: <message>" and the usage to stderr; returns 2, the exit
+// code of a bad command line.
+int usageError(const char* program, const char* usage, const std::string& message);
+
 // An int option within [lo, hi], or an error naming it.
 Expected<long long> intOption(const cli::Args& args, const std::string& name, long long fallback,
                               long long lo, long long hi);
@@ -67,12 +71,18 @@ struct Comparison {
 Expected<Comparison> compare(const Arm& baseline, const std::vector<Arm>& contenders,
                              const AlternationOptions& options);
 
+// How printComparison shows each arm's runs.
+enum class Shown {
+    Rate,      // units per second of every run, times the scale (tok/s, GB/s)
+    TimePerRun // the value every run returned, times the scale (ms, ns/span)
+};
+
 // The comparison as a table:
 //   arm | <unit> median [min - max] | speedup median [min - max] IQR
 // the A/A control row second, then a line on the schedule and, when the
 // control is outside 1 +- kControlTolerance, a WARNING line.
-void printComparison(std::FILE* out, const Comparison& comparison, const std::string& rateUnit,
-                     double rateScale = 1.0);
+void printComparison(std::FILE* out, const Comparison& comparison, const std::string& unit,
+                     double scale = 1.0, Shown shown = Shown::Rate);
 
 // The A/A warning line (empty when the control is within tolerance).
 std::string controlWarning(const Summary& control);

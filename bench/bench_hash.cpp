@@ -5,6 +5,7 @@
 //   bench_hash [FILE] [--repeats 5]
 //
 // Without FILE it hashes a 1 GiB file of pseudo-random bytes written to /tmp.
+#include "bench/bench_harness.h"
 #include "core/util/sha256.h"
 
 #include <algorithm>
@@ -18,18 +19,19 @@
 #include <vector>
 
 int main(int argc, char** argv) {
-    std::string path;
-    int repeats = 5;
-    for (int i = 1; i < argc; ++i) {
-        if (std::strcmp(argv[i], "--repeats") == 0 && i + 1 < argc)
-            repeats = std::max(1, std::atoi(argv[++i]));
-        else if (argv[i][0] != '-')
-            path = argv[i];
-        else {
-            std::fprintf(stderr, "usage: bench_hash [FILE] [--repeats N]\n");
-            return 2;
-        }
-    }
+    static const char* kUsage = "usage: bench_hash [FILE] [--repeats 5]";
+    int exitCode = 0;
+    auto args =
+        dash::bench::parseArgs(argc, argv, "bench_hash", kUsage, {"repeats"}, {}, &exitCode);
+    if (!args)
+        return exitCode;
+    auto repeatsOption = dash::bench::intOption(*args, "repeats", 5, 1, 1000);
+    if (!repeatsOption.ok())
+        return dash::bench::usageError("bench_hash", kUsage, repeatsOption.error().message());
+    if (args->positional().size() > 1)
+        return dash::bench::usageError("bench_hash", kUsage, "one file at most");
+    const int repeats = static_cast<int>(*repeatsOption);
+    std::string path = args->positional().empty() ? std::string() : args->positional()[0];
     if (path.empty()) {
         path = (std::filesystem::temp_directory_path() / "dash-bench-hash-1g.bin").string();
         const uint64_t size = uint64_t{1} << 30;
@@ -73,10 +75,10 @@ int main(int argc, char** argv) {
         if (r > 0) // the first pass warms the page cache
             rates.push_back(bytes / s);
     }
-    std::sort(rates.begin(), rates.end());
+    const dash::Summary r = dash::summarize(rates);
     std::printf(
         "sha256File %s (%.0f MB): median %.0f MB/s, min %.0f, max %.0f over %d passes\n%s\n",
-        path.c_str(), bytes / 1e6, rates[rates.size() / 2] / 1e6, rates.front() / 1e6,
-        rates.back() / 1e6, repeats, digest.c_str());
+        path.c_str(), bytes / 1e6, r.median / 1e6, r.min / 1e6, r.max / 1e6, repeats,
+        digest.c_str());
     return 0;
 }

@@ -2,11 +2,15 @@
 // Cost of marking a CPU span with CpuProfiler (a buffer per thread) against
 // one mutex around one vector, for 1..N threads marking spans back to back —
 // the worst case; real spans are a layer or a chunk of one apart. Both read
-// the steady clock twice per span; "clock only" shows that floor.
+// the steady clock twice per span; "clock only" shows that floor. For each
+// thread count the three run in the alternating schedule of
+// core/util/stats.h with CpuProfiler as the baseline and its A/A control;
+// --repeats rounds after a warm-up.
 //
 //   bench_profiler [--spans 200000] [--repeats 5] [--threads 8]
 #include "profiler/cpu_profiler.h"
 
+#include "bench/bench_harness.h"
 #include "core/util/clock.h"
 
 #include <algorithm>
@@ -65,59 +69,66 @@ double timeThreads(int threads, int spans, const std::function<void(int, int)>& 
     return static_cast<double>(total) / (static_cast<double>(threads) * spans);
 }
 
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-}
-
 } // namespace
 
 int main(int argc, char** argv) {
-    int spans = 200000;
-    int repeats = 5;
-    int maxThreads = 8;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (!std::strcmp(argv[i], "--spans"))
-            spans = std::atoi(argv[i + 1]);
-        else if (!std::strcmp(argv[i], "--repeats"))
-            repeats = std::atoi(argv[i + 1]);
-        else if (!std::strcmp(argv[i], "--threads"))
-            maxThreads = std::atoi(argv[i + 1]);
-        else {
-            std::fprintf(stderr, "unknown option %s\n", argv[i]);
-            return 2;
-        }
-    }
-    if (spans <= 0 || repeats <= 0 || maxThreads <= 0) {
-        std::fprintf(stderr, "--spans, --repeats and --threads must be positive\n");
-        return 2;
-    }
-    std::printf("%u hardware threads; CPU ns per span (median of %d)\n",
-                std::thread::hardware_concurrency(), repeats);
-    std::printf("%8s %12s %12s %12s\n", "threads", "clock only", "mutex+vector", "CpuProfiler");
+    static const char* kUsage =
+        "usage: bench_profiler [--spans 200000] [--repeats 5] [--threads 8]";
+    int exitCode = 0;
+    auto args = bench::parseArgs(argc, argv, "bench_profiler", kUsage,
+                                 {"spans", "repeats", "threads"}, {}, &exitCode);
+    if (!args)
+        return exitCode;
+    auto spansOption = bench::intOption(*args, "spans", 200000, 1, 1 << 28);
+    auto repeats = bench::intOption(*args, "repeats", 5, 1, 1000);
+    auto threadsOption = bench::intOption(*args, "threads", 8, 1, 1024);
+    if (auto err = cli::firstError(spansOption, repeats, threadsOption))
+        return bench::usageError("bench_profiler", kUsage, err->message());
+    const int spans = static_cast<int>(*spansOption);
+    const int maxThreads = static_cast<int>(*threadsOption);
+    AlternationOptions schedule;
+    schedule.rounds = static_cast<int>(*repeats);
+    std::printf("%u hardware threads; CPU ns per span; load average %s\n",
+                std::thread::hardware_concurrency(), bench::loadAverage().c_str());
     for (int threads = 1; threads <= maxThreads; threads *= 2) {
-        std::vector<double> clockOnly, mutexed, perThread;
-        for (int r = 0; r < repeats; ++r) {
-            clockOnly.push_back(timeThreads(threads, spans, [](int, int) {
-                volatile int64_t sink = steadyNowNs();
-                sink = steadyNowNs();
-                (void)sink;
-            }));
-            MutexRecorder recorder;
-            mutexed.push_back(timeThreads(threads, spans, [&](int t, int i) {
-                recorder.record({StreamKind::Compute, i, 1, t}, steadyNowNs());
-            }));
-            CpuProfiler profiler;
-            perThread.push_back(timeThreads(threads, spans, [&](int t, int i) {
-                ScopedSpan span(profiler, {StreamKind::Compute, i, 1, t});
-            }));
-            if (profiler.collect(0)->size() != static_cast<size_t>(threads) * spans) {
-                std::fprintf(stderr, "CpuProfiler lost spans\n");
-                return 1;
-            }
+        const auto ns = [](double v) -> Expected<double> { return v; };
+        const bench::Arm profiled{
+            "CpuProfiler",
+            [&]() -> Expected<double> {
+                CpuProfiler profiler;
+                const double v = timeThreads(threads, spans, [&](int t, int i) {
+                    ScopedSpan span(profiler, {StreamKind::Compute, i, 1, t});
+                });
+                if (profiler.collect(0)->size() != static_cast<size_t>(threads) * spans)
+                    return internalError("CpuProfiler lost spans");
+                return v;
+            },
+            1};
+        const std::vector<bench::Arm> others = {
+            {"mutex+vector",
+             [&] {
+                 MutexRecorder recorder;
+                 return ns(timeThreads(threads, spans, [&](int t, int i) {
+                     recorder.record({StreamKind::Compute, i, 1, t}, steadyNowNs());
+                 }));
+             },
+             1},
+            {"clock only",
+             [&] {
+                 return ns(timeThreads(threads, spans, [](int, int) {
+                     volatile int64_t sink = steadyNowNs();
+                     sink = steadyNowNs();
+                     (void)sink;
+                 }));
+             },
+             1}};
+        auto c = bench::compare(profiled, others, schedule);
+        if (!c.ok()) {
+            std::fprintf(stderr, "bench_profiler: %s\n", c.error().message().c_str());
+            return 1;
         }
-        std::printf("%8d %12.1f %12.1f %12.1f\n", threads, median(clockOnly), median(mutexed),
-                    median(perThread));
+        std::printf("\n%d thread%s\n", threads, threads == 1 ? "" : "s");
+        bench::printComparison(stdout, *c, "CPU ns/span", 1.0, bench::Shown::TimePerRun);
     }
     return 0;
 }

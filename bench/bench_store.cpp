@@ -7,9 +7,12 @@
 //          (run_id, token, layer), floats as their 32-bit patterns (REAL would
 //          turn NaN into NULL)
 // Both use the store's settings (WAL, synchronous=FULL) and check that every
-// load reads back the saved bits.
+// load reads back the saved bits. Saves, then loads, run in the alternating
+// schedule of core/util/stats.h with the blob layout as the baseline and its
+// A/A control (the same code again); --repeats rounds after a warm-up.
 //
-//   bench_store [--tokens 1000] [--layers 32] [--repeats 15] [--dir /tmp]
+//   bench_store [--tokens 1000] [--layers 32] [--repeats 8] [--dir /tmp]
+#include "bench/bench_harness.h"
 #include "core/store/run_store.h"
 #include "core/store/sqlite_db.h"
 
@@ -31,15 +34,8 @@ using namespace dash;
 
 namespace {
 
-double msSince(std::chrono::steady_clock::time_point start) {
-    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-        .count();
-}
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    const size_t n = v.size();
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+double secondsSince(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 RunRecord makeRun(int32_t tokens, int32_t layers) {
@@ -90,12 +86,6 @@ bool sameCells(const Trace& a, const Trace& b) {
            sameBits(a.normIn, b.normIn) && sameBits(a.normOut, b.normOut) &&
            sameBits(a.layerTimeNs, b.layerTimeNs) && sameBits(a.scores, b.scores);
 }
-
-struct Result {
-    double saveMs = 0;
-    double loadMs = 0;
-    double bytesPerRun = 0;
-};
 
 // A layout: how to create its tables, save one run's cells, load them back.
 struct Layout {
@@ -238,87 +228,155 @@ const Layout kTable = {
     },
 };
 
-Expected<Result> measureLayout(const Layout& layout, const std::string& path, const Trace& trace,
-                               int repeats) {
+// One way of storing a run: save() stores the next copy, load() reads the
+// saved copies in turn and checks their bits; both return seconds.
+class Subject {
+public:
+    virtual ~Subject() = default;
+    virtual Expected<double> save() = 0;
+    virtual Expected<double> load() = 0;
+    // Database bytes over the runs saved.
+    virtual Expected<double> bytesPerRun() = 0;
+};
+
+Expected<double> databaseBytes(sql::Database& db) {
+    DASH_TRY(db.exec("PRAGMA wal_checkpoint(TRUNCATE)"));
+    DASH_ASSIGN_OR_RETURN(int64_t pages, db.queryInt("PRAGMA page_count"));
+    DASH_ASSIGN_OR_RETURN(int64_t pageSize, db.queryInt("PRAGMA page_size"));
+    return static_cast<double>(pages * pageSize);
+}
+
+class LayoutSubject : public Subject {
+public:
+    LayoutSubject(const Layout& layout, sql::Database db, const Trace& trace)
+        : m_layout(layout), m_db(std::move(db)), m_trace(trace) {}
+    Expected<double> save() override {
+        const auto start = std::chrono::steady_clock::now();
+        DASH_TRY(m_layout.save(m_db, ++m_saved, m_trace));
+        return secondsSince(start);
+    }
+    Expected<double> load() override {
+        const int64_t id = 1 + m_loaded++ % std::max<int64_t>(1, m_saved);
+        const auto start = std::chrono::steady_clock::now();
+        DASH_ASSIGN_OR_RETURN(Trace loaded, m_layout.load(m_db, id, m_trace));
+        const double s = secondsSince(start);
+        if (!sameCells(loaded, m_trace))
+            return internalError("a load did not read back the saved bits");
+        return s;
+    }
+    Expected<double> bytesPerRun() override {
+        DASH_ASSIGN_OR_RETURN(double bytes, databaseBytes(m_db));
+        return bytes / static_cast<double>(m_saved);
+    }
+
+private:
+    const Layout& m_layout;
+    sql::Database m_db;
+    const Trace& m_trace;
+    int64_t m_saved = 0;
+    int64_t m_loaded = 0;
+};
+
+class StoreSubject : public Subject {
+public:
+    StoreSubject(RunStore store, std::string path, const RunRecord& run)
+        : m_store(std::move(store)), m_path(std::move(path)), m_run(run) {}
+    Expected<double> save() override {
+        const auto start = std::chrono::steady_clock::now();
+        DASH_ASSIGN_OR_RETURN(int64_t id, m_store.save(m_run));
+        const double s = secondsSince(start);
+        m_ids.push_back(id);
+        return s;
+    }
+    Expected<double> load() override {
+        if (m_ids.empty())
+            return internalError("nothing saved to load");
+        const int64_t id = m_ids[m_loaded++ % m_ids.size()];
+        const auto start = std::chrono::steady_clock::now();
+        DASH_ASSIGN_OR_RETURN(RunRecord loaded, m_store.load(id));
+        const double s = secondsSince(start);
+        if (!sameCells(loaded.trace, m_run.trace))
+            return internalError("a load did not read back the saved bits");
+        return s;
+    }
+    Expected<double> bytesPerRun() override {
+        DASH_ASSIGN_OR_RETURN(sql::Database db,
+                              sql::Database::open(m_path, sql::Database::Mode::ReadWrite));
+        DASH_ASSIGN_OR_RETURN(double bytes, databaseBytes(db));
+        return bytes / static_cast<double>(m_ids.size());
+    }
+
+private:
+    RunStore m_store;
+    std::string m_path;
+    const RunRecord& m_run;
+    std::vector<int64_t> m_ids;
+    size_t m_loaded = 0;
+};
+
+Expected<std::unique_ptr<Subject>> openLayout(const Layout& layout, const std::string& path,
+                                              const Trace& trace) {
     DASH_ASSIGN_OR_RETURN(sql::Database db,
                           sql::Database::open(path, sql::Database::Mode::ReadWriteCreate));
     DASH_TRY(db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"));
     DASH_TRY(db.exec(layout.schema));
-    std::vector<double> saves, loads;
-    for (int r = 0; r < repeats; ++r) {
-        const auto start = std::chrono::steady_clock::now();
-        DASH_TRY(layout.save(db, r + 1, trace));
-        saves.push_back(msSince(start));
-    }
-    for (int r = 0; r < repeats; ++r) {
-        const auto start = std::chrono::steady_clock::now();
-        DASH_ASSIGN_OR_RETURN(Trace loaded, layout.load(db, r + 1, trace));
-        loads.push_back(msSince(start));
-        if (!sameCells(loaded, trace))
-            return internalError("a load did not read back the saved bits");
-    }
-    DASH_TRY(db.exec("PRAGMA wal_checkpoint(TRUNCATE)"));
-    DASH_ASSIGN_OR_RETURN(int64_t pages, db.queryInt("PRAGMA page_count"));
-    DASH_ASSIGN_OR_RETURN(int64_t pageSize, db.queryInt("PRAGMA page_size"));
-    return Result{median(saves), median(loads), static_cast<double>(pages * pageSize) / repeats};
+    return std::unique_ptr<Subject>(new LayoutSubject(layout, std::move(db), trace));
 }
 
-Expected<Result> measureRunStore(const std::string& path, const RunRecord& run, int repeats) {
+Expected<std::unique_ptr<Subject>> openStore(const std::string& path, const RunRecord& run) {
     DASH_ASSIGN_OR_RETURN(RunStore store, RunStore::open(path));
-    std::vector<int64_t> ids;
-    std::vector<double> saves, loads;
-    for (int r = 0; r < repeats; ++r) {
-        const auto start = std::chrono::steady_clock::now();
-        DASH_ASSIGN_OR_RETURN(int64_t id, store.save(run));
-        saves.push_back(msSince(start));
-        ids.push_back(id);
-    }
-    for (int64_t id : ids) {
-        const auto start = std::chrono::steady_clock::now();
-        DASH_ASSIGN_OR_RETURN(RunRecord loaded, store.load(id));
-        loads.push_back(msSince(start));
-        if (!sameCells(loaded.trace, run.trace))
-            return internalError("a load did not read back the saved bits");
-    }
-    DASH_ASSIGN_OR_RETURN(sql::Database db,
-                          sql::Database::open(path, sql::Database::Mode::ReadWrite));
-    DASH_TRY(db.exec("PRAGMA wal_checkpoint(TRUNCATE)"));
-    DASH_ASSIGN_OR_RETURN(int64_t pages, db.queryInt("PRAGMA page_count"));
-    DASH_ASSIGN_OR_RETURN(int64_t pageSize, db.queryInt("PRAGMA page_size"));
-    return Result{median(saves), median(loads), static_cast<double>(pages * pageSize) / repeats};
+    return std::unique_ptr<Subject>(new StoreSubject(std::move(store), path, run));
 }
 
-int usage() {
-    std::fprintf(stderr,
-                 "usage: bench_store [--tokens N] [--layers N] [--repeats N] [--dir DIR]\n");
-    return 2;
+struct Named {
+    const char* name;
+    std::unique_ptr<Subject> subject;
+};
+
+Status measure(std::vector<Named>& subjects, int rounds) {
+    AlternationOptions schedule;
+    schedule.rounds = rounds;
+    auto arms = [&](bool saving) {
+        std::vector<bench::Arm> out;
+        for (Named& n : subjects) {
+            Subject* s = n.subject.get();
+            out.push_back({n.name, [s, saving] { return saving ? s->save() : s->load(); }, 1});
+        }
+        return out;
+    };
+    for (bool saving : {true, false}) {
+        std::vector<bench::Arm> all = arms(saving);
+        const bench::Arm baseline = all.front();
+        all.erase(all.begin());
+        DASH_ASSIGN_OR_RETURN(bench::Comparison c, bench::compare(baseline, all, schedule));
+        std::printf("%s\n", saving ? "save one run" : "load one run");
+        bench::printComparison(stdout, c, "ms", 1e3, bench::Shown::TimePerRun);
+        std::printf("\n");
+    }
+    std::printf("%-34s %13s\n", "layout", "MB per run");
+    for (Named& n : subjects) {
+        DASH_ASSIGN_OR_RETURN(double bytes, n.subject->bytesPerRun());
+        std::printf("%-34s %13.3f\n", n.name, bytes / 1e6);
+    }
+    return {};
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
-    int32_t tokens = 1000, layers = 32;
-    int repeats = 15;
-    std::string dir = std::filesystem::temp_directory_path().string();
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        if (i + 1 >= argc)
-            return usage();
-        const char* v = argv[++i];
-        if (a == "--tokens")
-            tokens = std::atoi(v);
-        else if (a == "--layers")
-            layers = std::atoi(v);
-        else if (a == "--repeats")
-            repeats = std::atoi(v);
-        else if (a == "--dir")
-            dir = v;
-        else
-            return usage();
-    }
-    if (tokens <= 0 || layers <= 0 || repeats <= 0)
-        return usage();
-
+    static const char* kUsage =
+        "usage: bench_store [--tokens 1000] [--layers 32] [--repeats 8] [--dir DIR]";
+    int exitCode = 0;
+    auto args = bench::parseArgs(argc, argv, "bench_store", kUsage,
+                                 {"tokens", "layers", "repeats", "dir"}, {}, &exitCode);
+    if (!args)
+        return exitCode;
+    auto tokens = bench::intOption(*args, "tokens", 1000, 1, 1 << 20);
+    auto layers = bench::intOption(*args, "layers", 32, 1, 4096);
+    auto repeats = bench::intOption(*args, "repeats", 8, 1, 10000);
+    if (auto err = cli::firstError(tokens, layers, repeats))
+        return bench::usageError("bench_store", kUsage, err->message());
+    const std::string dir = args->get("dir", std::filesystem::temp_directory_path().string());
     const std::string work = dir + "/bench_store." + std::to_string(getpid());
     std::error_code ec;
     std::filesystem::create_directories(work, ec);
@@ -327,33 +385,27 @@ int main(int argc, char** argv) {
                      ec.message().c_str());
         return 1;
     }
-    const RunRecord run = makeRun(tokens, layers);
-    std::printf("%d tokens x %d layers, %d runs per layout, medians; WAL, synchronous=FULL\n\n",
-                tokens, layers, repeats);
-    std::printf("%-34s %10s %10s %13s\n", "layout", "save ms", "load ms", "MB per run");
-    struct Row {
-        const char* name;
-        std::function<Expected<Result>()> measure;
-    };
-    const Row rows[] = {
-        {"blob: one row, a blob per array",
-         [&] { return measureLayout(kBlob, work + "/blob.sqlite", run.trace, repeats); }},
-        {"table: a row per (token, layer)",
-         [&] { return measureLayout(kTable, work + "/table.sqlite", run.trace, repeats); }},
-        {"RunStore::save/load, whole run",
-         [&] { return measureRunStore(work + "/store.sqlite", run, repeats); }},
-    };
+    const RunRecord run = makeRun(static_cast<int32_t>(*tokens), static_cast<int32_t>(*layers));
+    std::printf("%lld tokens x %lld layers; WAL, synchronous=FULL; load average %s\n\n", *tokens,
+                *layers, bench::loadAverage().c_str());
+    std::vector<Named> subjects;
     int status = 0;
-    for (const Row& row : rows) {
-        auto r = row.measure();
-        if (!r.ok()) {
-            std::fprintf(stderr, "bench_store: %s: %s\n", row.name, r.error().message().c_str());
+    auto blob = openLayout(kBlob, work + "/blob.sqlite", run.trace);
+    auto table = openLayout(kTable, work + "/table.sqlite", run.trace);
+    auto store = openStore(work + "/store.sqlite", run);
+    if (auto err = cli::firstError(blob, table, store)) {
+        std::fprintf(stderr, "bench_store: %s\n", err->message().c_str());
+        status = 1;
+    } else {
+        subjects.push_back({"blob: one row, a blob per array", std::move(blob).value()});
+        subjects.push_back({"table: a row per (token, layer)", std::move(table).value()});
+        subjects.push_back({"RunStore::save/load, whole run", std::move(store).value()});
+        if (auto st = measure(subjects, static_cast<int>(*repeats)); !st.ok()) {
+            std::fprintf(stderr, "bench_store: %s\n", st.error().message().c_str());
             status = 1;
-            continue;
         }
-        std::printf("%-34s %10.2f %10.2f %13.3f\n", row.name, r->saveMs, r->loadMs,
-                    r->bytesPerRun / 1e6);
     }
+    subjects.clear();
     std::filesystem::remove_all(work, ec);
     return status;
 }

@@ -297,6 +297,21 @@
     </message>
     <message>
         <location line="+1"/>
+        <source>A/A control ×</source>
+        <translation>A/A-Kontrolle ×</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>  A/A control %1× (%2 to %3)</source>
+        <translation>  A/A-Kontrolle %1× (%2 bis %3)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Warning: the A/A control is outside 1.00 ± %1: the measured speedup of this row is not trustworthy</source>
+        <translation>Warnung: Die A/A-Kontrolle liegt außerhalb von 1,00 ± %1: Die gemessene Beschleunigung dieser Zeile ist nicht verlässlich</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>ppl (all)</source>
         <translation>ppl (gesamt)</translation>
     </message>

@@ -296,6 +296,21 @@
     </message>
     <message>
         <location line="+1"/>
+        <source>A/A control ×</source>
+        <translation>A/A 对照 ×</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>  A/A control %1× (%2 to %3)</source>
+        <translation>  A/A 对照 %1×（%2 至 %3）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Warning: the A/A control is outside 1.00 ± %1: the measured speedup of this row is not trustworthy</source>
+        <translation>警告：A/A 对照超出 1.00 ± %1：此行测得的加速比不可信</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>ppl (all)</source>
         <translation>ppl（全部）</translation>
     </message>

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Choosing a policy on the command line:
+// Choosing a policy on the command line (the options below become a
+// dash::PolicyRequest, built by core/dash/policy_spec.h):
 //   --policy full|early-exit|skipdecode|adaskip|random|static|FILE.policy
 //   --ratio R          tune the policy's knob to nominal ratio R
 //   --tune-file TEXT   held-out text for tuning policies whose ratio depends on the input
@@ -9,7 +10,6 @@
 #pragma once
 
 #include "app/cli/cli_common.h"
-#include "core/dash/calibration.h"
 #include "core/dash/policy.h"
 
 #include <memory>
@@ -22,15 +22,9 @@ inline const std::set<std::string> kPolicyOptions = {"policy", "ratio", "calibra
                                                      "kv-mode"};
 inline const std::set<std::string> kPolicyFlags = {"sync"};
 
-// Loads the policy and configures the engine for it (KV mode, tuning). Prints
-// tuning progress to stderr unless quiet.
+// Builds the policy and configures the engine for it (KV mode, tuning,
+// compensation). Prints the tuning result to stderr unless quiet.
 Expected<std::unique_ptr<Policy>> policyFromArgs(const Args& args, const Model& model,
                                                  Engine& engine, bool quiet);
-
-// Loads/tunes a policy given its spec and an optional target ratio.
-Expected<std::unique_ptr<Policy>> makePolicy(const std::string& spec, const Model& model,
-                                             const Calibration* calibration);
-Status tunePolicy(Policy& policy, Engine& engine, double ratio, const std::vector<int32_t>* heldOut,
-                  bool quiet);
 
 } // namespace dash::cli

@@ -3,19 +3,13 @@
 #include "app/cli/commands.h"
 #include "core/engine/sampler.h"
 #include "core/util/clock.h"
+#include "core/util/stats.h"
 
-#include <algorithm>
 #include <cstdio>
 
 namespace dash::cli {
 
 namespace {
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    const size_t m = v.size() / 2;
-    return v.size() % 2 ? v[m] : 0.5 * (v[m - 1] + v[m]);
-}
 
 int run(const std::vector<std::string>& argv) {
     auto args = Args::parse(

@@ -1,16 +1,13 @@
 // SPDX-License-Identifier: MIT
+// `dash-cli sweep`: reads the command line into dash::SweepOptions, runs
+// dash::runSweep (core/dash/sweep.h) and prints its rows.
 #include "app/cli/cli_common.h"
-#include "app/cli/cli_policy.h"
 #include "app/cli/commands.h"
-#include "core/dash/baselines.h"
-#include "core/dash/calibration.h"
-#include "core/dash/dash_policy.h"
-#include "core/dash/evaluation.h"
-#include "core/dash/policy_file.h"
+#include "core/dash/sweep.h"
+#include "core/util/stats.h"
 
-#include <algorithm>
-#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <sstream>
 
 namespace dash::cli {
@@ -27,194 +24,164 @@ std::vector<std::string> splitList(const std::string& text) {
     return out;
 }
 
-struct Row {
-    std::string method;
-    double target = 1.0;
-    double nominal = 1.0;
-    double speedup = 1.0;
-    double pplAll = 0;
-    double pplSecondHalf = 0;
-};
+// The options of the command line over SweepOptions' defaults.
+Expected<SweepOptions> sweepOptions(const Args& args) {
+    SweepOptions o;
+    DASH_ASSIGN_OR_RETURN(o.testTextPath, args.required("file"));
+    o.tuneTextPath = args.get("tune-file", "");
+    o.calibrationPath = args.get("calibration", "");
+    o.dashFiles = args.getAll("dash");
+    DASH_ASSIGN_OR_RETURN(o.maxTokens, args.getInt("max-tokens", o.maxTokens));
+    DASH_ASSIGN_OR_RETURN(o.tuneWindows, args.getInt("tune-windows", o.tuneWindows));
+    DASH_ASSIGN_OR_RETURN(long long rounds, args.getInt("speed-repeats", o.speedRounds));
+    if (rounds < 1 || rounds > 1000)
+        return invalidError("--speed-repeats must be between 1 and 1000");
+    o.speedRounds = static_cast<int>(rounds);
+    DASH_ASSIGN_OR_RETURN(o.kvMode, parseKvMode(args.get("kv-mode", kvModeName(o.kvMode))));
+    if (auto ratios = args.get("ratios")) {
+        o.ratios.clear();
+        for (const std::string& r : splitList(*ratios)) {
+            char* end = nullptr;
+            const double v = std::strtod(r.c_str(), &end);
+            if (*end != '\0' || !(v >= 1.0))
+                return invalidError("--ratios must be numbers >= 1, got '" + r + "'");
+            o.ratios.push_back(v);
+        }
+    }
+    if (auto methods = args.get("methods")) {
+        o.methods.clear();
+        for (const std::string& m : splitList(*methods)) {
+            DASH_ASSIGN_OR_RETURN(PolicyKind kind, parsePolicyKind(m));
+            o.methods.push_back(kind);
+        }
+    }
+    return o;
+}
+
+void printTable(const SweepResult& result) {
+    std::printf("%-24s %7s %8s %24s %22s %10s %12s\n", "method", "target", "nominal",
+                "speedup [min - max]", "A/A [min - max]", "ppl(all)", "ppl(2nd half)");
+    for (const SweepRowResult& r : result.rows) {
+        const Summary& s = r.speed.speedup;
+        const Summary& c = r.speed.control;
+        std::printf("%-24s %6.2fx %7.3fx %9.2fx [%5.2f - %5.2f] %8.2fx [%4.2f - %4.2f] %10.3f "
+                    "%12.3f\n",
+                    r.method.c_str(), r.targetRatio, r.evaluation.nominalRatio, s.median, s.min,
+                    s.max, c.median, c.min, c.max, r.evaluation.pplAll, r.evaluation.pplSecondHalf);
+    }
+    const Summary& control = result.control;
+    std::printf("A/A control (full precision timed against itself in every row's schedule; the "
+                "'full' row times full precision as the policy too): median over rows %.3fx, "
+                "range %.3f - %.3f\n",
+                control.median, control.min, control.max);
+}
+
+// A line on stderr for every row whose A/A control is outside the tolerance.
+void warnAboutControls(const SweepResult& result) {
+    for (const SweepRowResult& r : result.rows)
+        if (!controlWithinTolerance(r.speed.control.median))
+            std::fprintf(stderr,
+                         "dash-cli sweep: WARNING: %s at %.2fx: A/A control %.3fx is outside "
+                         "1.00 +- %.2f; its measured speedup is not trustworthy\n",
+                         r.method.c_str(), r.targetRatio, r.speed.control.median,
+                         kControlTolerance);
+}
 
 int run(const std::vector<std::string>& argv) {
-    auto args = Args::parse(argv,
-                            options({kModelOptions,
-                                     {"file", "tune-file", "methods", "dash", "calibration",
-                                      "ratios", "max-tokens", "speed-repeats", "kv-mode"}}),
-                            {"json", "quiet"});
+    auto args =
+        Args::parse(argv,
+                    options({kModelOptions,
+                             {"file", "tune-file", "methods", "dash", "calibration", "ratios",
+                              "max-tokens", "tune-windows", "speed-repeats", "kv-mode"}}),
+                    {"json", "quiet"});
     if (!args.ok())
         return fail("sweep", args.error());
-    auto file = args->required("file");
-    auto maxTokens = args->getInt("max-tokens", 40000);
-    auto repeats = args->getInt("speed-repeats", 7);
-    auto kv = parseKvMode(args->get("kv-mode", "project"));
+    auto sweep = sweepOptions(*args);
     auto eo = engineOptions(*args);
-    if (auto err = firstError(file, maxTokens, repeats, kv, eo))
+    if (auto err = firstError(sweep, eo))
         return fail("sweep", *err);
-    std::vector<double> ratios;
-    for (const std::string& r : splitList(args->get("ratios", "1.33,1.67,2.0"))) {
-        char* end = nullptr;
-        const double v = std::strtod(r.c_str(), &end);
-        if (*end != '\0' || !(v >= 1.0))
-            return fail("sweep", "--ratios must be numbers >= 1, got '" + r + "'");
-        ratios.push_back(v);
-    }
-    std::vector<PolicyKind> methods;
-    for (const std::string& m :
-         splitList(args->get("methods", "dash,early-exit,skipdecode,adaskip,random,static"))) {
-        auto kind = parsePolicyKind(m);
-        if (!kind.ok())
-            return fail("sweep", kind.error());
-        if (*kind != PolicyKind::Full)
-            methods.push_back(*kind);
-    }
     const bool quiet = args->flag("quiet");
-    auto text = readTextFile(*file);
-    if (!text.ok())
-        return fail("sweep", text.error());
     auto model = loadModel(*args);
     if (!model.ok())
         return fail("sweep", model.error());
     auto made = makeEngine(*eo, *model);
     if (!made.ok())
         return fail("sweep", made.error());
-    Engine& engine = **made;
-    engine.setKvMode(*kv);
-    const std::vector<int32_t> testIds = encodePrompt(**model, *text);
-    std::vector<int32_t> heldOut;
-    if (auto tuneFile = args->get("tune-file")) {
-        auto tuneText = readTextFile(*tuneFile);
-        if (!tuneText.ok())
-            return fail("sweep", tuneText.error());
-        heldOut = encodePrompt(**model, *tuneText);
-    }
-    std::optional<Calibration> calibration;
-    if (auto path = args->get("calibration")) {
-        auto c = loadCalibration(*path);
-        if (!c.ok())
-            return fail("sweep", c.error());
-        calibration = std::move(c).value();
-    }
-    // DASH policies: each file was trained for one ratio and one set of
-    // allowed states (its variant: dash, dash-skip, ...); each variant gets a
-    // row per ratio from its file whose training target is nearest.
-    struct DashFile {
-        std::string variant;
-        double target;
-        std::string path;
-    };
-    std::vector<DashFile> dashFiles;
-    std::vector<std::string> variants;
-    for (const std::string& path : args->getAll("dash")) {
-        auto p = loadPolicyFile(path, **model);
-        if (!p.ok())
-            return fail("sweep", p.error());
-        if ((*p)->kind() != PolicyKind::Dash)
-            return fail("sweep", "'" + path + "' is not a DASH policy");
-        const auto& dash = static_cast<DashPolicy&>(**p);
-        const Json& training = dash.training();
-        dashFiles.push_back(
-            {dash.variantName(),
-             training["target_ratio"].isNumber() ? training["target_ratio"].asNumber() : 2.0,
-             path});
-        if (std::find(variants.begin(), variants.end(), dash.variantName()) == variants.end())
-            variants.push_back(dash.variantName());
-    }
 
-    EvaluationOptions evaluation;
-    evaluation.maxTokens = *maxTokens;
-    SpeedOptions speed;
-    speed.repeats = static_cast<int>(*repeats);
-    const int64_t context = (*model)->config().contextLength;
-    speed.promptTokens = std::max<int64_t>(1, context / 4);
-    speed.decodeTokens = std::min<int64_t>(64, context - speed.promptTokens);
-    auto log = [&](const std::string& line) {
+    SweepObserver observer;
+    if (!quiet) {
+        std::fprintf(stderr,
+                     "sweep: up to %lld test tokens, %lld tuning windows, %d speed rounds, KV "
+                     "mode %s\n",
+                     static_cast<long long>(sweep->maxTokens),
+                     static_cast<long long>(sweep->tuneWindows), sweep->speedRounds,
+                     kvModeName(sweep->kvMode));
+        observer.onRowStarted = [](const SweepRowResult& r) {
+            std::fprintf(stderr, "sweep: %s at %.2fx%s%s\n", r.method.c_str(), r.targetRatio,
+                         r.policyFile.empty() ? "" : " from ", r.policyFile.c_str());
+        };
+        observer.onTuned = [](const SweepRowResult& r) {
+            std::fprintf(stderr, "  knob %.6g gives nominal ratio %.4f on held-out text\n",
+                         r.tuning->knob, r.tuning->ratio);
+        };
+        observer.onRowFinished = [](const SweepRowResult& r) {
+            std::fprintf(stderr, "  nominal %.3fx, speedup %.2fx, A/A %.2fx, ppl %.3f\n",
+                         r.evaluation.nominalRatio, r.speed.speedup.median, r.speed.control.median,
+                         r.evaluation.pplAll);
+        };
+    }
+    observer.onSkipped = [quiet](PolicyKind kind, SweepSkip why) {
         if (!quiet)
-            std::fprintf(stderr, "%s\n", line.c_str());
+            std::fprintf(stderr, "sweep: no %s given: %s rows skipped\n",
+                         why == SweepSkip::NoDashFiles ? "--dash policy file" : "--calibration",
+                         policyKindName(kind));
     };
-
-    std::vector<Row> rows;
-    auto evaluateRow = [&](Policy& policy, const std::string& name, double target) -> Status {
-        char buf[160];
-        std::snprintf(buf, sizeof buf, "sweep: %s at %.2fx: evaluating", name.c_str(), target);
-        log(buf);
-        DASH_ASSIGN_OR_RETURN(EvaluationResult e,
-                              evaluatePolicy(policy, engine, testIds, evaluation));
-        DASH_ASSIGN_OR_RETURN(SpeedResult s, measureDecodeSpeedup(policy, engine, testIds, speed));
-        rows.push_back({name, target, e.nominalRatio, s.speedup, e.pplAll, e.pplSecondHalf});
-        return {};
-    };
-    auto tuneAndEvaluate = [&](Policy& policy, const std::string& name, double ratio) -> Status {
-        DASH_TRY(tunePolicy(policy, engine, ratio, heldOut.empty() ? nullptr : &heldOut, quiet));
-        return evaluateRow(policy, name, ratio);
-    };
-
-    FullPrecisionPolicy full;
-    if (auto st = evaluateRow(full, full.name(), 1.0); !st.ok())
-        return fail("sweep", st.error());
-    for (double ratio : ratios) {
-        for (PolicyKind kind : methods) {
-            if (kind != PolicyKind::Dash) {
-                auto p = makeBaseline(kind, **model, calibration ? &*calibration : nullptr);
-                if (!p.ok())
-                    return fail("sweep", p.error());
-                if (auto st = tuneAndEvaluate(**p, (*p)->name(), ratio); !st.ok())
-                    return fail("sweep", st.error());
-                continue;
-            }
-            if (dashFiles.empty()) {
-                log("sweep: no --dash policy file given; DASH rows skipped");
-                continue;
-            }
-            for (const std::string& variant : variants) {
-                const DashFile* nearest = nullptr;
-                for (const DashFile& f : dashFiles)
-                    if (f.variant == variant &&
-                        (!nearest ||
-                         std::fabs(f.target - ratio) < std::fabs(nearest->target - ratio)))
-                        nearest = &f;
-                auto p = loadPolicyFile(nearest->path, **model);
-                if (!p.ok())
-                    return fail("sweep", p.error());
-                if (auto st = tuneAndEvaluate(**p, variant, ratio); !st.ok())
-                    return fail("sweep", st.error());
-            }
-        }
-    }
-
+    auto result = runSweep(**made, *sweep, observer);
+    if (!result.ok())
+        return fail("sweep", result.error());
+    warnAboutControls(*result);
     if (args->flag("json")) {
-        Json out(Json::Array{});
-        for (const Row& r : rows) {
-            Json j = Json::object();
-            j.set("method", r.method);
-            j.set("target_ratio", r.target);
-            j.set("nominal_ratio", r.nominal);
-            j.set("measured_speedup", r.speedup);
-            j.set("ppl_all", r.pplAll);
-            j.set("ppl_second_half", r.pplSecondHalf);
-            out.push(std::move(j));
-        }
-        printJson(out);
+        printJson(sweepRowsJson(result->rows));
         return 0;
     }
-    std::printf("%-16s %7s %8s %9s %10s %12s\n", "method", "target", "nominal", "speedup",
-                "ppl(all)", "ppl(2nd half)");
-    for (const Row& r : rows)
-        std::printf("%-16s %6.2fx %7.3fx %8.2fx %10.3f %12.3f\n", r.method.c_str(), r.target,
-                    r.nominal, r.speedup, r.pplAll, r.pplSecondHalf);
+    printTable(*result);
     return 0;
 }
+
+// The usage text, with the defaults read from SweepOptions.
+std::string usageText() {
+    const SweepOptions d;
+    std::string ratios, methods;
+    for (double r : d.ratios) {
+        char text[32];
+        std::snprintf(text, sizeof text, "%s%g", ratios.empty() ? "" : ",", r);
+        ratios += text;
+    }
+    for (PolicyKind k : d.methods)
+        methods += (methods.empty() ? "" : ",") + std::string(policyKindName(k));
+    return "--model FILE.gguf --file TEST_TEXT --tune-file HELD_OUT_TEXT [--dash P.policy ...]\n"
+           "       [--calibration C.json] [--methods " +
+           methods + "]\n       [--ratios " + ratios + "] [--max-tokens " +
+           std::to_string(d.maxTokens) + "] [--tune-windows " + std::to_string(d.tuneWindows) +
+           "]\n       [--speed-repeats " + std::to_string(d.speedRounds) + "] [--kv-mode " +
+           kvModeName(d.kvMode) +
+           "] [ENGINE OPTIONS] [--quiet] [--json]\n"
+           "  The sweep of dash-studio (Tools > Sweep), with the same defaults (shown;\n"
+           "  --kv-mode project or mask).\n"
+           "  Knobs are tuned on the held-out text, never on the test text. The measured\n"
+           "  speedup is decode tokens/s against full precision in the same run: each of\n"
+           "  the --speed-repeats rounds times full precision, full precision again (the\n"
+           "  A/A control) and the policy twice each, in mirrored order; medians and\n"
+           "  ranges over the rounds. A row whose A/A control is outside 1.00 +- 0.05\n"
+           "  gets a warning on stderr.";
+}
+
+const std::string kUsage = usageText();
 
 } // namespace
 
 const Command kSweepCommand = {
     "sweep", "evaluate DASH and the baselines at several ratios: ratio, speedup, perplexity",
-    "--model FILE.gguf --file TEST_TEXT --tune-file HELD_OUT_TEXT [--dash P.policy ...]\n"
-    "       [--calibration C.json] [--methods dash,early-exit,skipdecode,adaskip,random,static]\n"
-    "       [--ratios 1.33,1.67,2.0] [--max-tokens 40000] [--speed-repeats 7]\n"
-    "       [--kv-mode project|mask] [ENGINE OPTIONS] [--quiet] [--json]\n"
-    "  Knobs are tuned on the held-out text, never on the test text. The measured\n"
-    "  speedup is decode tokens/s against full precision in the same run.",
-    run};
+    kUsage.c_str(), run};
 
 } // namespace dash::cli

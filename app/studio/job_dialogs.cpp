@@ -8,6 +8,7 @@
 #include <QDialogButtonBox>
 #include <QDir>
 #include <QDoubleSpinBox>
+#include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
@@ -24,6 +25,7 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 
 namespace dash::studio {
@@ -48,6 +50,14 @@ QString outputBeside(const QString& model, const QString& suffix) {
     const QString dir =
         QFileInfo(info.absolutePath()).isWritable() ? info.absolutePath() : QDir::homePath();
     return QDir(dir).filePath(info.completeBaseName() + suffix);
+}
+
+// "1.33, 1.67, 2"
+QString ratioList(const std::vector<double>& ratios) {
+    QStringList text;
+    for (double r : ratios)
+        text << QString::number(r);
+    return text.join(QStringLiteral(", "));
 }
 
 QString missing(const char* field) {
@@ -468,6 +478,8 @@ SweepJobDialog::SweepJobDialog(const JobDefaults& defaults, QWidget* parent)
     m_calibration = new PathField(PathField::Mode::Open, tr("Calibrations (*.json)"), this);
     m_dashFiles = new QLineEdit(this);
     m_dashFiles->setPlaceholderText(tr("DASH policy files, separated by ;"));
+    // Defaults: those of the core sweep (and so of `dash-cli sweep`).
+    const SweepOptions defaultSweep;
     auto* methods = new QWidget(this);
     auto* methodsLayout = new QHBoxLayout(methods);
     methodsLayout->setContentsMargins(0, 0, 0, 0);
@@ -475,21 +487,22 @@ SweepJobDialog::SweepJobDialog(const JobDefaults& defaults, QWidget* parent)
          {PolicyKind::Dash, PolicyKind::EarlyExit, PolicyKind::SkipDecode, PolicyKind::AdaSkip,
           PolicyKind::RandomSkip, PolicyKind::StaticSimilarity}) {
         auto* box = new QCheckBox(QString::fromLatin1(policyKindName(kind)), methods);
-        box->setChecked(true);
-        box->setProperty("kind", QString::fromLatin1(policyKindName(kind)));
+        box->setChecked(std::find(defaultSweep.methods.begin(), defaultSweep.methods.end(), kind) !=
+                        defaultSweep.methods.end());
+        box->setProperty("kind", static_cast<int>(kind));
         methodsLayout->addWidget(box);
         m_methods << box;
     }
-    m_ratios = new QLineEdit(QStringLiteral("1.33, 1.67, 2.0"), this);
+    m_ratios = new QLineEdit(ratioList(defaultSweep.ratios), this);
     m_maxTokens = new QSpinBox(this);
     m_maxTokens->setRange(2, 1 << 30);
-    m_maxTokens->setValue(4096);
+    m_maxTokens->setValue(static_cast<int>(defaultSweep.maxTokens));
     m_tuneWindows = new QSpinBox(this);
     m_tuneWindows->setRange(1, 4096);
-    m_tuneWindows->setValue(8);
+    m_tuneWindows->setValue(static_cast<int>(defaultSweep.tuneWindows));
     m_repeats = new QSpinBox(this);
     m_repeats->setRange(1, 100);
-    m_repeats->setValue(2);
+    m_repeats->setValue(defaultSweep.speedRounds);
     m_kvMode = new QComboBox(this);
     m_kvMode->addItem(tr("project"), static_cast<int>(KvMode::Project));
     m_kvMode->addItem(tr("mask"), static_cast<int>(KvMode::Mask));
@@ -521,21 +534,24 @@ SweepJobDialog::SweepJobDialog(const JobDefaults& defaults, QWidget* parent)
 }
 
 void SweepJobDialog::setSettings(const SweepJobSettings& s) {
+    const SweepOptions& o = s.sweep;
     m_model->setPath(s.modelPath);
-    m_test->setPath(s.testTextPath);
-    m_tune->setPath(s.tuneTextPath);
-    m_calibration->setPath(s.calibrationPath);
-    m_dashFiles->setText(s.dashFiles.join(QLatin1Char(';')));
+    m_test->setPath(QFile::decodeName(o.testTextPath.c_str()));
+    m_tune->setPath(QFile::decodeName(o.tuneTextPath.c_str()));
+    m_calibration->setPath(QFile::decodeName(o.calibrationPath.c_str()));
+    QStringList dashFiles;
+    for (const std::string& f : o.dashFiles)
+        dashFiles << QFile::decodeName(f.c_str());
+    m_dashFiles->setText(dashFiles.join(QLatin1Char(';')));
     for (QCheckBox* box : m_methods)
-        box->setChecked(s.methods.contains(box->property("kind").toString()));
-    QStringList ratios;
-    for (double r : s.ratios)
-        ratios << QString::number(r);
-    m_ratios->setText(ratios.join(QStringLiteral(", ")));
-    m_maxTokens->setValue(s.maxTokens);
-    m_tuneWindows->setValue(s.tuneWindows);
-    m_repeats->setValue(s.speedRepeats);
-    m_kvMode->setCurrentIndex(m_kvMode->findData(static_cast<int>(s.kvMode)));
+        box->setChecked(std::find(o.methods.begin(), o.methods.end(),
+                                  static_cast<PolicyKind>(box->property("kind").toInt())) !=
+                        o.methods.end());
+    m_ratios->setText(ratioList(o.ratios));
+    m_maxTokens->setValue(static_cast<int>(std::min<int64_t>(o.maxTokens, 1 << 30)));
+    m_tuneWindows->setValue(static_cast<int>(o.tuneWindows));
+    m_repeats->setValue(o.speedRounds);
+    m_kvMode->setCurrentIndex(m_kvMode->findData(static_cast<int>(o.kvMode)));
     m_saveToStore->setChecked(s.saveToStore);
     m_json->setPath(s.jsonPath);
     m_databasePath = s.databasePath;
@@ -544,28 +560,31 @@ void SweepJobDialog::setSettings(const SweepJobSettings& s) {
 
 Expected<SweepJobSettings> SweepJobDialog::settings() const {
     SweepJobSettings s;
+    SweepOptions& o = s.sweep;
     s.modelPath = m_model->path();
-    s.testTextPath = m_test->path();
-    s.tuneTextPath = m_tune->path();
-    s.calibrationPath = m_calibration->path();
+    o.testTextPath = QFile::encodeName(m_test->path()).toStdString();
+    o.tuneTextPath = QFile::encodeName(m_tune->path()).toStdString();
+    o.calibrationPath = QFile::encodeName(m_calibration->path()).toStdString();
     for (const QString& f : m_dashFiles->text().split(QLatin1Char(';'), Qt::SkipEmptyParts))
         if (!f.trimmed().isEmpty())
-            s.dashFiles << f.trimmed();
+            o.dashFiles.push_back(QFile::encodeName(f.trimmed()).toStdString());
+    o.methods.clear();
     for (QCheckBox* box : m_methods)
         if (box->isChecked())
-            s.methods << box->property("kind").toString();
+            o.methods.push_back(static_cast<PolicyKind>(box->property("kind").toInt()));
+    o.ratios.clear();
     for (const QString& r : m_ratios->text().split(QLatin1Char(','), Qt::SkipEmptyParts)) {
         bool ok = false;
         const double v = r.trimmed().toDouble(&ok);
         if (!ok || !(v >= 1.0))
             return invalidError(
                 tr("ratios must be numbers >= 1, got '%1'").arg(r.trimmed()).toStdString());
-        s.ratios << v;
+        o.ratios.push_back(v);
     }
-    s.maxTokens = m_maxTokens->value();
-    s.tuneWindows = m_tuneWindows->value();
-    s.speedRepeats = m_repeats->value();
-    s.kvMode = static_cast<KvMode>(m_kvMode->currentData().toInt());
+    o.maxTokens = m_maxTokens->value();
+    o.tuneWindows = m_tuneWindows->value();
+    o.speedRounds = m_repeats->value();
+    o.kvMode = static_cast<KvMode>(m_kvMode->currentData().toInt());
     s.saveToStore = m_saveToStore->isChecked();
     s.databasePath = m_databasePath;
     s.jsonPath = m_json->path();
@@ -577,9 +596,9 @@ Expected<std::unique_ptr<Job>> SweepJobDialog::createJob() {
     DASH_ASSIGN_OR_RETURN(SweepJobSettings s, settings());
     if (s.modelPath.isEmpty())
         return invalidError(missing("the model").toStdString());
-    if (s.testTextPath.isEmpty())
+    if (s.sweep.testTextPath.empty())
         return invalidError(missing("the test text").toStdString());
-    if (s.ratios.isEmpty())
+    if (s.sweep.ratios.empty())
         return invalidError(missing("a ratio").toStdString());
     if (!s.saveToStore && s.jsonPath.isEmpty())
         return invalidError(

@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "app/studio/jobs.h"
 
-#include "app/studio/policy_runtime.h"
 #include "app/studio/run_record.h"
-#include "core/dash/baselines.h"
 #include "core/dash/dash_policy.h"
 #include "core/dash/evaluation.h"
 #include "core/dash/policy_file.h"
@@ -11,17 +9,13 @@
 #include "core/model/model.h"
 #include "core/store/run_store.h"
 #include "core/util/sha256.h"
+#include "core/util/stats.h"
 
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QFile>
 #include <QFileInfo>
-#include <QJsonArray>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QSaveFile>
-
-#include <cmath>
 
 namespace dash::studio {
 
@@ -68,7 +62,7 @@ public:
                 : std::min<int64_t>(model->config().contextLength, engine.maxContext());
         context.phase(QCoreApplication::translate("Jobs", "Reading the text"));
         DASH_ASSIGN_OR_RETURN(std::vector<int32_t> ids,
-                              readTextTokens(m_s.textPath, model->tokenizer(),
+                              readTextTokens(localPath(m_s.textPath), model->tokenizer(),
                                              static_cast<int64_t>(m_s.sequences) * length));
         context.log(
             QCoreApplication::translate("Jobs", "%1: %2 tokens, windows of %3")
@@ -129,7 +123,7 @@ public:
         Engine engine(model, engineOptions(m_s.threads));
         context.phase(QCoreApplication::translate("Jobs", "Reading the text"));
         DASH_ASSIGN_OR_RETURN(std::vector<int32_t> ids,
-                              readTextTokens(m_s.textPath, model->tokenizer(), 0));
+                              readTextTokens(localPath(m_s.textPath), model->tokenizer(), 0));
         DASH_ASSIGN_OR_RETURN(std::string dataSha,
                               sha256File(localPath(m_s.textPath), context.cancel()));
         context.log(QCoreApplication::translate("Jobs", "%1: %2 tokens")
@@ -231,170 +225,92 @@ public:
     QString title() const override { return QCoreApplication::translate("Jobs", "Sweep"); }
 
     Expected<JobResult> run(JobContext& context) override {
-        if (m_s.ratios.isEmpty())
-            return invalidError("the sweep needs at least one ratio");
         DASH_ASSIGN_OR_RETURN(std::shared_ptr<Model> model, loadModel(m_s.modelPath, context));
-        const Model& m = *model;
         Engine engine(model, engineOptions(m_s.threads));
-        engine.setKvMode(m_s.kvMode);
-        const int64_t context0 = std::min<int64_t>(m.config().contextLength, engine.maxContext());
-        context.phase(QCoreApplication::translate("Jobs", "Reading the texts"));
-        DASH_ASSIGN_OR_RETURN(std::vector<int32_t> test,
-                              readTextTokens(m_s.testTextPath, m.tokenizer(), m_s.maxTokens));
-        std::vector<int32_t> heldOut;
-        if (!m_s.tuneTextPath.isEmpty()) {
-            DASH_ASSIGN_OR_RETURN(heldOut, readTextTokens(m_s.tuneTextPath, m.tokenizer(),
-                                                          m_s.tuneWindows * context0));
-        }
-        std::optional<Calibration> calibration;
-        if (!m_s.calibrationPath.isEmpty()) {
-            DASH_ASSIGN_OR_RETURN(calibration, loadCalibration(localPath(m_s.calibrationPath)));
-        }
-        // DASH files: each was trained for one ratio; a row takes the nearest.
-        std::vector<std::pair<double, QString>> dashFiles;
-        for (const QString& path : m_s.dashFiles) {
-            DASH_ASSIGN_OR_RETURN(std::unique_ptr<Policy> p, loadPolicyFile(localPath(path), m));
-            if (p->kind() != PolicyKind::Dash)
-                return invalidError(localPath(path) + ": not a DASH policy");
-            const Json& training = static_cast<DashPolicy&>(*p).training();
-            dashFiles.emplace_back(
-                training["target_ratio"].isNumber() ? training["target_ratio"].asNumber() : 2.0,
-                path);
-        }
-        std::vector<PolicyKind> methods;
-        for (const QString& name : m_s.methods) {
-            DASH_ASSIGN_OR_RETURN(PolicyKind kind, parsePolicyKind(name.toStdString()));
-            if (kind == PolicyKind::Dash && dashFiles.empty()) {
-                context.log(QCoreApplication::translate(
-                    "Jobs", "No DASH policy file chosen: DASH rows skipped"));
-                continue;
-            }
-            if (kind == PolicyKind::StaticSimilarity && !calibration) {
-                context.log(QCoreApplication::translate(
-                    "Jobs", "No calibration chosen: static similarity rows skipped"));
-                continue;
-            }
-            if (kind != PolicyKind::Full)
-                methods.push_back(kind);
-        }
-
-        EvaluationOptions evaluation;
-        evaluation.maxTokens = m_s.maxTokens;
-        evaluation.cancel = context.cancel();
-        SpeedOptions speed;
-        speed.repeats = m_s.speedRepeats;
-        speed.cancel = context.cancel();
-        speed.promptTokens = std::max<int64_t>(1, context0 / 4);
-        speed.decodeTokens = std::min<int64_t>(64, context0 - speed.promptTokens);
-        TuneOptions tune;
-        tune.windows = m_s.tuneWindows;
-        tune.cancel = context.cancel();
-
-        const auto total = static_cast<int64_t>(1 + methods.size() * m_s.ratios.size());
-        constexpr int64_t kUnits = 100; // progress units per row
-        int64_t row = 0;
-        QList<SweepRow> rows;
-        std::vector<std::string> fileShas;
         context.phase(QCoreApplication::translate("Jobs", "Sweeping"));
-        auto evaluateRow = [&](Policy& policy, double target, std::string fileSha) -> Status {
-            context.log(QCoreApplication::translate("Jobs", "%1 at %2×: evaluating on %3")
-                            .arg(QString::fromStdString(policy.name()),
-                                 QString::number(target, 'f', 2), fileName(m_s.testTextPath)));
-            evaluation.onProgress = [&](int64_t done, int64_t windows) {
-                context.progress(row * kUnits + done * 70 / std::max<int64_t>(1, windows),
-                                 total * kUnits);
-            };
-            DASH_ASSIGN_OR_RETURN(EvaluationResult e,
-                                  evaluatePolicy(policy, engine, test, evaluation));
-            DASH_ASSIGN_OR_RETURN(SpeedResult s, measureDecodeSpeedup(policy, engine, test, speed));
-            SweepRow r;
-            r.method = QString::fromStdString(policy.name());
-            r.targetRatio = target;
-            r.nominalRatio = e.nominalRatio;
-            r.measuredSpeedup = s.speedup;
-            r.pplAll = e.pplAll;
-            r.pplSecondHalf = e.pplSecondHalf;
-            r.policyTokensPerSecond = s.policyTokensPerSecond;
-            rows.push_back(r);
-            m_parameters.push_back(policy.parameters());
-            fileShas.push_back(std::move(fileSha));
-            context.log(QCoreApplication::translate(
-                            "Jobs", "  nominal %1×, measured %2×, perplexity %3 (second half %4)")
-                            .arg(QString::number(r.nominalRatio, 'f', 3),
-                                 QString::number(r.measuredSpeedup, 'f', 2),
-                                 QString::number(r.pplAll, 'f', 3),
-                                 QString::number(r.pplSecondHalf, 'f', 3)));
-            ++row;
-            context.progress(row * kUnits, total * kUnits);
-            return {};
-        };
-
-        FullPrecisionPolicy full;
-        DASH_TRY(evaluateRow(full, 1.0, {}));
-        for (double ratio : m_s.ratios) {
-            for (PolicyKind kind : methods) {
-                std::unique_ptr<Policy> policy;
-                std::string fileSha;
-                if (kind == PolicyKind::Dash) {
-                    const auto nearest = std::min_element(
-                        dashFiles.begin(), dashFiles.end(), [&](const auto& a, const auto& b) {
-                            return std::fabs(a.first - ratio) < std::fabs(b.first - ratio);
-                        });
-                    DASH_ASSIGN_OR_RETURN(policy, loadPolicyFile(localPath(nearest->second), m));
-                    DASH_ASSIGN_OR_RETURN(fileSha, sha256File(localPath(nearest->second)));
-                } else {
-                    DASH_ASSIGN_OR_RETURN(
-                        policy, makeBaseline(kind, m, calibration ? &*calibration : nullptr));
-                }
-                const bool fromText = !policy->predictedRatio(context0).has_value();
-                if (fromText && heldOut.empty())
-                    return invalidError("tuning '" + policy->name() +
-                                        "' to a ratio needs held-out text");
-                tune.target = ratio;
-                DASH_ASSIGN_OR_RETURN(TuneResult tuned,
-                                      tuneToRatio(*policy, engine, heldOut, tune));
-                context.log(QCoreApplication::translate(
-                                "Jobs", "%1 tuned: knob %2 gives %3× on held-out text (target %4×)")
-                                .arg(QString::fromStdString(policy->name()),
-                                     QString::number(tuned.knob, 'g', 6),
-                                     QString::number(tuned.ratio, 'f', 4),
-                                     QString::number(ratio, 'f', 2)));
-                DASH_TRY(evaluateRow(*policy, ratio, fileSha));
-            }
-        }
+        DASH_ASSIGN_OR_RETURN(SweepResult sweep, runSweep(engine, m_s.sweep, observer(context)));
 
         JobResult r;
         if (!m_s.jsonPath.isEmpty()) {
+            const QByteArray json = QByteArray::fromStdString(sweepRowsJson(sweep.rows).dump(2));
             QSaveFile file(m_s.jsonPath);
-            if (!file.open(QIODevice::WriteOnly) || file.write(sweepRowsJson(rows)) < 0 ||
-                !file.commit())
+            if (!file.open(QIODevice::WriteOnly) || file.write(json) < 0 || !file.commit())
                 return ioError("cannot write '" + localPath(m_s.jsonPath) +
                                "': " + file.errorString().toStdString());
             r.files << m_s.jsonPath;
             context.log(QCoreApplication::translate("Jobs", "Wrote %1").arg(m_s.jsonPath));
         }
         if (m_s.saveToStore) {
-            DASH_ASSIGN_OR_RETURN(QString where, saveRows(rows, fileShas, m, context));
+            DASH_ASSIGN_OR_RETURN(QString where, saveRows(sweep.rows, *model, context));
             r.files << where;
         }
-        const int rowCount = static_cast<int>(rows.size());
+        const int rowCount = static_cast<int>(sweep.rows.size());
         r.summary = QCoreApplication::translate("Jobs", "%n sweep row(s)", nullptr, rowCount);
         r.columns = {QCoreApplication::translate("Jobs", "method"),
                      QCoreApplication::translate("Jobs", "target ×"),
                      QCoreApplication::translate("Jobs", "nominal ×"),
                      QCoreApplication::translate("Jobs", "speedup ×"),
+                     QCoreApplication::translate("Jobs", "A/A control ×"),
                      QCoreApplication::translate("Jobs", "ppl (all)"),
                      QCoreApplication::translate("Jobs", "ppl (2nd half)")};
-        for (const SweepRow& s : rows)
-            r.rows.push_back({s.method, s.targetRatio, s.nominalRatio, s.measuredSpeedup, s.pplAll,
-                              s.pplSecondHalf});
+        for (const SweepRowResult& row : sweep.rows)
+            r.rows.push_back({QString::fromStdString(row.method), row.targetRatio,
+                              row.evaluation.nominalRatio, row.speed.speedup.median,
+                              row.speed.control.median, row.evaluation.pplAll,
+                              row.evaluation.pplSecondHalf});
         return r;
     }
 
 private:
+    // The sweep's progress and rows as translated log lines.
+    SweepObserver observer(JobContext& context) const {
+        SweepObserver o;
+        o.cancel = context.cancel();
+        o.onProgress = [&context](int64_t done, int64_t total) { context.progress(done, total); };
+        const QString testName = fileName(QFile::decodeName(m_s.sweep.testTextPath.c_str()));
+        o.onRowStarted = [&context, testName](const SweepRowResult& row) {
+            context.log(QCoreApplication::translate("Jobs", "%1 at %2×: evaluating on %3")
+                            .arg(QString::fromStdString(row.method),
+                                 QString::number(row.targetRatio, 'f', 2), testName));
+        };
+        o.onTuned = [&context](const SweepRowResult& row) {
+            context.log(QCoreApplication::translate(
+                            "Jobs", "%1 tuned: knob %2 gives %3× on held-out text (target %4×)")
+                            .arg(QString::fromStdString(row.method),
+                                 QString::number(row.tuning->knob, 'g', 6),
+                                 QString::number(row.tuning->ratio, 'f', 4),
+                                 QString::number(row.targetRatio, 'f', 2)));
+        };
+        o.onRowFinished = [&context](const SweepRowResult& row) {
+            const Summary& control = row.speed.control;
+            context.log(QCoreApplication::translate(
+                            "Jobs", "  nominal %1×, measured %2×, perplexity %3 (second half %4)")
+                            .arg(QString::number(row.evaluation.nominalRatio, 'f', 3),
+                                 QString::number(row.speed.speedup.median, 'f', 2),
+                                 QString::number(row.evaluation.pplAll, 'f', 3),
+                                 QString::number(row.evaluation.pplSecondHalf, 'f', 3)));
+            context.log(QCoreApplication::translate("Jobs", "  A/A control %1× (%2 to %3)")
+                            .arg(QString::number(control.median, 'f', 3),
+                                 QString::number(control.min, 'f', 3),
+                                 QString::number(control.max, 'f', 3)));
+            if (!controlWithinTolerance(control.median))
+                context.log(QCoreApplication::translate(
+                                "Jobs", "Warning: the A/A control is outside 1.00 ± %1: the "
+                                        "measured speedup of this row is not trustworthy")
+                                .arg(QString::number(kControlTolerance, 'f', 2)));
+        };
+        o.onSkipped = [&context](PolicyKind, SweepSkip why) {
+            context.log(why == SweepSkip::NoDashFiles
+                            ? QCoreApplication::translate(
+                                  "Jobs", "No DASH policy file chosen: DASH rows skipped")
+                            : QCoreApplication::translate(
+                                  "Jobs", "No calibration chosen: static similarity rows skipped"));
+        };
+        return o;
+    }
+
     // One store run per row, all in one label, metrics only (no cells).
-    Expected<QString> saveRows(const QList<SweepRow>& rows,
-                               const std::vector<std::string>& fileShas, const Model& model,
+    Expected<QString> saveRows(const std::vector<SweepRowResult>& rows, const Model& model,
                                JobContext& context) {
         std::string path = localPath(m_s.databasePath);
         if (path.empty()) {
@@ -405,37 +321,38 @@ private:
             QCoreApplication::translate("Jobs", "sweep %1")
                 .arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyy-MM-dd HH:mm")));
         const std::string modelSha = model.sha256();
-        for (qsizetype i = 0; i < rows.size(); ++i) {
-            const SweepRow& s = rows[i];
+        const QString testName = fileName(QFile::decodeName(m_s.sweep.testTextPath.c_str()));
+        for (const SweepRowResult& row : rows) {
             RunRecord run;
             run.label = QStringLiteral("%1: %2 @ %3×")
-                            .arg(label, s.method, QString::number(s.targetRatio, 'f', 2))
+                            .arg(label, QString::fromStdString(row.method),
+                                 QString::number(row.targetRatio, 'f', 2))
                             .toStdString();
             run.model.path = model.path();
             run.model.sizeBytes = QFileInfo(QString::fromStdString(model.path())).size();
             run.model.sha256 = modelSha;
             run.model.architecture = model.config().architectureName;
             run.model.metadataJson = modelMetadataJson(model.file());
-            run.policy.kind = s.method.toStdString();
-            Json parameters = m_parameters[static_cast<size_t>(i)];
-            parameters.set("target_ratio", s.targetRatio);
+            run.policy.kind = row.method;
+            Json parameters = row.parameters;
+            parameters.set("target_ratio", row.targetRatio);
             run.policy.parametersJson = parameters.dump();
-            run.policy.fileSha256 = fileShas[static_cast<size_t>(i)];
-            run.policy.kvMode = m_s.kvMode;
+            run.policy.fileSha256 = row.policyFileSha256;
+            run.policy.kvMode = m_s.sweep.kvMode;
             run.environment.backend = "cpu";
             run.environment.deviceName = cpuDeviceName();
             run.environment.buildId = std::string("dash-studio ") + DASH_VERSION;
             run.environment.threads = m_s.threads;
             run.promptText = QCoreApplication::translate("Jobs", "sweep over %1 (up to %2 tokens)")
-                                 .arg(fileName(m_s.testTextPath), QString::number(m_s.maxTokens))
+                                 .arg(testName, QString::number(m_s.sweep.maxTokens))
                                  .toStdString();
             run.trace.layers = model.config().layers;
-            run.metrics.perplexity = s.pplAll;
-            run.metrics.perplexitySecondHalf = s.pplSecondHalf;
-            run.metrics.nominalRatio = s.nominalRatio;
-            run.metrics.measuredSpeedup = s.measuredSpeedup;
+            run.metrics.perplexity = row.evaluation.pplAll;
+            run.metrics.perplexitySecondHalf = row.evaluation.pplSecondHalf;
+            run.metrics.nominalRatio = row.evaluation.nominalRatio;
+            run.metrics.measuredSpeedup = row.speed.speedup.median;
             run.metrics.msPerToken =
-                s.policyTokensPerSecond > 0 ? 1000.0 / s.policyTokensPerSecond : 0;
+                row.speed.policyTokensPerSecond > 0 ? 1000.0 / row.speed.policyTokensPerSecond : 0;
             DASH_TRY(store.save(run));
         }
         const int rowCount = static_cast<int>(rows.size());
@@ -446,7 +363,6 @@ private:
     }
 
     SweepJobSettings m_s;
-    std::vector<Json> m_parameters; // [row] parameters of the policy evaluated
 };
 
 } // namespace
@@ -461,18 +377,6 @@ std::unique_ptr<Job> makeTrainingJob(const TrainingJobSettings& settings) {
 
 std::unique_ptr<Job> makeSweepJob(const SweepJobSettings& settings) {
     return std::make_unique<SweepJob>(settings);
-}
-
-QByteArray sweepRowsJson(const QList<SweepRow>& rows) {
-    QJsonArray out;
-    for (const SweepRow& r : rows)
-        out.append(QJsonObject{{QStringLiteral("method"), r.method},
-                               {QStringLiteral("target_ratio"), r.targetRatio},
-                               {QStringLiteral("nominal_ratio"), r.nominalRatio},
-                               {QStringLiteral("measured_speedup"), r.measuredSpeedup},
-                               {QStringLiteral("ppl_all"), r.pplAll},
-                               {QStringLiteral("ppl_second_half"), r.pplSecondHalf}});
-    return QJsonDocument(out).toJson(QJsonDocument::Indented);
 }
 
 } // namespace dash::studio

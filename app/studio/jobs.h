@@ -3,15 +3,15 @@
 //   calibration  dash::calibrate() over windows of a text, saved as JSON;
 //   training     dash::trainDashPolicy() to a target ratio, saved as a policy
 //                file (optionally with a checkpoint that a later run resumes);
-//   sweep        full precision, then each method at each ratio: tuned on
-//                held-out text, evaluated on test text (nominal ratio,
-//                perplexity) and timed against full precision, as
-//                `dash-cli sweep` does; rows saved to the run store and/or a
-//                JSON file in `dash-cli sweep --json`'s format.
+//   sweep        dash::runSweep (core/dash/sweep.h), the sweep of
+//                `dash-cli sweep` with the same defaults and rows; rows saved
+//                to the run store and/or a JSON file in `dash-cli sweep
+//                --json`'s format.
 #pragma once
 
 #include "app/studio/job_runner.h"
 #include "core/dash/calibration.h"
+#include "core/dash/sweep.h"
 #include "core/engine/engine.h"
 
 #include <QList>
@@ -51,38 +51,18 @@ struct TrainingJobSettings {
 
 struct SweepJobSettings {
     QString modelPath;
-    QString testTextPath;
-    QString tuneTextPath;
-    QString calibrationPath; // layer ranking for "static"; empty skips it
-    QStringList dashFiles;   // DASH policy files; a row uses the nearest trained ratio
-    QStringList methods;     // core policy kinds (not "full", which always runs first)
-    QList<double> ratios;
-    int maxTokens = 4096; // of the test text
-    int tuneWindows = 8;  // held-out windows per tuning evaluation
-    int speedRepeats = 2;
-    KvMode kvMode = KvMode::Project;
+    // Texts, files, methods, ratios, sizes: the core sweep's options, whose
+    // defaults are the defaults of the dialog and of `dash-cli sweep`. Paths
+    // in the local 8-bit encoding (QFile::encodeName).
+    SweepOptions sweep;
     int threads = 0;
     bool saveToStore = true;
     QString databasePath; // empty: the per-user store
     QString jsonPath;     // empty: no JSON file
 };
 
-// One sweep row, as `dash-cli sweep --json` writes it.
-struct SweepRow {
-    QString method;
-    double targetRatio = 1.0;
-    double nominalRatio = 1.0;
-    double measuredSpeedup = 1.0;
-    double pplAll = 0;
-    double pplSecondHalf = 0;
-    double policyTokensPerSecond = 0;
-};
-
 std::unique_ptr<Job> makeCalibrationJob(const CalibrationJobSettings& settings);
 std::unique_ptr<Job> makeTrainingJob(const TrainingJobSettings& settings);
 std::unique_ptr<Job> makeSweepJob(const SweepJobSettings& settings);
-
-// The sweep rows as `dash-cli sweep --json` prints them.
-QByteArray sweepRowsJson(const QList<SweepRow>& rows);
 
 } // namespace dash::studio

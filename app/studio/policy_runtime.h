@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Policies on the inference worker: a PolicySpec becomes a dash::Policy (a
-// policy file, or a baseline tuned to its target ratio), kept while the spec
-// and the model stay the same, and applied to the engine before the runs.
+// policy file, or a baseline tuned to its target ratio) through
+// core/dash/policy_spec.h, kept while the spec and the model stay the same,
+// and applied to the engine before the runs.
 #pragma once
 
 #include "app/studio/run_snapshot.h"
@@ -18,10 +19,6 @@
 #include <optional>
 #include <string>
 #include <vector>
-
-namespace dash {
-class Tokenizer;
-}
 
 namespace dash::studio {
 
@@ -44,18 +41,14 @@ struct BuiltPolicy {
 // on models with long contexts; the model's context when that is shorter.
 constexpr int64_t kTuneWindowTokens = 256;
 
-// Builds `spec` for the engine's model. Policies that take a ratio are tuned to
-// spec.targetRatio: on held-out text when their ratio depends on the text (the
-// engine then runs, and its KV cache is cleared), else on their predicted
-// ratio. Errors name the file at fault.
+// Builds `spec` for the engine's model (dash::loadPolicy, dash::tunePolicy).
+// Policies that take a ratio are tuned to spec.targetRatio: on the first
+// spec.tuneWindows windows of kTuneWindowTokens of the held-out text when
+// their ratio depends on the text (the engine then runs, and its KV cache is
+// cleared), else on their predicted ratio. Errors name the file at fault; a
+// missing file or text is asked for in the app's words.
 Expected<BuiltPolicy> buildPolicy(const PolicySpec& spec, Engine& engine,
                                   const PolicyBuildOptions& options = {});
-
-// The first `tokens` ids (BOS first, as the tokenizer adds) of the text file at
-// `path`; fewer when the file is shorter, all of it when tokens <= 0. Reads
-// only as much as it needs.
-Expected<std::vector<int32_t>> readTextTokens(const QString& path, const Tokenizer& tokenizer,
-                                              int64_t tokens);
 
 class PolicyRuntime {
 public:

@@ -3,21 +3,20 @@
 
 #include "core/engine/generate.h"
 #include "core/engine/sampler.h"
+#include "core/model/tokenizer.h"
 #include "core/util/clock.h"
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
+#include <fstream>
+#include <sstream>
 
 namespace dash {
 
 namespace {
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    const size_t m = v.size() / 2;
-    return v.size() % 2 ? v[m] : 0.5 * (v[m - 1] + v[m]);
-}
 
 // Runs every layer from 1 on in one state (skip spares the last layer).
 class FixedStateController : public LayerController {
@@ -39,6 +38,21 @@ private:
 };
 
 } // namespace
+
+Expected<std::vector<int32_t>> readTextTokens(const std::string& path, const Tokenizer& tokenizer,
+                                              int64_t maxTokens) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        return ioError("cannot open '" + path + "': " + std::strerror(errno));
+    std::stringstream text;
+    text << in.rdbuf();
+    if (in.bad())
+        return ioError("cannot read '" + path + "'");
+    std::vector<int32_t> ids = tokenizer.encode(text.str(), true);
+    if (maxTokens > 0 && static_cast<int64_t>(ids.size()) > maxTokens)
+        ids.resize(static_cast<size_t>(maxTokens));
+    return ids;
+}
 
 Expected<EvaluationResult> evaluatePolicy(Policy& policy, Engine& engine,
                                           const std::vector<int32_t>& ids,
@@ -173,8 +187,8 @@ Expected<SpeedResult> measureDecodeSpeedup(Policy& policy, Engine& engine,
                                            const std::vector<int32_t>& source,
                                            const SpeedOptions& options) {
     const int64_t need = options.promptTokens + options.decodeTokens;
-    if (options.promptTokens < 1 || options.decodeTokens < 1 || options.repeats < 1)
-        return invalidError("speed measurement needs prompt, decode tokens and repeats >= 1");
+    if (options.promptTokens < 1 || options.decodeTokens < 1 || options.rounds < 1)
+        return invalidError("speed measurement needs prompt, decode tokens and rounds >= 1");
     if (need > engine.maxContext())
         return invalidError("prompt + decode tokens (" + std::to_string(need) +
                             ") exceed the context length " + std::to_string(engine.maxContext()));
@@ -182,49 +196,56 @@ Expected<SpeedResult> measureDecodeSpeedup(Policy& policy, Engine& engine,
         return invalidError("the text has fewer tokens than the prompt length");
     DASH_TRY(policy.prepare(engine));
     const std::vector<int32_t> prompt(source.begin(), source.begin() + options.promptTokens);
-    std::vector<double> full, withPolicy;
-    double cost = 0, cells = 0;
-    // One warm-up round of each, then alternate so both see the same machine state.
-    for (int r = 0; r <= options.repeats; ++r) {
-        for (int usePolicy = 0; usePolicy < 2; ++usePolicy) {
-            if (options.cancel && options.cancel->cancelled())
-                return cancelledError();
-            engine.reset();
-            std::unique_ptr<LayerController> controller;
-            if (usePolicy) {
-                DASH_TRY(policy.probe(engine, prompt));
-                controller = policy.makeController();
-            }
-            CountingController counter(controller.get());
-            ForwardOptions fo;
-            if (usePolicy)
-                fo.controller = controller ? static_cast<LayerController*>(&counter) : nullptr;
-            DASH_ASSIGN_OR_RETURN(std::span<const float> logits, engine.forward(prompt, fo));
-            const double costBefore = counter.cost(), cellsBefore = counter.cells();
-            int32_t next = argmax(logits);
-            const int64_t t0 = steadyNowNs();
-            for (int64_t i = 0; i < options.decodeTokens; ++i) {
-                const int32_t one[1] = {next};
-                DASH_ASSIGN_OR_RETURN(logits, engine.forward(one, fo));
-                next = argmax(logits);
-            }
-            const double seconds = static_cast<double>(steadyNowNs() - t0) / 1e9;
-            if (r == 0)
-                continue;
-            (usePolicy ? withPolicy : full)
-                .push_back(static_cast<double>(options.decodeTokens) / seconds);
-            if (usePolicy) {
-                cost += counter.cost() - costBefore;
-                cells += counter.cells() - cellsBefore;
-            }
+    enum Arm { Full = 0, FullControl = 1, WithPolicy = 2 };
+    // The policy's decode steps of every run, warm-up included; the warm-up
+    // runs (the first two of each arm per warm-up round) are dropped below.
+    std::vector<std::pair<double, double>> policyCounts; // (cost, cells)
+    auto runArm = [&](int arm) -> Expected<double> {
+        engine.reset();
+        std::unique_ptr<LayerController> controller;
+        if (arm == WithPolicy) {
+            DASH_TRY(policy.probe(engine, prompt));
+            controller = policy.makeController();
         }
-    }
+        CountingController counter(controller.get());
+        ForwardOptions fo;
+        if (controller)
+            fo.controller = &counter;
+        DASH_ASSIGN_OR_RETURN(std::span<const float> logits, engine.forward(prompt, fo));
+        const double costBefore = counter.cost(), cellsBefore = counter.cells();
+        int32_t next = argmax(logits);
+        const int64_t t0 = steadyNowNs();
+        for (int64_t i = 0; i < options.decodeTokens; ++i) {
+            const int32_t one[1] = {next};
+            DASH_ASSIGN_OR_RETURN(logits, engine.forward(one, fo));
+            next = argmax(logits);
+        }
+        const double seconds = static_cast<double>(steadyNowNs() - t0) / 1e9;
+        if (arm == WithPolicy)
+            policyCounts.emplace_back(counter.cost() - costBefore, counter.cells() - cellsBefore);
+        return seconds;
+    };
+    AlternationOptions ao;
+    ao.rounds = options.rounds;
+    ao.warmupRounds = options.warmupRounds;
+    ao.cancel = options.cancel;
+    auto seconds = runAlternating(3, runArm, ao);
     engine.reset();
+    if (!seconds.ok())
+        return seconds.error();
+    double cost = 0, cells = 0;
+    for (size_t i = 2 * static_cast<size_t>(options.warmupRounds); i < policyCounts.size(); ++i) {
+        cost += policyCounts[i].first;
+        cells += policyCounts[i].second;
+    }
+    const auto decode = static_cast<double>(options.decodeTokens);
     SpeedResult s;
-    s.fullTokensPerSecond = median(full);
-    s.policyTokensPerSecond = median(withPolicy);
-    s.speedup = s.policyTokensPerSecond / s.fullTokensPerSecond;
+    s.fullTokensPerSecond = rates((*seconds)[Full], decode).median;
+    s.policyTokensPerSecond = rates((*seconds)[WithPolicy], decode).median;
+    s.speedup = pairedSpeedup((*seconds)[Full], (*seconds)[WithPolicy]);
+    s.control = pairedSpeedup((*seconds)[Full], (*seconds)[FullControl]);
     s.decodeNominalRatio = cost > 0 ? 4.0 * cells / cost : 1.0;
+    s.rounds = options.rounds;
     return s;
 }
 
@@ -245,32 +266,41 @@ Expected<StateCosts> measureStateCosts(Engine& engine, const std::vector<int32_t
     if (engine.quantizedGroup() == 0)
         return invalidError("measuring state costs needs the engine's INT8/INT4 weights");
     const std::span<const int32_t> prompt(source.data(), static_cast<size_t>(options.promptTokens));
-    std::array<std::vector<double>, kStateCount> steps;
-    // One warm-up round, then every state once per repeat.
-    for (int r = 0; r <= options.repeats; ++r) {
-        for (int k = 0; k < kStateCount; ++k) {
-            if (options.cancel && options.cancel->cancelled())
-                return cancelledError();
-            FixedStateController controller(kStates[k], layers);
-            engine.reset();
-            ForwardOptions fo;
-            fo.controller = &controller;
-            DASH_TRY(engine.forward(prompt, fo));
-            Trace trace;
-            fo.trace = &trace;
-            for (int64_t i = 0; i < options.decodeTokens; ++i) {
-                const int32_t one[1] = {source[static_cast<size_t>(options.promptTokens + i)]};
-                DASH_TRY(engine.forward(one, fo));
-                if (r == 0)
-                    continue;
-                std::vector<double> layerNs;
-                for (int32_t l = 1; l + 1 < layers; ++l)
-                    layerNs.push_back(trace.layerTimeNs[trace.cell(static_cast<int32_t>(i), l)]);
-                steps[static_cast<size_t>(k)].push_back(median(std::move(layerNs)));
-            }
+    // [state][run] the median layer time of each decode step of the run.
+    std::array<std::vector<std::vector<double>>, kStateCount> runs;
+    auto runState = [&](int k) -> Expected<double> {
+        FixedStateController controller(kStates[k], layers);
+        engine.reset();
+        ForwardOptions fo;
+        fo.controller = &controller;
+        DASH_TRY(engine.forward(prompt, fo));
+        Trace trace;
+        fo.trace = &trace;
+        std::vector<double> steps;
+        const int64_t t0 = steadyNowNs();
+        for (int64_t i = 0; i < options.decodeTokens; ++i) {
+            const int32_t one[1] = {source[static_cast<size_t>(options.promptTokens + i)]};
+            DASH_TRY(engine.forward(one, fo));
+            std::vector<double> layerNs;
+            for (int32_t l = 1; l + 1 < layers; ++l)
+                layerNs.push_back(trace.layerTimeNs[trace.cell(static_cast<int32_t>(i), l)]);
+            steps.push_back(median(std::move(layerNs)));
         }
-    }
+        runs[static_cast<size_t>(k)].push_back(std::move(steps));
+        return static_cast<double>(steadyNowNs() - t0) / 1e9;
+    };
+    AlternationOptions ao;
+    ao.rounds = options.repeats;
+    ao.cancel = options.cancel;
+    auto scheduled = runAlternating(kStateCount, runState, ao);
     engine.reset();
+    if (!scheduled.ok())
+        return scheduled.error();
+    // Each state ran twice per warm-up round: its first two runs are dropped.
+    std::array<std::vector<double>, kStateCount> steps;
+    for (size_t k = 0; k < runs.size(); ++k)
+        for (size_t r = 2 * static_cast<size_t>(ao.warmupRounds); r < runs[k].size(); ++r)
+            steps[k].insert(steps[k].end(), runs[k][r].begin(), runs[k][r].end());
     StateCosts costs{};
     const double full = median(steps[3]);
     if (!(full > 0))

@@ -8,11 +8,21 @@
 #include "core/dash/policy.h"
 #include "core/engine/engine.h"
 #include "core/util/cancel.h"
+#include "core/util/stats.h"
 
 #include <functional>
+#include <string>
 #include <vector>
 
 namespace dash {
+
+class Tokenizer;
+
+// The first `maxTokens` ids (all when <= 0) of the text file at `path`,
+// tokenised whole with the tokenizer's BOS/EOS, as `dash-cli perplexity`
+// reads its text. Errors name the file.
+Expected<std::vector<int32_t>> readTextTokens(const std::string& path, const Tokenizer& tokenizer,
+                                              int64_t maxTokens = 0);
 
 struct EvaluationOptions {
     int64_t context = 0;    // window length; <= 0: the model's context length
@@ -64,19 +74,30 @@ Expected<TuneResult> tuneToRatio(Policy& policy, Engine& engine,
 struct SpeedOptions {
     int64_t promptTokens = 32;
     int64_t decodeTokens = 64;
-    int repeats = 5;
+    // Alternating rounds (core/util/stats.h) after the warm-up; each round
+    // times full precision, its A/A copy and the policy twice each.
+    int rounds = 4;
+    int warmupRounds = 1;
     const CancelToken* cancel = nullptr;
 };
 
 struct SpeedResult {
-    double fullTokensPerSecond = 0;   // median
-    double policyTokensPerSecond = 0; // median
-    double speedup = 0;               // policy / full
-    double decodeNominalRatio = 0;    // of the policy's decode steps
+    double fullTokensPerSecond = 0;   // median over full precision's runs
+    double policyTokensPerSecond = 0; // median over the policy's runs
+    Summary speedup;                  // per round: full precision's decode time / the policy's
+    // The A/A control: per round, full precision's decode time over that of
+    // full precision run again in the policy's place. 1 +- noise; a median
+    // outside 1 +- kControlTolerance means the speedups of this measurement
+    // are not to be trusted.
+    Summary control;
+    double decodeNominalRatio = 0; // of the policy's timed decode steps
+    int rounds = 0;
 };
 
-// Greedy decoding after a prompt from `source`, full precision and the policy
-// alternating, repeated; decode steps only are timed.
+// Greedy decoding of `decodeTokens` after a prompt from `source`; only the
+// decode steps are timed. Three arms in the alternating schedule: full
+// precision (the baseline), full precision again (the A/A control) and the
+// policy; every run starts from an empty KV cache.
 Expected<SpeedResult> measureDecodeSpeedup(Policy& policy, Engine& engine,
                                            const std::vector<int32_t>& source,
                                            const SpeedOptions& options);
@@ -84,17 +105,18 @@ Expected<SpeedResult> measureDecodeSpeedup(Policy& policy, Engine& engine,
 struct StateCostOptions {
     int64_t promptTokens = 16;
     int64_t decodeTokens = 48;
-    int repeats = 9;
+    int repeats = 5; // rounds; each runs every state twice
     const CancelToken* cancel = nullptr;
 };
 
 // What a layer costs in each state during decoding on this machine, relative
 // to full precision (= 4). Every layer from 1 on (the last at full precision
 // when the state is skip) runs in the state; the per-layer times of the
-// engine's trace over layers 1 .. L-2 give each decode step's median; the
-// states alternate within each repeat and the median over steps and repeats
-// is taken. Needs the engine's INT8/INT4 weights and a model of >= 3 layers;
-// uses the engine's compensation and KV mode.
+// engine's trace over layers 1 .. L-2 give each decode step's median. The
+// states run in the alternating schedule (core/util/stats.h; `repeats`
+// rounds after one warm-up), and each state's cost is the median over its
+// steps of all measured runs. Needs the engine's INT8/INT4 weights and a model
+// of >= 3 layers; uses the engine's compensation and KV mode.
 Expected<StateCosts> measureStateCosts(Engine& engine, const std::vector<int32_t>& source,
                                        const StateCostOptions& options);
 
