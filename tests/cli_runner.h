@@ -7,6 +7,7 @@
 #pragma once
 
 #include <string>
+#include <sys/resource.h>
 #include <sys/types.h>
 #include <vector>
 
@@ -35,7 +36,8 @@ struct CliResult {
     bool timedOut = false;
     std::string out; // standard output (empty when redirected)
     std::string err; // standard error
-    double seconds = 0;
+    double seconds = 0;    // wall clock, fork to exit
+    double cpuSeconds = 0; // user + system time of the child
 
     // "exit 1", "signal 11", "timed out after 30 s", for messages.
     std::string status() const;
@@ -61,7 +63,7 @@ public:
     const std::vector<std::string>& args() const { return m_args; }
 
 private:
-    void collect(int status);
+    void collect(int status, const struct rusage& usage);
 
     std::vector<std::string> m_args;
     CliOptions m_options;

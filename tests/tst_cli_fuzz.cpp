@@ -1077,6 +1077,9 @@ void TestCliFuzz::randomisedCommandLines() {
     std::vector<Slot> workers(static_cast<size_t>(jobs));
     std::vector<std::string> failures;
     std::map<std::string, int> started, refused;
+    std::map<std::string, double> seconds; // child CPU time per command
+    double cpu = 0;
+    std::map<std::string, int> failuresOf;
     long long done = 0, controls = 0, next = 0, failed = 0;
     const auto t0 = std::chrono::steady_clock::now();
     while (done < cases) {
@@ -1085,13 +1088,18 @@ void TestCliFuzz::randomisedCommandLines() {
                 const test::CliResult& r = s.process->result();
                 const std::string verdict = judge(s.spec, r);
                 failed += !verdict.empty();
-                if (!verdict.empty() && failures.size() < 25)
+                // At most 4 reported per command, so that one command's many
+                // failures do not hide another's.
+                if (!verdict.empty() && failures.size() < 25 &&
+                    failuresOf[s.spec.args.front()]++ < 4)
                     failures.push_back(verdict + ": " + test::shellLine(s.spec.args) +
                                        (s.spec.options.stdoutPath.empty() ? "" : " > /dev/full") +
                                        "  [broken:" + s.spec.mutations + "]\n" +
                                        r.err.substr(0, 2000));
                 if (r.exited && r.code == 1)
                     ++refused[s.spec.args.front()];
+                seconds[s.spec.args.front()] += r.cpuSeconds;
+                cpu += r.cpuSeconds;
                 controls += s.spec.control;
                 ++done;
                 s.process.reset();
@@ -1110,18 +1118,26 @@ void TestCliFuzz::randomisedCommandLines() {
         }
         std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
-    const double seconds =
+    const double wall =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    qInfo("%lld cases (%lld unchanged controls) in %.1f s with %d jobs, seed %llu", cases, controls,
-          seconds, jobs, static_cast<unsigned long long>(seed));
+    // CPU time of the children says what the run costs on an idle machine;
+    // the wall time depends on what else runs.
+    qInfo("%lld cases (%lld unchanged controls) in %.1f s with %d jobs (children's CPU time "
+          "%.1f s), seed %llu",
+          cases, controls, wall, jobs, cpu, static_cast<unsigned long long>(seed));
     for (const auto& [command, n] : started)
-        qInfo("  %-13s %6d cases, %6d refused with a reason", command.c_str(), n, refused[command]);
+        qInfo("  %-13s %6d cases, %6d refused with a reason, %6.1f ms CPU per case", command.c_str(),
+              n, refused[command], 1000.0 * seconds[command] / n);
     QVERIFY(controls > 0);
     if (!failures.empty()) {
+        // Keep the inputs so that the command lines above can be rerun.
+        m_dir.setAutoRemove(false);
+        fs::remove_all(caseRoot);
+        qWarning("inputs kept in %s", m_corpus.dir.c_str());
         std::string report;
         for (const std::string& f : failures)
             report += "\n" + f;
-        QFAIL(qPrintable(QStringLiteral("%1 failing case(s) with seed %2 (first %3):%4")
+        QFAIL(qPrintable(QStringLiteral("%1 failing case(s) with seed %2 (%3 of them):%4")
                              .arg(failed)
                              .arg(seed)
                              .arg(failures.size())

@@ -126,7 +126,21 @@ Expected<double> Args::getDouble(const std::string& name, double fallback, doubl
 }
 
 int fail(const char* command, const std::string& message) {
-    std::fprintf(stderr, "dash-cli %s: %s\n", command, message.c_str());
+    // One line, whatever the message carries (SQLite quotes a damaged
+    // schema, a path may hold a newline): control characters are escaped.
+    std::string line;
+    for (char c : message) {
+        if (c == '\n')
+            line += "\\n";
+        else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+            line += ' ';
+        else
+            line += c;
+    }
+    constexpr size_t kMaxLine = 2000;
+    if (line.size() > kMaxLine)
+        line = line.substr(0, kMaxLine) + "...";
+    std::fprintf(stderr, "dash-cli %s: %s\n", command, line.c_str());
     return 1;
 }
 

@@ -62,7 +62,8 @@ std::optional<Error> firstError(const E&... values) {
     return out;
 }
 
-// Prints "dash-cli <command>: <message>" to stderr and returns 1.
+// Prints "dash-cli <command>: <message>" to stderr as one line (newlines
+// escaped, other control characters as spaces) and returns 1.
 int fail(const char* command, const std::string& message);
 int fail(const char* command, const Error& error);
 
