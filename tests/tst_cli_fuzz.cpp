@@ -1126,8 +1126,8 @@ void TestCliFuzz::randomisedCommandLines() {
           "%.1f s), seed %llu",
           cases, controls, wall, jobs, cpu, static_cast<unsigned long long>(seed));
     for (const auto& [command, n] : started)
-        qInfo("  %-13s %6d cases, %6d refused with a reason, %6.1f ms CPU per case", command.c_str(),
-              n, refused[command], 1000.0 * seconds[command] / n);
+        qInfo("  %-13s %6d cases, %6d refused with a reason, %6.1f ms CPU per case",
+              command.c_str(), n, refused[command], 1000.0 * seconds[command] / n);
     QVERIFY(controls > 0);
     if (!failures.empty()) {
         // Keep the inputs so that the command lines above can be rerun.
@@ -1145,5 +1145,13 @@ void TestCliFuzz::randomisedCommandLines() {
     }
 }
 
-QTEST_GUILESS_MAIN(TestCliFuzz)
+int main(int argc, char** argv) {
+    // All cases run in one test function, each with its own time limit;
+    // QtTest's watchdog (5 minutes a function by default) must not end it.
+    if (!qEnvironmentVariableIsSet("QTEST_FUNCTION_TIMEOUT"))
+        qputenv("QTEST_FUNCTION_TIMEOUT", "7200000");
+    QCoreApplication app(argc, argv);
+    TestCliFuzz test;
+    return QTest::qExec(&test, argc, argv);
+}
 #include "tst_cli_fuzz.moc"
