@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 # Installs what is missing, builds everything and runs every test with CTest,
 # then rebuilds under AddressSanitizer + UndefinedBehaviorSanitizer and runs
-# there the randomized (fuzz) reader and tokenizer tests and the GUI test with
-# its 1,000-keystroke burst (LeakSanitizer on).
+# there the randomized (fuzz) reader, tokenizer and dash-cli tests (20,000
+# hostile command lines), the hostile-input cases of dash-cli and the GUI test
+# with its 1,000-keystroke burst (LeakSanitizer on).
 #   scripts/run-tests.sh            all of it
 #   BUILD_DIR=out scripts/run-tests.sh
 # Tests that need ../shared (models, data) skip when it is absent; with
@@ -34,7 +35,7 @@ if [[ ${DASH_REQUIRE_SHARED:-0} == 1 ]]; then
     done
 fi
 
-sanitized=(tst_fuzz_gguf tst_fuzz_tokenizer tst_main_window)
+sanitized=(tst_fuzz_gguf tst_fuzz_tokenizer tst_cli_fuzz tst_cli_hostile tst_main_window)
 cmake -S . -B "$build-asan" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DDASH_SANITIZE=ON \
     -DDASH_BUILD_APP=ON -DDASH_WITH_CUDA=OFF -DDASH_BUILD_BENCH=OFF
 cmake --build "$build-asan" -j "$jobs" --target "${sanitized[@]}"

@@ -7,6 +7,7 @@
 #include <QString>
 #include <QtTest>
 
+#include <initializer_list>
 #include <string>
 
 namespace dash::test {
@@ -37,6 +38,25 @@ inline std::string dataPath(const char* name) {
 // CI sets DASH_REQUIRE_SHARED=1 so that a missing shared file fails instead of skipping.
 inline bool sharedRequired() {
     return qgetenv("DASH_REQUIRE_SHARED") == "1";
+}
+
+// A _data function must not fail: QtTest then runs the test function without
+// rows and aborts the whole program. Where a shared file that the rows come
+// from is missing, the _data function adds one row tagged kMissingSharedRow
+// instead, and the test function calls DASH_REQUIRE_FILE for it, which skips
+// (or, with DASH_REQUIRE_SHARED=1, fails) that one test cleanly.
+inline constexpr char kMissingSharedRow[] = "shared file missing";
+
+inline bool filesExist(std::initializer_list<std::string> paths) {
+    for (const std::string& p : paths)
+        if (!QFileInfo::exists(QString::fromStdString(p)))
+            return false;
+    return true;
+}
+
+inline bool isMissingSharedRow() {
+    const char* tag = QTest::currentDataTag();
+    return tag && std::string(tag) == kMissingSharedRow;
 }
 
 } // namespace dash::test

@@ -671,7 +671,7 @@ void TestGguf::openErrors() {
     const std::string dirPath = dir.path().toStdString();
     auto d = GgufFile::open(dirPath);
     QVERIFY(!d.ok());
-    QVERIFY2(contains(d.error().message(), "'" + dirPath + "' is not a regular file"),
+    QVERIFY2(contains(d.error().message(), "'" + dirPath + "' is a directory, not a regular file"),
              d.error().message().c_str());
 
     const std::string empty = dir.filePath(QStringLiteral("empty.gguf")).toStdString();

@@ -6,6 +6,7 @@
 #include "app/studio/inference_client.h"
 #include "app/studio/main_window.h"
 #include "app/studio/studio_settings.h"
+#include "core/store/run_store.h"
 #include "studio_reference.h"
 #include "test_support.h"
 
@@ -17,6 +18,7 @@
 #include <QPlainTextEdit>
 #include <QProcess>
 #include <QRandomGenerator>
+#include <QStandardPaths>
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -63,6 +65,17 @@ private:
 void TestMainWindow::initTestCase() {
     QVERIFY(m_settingsDir.isValid());
     QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_settingsDir.path());
+    // The window saves runs to the per-user store and downloads models to the
+    // app's data folder; both follow the XDG variables, so this test writes
+    // only inside its temporary folder, never into the user's data.
+    const QString data = m_settingsDir.path() + QStringLiteral("/data");
+    const QString cache = m_settingsDir.path() + QStringLiteral("/cache");
+    qputenv("XDG_DATA_HOME", QFile::encodeName(data));
+    qputenv("XDG_CACHE_HOME", QFile::encodeName(cache));
+    auto store = defaultDatabasePath();
+    QVERIFY(store.ok());
+    QVERIFY2(QString::fromStdString(*store).startsWith(data), store->c_str());
+    QVERIFY(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation).startsWith(data));
     QCoreApplication::setOrganizationName(QStringLiteral("DashStudioTest"));
     QCoreApplication::setApplicationName(QStringLiteral("tst_main_window"));
     StudioSettings settings;

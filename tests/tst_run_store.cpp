@@ -11,6 +11,8 @@
 #include "core/store/sqlite_db.h"
 #include "core/util/sha256.h"
 
+#include <sqlite3.h>
+
 #include <QDateTime>
 #include <QFile>
 #include <QProcess>
@@ -188,6 +190,21 @@ void createDatabaseAtVersion(const QString& path, int version) {
         writeBytes(path, QByteArray()); // an empty file is a database at version 0
         return;
     }
+    if (version == 2) {
+        // Version 3 added only run_cells.checksum: a version-1 file migrated
+        // to the current schema, less that column, is a version-2 file.
+        createDatabaseAtVersion(path, 1);
+        if (QTest::currentTestFailed())
+            return;
+        {
+            auto store = RunStore::open(path.toStdString());
+            REQUIRE_OK(store);
+        }
+        auto db = sql::Database::open(path.toStdString(), sql::Database::Mode::ReadWrite);
+        REQUIRE_OK(db);
+        REQUIRE_OK(db->exec("ALTER TABLE run_cells DROP COLUMN checksum; PRAGMA user_version = 2"));
+        return;
+    }
     QCOMPARE(version, 1);
     auto db = sql::Database::open(path.toStdString(), sql::Database::Mode::ReadWriteCreate);
     REQUIRE_OK(db);
@@ -295,6 +312,106 @@ CliResult runCli(const std::vector<std::string>& args) {
 
 } // namespace
 
+// A SQLite VFS over the default one that behaves as a full disk while
+// `full` is set: a write past the end of a file, or a truncate that grows
+// it, fails with SQLITE_FULL; writes inside a file still succeed, as they do
+// on a full disk (the blocks are allocated).
+struct FullDiskVfs {
+    static inline sqlite3_vfs* base = nullptr;
+    static inline sqlite3_vfs vfs{};
+    static inline sqlite3_io_methods methods{};
+    static inline bool full = false;
+
+    struct File {
+        sqlite3_file shim;
+        sqlite3_file* real() { return reinterpret_cast<sqlite3_file*>(this + 1); }
+    };
+    static sqlite3_file* real(sqlite3_file* f) { return reinterpret_cast<File*>(f)->real(); }
+
+    static void install() {
+        base = sqlite3_vfs_find(nullptr);
+        vfs = *base;
+        vfs.zName = "full-disk-test";
+        vfs.szOsFile = static_cast<int>(sizeof(File)) + base->szOsFile;
+        vfs.xOpen = &open;
+        sqlite3_vfs_register(&vfs, 1);
+    }
+    static void uninstall() {
+        sqlite3_vfs_unregister(&vfs);
+        sqlite3_vfs_register(base, 1);
+        full = false;
+    }
+    static int open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* f, int flags, int* out) {
+        File* file = reinterpret_cast<File*>(f);
+        file->shim.pMethods = nullptr;
+        const int rc = base->xOpen(base, name, file->real(), flags, out);
+        if (rc != SQLITE_OK || !file->real()->pMethods)
+            return rc;
+        const sqlite3_io_methods* r = file->real()->pMethods;
+        methods = *r;
+        methods.xClose = [](sqlite3_file* f) { return real(f)->pMethods->xClose(real(f)); };
+        methods.xRead = [](sqlite3_file* f, void* p, int n, sqlite3_int64 at) {
+            return real(f)->pMethods->xRead(real(f), p, n, at);
+        };
+        methods.xWrite = [](sqlite3_file* f, const void* p, int n, sqlite3_int64 at) {
+            sqlite3_int64 size = 0;
+            if (full && real(f)->pMethods->xFileSize(real(f), &size) == SQLITE_OK && at + n > size)
+                return SQLITE_FULL;
+            return real(f)->pMethods->xWrite(real(f), p, n, at);
+        };
+        methods.xTruncate = [](sqlite3_file* f, sqlite3_int64 to) {
+            sqlite3_int64 size = 0;
+            if (full && real(f)->pMethods->xFileSize(real(f), &size) == SQLITE_OK && to > size)
+                return SQLITE_FULL;
+            return real(f)->pMethods->xTruncate(real(f), to);
+        };
+        methods.xSync = [](sqlite3_file* f, int flags) {
+            return real(f)->pMethods->xSync(real(f), flags);
+        };
+        methods.xFileSize = [](sqlite3_file* f, sqlite3_int64* size) {
+            return real(f)->pMethods->xFileSize(real(f), size);
+        };
+        methods.xLock = [](sqlite3_file* f, int l) { return real(f)->pMethods->xLock(real(f), l); };
+        methods.xUnlock = [](sqlite3_file* f, int l) {
+            return real(f)->pMethods->xUnlock(real(f), l);
+        };
+        methods.xCheckReservedLock = [](sqlite3_file* f, int* out) {
+            return real(f)->pMethods->xCheckReservedLock(real(f), out);
+        };
+        methods.xFileControl = [](sqlite3_file* f, int op, void* arg) {
+            return real(f)->pMethods->xFileControl(real(f), op, arg);
+        };
+        methods.xSectorSize = [](sqlite3_file* f) {
+            return real(f)->pMethods->xSectorSize(real(f));
+        };
+        methods.xDeviceCharacteristics = [](sqlite3_file* f) {
+            return real(f)->pMethods->xDeviceCharacteristics(real(f));
+        };
+        if (r->iVersion >= 2) {
+            methods.xShmMap = [](sqlite3_file* f, int i, int size, int extend, void volatile** p) {
+                return real(f)->pMethods->xShmMap(real(f), i, size, extend, p);
+            };
+            methods.xShmLock = [](sqlite3_file* f, int offset, int n, int flags) {
+                return real(f)->pMethods->xShmLock(real(f), offset, n, flags);
+            };
+            methods.xShmBarrier = [](sqlite3_file* f) { real(f)->pMethods->xShmBarrier(real(f)); };
+            methods.xShmUnmap = [](sqlite3_file* f, int del) {
+                return real(f)->pMethods->xShmUnmap(real(f), del);
+            };
+        }
+        if (r->iVersion >= 3) {
+            methods.xFetch = [](sqlite3_file* f, sqlite3_int64 at, int n, void** p) {
+                return real(f)->pMethods->xFetch(real(f), at, n, p);
+            };
+            methods.xUnfetch = [](sqlite3_file* f, sqlite3_int64 at, void* p) {
+                return real(f)->pMethods->xUnfetch(real(f), at, p);
+            };
+        }
+        file->shim.pMethods = &methods;
+        return SQLITE_OK;
+    }
+};
+
 class TestRunStore : public QObject {
     Q_OBJECT
 
@@ -322,6 +439,10 @@ private slots:
     void damagedOrForeignFilesAreRefused();
     void readOnlyModeRefusesChanges();
     void concurrentReaderWhileWriterSaves();
+    void checksumFindsDamageSqliteCannotSee();
+    void deleteIsAtomic();
+    void deleteWorksOnAFullDisk();
+    void devicesAreNotDatabases();
 
     void timestamps();
     void defaultDatabasePathFollowsXdg();
@@ -1262,4 +1383,167 @@ void TestRunStore::cliRunsCommand() {
 }
 
 QTEST_GUILESS_MAIN(TestRunStore)
+// A bit flipped inside a run's cell data is invisible to SQLite's integrity
+// check; the run's checksum finds it when the run is loaded (and so
+// exported). The other runs still load.
+void TestRunStore::checksumFindsDamageSqliteCannotSee() {
+    const QString path = freshPath("checksum.sqlite");
+    std::vector<RunRecord> runs;
+    {
+        auto store = RunStore::open(path.toStdString());
+        REQUIRE_OK(store);
+        for (uint64_t i = 0; i < 4; ++i) {
+            runs.push_back(test::makeRun(40 + i, 16, 4));
+            auto id = store->save(runs.back());
+            REQUIRE_OK(id);
+            runs.back().id = *id;
+        }
+    }
+    const char* columns[] = {"token_ids", "states", "cos_in_out", "norm_out",
+                             "scores",    "passes", "spans"};
+    int flips = 0;
+    for (const char* column : columns) {
+        const QString copy = freshPath(QStringLiteral("checksum-%1.sqlite").arg(column));
+        QVERIFY(QFile::copy(path, copy));
+        const int64_t victim = runs[static_cast<size_t>(flips % 4)].id;
+        {
+            auto db = sql::Database::open(copy.toStdString(), sql::Database::Mode::ReadWrite);
+            REQUIRE_OK(db);
+            auto read = db->prepare(std::string("SELECT ") + column +
+                                    " FROM run_cells WHERE run_id = " + std::to_string(victim));
+            REQUIRE_OK(read);
+            auto row = read->step();
+            REQUIRE_OK(row);
+            QVERIFY(*row);
+            const std::span<const uint8_t> blob = read->columnBlob(0);
+            std::vector<uint8_t> bytes(blob.begin(), blob.end());
+            read->reset();
+            QVERIFY(!bytes.empty());
+            bytes[bytes.size() / 2] ^= 0x10;
+            auto write = db->prepare(std::string("UPDATE run_cells SET ") + column +
+                                     " = ?1 WHERE run_id = " + std::to_string(victim));
+            REQUIRE_OK(write);
+            REQUIRE_OK(write->bindBlob(1, bytes));
+            REQUIRE_OK(write->run());
+        }
+        auto store = RunStore::open(copy.toStdString());
+        REQUIRE_OK(store);
+        auto integrity = store->integrityCheck();
+        REQUIRE_OK(integrity);
+        QCOMPARE(*integrity, std::string("ok"));
+        auto damaged = store->load(victim);
+        QVERIFY2(!damaged.ok(), column);
+        QVERIFY2(damaged.error().message().find("damaged") != std::string::npos,
+                 damaged.error().message().c_str());
+        const QString out = freshPath(QStringLiteral("export-%1.json").arg(column));
+        QVERIFY(!store->exportJson(victim, out.toStdString()).ok());
+        QVERIFY(!QFile::exists(out));
+        for (const RunRecord& r : runs) {
+            if (r.id == victim)
+                continue;
+            auto loaded = store->load(r.id);
+            REQUIRE_OK(loaded);
+            QVERIFY(test::runDifference(*loaded, r).empty());
+        }
+        auto report = store->verify();
+        REQUIRE_OK(report);
+        QCOMPARE(report->size(), size_t{1});
+        QCOMPARE(report->front().id, victim);
+        ++flips;
+    }
+    // Labels and notes are edited by the user and not covered.
+    auto store = RunStore::open(path.toStdString());
+    REQUIRE_OK(store);
+    REQUIRE_OK(store->setLabel(runs[0].id, "relabelled"));
+    REQUIRE_OK(store->load(runs[0].id));
+}
+
+void TestRunStore::deleteIsAtomic() {
+    const QString path = freshPath("delete-atomic.sqlite");
+    auto store = RunStore::open(path.toStdString());
+    REQUIRE_OK(store);
+    std::vector<int64_t> ids;
+    for (uint64_t i = 0; i < 3; ++i) {
+        auto id = store->save(test::makeRun(60 + i, 8, 2));
+        REQUIRE_OK(id);
+        ids.push_back(*id);
+    }
+    auto missing = store->remove({ids[0], 999, ids[2]});
+    QVERIFY(!missing.ok());
+    QVERIFY2(missing.error().message().find("nothing deleted") != std::string::npos,
+             missing.error().message().c_str());
+    QCOMPARE(store->list()->size(), size_t{3});
+    REQUIRE_OK(store->remove({ids[0], ids[2]}));
+    auto left = store->list();
+    REQUIRE_OK(left);
+    QCOMPARE(left->size(), size_t{1});
+    QCOMPARE(left->front().id, ids[1]);
+}
+
+// On a full disk the write-ahead log cannot grow, so a delete in WAL mode
+// fails; the store then deletes in place with the rollback journal in memory.
+void TestRunStore::deleteWorksOnAFullDisk() {
+    const QString path = freshPath("full-disk.sqlite");
+    std::vector<int64_t> ids;
+    {
+        auto store = RunStore::open(path.toStdString());
+        REQUIRE_OK(store);
+        for (uint64_t i = 0; i < 3; ++i) {
+            auto id = store->save(test::makeRun(70 + i, 64, 8));
+            REQUIRE_OK(id);
+            ids.push_back(*id);
+        }
+    }
+    const qint64 sizeBefore = QFileInfo(path).size();
+    FullDiskVfs::install();
+    FullDiskVfs::full = true;
+    {
+        auto store = RunStore::open(path.toStdString());
+        if (!store.ok())
+            FullDiskVfs::uninstall();
+        REQUIRE_OK(store);
+        // The simulation bites: nothing can be added.
+        auto saved = store->save(test::makeRun(80, 64, 8));
+        QVERIFY(!saved.ok());
+        QVERIFY2(saved.error().message().find("full") != std::string::npos,
+                 saved.error().message().c_str());
+        bool withoutJournal = false;
+        Status removed = store->remove({ids[0], ids[1]}, &withoutJournal);
+        FullDiskVfs::full = false;
+        if (!removed.ok())
+            FullDiskVfs::uninstall();
+        REQUIRE_OK(removed);
+        QVERIFY(withoutJournal);
+    }
+    FullDiskVfs::uninstall();
+    QCOMPARE(QFileInfo(path).size(), sizeBefore); // pages are freed inside the file
+    auto store = RunStore::open(path.toStdString());
+    REQUIRE_OK(store);
+    auto integrity = store->integrityCheck();
+    REQUIRE_OK(integrity);
+    QCOMPARE(*integrity, std::string("ok"));
+    auto left = store->list();
+    REQUIRE_OK(left);
+    QCOMPARE(left->size(), size_t{1});
+    REQUIRE_OK(store->load(ids[2]));
+    // And it is a WAL database again.
+    QCOMPARE(queryText(path, "PRAGMA journal_mode"), std::string("wal"));
+}
+
+// SQLite opens /dev/null as an empty database and writes /dev/null-journal
+// beside it; a FIFO would block. Neither is a run database.
+void TestRunStore::devicesAreNotDatabases() {
+    const bool journalBefore = QFile::exists("/dev/null-journal");
+    for (auto mode : {RunStore::OpenMode::ReadWrite, RunStore::OpenMode::ReadOnly}) {
+        auto store = RunStore::open("/dev/null", mode);
+        QVERIFY(!store.ok());
+        QVERIFY2(store.error().message().find("character device") != std::string::npos,
+                 store.error().message().c_str());
+    }
+    QCOMPARE(QFile::exists("/dev/null-journal"), journalBefore);
+    auto dir = RunStore::open(m_dir.path().toStdString());
+    QVERIFY(!dir.ok());
+    QVERIFY(dir.error().message().find("directory") != std::string::npos);
+}
+
 #include "tst_run_store.moc"

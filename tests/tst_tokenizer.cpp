@@ -202,8 +202,11 @@ const Tokenizer* TestTokenizer::qwen2() {
 // .model file; ids include the leading BOS.
 void TestTokenizer::demoReference_data() {
     const std::string path = test::modelPath("reference/tokens.json");
-    DASH_REQUIRE_FILE(path);
-    DASH_REQUIRE_FILE(test::modelPath("dash-demo-16L.gguf"));
+    if (!test::filesExist({path, test::modelPath("dash-demo-16L.gguf")})) {
+        addReferenceRows(Json(Json::Array{}));
+        QTest::newRow(test::kMissingSharedRow) << QByteArray() << QList<int>();
+        return;
+    }
     auto json = readJsonFile(path);
     QVERIFY2(json.ok(), json.ok() ? "" : json.error().message().c_str());
     QVERIFY(json->isArray() && json->size() > 0);
@@ -211,6 +214,10 @@ void TestTokenizer::demoReference_data() {
 }
 
 void TestTokenizer::demoReference() {
+    if (test::isMissingSharedRow()) {
+        DASH_REQUIRE_FILE(test::modelPath("reference/tokens.json"));
+        DASH_REQUIRE_FILE(test::modelPath("dash-demo-16L.gguf"));
+    }
     QFETCH(QByteArray, text);
     QFETCH(QList<int>, ids);
     const Tokenizer* tok = demo();
@@ -250,8 +257,11 @@ void TestTokenizer::demoWikitext() {
 // the Qwen2 pre-tokenizer regex.
 void TestTokenizer::qwen2Reference_data() {
     const std::string path = test::modelPath("dash-tiny-qwen2.reference.json");
-    DASH_REQUIRE_FILE(path);
-    DASH_REQUIRE_FILE(test::modelPath("dash-tiny-qwen2.gguf"));
+    if (!test::filesExist({path, test::modelPath("dash-tiny-qwen2.gguf")})) {
+        addReferenceRows(Json(Json::Array{}));
+        QTest::newRow(test::kMissingSharedRow) << QByteArray() << QList<int>();
+        return;
+    }
     auto json = readJsonFile(path);
     QVERIFY2(json.ok(), json.ok() ? "" : json.error().message().c_str());
     const Json* cases = json->find("tokens");
@@ -260,6 +270,10 @@ void TestTokenizer::qwen2Reference_data() {
 }
 
 void TestTokenizer::qwen2Reference() {
+    if (test::isMissingSharedRow()) {
+        DASH_REQUIRE_FILE(test::modelPath("dash-tiny-qwen2.reference.json"));
+        DASH_REQUIRE_FILE(test::modelPath("dash-tiny-qwen2.gguf"));
+    }
     QFETCH(QByteArray, text);
     QFETCH(QList<int>, ids);
     const Tokenizer* tok = qwen2();

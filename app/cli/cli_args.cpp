@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "app/cli/cli_args.h"
 
+#include <cctype>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 
@@ -80,9 +82,20 @@ Expected<long long> Args::getInt(const std::string& name, long long fallback) co
         return fallback;
     errno = 0;
     char* end = nullptr;
-    long long n = std::strtoll(v->c_str(), &end, 10);
-    if (v->empty() || *end != '\0' || errno == ERANGE)
+    const long long n = std::strtoll(v->c_str(), &end, 10);
+    if (v->empty() || std::isspace(static_cast<unsigned char>(v->front())) || *end != '\0')
         return invalidError("option --" + name + " expects an integer, got '" + *v + "'");
+    if (errno == ERANGE)
+        return invalidError("option --" + name + " is out of range: '" + *v + "'");
+    return n;
+}
+
+Expected<long long> Args::getInt(const std::string& name, long long fallback, long long min,
+                                 long long max) const {
+    DASH_ASSIGN_OR_RETURN(long long n, getInt(name, fallback));
+    if (n < min || n > max)
+        return invalidError("option --" + name + " must be between " + std::to_string(min) +
+                            " and " + std::to_string(max) + ", got " + std::to_string(n));
     return n;
 }
 
@@ -92,14 +105,42 @@ Expected<double> Args::getDouble(const std::string& name, double fallback) const
         return fallback;
     errno = 0;
     char* end = nullptr;
-    double d = std::strtod(v->c_str(), &end);
-    if (v->empty() || *end != '\0' || errno == ERANGE)
+    const double d = std::strtod(v->c_str(), &end);
+    if (v->empty() || std::isspace(static_cast<unsigned char>(v->front())) || *end != '\0')
         return invalidError("option --" + name + " expects a number, got '" + *v + "'");
+    if (!std::isfinite(d) || (errno == ERANGE && std::fabs(d) > 1.0))
+        return invalidError("option --" + name + " expects a finite number, got '" + *v + "'");
+    return d;
+}
+
+Expected<double> Args::getDouble(const std::string& name, double fallback, double min,
+                                 double max) const {
+    DASH_ASSIGN_OR_RETURN(double d, getDouble(name, fallback));
+    if (!(d >= min && d <= max)) {
+        char buf[160];
+        std::snprintf(buf, sizeof buf, "option --%s must be between %g and %g, got %g",
+                      name.c_str(), min, max, d);
+        return invalidError(buf);
+    }
     return d;
 }
 
 int fail(const char* command, const std::string& message) {
-    std::fprintf(stderr, "dash-cli %s: %s\n", command, message.c_str());
+    // One line, whatever the message carries (SQLite quotes a damaged
+    // schema, a path may hold a newline): control characters are escaped.
+    std::string line;
+    for (char c : message) {
+        if (c == '\n')
+            line += "\\n";
+        else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+            line += ' ';
+        else
+            line += c;
+    }
+    constexpr size_t kMaxLine = 2000;
+    if (line.size() > kMaxLine)
+        line = line.substr(0, kMaxLine) + "...";
+    std::fprintf(stderr, "dash-cli %s: %s\n", command, line.c_str());
     return 1;
 }
 

@@ -28,8 +28,15 @@ public:
     std::vector<std::string> getAll(const std::string& name) const;
     std::string get(const std::string& name, const std::string& fallback) const;
     Expected<std::string> required(const std::string& name) const;
+    // Numbers are read whole (no trailing or leading junk) as 64-bit integers
+    // or finite doubles; NaN, infinities and out-of-range values are refused
+    // with an error naming the option. The ranged forms also check [min, max].
     Expected<long long> getInt(const std::string& name, long long fallback) const;
+    Expected<long long> getInt(const std::string& name, long long fallback, long long min,
+                               long long max) const;
     Expected<double> getDouble(const std::string& name, double fallback) const;
+    Expected<double> getDouble(const std::string& name, double fallback, double min,
+                               double max) const;
     const std::vector<std::string>& positional() const { return m_positional; }
 
 private:
@@ -55,7 +62,8 @@ std::optional<Error> firstError(const E&... values) {
     return out;
 }
 
-// Prints "dash-cli <command>: <message>" to stderr and returns 1.
+// Prints "dash-cli <command>: <message>" to stderr as one line (newlines
+// escaped, other control characters as spaces) and returns 1.
 int fail(const char* command, const std::string& message);
 int fail(const char* command, const Error& error);
 

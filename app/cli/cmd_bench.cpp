@@ -6,6 +6,7 @@
 #include "core/util/stats.h"
 
 #include <cstdio>
+#include <limits>
 
 namespace dash::cli {
 
@@ -16,14 +17,13 @@ int run(const std::vector<std::string>& argv) {
         argv, options({kModelOptions, {"prompt-tokens", "decode-tokens", "repeats"}}), {"json"});
     if (!args.ok())
         return fail("bench", args.error());
-    auto promptTokens = args->getInt("prompt-tokens", 64);
-    auto decodeTokens = args->getInt("decode-tokens", 64);
-    auto repeats = args->getInt("repeats", 5);
+    constexpr long long kMaxTokens = std::numeric_limits<int32_t>::max();
+    auto promptTokens = args->getInt("prompt-tokens", 64, 1, kMaxTokens);
+    auto decodeTokens = args->getInt("decode-tokens", 64, 1, kMaxTokens);
+    auto repeats = args->getInt("repeats", 5, 1, 10000);
     auto eo = engineOptions(*args);
     if (auto err = firstError(promptTokens, decodeTokens, repeats, eo))
         return fail("bench", *err);
-    if (*promptTokens < 1 || *decodeTokens < 1 || *repeats < 1)
-        return fail("bench", "--prompt-tokens, --decode-tokens and --repeats must be >= 1");
     auto model = loadModel(*args);
     if (!model.ok())
         return fail("bench", model.error());

@@ -2,9 +2,11 @@
 #include "app/cli/cli_common.h"
 #include "app/cli/commands.h"
 #include "core/dash/calibration.h"
+#include "core/util/output_file.h"
 #include "core/util/sha256.h"
 
 #include <cstdio>
+#include <limits>
 
 namespace dash::cli {
 
@@ -18,18 +20,25 @@ int run(const std::vector<std::string>& argv) {
         return fail("calibrate", args.error());
     auto file = args->required("file");
     auto out = args->required("out");
-    auto sequences = args->getInt("sequences", 128);
-    auto seqLen = args->getInt("seq-len", 0);
+    auto sequences = args->getInt("sequences", 128, 1, std::numeric_limits<int32_t>::max());
+    // 0: the model's context length; else checked against it below.
+    auto seqLen = args->getInt("seq-len", 0, 0, std::numeric_limits<int32_t>::max());
     auto method = parseAlphaMethod(args->get("method", "norm-ratio"));
     auto eo = engineOptions(*args);
     if (auto err = firstError(file, out, sequences, seqLen, method, eo))
         return fail("calibrate", *err);
+    if (auto st = checkOutputTarget(*out); !st.ok())
+        return fail("calibrate", st.error());
     auto text = readTextFile(*file);
     if (!text.ok())
         return fail("calibrate", text.error());
     auto model = loadModel(*args);
     if (!model.ok())
         return fail("calibrate", model.error());
+    if (*seqLen == 1 || *seqLen > (*model)->config().contextLength)
+        return fail("calibrate", "--seq-len must be between 2 and the model's context length " +
+                                     std::to_string((*model)->config().contextLength) + ", got " +
+                                     std::to_string(*seqLen));
     auto made = makeEngine(*eo, *model);
     if (!made.ok())
         return fail("calibrate", made.error());
@@ -52,7 +61,7 @@ int run(const std::vector<std::string>& argv) {
         return fail("calibrate", calibration.error());
     calibration->modelSha256 = (*model)->sha256();
     calibration->textSha256 = sha256Hex(*text);
-    if (auto st = saveJsonFile(*out, calibration->toJson()); !st.ok())
+    if (auto st = saveCalibration(*out, *calibration); !st.ok())
         return fail("calibrate", st.error());
     if (args->flag("json")) {
         Json j = Json::object();

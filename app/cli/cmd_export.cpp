@@ -8,27 +8,12 @@
 #include "core/export/latex_table.h"
 
 #include <cstdio>
-#include <fstream>
 
 namespace dash::cli {
 
 namespace {
 
 constexpr const char* kName = "export";
-
-// Writes `text` to `path`, or to stdout when the path is "-".
-Status writeOutput(const std::string& path, const std::string& text) {
-    if (path == "-") {
-        std::fwrite(text.data(), 1, text.size(), stdout);
-        return {};
-    }
-    std::ofstream f(path, std::ios::binary);
-    f << text;
-    f.close();
-    if (!f)
-        return ioError("cannot write '" + path + "'");
-    return {};
-}
 
 int exportSweep(const Args& args, const std::string& sweepPath) {
     auto out = args.required("latex");

@@ -4,6 +4,7 @@
 #include "core/engine/generate.h"
 
 #include <cstdio>
+#include <limits>
 
 namespace dash::cli {
 
@@ -16,19 +17,23 @@ int run(const std::vector<std::string>& argv) {
     if (!args.ok())
         return fail("generate", args.error());
     auto prompt = args->required("prompt");
-    auto n = args->getInt("n", 32);
-    auto temp = args->getDouble("temp", 0.0);
-    auto topP = args->getDouble("top-p", 1.0);
-    auto topK = args->getInt("top-k", 0);
+    auto n = args->getInt("n", 32, 1, std::numeric_limits<int32_t>::max());
+    auto temp = args->getDouble("temp", 0.0, 0.0, 1e6);
+    auto topP = args->getDouble("top-p", 1.0, 0.0, 1.0);
+    auto topK = args->getInt("top-k", 0, 0, std::numeric_limits<int32_t>::max());
     auto seed = args->getInt("seed", 0);
     auto eo = engineOptions(*args);
     if (auto err = firstError(prompt, n, temp, topP, topK, seed, eo))
         return fail("generate", *err);
-    if (*n < 1)
-        return fail("generate", "--n must be at least 1");
     auto model = loadModel(*args);
     if (!model.ok())
         return fail("generate", model.error());
+    // Every generated token but the last takes a context position.
+    const int64_t context = (*model)->config().contextLength;
+    if (*n > context)
+        return fail("generate", "--n " + std::to_string(*n) +
+                                    " exceeds the model's context length " +
+                                    std::to_string(context));
     auto made = makeEngine(*eo, *model);
     if (!made.ok())
         return fail("generate", made.error());
@@ -46,16 +51,16 @@ int run(const std::vector<std::string>& argv) {
     const bool json = args->flag("json");
     std::string pending; // bytes of an incomplete UTF-8 character
     if (!json) {
-        std::fputs(prompt->c_str(), stdout);
+        printText(*prompt);
         go.onToken = [&](int32_t id) {
             if (id == tok.eos())
                 return true;
             pending += tok.tokenBytes(id);
             std::string tail = takeIncompleteUtf8Tail(pending);
-            std::fputs(pending.c_str(), stdout);
-            std::fflush(stdout);
+            printText(pending);
             pending = std::move(tail);
-            return true;
+            // Output that cannot be written (a full disk): stop generating.
+            return !std::ferror(stdout);
         };
     }
     auto result = generate(engine, ids, go);
@@ -66,14 +71,17 @@ int run(const std::vector<std::string>& argv) {
         Json out = Json::object();
         out.set("ids", Json::array(ids));
         out.set("generated_ids", Json::array(result->generated));
-        out.set("text", text);
+        out.set("text", validUtf8(text));
         out.set("prefill_ms", static_cast<double>(result->prefillNs) / 1e6);
         out.set("decode_ms", static_cast<double>(result->decodeNs) / 1e6);
         printJson(out);
         return 0;
     }
-    std::fputs(pending.c_str(), stdout);
-    const double decodeTokens = static_cast<double>(result->generated.size() - 1);
+    printText(pending);
+    if (auto st = finishStandardOutput(); !st.ok())
+        return fail("generate", st.error());
+    const double decodeTokens =
+        result->generated.empty() ? 0.0 : static_cast<double>(result->generated.size() - 1);
     std::fprintf(stderr, "\n[%zu prompt tokens in %.1f ms; %zu generated, %.1f tok/s decode]\n",
                  ids.size(), static_cast<double>(result->prefillNs) / 1e6, result->generated.size(),
                  decodeTokens > 0 ? decodeTokens / (static_cast<double>(result->decodeNs) / 1e9)

@@ -3,7 +3,9 @@
 #include "app/cli/commands.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <limits>
 #include <numeric>
 
 namespace dash::cli {
@@ -15,7 +17,7 @@ int run(const std::vector<std::string>& argv) {
     if (!args.ok())
         return fail("logits", args.error());
     auto prompt = args->required("prompt");
-    auto top = args->getInt("top", 10);
+    auto top = args->getInt("top", 10, 1, std::numeric_limits<int32_t>::max());
     auto eo = engineOptions(*args);
     if (auto err = firstError(prompt, top, eo))
         return fail("logits", *err);
@@ -30,6 +32,10 @@ int run(const std::vector<std::string>& argv) {
     auto logits = engine.forward(ids);
     if (!logits.ok())
         return fail("logits", logits.error());
+    for (size_t i = 0; i < logits->size(); ++i)
+        if (!std::isfinite((*logits)[i]))
+            return fail("logits", "the model produced a non-finite logit (token " +
+                                      std::to_string(i) + "); its output is meaningless");
     if (args->flag("json")) {
         Json out = Json::object();
         out.set("ids", Json::array(ids));

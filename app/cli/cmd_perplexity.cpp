@@ -3,7 +3,9 @@
 #include "app/cli/commands.h"
 #include "core/engine/generate.h"
 
+#include <cmath>
 #include <cstdio>
+#include <limits>
 
 namespace dash::cli {
 
@@ -17,8 +19,9 @@ int run(const std::vector<std::string>& argv) {
         return fail("perplexity", args.error());
     auto file = args->required("file");
     auto protocol = parsePerplexityProtocol(args->get("protocol", "all"));
-    auto ctx = args->getInt("ctx", 0);
-    auto maxTokens = args->getInt("max-tokens", 0);
+    // --ctx 0: the model's context length; else checked against it below.
+    auto ctx = args->getInt("ctx", 0, 0, std::numeric_limits<int32_t>::max());
+    auto maxTokens = args->getInt("max-tokens", 0, 0, std::numeric_limits<int64_t>::max());
     auto eo = engineOptions(*args);
     if (auto err = firstError(file, protocol, ctx, maxTokens, eo))
         return fail("perplexity", *err);
@@ -28,9 +31,14 @@ int run(const std::vector<std::string>& argv) {
     auto model = loadModel(*args);
     if (!model.ok())
         return fail("perplexity", model.error());
-    EngineSpec spec = *eo;
-    spec.options.maxContext = std::max<int64_t>(*ctx, (*model)->config().contextLength);
-    auto made = makeEngine(spec, *model);
+    // A window longer than the model was trained for runs RoPE past its
+    // range and gives a different, meaningless perplexity; a huge one would
+    // only fail to allocate its KV cache.
+    const int64_t context = (*model)->config().contextLength;
+    if (*ctx == 1 || *ctx > context)
+        return fail("perplexity", "--ctx must be between 2 and the model's context length " +
+                                      std::to_string(context) + ", got " + std::to_string(*ctx));
+    auto made = makeEngine(*eo, *model);
     if (!made.ok())
         return fail("perplexity", made.error());
     Engine& engine = **made;
@@ -52,6 +60,9 @@ int run(const std::vector<std::string>& argv) {
         std::fputc('\n', stderr);
     if (!result.ok())
         return fail("perplexity", result.error());
+    if (!std::isfinite(result->ppl(*protocol)))
+        return fail("perplexity", "the perplexity is not finite: the model produced non-finite "
+                                  "logits on this text");
     if (args->flag("json")) {
         Json out = Json::object();
         out.set("ppl", result->ppl(*protocol));

@@ -5,8 +5,10 @@
 #include "core/dash/calibration.h"
 #include "core/engine/generate.h"
 #include "core/engine/trace_json.h"
+#include "core/util/output_file.h"
 
 #include <cstdio>
+#include <limits>
 
 namespace dash::cli {
 
@@ -19,15 +21,32 @@ int run(const std::vector<std::string>& argv) {
     if (!args.ok())
         return fail("run", args.error());
     auto prompt = args->required("prompt");
-    auto n = args->getInt("n", 16);
+    auto n = args->getInt("n", 16, 0, std::numeric_limits<int32_t>::max());
+    auto ratio = args->getDouble("ratio", 1.0, 1.0, 1000.0);
     auto eo = engineOptions(*args);
-    if (auto err = firstError(prompt, n, eo))
+    if (auto err = firstError(prompt, n, ratio, eo))
         return fail("run", *err);
-    if (*n < 0)
-        return fail("run", "--n must be >= 0");
+    if (auto path = args->get("trace-out")) {
+        if (auto st = checkOutputTarget(*path); !st.ok())
+            return fail("run", st.error());
+    }
+    // Only static similarity skipping reads a calibration given on the
+    // command line; say so rather than silently ignore it.
+    if (args->has("calibration")) {
+        const std::string spec = args->get("policy", "full");
+        const auto kind = parsePolicyKind(spec);
+        if (!kind.ok() || *kind != PolicyKind::StaticSimilarity)
+            std::fprintf(stderr,
+                         "dash-cli run: warning: --calibration is not used by policy '%s' (only "
+                         "'static' ranks layers by it; a policy file carries its own)\n",
+                         spec.c_str());
+    }
     auto model = loadModel(*args);
     if (!model.ok())
         return fail("run", model.error());
+    if (*n > (*model)->config().contextLength)
+        return fail("run", "--n " + std::to_string(*n) + " exceeds the model's context length " +
+                               std::to_string((*model)->config().contextLength));
     auto made = makeEngine(*eo, *model);
     if (!made.ok())
         return fail("run", made.error());
@@ -56,9 +75,11 @@ int run(const std::vector<std::string>& argv) {
             return fail("run", result.error());
         generated = result->generated;
         // Feed the last token too so that every id has a traced row.
-        const int32_t last[1] = {generated.back()};
-        if (auto logits = engine.forward(last, go.forward); !logits.ok())
-            return fail("run", logits.error());
+        if (!generated.empty()) {
+            const int32_t last[1] = {generated.back()};
+            if (auto logits = engine.forward(last, go.forward); !logits.ok())
+                return fail("run", logits.error());
+        }
     }
     int64_t elapsedNs = 0;
     for (const PassTiming& p : trace.passes)
@@ -90,7 +111,7 @@ int run(const std::vector<std::string>& argv) {
         out.set("states", std::move(states));
         out.set("nominal_ratio", trace.nominalRatio());
         out.set("generated_ids", Json::array(generated));
-        out.set("text", text);
+        out.set("text", validUtf8(text));
         out.set("policy", (*policy)->name());
         out.set("policy_parameters", (*policy)->parameters());
         out.set("kv_mode", kvModeName(engine.kvMode()));

@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: MIT
-// dash-cli runs: list, show, compare, export, import and delete saved runs.
+// dash-cli runs: list, show, compare, export, import, delete and check saved runs.
+#include "app/cli/cli_common.h"
 #include "app/cli/commands.h"
 #include "core/store/run_json.h"
 #include "core/store/run_store.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 
 namespace dash::cli {
 
@@ -18,7 +21,7 @@ constexpr const char* kName = "runs";
 
 const std::set<std::string> kValueOptions = {"db",    "model", "policy", "since", "until",
                                              "label", "limit", "format", "output"};
-const std::set<std::string> kFlags = {"json"};
+const std::set<std::string> kFlags = {"json", "read-only"};
 
 Expected<std::string> databasePath(const Args& args) {
     if (auto db = args.get("db"))
@@ -27,18 +30,29 @@ Expected<std::string> databasePath(const Args& args) {
 }
 
 // Reading commands never create a database. They open it read-write when they
-// can, so an older schema is upgraded as the GUI would, and read-only otherwise.
-Expected<RunStore> openForReading(const std::string& path) {
+// can, so an older schema is upgraded as the GUI would, and read-only
+// otherwise; --read-only never writes (nor upgrades) it.
+Expected<RunStore> openForReading(const Args& args, const std::string& path) {
     std::error_code ec;
     if (!std::filesystem::exists(path, ec))
         return notFoundError("no run database at '" + path + "' (save a run first, or pass --db)");
+    if (args.flag("read-only"))
+        return RunStore::open(path, RunStore::OpenMode::ReadOnly);
     auto store = RunStore::open(path, RunStore::OpenMode::ReadWrite);
-    if (store.ok())
+    if (store.ok() || store.error().code() == ErrorCode::Invalid ||
+        store.error().code() == ErrorCode::Unsupported)
         return store;
     auto readOnly = RunStore::open(path, RunStore::OpenMode::ReadOnly);
     if (readOnly.ok())
         return readOnly;
     return store.error();
+}
+
+// Commands that change the database.
+Expected<RunStore> openForWriting(const Args& args, const std::string& path) {
+    if (args.flag("read-only"))
+        return invalidError("--read-only: this subcommand changes the run database");
+    return RunStore::open(path);
 }
 
 Expected<int64_t> parseId(const std::string& text) {
@@ -56,10 +70,6 @@ Status expectPositionals(const Args& args, size_t count, const char* what) {
         return invalidError(std::string("expected ") + what + ", got " + std::to_string(given) +
                             " argument" + (given == 1 ? "" : "s"));
     return {};
-}
-
-void printText(const std::string& text) {
-    std::fwrite(text.data(), 1, text.size(), stdout);
 }
 
 void printJsonValue(const Json& value) {
@@ -121,12 +131,12 @@ int listRuns(const Args& args, const std::string& db) {
         constexpr int64_t kDayMs = 86400000;
         filter.createdBeforeMs = *ms + (until->size() == 10 ? kDayMs : 1);
     }
-    auto limit = args.getInt("limit", 0);
+    auto limit = args.getInt("limit", 0, 0, std::numeric_limits<int64_t>::max());
     if (!limit.ok())
         return fail(kName, limit.error());
     filter.limit = *limit;
 
-    auto store = openForReading(db);
+    auto store = openForReading(args, db);
     if (!store.ok())
         return fail(kName, store.error());
     auto runs = store->list(filter);
@@ -168,7 +178,7 @@ int showRun(const Args& args, const std::string& db) {
     auto id = parseId(args.positional()[1]);
     if (!id.ok())
         return fail(kName, id.error());
-    auto store = openForReading(db);
+    auto store = openForReading(args, db);
     if (!store.ok())
         return fail(kName, store.error());
     auto run = store->load(*id);
@@ -246,7 +256,7 @@ int compareRunsCommand(const Args& args, const std::string& db) {
     auto b = parseId(args.positional()[2]);
     if (auto e = firstError(a, b))
         return fail(kName, *e);
-    auto store = openForReading(db);
+    auto store = openForReading(args, db);
     if (!store.ok())
         return fail(kName, store.error());
     auto c = store->compare(*a, *b);
@@ -322,7 +332,7 @@ int exportRun(const Args& args, const std::string& db) {
     const std::string format = args.get("format", "json");
     if (format != "json" && format != "csv")
         return fail(kName, "--format must be 'json' or 'csv', got '" + format + "'");
-    auto store = openForReading(db);
+    auto store = openForReading(args, db);
     if (!store.ok())
         return fail(kName, store.error());
     if (auto output = args.get("output")) {
@@ -345,7 +355,7 @@ int exportRun(const Args& args, const std::string& db) {
 int importRun(const Args& args, const std::string& db) {
     if (auto s = expectPositionals(args, 1, "a run JSON file"); !s.ok())
         return fail(kName, s.error());
-    auto store = RunStore::open(db);
+    auto store = openForWriting(args, db);
     if (!store.ok())
         return fail(kName, store.error());
     auto id = store->importJson(args.positional()[1]);
@@ -369,25 +379,75 @@ int deleteRuns(const Args& args, const std::string& db) {
         auto id = parseId(args.positional()[i]);
         if (!id.ok())
             return fail(kName, id.error());
-        ids.push_back(*id);
+        if (std::find(ids.begin(), ids.end(), *id) == ids.end())
+            ids.push_back(*id);
     }
     std::error_code ec;
     if (!std::filesystem::exists(db, ec))
         return fail(kName, "no run database at '" + db + "'");
-    auto store = RunStore::open(db);
+    auto store = openForWriting(args, db);
     if (!store.ok())
         return fail(kName, store.error());
-    for (int64_t id : ids) {
-        Status s = store->remove(id);
-        if (!s.ok())
-            return fail(kName, s.error());
-        if (!args.flag("json"))
-            std::printf("deleted run %lld\n", static_cast<long long>(id));
-    }
+    // All or nothing: one missing id deletes none.
+    bool withoutJournal = false;
+    if (Status s = store->remove(ids, &withoutJournal); !s.ok())
+        return fail(kName, s.error());
+    if (withoutJournal)
+        std::fprintf(stderr, "dash-cli runs: note: the disk is full, so the runs were deleted "
+                             "in place without a journal; the database keeps its size and "
+                             "reuses their space for new runs\n");
     if (args.flag("json")) {
         Json out = Json::object();
         out.set("deleted", Json::array(ids));
         printJsonValue(out);
+    } else {
+        for (int64_t id : ids)
+            std::printf("deleted run %lld\n", static_cast<long long>(id));
+    }
+    return 0;
+}
+
+// Every run loaded and its checksum checked, and SQLite's integrity check:
+// a damaged run is listed (the others still load); exit 1 when any is.
+int checkRuns(const Args& args, const std::string& db) {
+    if (auto s = expectPositionals(args, 0, "no arguments"); !s.ok())
+        return fail(kName, s.error());
+    auto store = openForReading(args, db);
+    if (!store.ok())
+        return fail(kName, store.error());
+    auto integrity = store->integrityCheck();
+    if (!integrity.ok())
+        return fail(kName, integrity.error());
+    auto damaged = store->verify();
+    if (!damaged.ok())
+        return fail(kName, damaged.error());
+    auto runs = store->list();
+    if (!runs.ok())
+        return fail(kName, runs.error());
+    if (args.flag("json")) {
+        Json out = Json::object();
+        out.set("integrity", *integrity);
+        out.set("runs", static_cast<uint64_t>(runs->size()));
+        Json list(Json::Array{});
+        for (const RunStore::Damage& d : *damaged) {
+            Json e = Json::object();
+            e.set("id", d.id);
+            e.set("reason", d.reason);
+            list.push(std::move(e));
+        }
+        out.set("damaged", std::move(list));
+        printJsonValue(out);
+    } else {
+        std::printf("SQLite integrity check: %s\n", integrity->c_str());
+        for (const RunStore::Damage& d : *damaged)
+            std::printf("damaged run %lld: %s\n", static_cast<long long>(d.id), d.reason.c_str());
+        std::printf("%zu of %zu runs load intact\n", runs->size() - damaged->size(), runs->size());
+    }
+    if (*integrity != "ok" || !damaged->empty()) {
+        std::fprintf(stderr, "dash-cli runs: %zu damaged run%s%s\n", damaged->size(),
+                     damaged->size() == 1 ? "" : "s",
+                     *integrity == "ok" ? "" : "; SQLite reports damage");
+        return 1;
     }
     return 0;
 }
@@ -397,7 +457,8 @@ int run(const std::vector<std::string>& argv) {
     if (!args.ok())
         return fail(kName, args.error());
     if (args->positional().empty())
-        return fail(kName, "expected a subcommand: list, show, compare, export, import or delete");
+        return fail(kName,
+                    "expected a subcommand: list, show, compare, export, import, delete or check");
     auto db = databasePath(*args);
     if (!db.ok())
         return fail(kName, db.error());
@@ -414,15 +475,17 @@ int run(const std::vector<std::string>& argv) {
         return importRun(*args, *db);
     if (sub == "delete")
         return deleteRuns(*args, *db);
+    if (sub == "check")
+        return checkRuns(*args, *db);
     return fail(kName, "unknown subcommand '" + sub +
-                           "' (expected list, show, compare, export, import or delete)");
+                           "' (expected list, show, compare, export, import, delete or check)");
 }
 
 } // namespace
 
 extern const Command kRunsCommand = {
     kName,
-    "list, show, compare, export, import and delete saved runs",
+    "list, show, compare, export, import, delete and check saved runs",
     "<subcommand> [--db PATH] [--json] ...\n"
     "  list [--model TEXT] [--policy KIND] [--since DATE] [--until DATE] [--label TEXT]\n"
     "       [--limit N]            runs, newest first; --model matches a path substring or a\n"
@@ -434,10 +497,14 @@ extern const Command kRunsCommand = {
     "                              the whole run as JSON (imports back identically) or one\n"
     "                              CSV row per (token, layer); standard output by default\n"
     "  import FILE                 saves a run exported as JSON as a new run\n"
-    "  delete ID...                deletes runs\n"
+    "  delete ID...                deletes runs: all of them, or none if one is missing\n"
+    "  check                       loads every run and checks its checksum; lists damaged\n"
+    "                              runs (exit 1 if any)\n"
     "options:\n"
     "  --db PATH   run database (default: $XDG_DATA_HOME/dash-studio/runs.sqlite, else\n"
     "              ~/.local/share/dash-studio/runs.sqlite)\n"
+    "  --read-only open the database read-only: never changed, never upgraded (also\n"
+    "              for a file in a folder you may not write)\n"
     "  --json      machine-readable output",
     &run,
 };

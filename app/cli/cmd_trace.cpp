@@ -6,7 +6,7 @@
 
 #include <cmath>
 #include <cstdio>
-#include <fstream>
+#include <limits>
 
 namespace dash::cli {
 
@@ -18,18 +18,19 @@ int run(const std::vector<std::string>& argv) {
     if (!args.ok())
         return fail("trace", args.error());
     auto prompt = args->required("prompt");
-    auto n = args->getInt("n", 0);
+    auto n = args->getInt("n", 0, 0, std::numeric_limits<int32_t>::max());
     auto eo = engineOptions(*args);
     if (auto err = firstError(prompt, n, eo))
         return fail("trace", *err);
     std::string format = args->get("format", args->flag("json") ? "json" : "table");
     if (format != "json" && format != "csv" && format != "table")
         return fail("trace", "--format must be json, csv or table");
-    if (*n < 0)
-        return fail("trace", "--n must be >= 0");
     auto model = loadModel(*args);
     if (!model.ok())
         return fail("trace", model.error());
+    if (*n > (*model)->config().contextLength)
+        return fail("trace", "--n " + std::to_string(*n) + " exceeds the model's context length " +
+                                 std::to_string((*model)->config().contextLength));
     auto made = makeEngine(*eo, *model);
     if (!made.ok())
         return fail("trace", made.error());
@@ -88,12 +89,10 @@ int run(const std::vector<std::string>& argv) {
         }
     }
     if (auto out = args->get("out")) {
-        std::ofstream f(*out, std::ios::binary);
-        f << text;
-        if (!f)
-            return fail("trace", "cannot write '" + *out + "'");
+        if (auto st = writeOutput(*out, text); !st.ok())
+            return fail("trace", st.error());
     } else {
-        std::fwrite(text.data(), 1, text.size(), stdout);
+        printText(text);
     }
     return 0;
 }

@@ -3,12 +3,15 @@
 #include "app/cli/commands.h"
 #include "core/dash/policy_file.h"
 #include "core/dash/training.h"
+#include "core/util/json_numbers.h"
+#include "core/util/output_file.h"
 #include "core/util/sha256.h"
 
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <limits>
 #include <optional>
 
 namespace dash::cli {
@@ -34,8 +37,8 @@ Expected<std::optional<StateCosts>> parseStateCosts(const std::string& text) {
         const std::string item = text.substr(start, end - start);
         char* stop = nullptr;
         const double v = std::strtod(item.c_str(), &stop);
-        if (item.empty() || stop != item.c_str() + item.size() || (k < 3 && end == text.size()) ||
-            (k == 3 && end != text.size()))
+        if (item.empty() || stop != item.c_str() + item.size() || !fitsFloat(v) ||
+            (k < 3 && end == text.size()) || (k == 3 && end != text.size()))
             return invalidError("--state-costs takes 'nominal', 'measured' or four numbers "
                                 "(skip,int4,int8,full), got '" +
                                 text + "'");
@@ -59,17 +62,21 @@ int run(const std::vector<std::string>& argv) {
     auto calibrationPath = args->required("calibration");
     auto file = args->required("file");
     auto out = args->required("out");
-    auto target = args->getDouble("target-ratio", 2.0);
-    auto steps = args->getInt("steps", 300);
-    auto window = args->getInt("window", 64);
+    // Ranges: what the scorer file format accepts (hidden, embed), what the
+    // quantiser takes (group), and bounds past which training cannot be
+    // meant (a step count that would run for years).
+    constexpr long long kMaxSteps = 100000000;
+    auto target = args->getDouble("target-ratio", 2.0, 1.0, 1000.0);
+    auto steps = args->getInt("steps", 300, 1, kMaxSteps);
+    auto window = args->getInt("window", 64, 2, std::numeric_limits<int32_t>::max());
     auto seed = args->getInt("seed", 1);
-    auto lr = args->getDouble("lr", 3e-3);
-    auto hidden = args->getInt("hidden", 64);
-    auto embed = args->getInt("embed", 8);
-    auto lambda = args->getDouble("lambda", 0.05);
-    auto group = args->getInt("group", 32);
-    auto heldOut = args->getDouble("held-out", 0.1);
-    auto imitationSteps = args->getInt("imitation-steps", 0);
+    auto lr = args->getDouble("lr", 3e-3, 0.0, 10.0);
+    auto hidden = args->getInt("hidden", 64, 1, 65536);
+    auto embed = args->getInt("embed", 8, 1, 1024);
+    auto lambda = args->getDouble("lambda", 0.05, 0.0, 1e6);
+    auto group = args->getInt("group", 32, 32, 4096);
+    auto heldOut = args->getDouble("held-out", 0.1, 0.01, 0.9);
+    auto imitationSteps = args->getInt("imitation-steps", 0, 0, kMaxSteps);
     auto stateCosts = parseStateCosts(args->get("state-costs", "nominal"));
     auto eo = engineOptions(*args);
     bool int4 = false, int8 = false, skip = false, full = false;
@@ -96,6 +103,18 @@ int run(const std::vector<std::string>& argv) {
     if (auto err = firstError(calibrationPath, file, out, target, steps, window, seed, lr, hidden,
                               embed, lambda, group, heldOut, imitationSteps, stateCosts, eo))
         return fail("train-policy", *err);
+    if (*group % 32 != 0)
+        return fail("train-policy",
+                    "--group must be a multiple of 32, got " + std::to_string(*group));
+    if (*imitationSteps > *steps)
+        return fail("train-policy", "--imitation-steps must not exceed --steps");
+    // Bad output paths are reported now, not after the training.
+    if (auto st = checkOutputTarget(*out); !st.ok())
+        return fail("train-policy", st.error());
+    if (auto checkpoint = args->get("checkpoint")) {
+        if (auto st = checkOutputTarget(*checkpoint); !st.ok())
+            return fail("train-policy", st.error().withContext("--checkpoint"));
+    }
     auto calibration = loadCalibration(*calibrationPath);
     if (!calibration.ok())
         return fail("train-policy", calibration.error());
@@ -164,6 +183,8 @@ int run(const std::vector<std::string>& argv) {
                              p.deltaNll);
         });
     std::signal(SIGINT, SIG_DFL);
+    if (!quiet)
+        std::fputc('\n', stderr); // end the progress line
     if (!policy.ok()) {
         if (policy.error().code() == ErrorCode::Cancelled && !to.checkpointPath.empty())
             return fail("train-policy", "interrupted; resume with the same command (checkpoint '" +
@@ -196,7 +217,8 @@ const Command kTrainPolicyCommand = {
     "       [--imitation-steps 0] [--checkpoint FILE] [--sync] [ENGINE OPTIONS] [--quiet]\n"
     "       [--json]\n"
     "  The last --held-out fraction of the text is kept for tuning the cost bias.\n"
-    "  Ctrl-C stops; with --checkpoint the same command resumes. --states limits the\n"
+    "  Ctrl-C stops (saving the checkpoint); with --checkpoint (saved every 10 steps)\n"
+    "  the same command resumes. --states limits the\n"
     "  states the policy may choose; skip and full must be among them.\n"
     "  --state-costs: what each state costs in the reward and the cost bias (full = 4):\n"
     "  the state codes 0,1,2,4 (nominal), this machine's measured decode cost per layer\n"

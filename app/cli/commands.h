@@ -20,4 +20,8 @@ extern const Command kRunCommand;
 extern const Command kSweepCommand;
 extern const Command kExportCommand;
 
+// dash-cli with its arguments (argv[0] is the program): runs the command and
+// returns the exit code.
+int runCli(int argc, char** argv);
+
 } // namespace dash::cli

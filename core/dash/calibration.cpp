@@ -2,12 +2,10 @@
 #include "core/dash/calibration.h"
 
 #include "core/engine/cpu/ops.h"
+#include "core/util/json_numbers.h"
+#include "core/util/output_file.h"
 
-#include <cerrno>
 #include <cmath>
-#include <cstdio>
-#include <cstring>
-#include <fstream>
 
 namespace dash {
 
@@ -142,9 +140,14 @@ Expected<std::vector<double>> readVector(const Json& json, const char* key, size
                             std::to_string(a->size()) + " values, expected " +
                             std::to_string(size));
     std::vector<double> out;
-    for (const Json& v : a->asArray()) {
-        if (!v.isNumber() || !std::isfinite(v.asNumber()))
-            return invalidError(std::string("calibration field '") + key + "' holds a non-number");
+    for (size_t i = 0; i < a->size(); ++i) {
+        const Json& v = (*a)[i];
+        // The engine uses these as floats: a value beyond the float range
+        // would become an infinity there.
+        if (!v.isNumber() || !fitsFloat(v.asNumber()))
+            return invalidError(std::string("calibration field '") + key + "' [" +
+                                std::to_string(i) + "] holds " + v.dump() +
+                                ", not a finite number in the float range");
         out.push_back(v.asNumber());
     }
     return out;
@@ -164,10 +167,12 @@ Expected<std::vector<std::vector<float>>> readMatrix(const Json& json, const cha
                                 std::to_string(r) + " must hold " + std::to_string(cols) +
                                 " values");
         std::vector<float> values;
-        for (const Json& v : row.asArray()) {
-            if (!v.isNumber() || !std::isfinite(v.asNumber()))
-                return invalidError(std::string("calibration field '") + key +
-                                    "' holds a non-number");
+        for (size_t c = 0; c < cols; ++c) {
+            const Json& v = row[c];
+            if (!v.isNumber() || !fitsFloat(v.asNumber()))
+                return invalidError(std::string("calibration field '") + key + "' [" +
+                                    std::to_string(r) + "][" + std::to_string(c) + "] holds " +
+                                    v.dump() + ", not a finite number in the float range");
             values.push_back(static_cast<float>(v.asNumber()));
         }
         out.push_back(std::move(values));
@@ -207,14 +212,18 @@ Expected<Calibration> Calibration::fromJson(const Json& j) {
     Calibration c;
     DASH_ASSIGN_OR_RETURN(std::string method, j.string("method"));
     DASH_ASSIGN_OR_RETURN(c.method, parseAlphaMethod(method));
-    DASH_ASSIGN_OR_RETURN(double layers, j.number("layers"));
-    DASH_ASSIGN_OR_RETURN(double dim, j.number("dim"));
-    if (layers < 1 || layers > 4096 || dim < 1 || dim > (1 << 17))
-        return invalidError("calibration layers/dim out of range");
+    DASH_ASSIGN_OR_RETURN(int64_t layers, j.integer("layers", 1, 4096));
+    DASH_ASSIGN_OR_RETURN(int64_t dim, j.integer("dim", 1, 1 << 17));
     c.layers = static_cast<int32_t>(layers);
     c.dim = static_cast<int32_t>(dim);
-    c.sequences = j["sequences"].asInt();
-    c.tokens = j["tokens"].asInt();
+    // Counts for the record; absent in hand-made files.
+    constexpr int64_t kMaxCount = int64_t{1} << 53;
+    if (j.find("sequences")) {
+        DASH_ASSIGN_OR_RETURN(c.sequences, j.integer("sequences", 0, kMaxCount));
+    }
+    if (j.find("tokens")) {
+        DASH_ASSIGN_OR_RETURN(c.tokens, j.integer("tokens", 0, kMaxCount));
+    }
     DASH_ASSIGN_OR_RETURN(c.modelSha256, j.string("model_sha256"));
     c.textSha256 = j["text_sha256"].isString() ? j["text_sha256"].asString() : "";
     const auto L = static_cast<size_t>(c.layers);
@@ -263,23 +272,22 @@ Expected<Calibration> calibrate(Engine& engine, const std::vector<int32_t>& ids,
 }
 
 Status saveJsonFile(const std::string& path, const Json& json) {
-    // Written beside the target and renamed, so a crash never leaves half a file.
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out)
-            return ioError("cannot write '" + tmp + "': " + std::strerror(errno));
-        out << json.dump(1) << '\n';
-        out.flush();
-        if (!out)
-            return ioError("cannot write '" + tmp + "': " + std::strerror(errno));
-    }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        const int err = errno;
-        std::remove(tmp.c_str());
-        return ioError("cannot replace '" + path + "': " + std::strerror(err));
-    }
+    // OutputFile writes beside the target and renames, so a crash or a full
+    // disk never leaves half a file, and follows symbolic links.
+    return writeOutputFile(path, json.dump(1) + "\n");
+}
+
+Status Calibration::check() const {
+    if (auto st = checkJsonFloats(toJson(), "calibration"); !st.ok())
+        return st.error().withContext(
+            "the calibration holds values the engine cannot use (non-finite weights or "
+            "activations?)");
     return {};
+}
+
+Status saveCalibration(const std::string& path, const Calibration& calibration) {
+    DASH_TRY(calibration.check());
+    return saveJsonFile(path, calibration.toJson());
 }
 
 Expected<Calibration> loadCalibration(const std::string& path) {

@@ -44,6 +44,9 @@ struct Calibration {
     Json toJson() const;
     static Expected<Calibration> fromJson(const Json& json);
     Status checkShape(int32_t layers, int32_t dim) const;
+    // Every value finite and within the float range (what fromJson accepts),
+    // else an error naming the first field that is not.
+    Status check() const;
 };
 
 // Running sums from which every calibration quantity is computed.
@@ -94,7 +97,11 @@ struct CalibrationOptions {
 Expected<Calibration> calibrate(Engine& engine, const std::vector<int32_t>& ids,
                                 const CalibrationOptions& options);
 
+// Writes `json` to `path` with OutputFile (through links, never half a file).
 Status saveJsonFile(const std::string& path, const Json& json);
+// Checks the calibration (check()) and writes it; a calibration that would not
+// load back is never written.
+Status saveCalibration(const std::string& path, const Calibration& calibration);
 Expected<Calibration> loadCalibration(const std::string& path);
 
 } // namespace dash

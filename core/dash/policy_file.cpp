@@ -3,10 +3,12 @@
 
 #include "core/dash/baselines.h"
 #include "core/dash/dash_policy.h"
+#include "core/util/json_numbers.h"
 #include "core/util/sha256.h"
 
 #include <cmath>
 #include <ctime>
+#include <limits>
 
 namespace dash {
 
@@ -34,6 +36,15 @@ Expected<double> knobFrom(const Json& state, const char* key) {
     DASH_ASSIGN_OR_RETURN(double v, state.number(key));
     if (!std::isfinite(v))
         return invalidError(std::string("policy field '") + key + "' is not finite");
+    return v;
+}
+
+// Whole-number knobs (a window length, a seed), read without an undefined
+// conversion of an out-of-range double.
+Expected<int64_t> integerKnob(const Json& state, const char* key, int64_t min, int64_t max) {
+    auto v = state.integer(key, min, max);
+    if (!v.ok())
+        return v.error().withContext("policy");
     return v;
 }
 
@@ -67,6 +78,10 @@ Json policyFileJson(const Policy& policy, const Model& model) {
 }
 
 Status savePolicyFile(const std::string& path, const Policy& policy, const Model& model) {
+    // A value that is not a finite float would be written as null and the
+    // file refused when read back: refuse it now, before anything is written.
+    if (auto st = checkJsonFloats(policyState(policy), "policy"); !st.ok())
+        return st.error().withContext("refusing to write '" + path + "'");
     return saveJsonFile(path, policyFileJson(policy, model));
 }
 
@@ -74,8 +89,8 @@ Expected<std::unique_ptr<Policy>> policyFromFileJson(const Json& j, const Model&
     if (!j.isObject() || !j["format"].isString() || j["format"].asString() != "dash-policy")
         return invalidError("not a DASH Studio policy file (field 'format' is not 'dash-policy')");
     DASH_ASSIGN_OR_RETURN(double version, j.number("version"));
-    if (version < 1 || version > kPolicyFileVersion)
-        return unsupportedError("policy file version " + std::to_string(static_cast<int>(version)) +
+    if (!(version >= 1 && version <= kPolicyFileVersion) || version != std::floor(version))
+        return unsupportedError("policy file version " + j["version"].dump() +
                                 " is not supported (this build reads up to " +
                                 std::to_string(kPolicyFileVersion) + ")");
     DASH_ASSIGN_OR_RETURN(std::string kindName, j.string("kind"));
@@ -90,9 +105,16 @@ Expected<std::unique_ptr<Policy>> policyFromFileJson(const Json& j, const Model&
         return invalidError("policy was made for model '" + (*m)["file"].asString() + "' (sha256 " +
                             modelSha.substr(0, 12) + "…), not for '" + baseName(model.path()) +
                             "' (sha256 " + model.sha256().substr(0, 12) + "…)");
+    // Every number of a policy ends up as a float or a bounded integer: one
+    // beyond the float range (1e300) is refused here, naming it, rather than
+    // becoming an infinity inside the policy.
+    DASH_TRY(checkJsonFloats(*state, "policy"));
     const ModelConfig& c = model.config();
     switch (kind) {
     case PolicyKind::Dash: {
+        // Whole and in range before DashPolicy converts it to an int.
+        if (state->find("quant_group"))
+            DASH_TRY(integerKnob(*state, "quant_group", 32, 4096));
         auto p = DashPolicy::fromState(*state, c.layers, c.dim);
         if (!p.ok())
             return p.error();
@@ -106,8 +128,9 @@ Expected<std::unique_ptr<Policy>> policyFromFileJson(const Json& j, const Model&
     }
     case PolicyKind::SkipDecode: {
         DASH_ASSIGN_OR_RETURN(double f, knobFrom(*state, "fraction"));
-        DASH_ASSIGN_OR_RETURN(double w, knobFrom(*state, "window"));
-        return std::unique_ptr<Policy>(new SkipDecodePolicy(c.layers, static_cast<int64_t>(w), f));
+        DASH_ASSIGN_OR_RETURN(
+            int64_t w, integerKnob(*state, "window", 1, std::numeric_limits<int32_t>::max()));
+        return std::unique_ptr<Policy>(new SkipDecodePolicy(c.layers, w, f));
     }
     case PolicyKind::AdaSkip: {
         DASH_ASSIGN_OR_RETURN(double k, knobFrom(*state, "skip_layers"));
@@ -115,7 +138,8 @@ Expected<std::unique_ptr<Policy>> policyFromFileJson(const Json& j, const Model&
     }
     case PolicyKind::RandomSkip: {
         DASH_ASSIGN_OR_RETURN(double p, knobFrom(*state, "probability"));
-        DASH_ASSIGN_OR_RETURN(double seed, knobFrom(*state, "seed"));
+        // Seeds travel as JSON numbers, exact up to 2^53.
+        DASH_ASSIGN_OR_RETURN(int64_t seed, integerKnob(*state, "seed", 0, int64_t{1} << 53));
         return std::unique_ptr<Policy>(
             new RandomSkipPolicy(c.layers, p, static_cast<uint64_t>(seed)));
     }
@@ -124,6 +148,9 @@ Expected<std::unique_ptr<Policy>> policyFromFileJson(const Json& j, const Model&
         DASH_ASSIGN_OR_RETURN(const Json* cos, state->member("mean_cos", Json::Type::Array));
         if (cos->size() != static_cast<size_t>(c.layers))
             return invalidError("policy field 'mean_cos' must hold one value per layer");
+        for (const Json& v : cos->asArray())
+            if (!v.isNumber())
+                return invalidError("policy field 'mean_cos' must hold numbers");
         return std::unique_ptr<Policy>(new StaticSimilarityPolicy(c.layers, cos->toDoubles(), k));
     }
     }

@@ -5,11 +5,14 @@
 #include "core/dash/dash_controller.h"
 #include "core/dash/evaluation.h"
 #include "core/engine/generate.h"
+#include "core/util/json_numbers.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <random>
+#include <sys/stat.h>
 
 namespace dash {
 
@@ -79,36 +82,69 @@ Status saveCheckpoint(const std::string& path, const Json& print, const TrainerS
     j.set("adam_m", Json::array(s.adam.m));
     j.set("adam_v", Json::array(s.adam.v));
     j.set("scorer", scorer.toJson());
+    // A value that would be written as null could not be resumed from.
+    if (auto st = checkJsonFloats(j, "checkpoint"); !st.ok())
+        return st.error().withContext("cannot save the training checkpoint '" + path + "'");
     return saveJsonFile(path, j);
+}
+
+// A vector of floats from a checkpoint field, each finite and in range.
+Expected<std::vector<float>> checkpointFloats(const Json& j, const char* key, bool nonNegative) {
+    DASH_ASSIGN_OR_RETURN(const Json* a, j.member(key, Json::Type::Array));
+    std::vector<float> out;
+    out.reserve(a->size());
+    for (size_t i = 0; i < a->size(); ++i) {
+        const Json& v = (*a)[i];
+        if (!v.isNumber() || !fitsFloat(v.asNumber()) || (nonNegative && v.asNumber() < 0))
+            return invalidError(std::string("field '") + key + "' [" + std::to_string(i) +
+                                "] holds " + v.dump() + ", not a finite" +
+                                (nonNegative ? " non-negative" : "") + " float");
+        out.push_back(static_cast<float>(v.asNumber()));
+    }
+    return out;
 }
 
 Expected<bool> loadCheckpoint(const std::string& path, const Json& print, TrainerState& s,
                               ScoringModel& scorer, int32_t dim, int32_t layers) {
-    FILE* probe = std::fopen(path.c_str(), "rb");
-    if (!probe)
+    // Absent: a fresh start. Anything else (also a FIFO or a directory) is read
+    // by readJsonFile, which refuses what is not a regular file.
+    if (struct stat st{}; ::stat(path.c_str(), &st) != 0 && errno == ENOENT)
         return false;
-    std::fclose(probe);
     DASH_ASSIGN_OR_RETURN(Json j, readJsonFile(path));
     if (!j["format"].isString() || j["format"].asString() != "dash-train-checkpoint")
         return invalidError(path + ": not a training checkpoint");
     if (j["settings"].dump() != print.dump())
         return invalidError(path + ": checkpoint was made with other settings (target, seed, "
                                    "window, data or model differ); remove it or change the path");
-    auto restored = ScoringModel::fromJson(j["scorer"], dim, layers);
-    if (!restored.ok())
-        return restored.error().withContext(path);
-    scorer = std::move(restored).value();
-    s.step = j["step"].asInt();
-    s.beta = j["beta"].asNumber();
-    s.baseline = j["baseline"].toDoubles();
-    s.adam.t = j["adam_t"].asInt();
-    for (double v : j["adam_m"].toDoubles())
-        s.adam.m.push_back(static_cast<float>(v));
-    for (double v : j["adam_v"].toDoubles())
-        s.adam.v.push_back(static_cast<float>(v));
-    if (s.baseline.size() != static_cast<size_t>(layers) ||
-        s.adam.m.size() != scorer.parameters().size() || s.adam.v.size() != s.adam.m.size())
-        return invalidError(path + ": checkpoint arrays have the wrong sizes");
+    auto read = [&]() -> Status {
+        auto restored = ScoringModel::fromJson(j["scorer"], dim, layers);
+        if (!restored.ok())
+            return restored.error();
+        // Counts are whole numbers up to 2^53 (exact in JSON); a step such as
+        // 1e300 is refused instead of wrapping to a negative step.
+        constexpr int64_t kMaxCount = int64_t{1} << 53;
+        DASH_ASSIGN_OR_RETURN(s.step, j.integer("step", 0, kMaxCount));
+        DASH_ASSIGN_OR_RETURN(s.adam.t, j.integer("adam_t", 0, kMaxCount));
+        DASH_ASSIGN_OR_RETURN(s.beta, j.number("beta"));
+        if (!std::isfinite(s.beta))
+            return invalidError("field 'beta' is not finite");
+        DASH_ASSIGN_OR_RETURN(const Json* baseline, j.member("baseline", Json::Type::Array));
+        s.baseline.clear();
+        for (const Json& v : baseline->asArray()) {
+            if (!v.isNumber() || !std::isfinite(v.asNumber()))
+                return invalidError("field 'baseline' holds " + v.dump() + ", not a finite number");
+            s.baseline.push_back(v.asNumber());
+        }
+        DASH_ASSIGN_OR_RETURN(s.adam.m, checkpointFloats(j, "adam_m", false));
+        DASH_ASSIGN_OR_RETURN(s.adam.v, checkpointFloats(j, "adam_v", true));
+        scorer = std::move(restored).value();
+        if (s.baseline.size() != static_cast<size_t>(layers) ||
+            s.adam.m.size() != scorer.parameters().size() || s.adam.v.size() != s.adam.m.size())
+            return invalidError("checkpoint arrays have the wrong sizes");
+        return {};
+    };
+    if (auto st = read(); !st.ok())
+        return st.error().withContext(path);
     return true;
 }
 
@@ -195,9 +231,19 @@ trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vecto
     progress.steps = o.steps;
     progress.phase = "train";
 
+    // Cancelled (Ctrl-C): keep what is done. Every step below state.step has
+    // finished, and a step changes the state only at its end, so the state as
+    // it stands resumes exactly.
+    auto stop = [&](const Error& error) -> Error {
+        if (error.code() == ErrorCode::Cancelled && !o.checkpointPath.empty()) {
+            if (auto st = saveCheckpoint(o.checkpointPath, print, state, scorer); !st.ok())
+                return st.error();
+        }
+        return error;
+    };
     for (; state.step < o.steps; ++state.step) {
         if (o.cancel && o.cancel->cancelled())
-            return cancelledError();
+            return stop(cancelledError());
         const int64_t step = state.step;
         std::mt19937_64 rng(o.seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(step));
         const auto start = static_cast<int64_t>(std::uniform_int_distribution<uint64_t>(
@@ -213,7 +259,10 @@ trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vecto
         ForwardOptions full;
         full.allLogits = true;
         full.cancel = o.cancel;
-        DASH_ASSIGN_OR_RETURN(std::span<const float> fullLogits, engine.forward(window, full));
+        auto fullPass = engine.forward(window, full);
+        if (!fullPass.ok())
+            return stop(fullPass.error());
+        const std::span<const float> fullLogits = *fullPass;
         const std::vector<double> lpFull = nextTokenLogProbs(fullLogits, window, vocab);
 
         // Sampled pass.
@@ -230,7 +279,10 @@ trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vecto
         ForwardOptions sampled = full;
         sampled.controller = &controller;
         engine.reset();
-        DASH_ASSIGN_OR_RETURN(std::span<const float> policyLogits, engine.forward(window, sampled));
+        auto sampledPass = engine.forward(window, sampled);
+        if (!sampledPass.ok())
+            return stop(sampledPass.error());
+        const std::span<const float> policyLogits = *sampledPass;
         const std::vector<double> lpPolicy = nextTokenLogProbs(policyLogits, window, vocab);
 
         // Path costs per token: layer 0 at full precision plus each decided

@@ -63,7 +63,9 @@ struct TrainOptions {
     double heldOutFraction = 0.1;
     int64_t tuneWindows = 32;   // held-out windows for the cost-bias tuning
     std::string checkpointPath; // empty: no checkpoints
-    int64_t checkpointEvery = 50;
+    // Steps between checkpoints; a cancel (Ctrl-C) also saves one, so an
+    // interruption loses at most the step that was running.
+    int64_t checkpointEvery = 10;
     const CancelToken* cancel = nullptr;
 };
 
@@ -80,7 +82,8 @@ struct TrainProgress {
 
 // Trains on `ids` (BOS-prefixed text) and returns a policy tuned to the target
 // ratio. With a checkpoint path, state is saved every checkpointEvery steps and
-// an existing checkpoint made with the same settings is resumed.
+// when cancelled, and an existing checkpoint made with the same settings is
+// resumed.
 Expected<std::unique_ptr<DashPolicy>>
 trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vector<int32_t>& ids,
                 const TrainOptions& options, const std::string& dataSha256,

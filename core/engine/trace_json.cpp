@@ -2,9 +2,11 @@
 #include "core/engine/trace_json.h"
 
 #include "core/model/tokenizer.h"
+#include "core/util/json_numbers.h"
 
 #include <charconv>
 #include <cmath>
+#include <limits>
 
 namespace dash {
 
@@ -64,13 +66,27 @@ Status readByLayer(const Json& json, const char* field, int32_t layers, int32_t 
     return {};
 }
 
-Expected<float> toFloat(const Json& v) {
-    if (v.isNull())
-        return kNoValue;
-    if (!v.isNumber())
-        return invalidError("expected a number or null");
-    return static_cast<float>(v.asNumber());
+// A cell value: null for "no value", else a number in [lo, hi] that stays
+// finite as a float, never coerced.
+auto cellValue(double lo, double hi) {
+    return [lo, hi](const Json& v) -> Expected<float> {
+        if (v.isNull())
+            return kNoValue;
+        if (!v.isNumber())
+            return invalidError("expected a number or null");
+        const double d = v.asNumber();
+        if (!(d >= lo && d <= hi) || !fitsFloat(d))
+            return invalidError("value " + v.dump() + " is out of range");
+        return static_cast<float>(d);
+    };
 }
+
+constexpr double kInfinity = std::numeric_limits<double>::infinity();
+// Cosines computed in float may stray this far past +-1.
+constexpr double kCosSlack = 1e-3;
+constexpr int64_t kMaxInt32 = std::numeric_limits<int32_t>::max();
+// Times in nanoseconds: exactly representable in a double (2^53 ns is 104 days).
+constexpr int64_t kMaxNs = int64_t{1} << 53;
 
 } // namespace
 
@@ -128,23 +144,32 @@ Expected<Trace> traceFromJson(const Json& json) {
     if (layers < 0 || layers > 4096 || layers != std::floor(layers))
         return invalidError("trace field 'layers' is out of range");
     t.layers = static_cast<int32_t>(layers);
-    for (const Json& v : ids->asArray()) {
-        if (!v.isNumber())
-            return invalidError("trace field 'ids' holds a non-number");
-        t.tokens.push_back(static_cast<int32_t>(v.asInt()));
+    for (size_t i = 0; i < ids->size(); ++i) {
+        const Json& v = (*ids)[i];
+        if (!v.isNumber() || !(v.asNumber() >= 0 && v.asNumber() <= kMaxInt32) ||
+            v.asNumber() != std::floor(v.asNumber()))
+            return invalidError("trace field 'ids' [" + std::to_string(i) +
+                                "] must be a token id (a whole number from 0 to " +
+                                std::to_string(kMaxInt32) + "), got " + v.dump());
+        t.tokens.push_back(static_cast<int32_t>(v.asNumber()));
     }
     const int32_t n = t.tokenCount();
     DASH_TRY(
         readByLayer(json, "states", t.layers, n, t.states, [](const Json& v) -> Expected<uint8_t> {
-            if (!v.isNumber() || !isValidState(static_cast<int>(v.asInt())))
+            // Range first: converting 1e300 to int is undefined.
+            if (!v.isNumber() || !(v.asNumber() >= 0 && v.asNumber() <= 4) ||
+                v.asNumber() != std::floor(v.asNumber()) ||
+                !isValidState(static_cast<int>(v.asNumber())))
                 return invalidError("a state must be 0, 1, 2 or 4");
-            return static_cast<uint8_t>(v.asInt());
+            return static_cast<uint8_t>(v.asNumber());
         }));
-    DASH_TRY(readByLayer(json, "cos_in_out", t.layers, n, t.cosInOut, toFloat));
-    DASH_TRY(readByLayer(json, "cos_adjacent", t.layers, n, t.cosAdjacent, toFloat));
-    DASH_TRY(readByLayer(json, "norm_in", t.layers, n, t.normIn, toFloat));
-    DASH_TRY(readByLayer(json, "norm_out", t.layers, n, t.normOut, toFloat));
-    DASH_TRY(readByLayer(json, "layer_time_ns", t.layers, n, t.layerTimeNs, toFloat));
+    const auto cosine = cellValue(-1 - kCosSlack, 1 + kCosSlack);
+    const auto nonNegative = cellValue(0, kInfinity);
+    DASH_TRY(readByLayer(json, "cos_in_out", t.layers, n, t.cosInOut, cosine));
+    DASH_TRY(readByLayer(json, "cos_adjacent", t.layers, n, t.cosAdjacent, cosine));
+    DASH_TRY(readByLayer(json, "norm_in", t.layers, n, t.normIn, nonNegative));
+    DASH_TRY(readByLayer(json, "norm_out", t.layers, n, t.normOut, nonNegative));
+    DASH_TRY(readByLayer(json, "layer_time_ns", t.layers, n, t.layerTimeNs, nonNegative));
     t.scores.assign(t.states.size() * kStateCount, kNoValue);
     if (json.find("scores")) {
         std::vector<std::vector<float>> cells;
@@ -154,7 +179,7 @@ Expected<Trace> traceFromJson(const Json& json) {
                                      return invalidError("scores need 4 values per cell");
                                  std::vector<float> s;
                                  for (const Json& x : v.asArray()) {
-                                     auto f = toFloat(x);
+                                     auto f = cellValue(-kInfinity, kInfinity)(x);
                                      if (!f.ok())
                                          return f.error();
                                      s.push_back(*f);
@@ -166,31 +191,70 @@ Expected<Trace> traceFromJson(const Json& json) {
                 t.scores[c * kStateCount + static_cast<size_t>(k)] =
                     cells[c][static_cast<size_t>(k)];
     }
-    if (const Json* passes = json.find("passes"); passes && passes->isArray()) {
-        for (const Json& p : passes->asArray()) {
+    // Passes and spans are optional; when present every field must be there
+    // and in range (a missing or bad one is not read as 0).
+    auto listOf = [&](const char* key) -> Expected<const Json*> {
+        const Json* list = json.find(key);
+        if (!list || list->isNull())
+            return static_cast<const Json*>(nullptr);
+        if (!list->isArray())
+            return invalidError(std::string("trace field '") + key + "' must be an array");
+        return list;
+    };
+    DASH_ASSIGN_OR_RETURN(const Json* passes, listOf("passes"));
+    for (size_t i = 0; passes && i < passes->size(); ++i) {
+        const Json& p = (*passes)[i];
+        auto read = [&]() -> Expected<PassTiming> {
+            if (!p.isObject())
+                return invalidError("must be an object");
             PassTiming pt;
-            pt.firstToken = static_cast<int32_t>(p["first_token"].asInt());
-            pt.tokenCount = static_cast<int32_t>(p["tokens"].asInt());
-            pt.totalNs = p["total_ns"].asInt();
-            for (int64_t v : p["layer_ns"].toInts())
-                pt.layerNs.push_back(v);
-            t.passes.push_back(std::move(pt));
-        }
+            DASH_ASSIGN_OR_RETURN(int64_t first, p.integer("first_token", 0, kMaxInt32));
+            DASH_ASSIGN_OR_RETURN(int64_t count, p.integer("tokens", 0, kMaxInt32));
+            DASH_ASSIGN_OR_RETURN(pt.totalNs, p.integer("total_ns", 0, kMaxNs));
+            DASH_ASSIGN_OR_RETURN(const Json* layerNs, p.member("layer_ns", Json::Type::Array));
+            pt.firstToken = static_cast<int32_t>(first);
+            pt.tokenCount = static_cast<int32_t>(count);
+            for (const Json& v : layerNs->asArray()) {
+                if (!v.isNumber() || !(v.asNumber() >= 0 && v.asNumber() <= kMaxNs) ||
+                    v.asNumber() != std::floor(v.asNumber()))
+                    return invalidError("'layer_ns' holds " + v.dump() +
+                                        ", not a time in nanoseconds");
+                pt.layerNs.push_back(static_cast<int64_t>(v.asNumber()));
+            }
+            return pt;
+        };
+        auto pt = read();
+        if (!pt.ok())
+            return pt.error().withContext("trace field 'passes' [" + std::to_string(i) + "]");
+        t.passes.push_back(std::move(pt).value());
     }
-    if (const Json* spans = json.find("spans"); spans && spans->isArray()) {
-        for (const Json& s : spans->asArray()) {
+    DASH_ASSIGN_OR_RETURN(const Json* spans, listOf("spans"));
+    for (size_t i = 0; spans && i < spans->size(); ++i) {
+        const Json& s = (*spans)[i];
+        auto read = [&]() -> Expected<Span> {
+            if (!s.isObject())
+                return invalidError("must be an object");
             Span sp;
             const std::string stream = s["stream"].isString() ? s["stream"].asString() : "";
             if (stream != "compute" && stream != "policy")
-                return invalidError("trace span stream must be 'compute' or 'policy'");
+                return invalidError("stream must be 'compute' or 'policy'");
             sp.stream = stream == "compute" ? StreamKind::Compute : StreamKind::Policy;
-            sp.firstToken = static_cast<int32_t>(s["first_token"].asInt());
-            sp.tokenCount = static_cast<int32_t>(s["tokens"].asInt());
-            sp.layer = static_cast<int32_t>(s["layer"].asInt());
-            sp.startNs = s["start_ns"].asInt();
-            sp.endNs = s["end_ns"].asInt();
-            t.spans.push_back(sp);
-        }
+            DASH_ASSIGN_OR_RETURN(int64_t first, s.integer("first_token", 0, kMaxInt32));
+            DASH_ASSIGN_OR_RETURN(int64_t count, s.integer("tokens", 0, kMaxInt32));
+            DASH_ASSIGN_OR_RETURN(int64_t layer, s.integer("layer", -1, kMaxInt32));
+            DASH_ASSIGN_OR_RETURN(sp.startNs, s.integer("start_ns", -kMaxNs, kMaxNs));
+            DASH_ASSIGN_OR_RETURN(sp.endNs, s.integer("end_ns", -kMaxNs, kMaxNs));
+            if (sp.endNs < sp.startNs)
+                return invalidError("ends before it starts");
+            sp.firstToken = static_cast<int32_t>(first);
+            sp.tokenCount = static_cast<int32_t>(count);
+            sp.layer = static_cast<int32_t>(layer);
+            return sp;
+        };
+        auto sp = read();
+        if (!sp.ok())
+            return sp.error().withContext("trace field 'spans' [" + std::to_string(i) + "]");
+        t.spans.push_back(sp.value());
     }
     return t;
 }

@@ -2,6 +2,7 @@
 #include "core/gguf/gguf.h"
 
 #include "core/gguf/quant.h"
+#include "core/util/input_file.h"
 
 #include <cerrno>
 #include <cstring>
@@ -305,22 +306,13 @@ uint64_t GgufTensorInfo::rows() const {
 }
 
 Expected<std::unique_ptr<GgufFile>> GgufFile::open(const std::string& path) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return ioError("cannot open '" + path + "': " + std::strerror(errno));
-    struct stat st {};
-    if (::fstat(fd, &st) != 0) {
-        int err = errno;
-        ::close(fd);
-        return ioError("cannot stat '" + path + "': " + std::strerror(err));
-    }
-    if (!S_ISREG(st.st_mode)) {
-        ::close(fd);
-        return invalidError("'" + path + "' is not a regular file");
-    }
+    // Opened without blocking and checked to be a regular file: a FIFO or a
+    // device is refused at once (mapping one would hang or fail obscurely).
+    DASH_ASSIGN_OR_RETURN(RegularFile regular, openRegularFile(path));
+    const int fd = regular.fd;
     std::unique_ptr<GgufFile> file(new GgufFile);
     file->m_path = path;
-    file->m_size = static_cast<uint64_t>(st.st_size);
+    file->m_size = regular.size;
     if (file->m_size > 0) {
         void* base = ::mmap(nullptr, file->m_size, PROT_READ, MAP_PRIVATE, fd, 0);
         if (base == MAP_FAILED) {

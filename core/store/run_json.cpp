@@ -2,6 +2,7 @@
 #include "core/store/run_json.h"
 
 #include "core/engine/trace_json.h"
+#include "core/util/json_numbers.h"
 
 #include <bit>
 #include <charconv>
@@ -167,8 +168,13 @@ private:
 Expected<float> floatFromJson(const Json& v, const FieldReader& fields, const std::string& at) {
     if (v.isNull())
         return kNoValue;
-    if (v.isNumber())
+    if (v.isNumber()) {
+        // A number beyond the float range would not read back as written
+        // (infinities are spelled "inf" here, so a large number is damage).
+        if (!fitsFloat(v.asNumber()))
+            return fields.error(at, "out of the float range");
         return static_cast<float>(v.asNumber());
+    }
     if (v.isString()) {
         const std::string& s = v.asString();
         if (s == "inf")
@@ -295,8 +301,9 @@ Expected<Trace> traceFromRunJson(const Json& json) {
     if (t.layers < 0)
         return f.error("layers", "negative");
     auto state = [&](const Json& v, const std::string& at) -> Expected<uint8_t> {
-        if (!v.isNumber() || !isValidState(static_cast<int>(v.asNumber())) ||
-            v.asNumber() != std::floor(v.asNumber()))
+        if (!v.isNumber() || !(v.asNumber() >= 0 && v.asNumber() <= 4) ||
+            v.asNumber() != std::floor(v.asNumber()) ||
+            !isValidState(static_cast<int>(v.asNumber())))
             return f.error(at, "a state must be 0, 1, 2 or 4");
         return static_cast<uint8_t>(v.asNumber());
     };

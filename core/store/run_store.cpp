@@ -2,6 +2,9 @@
 #include "core/store/run_store.h"
 
 #include "core/store/run_json.h"
+#include "core/util/input_file.h"
+#include "core/util/output_file.h"
+#include "core/util/sha256.h"
 
 #include <algorithm>
 #include <bit>
@@ -18,6 +21,7 @@
 #include <limits>
 #include <memory>
 #include <pwd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <variant>
 
@@ -162,8 +166,16 @@ CREATE INDEX runs_by_policy ON runs(policy_kind);
 ALTER TABLE run_cells ADD COLUMN clock_origin_ns INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// Version 3: a SHA-256 per run over its immutable data (the cell blobs, the
+// prompt and generated ids, the shape and the clock origin; runChecksum()),
+// so that a flipped bit that SQLite's own checks cannot see is found when the
+// run is loaded. Runs of older files get theirs computed by the migration.
+constexpr const char* kMigrationTo3 = R"sql(
+ALTER TABLE run_cells ADD COLUMN checksum BLOB;
+)sql";
+
 // kMigrations[v - 1] takes user_version v - 1 to v.
-constexpr const char* kMigrations[] = {kMigrationTo1, kMigrationTo2};
+constexpr const char* kMigrations[] = {kMigrationTo1, kMigrationTo2, kMigrationTo3};
 static_assert(std::size(kMigrations) == kRunStoreSchemaVersion);
 
 constexpr int kBusyTimeoutMs = 10000;
@@ -342,6 +354,61 @@ Expected<std::vector<Span>> unpackSpans(std::span<const uint8_t> bytes, int64_t 
 }
 
 // ---------------------------------------------------------------------------
+// Per-run checksum: SHA-256 over each blob (an 8-byte little-endian length,
+// then its bytes) in the order prompt_ids, generated_ids, token_ids, states,
+// cos_in_out, cos_adjacent, norm_in, norm_out, layer_time_ns, scores, passes,
+// spans, then token_count, layer_count and clock_origin_ns as int64 LE.
+// Labels and notes, which the user edits, are not covered.
+
+constexpr int kChecksumBlobs = 12;
+
+std::vector<uint8_t> runChecksum(const std::span<const uint8_t> (&blobs)[kChecksumBlobs],
+                                 int64_t tokens, int64_t layers, int64_t clockOriginNs) {
+    Sha256 hash;
+    uint8_t word[8];
+    for (const std::span<const uint8_t>& blob : blobs) {
+        storeLe(word, static_cast<uint64_t>(blob.size()));
+        hash.update(word, sizeof word);
+        if (!blob.empty())
+            hash.update(blob.data(), blob.size());
+    }
+    for (int64_t v : {tokens, layers, clockOriginNs}) {
+        storeLe(word, v);
+        hash.update(word, sizeof word);
+    }
+    const Sha256::Digest digest = hash.finish();
+    return std::vector<uint8_t>(digest.begin(), digest.end());
+}
+
+// Fills the checksum of every run that has none (the migration to version 3).
+Status fillMissingChecksums(sql::Database& db) {
+    DASH_ASSIGN_OR_RETURN(
+        sql::Statement q,
+        db.prepare("SELECT c.run_id, r.prompt_ids, r.generated_ids, c.token_ids, c.states, "
+                   "c.cos_in_out, c.cos_adjacent, c.norm_in, c.norm_out, c.layer_time_ns, "
+                   "c.scores, c.passes, c.spans, r.token_count, r.layer_count, "
+                   "c.clock_origin_ns FROM run_cells c JOIN runs r ON r.id = c.run_id "
+                   "WHERE c.checksum IS NULL"));
+    DASH_ASSIGN_OR_RETURN(sql::Statement update,
+                          db.prepare("UPDATE run_cells SET checksum = ?1 WHERE run_id = ?2"));
+    while (true) {
+        DASH_ASSIGN_OR_RETURN(bool row, q.step());
+        if (!row)
+            break;
+        std::span<const uint8_t> blobs[kChecksumBlobs];
+        for (int k = 0; k < kChecksumBlobs; ++k)
+            blobs[k] = q.columnBlob(1 + k);
+        const std::vector<uint8_t> sum =
+            runChecksum(blobs, q.columnInt(13), q.columnInt(14), q.columnInt(15));
+        DASH_TRY(update.bindBlob(1, sum));
+        DASH_TRY(update.bind(2, q.columnInt(0)));
+        DASH_TRY(update.run());
+        update.reset();
+    }
+    return {};
+}
+
+// ---------------------------------------------------------------------------
 // Validation of a run before it is written.
 
 Status checkJsonText(const std::string& text, const char* field) {
@@ -412,31 +479,6 @@ std::string likeLiteral(std::string_view text) {
         out += c;
     }
     return out;
-}
-
-Status writeFileAtomically(const std::string& file, const std::string& contents) {
-    const std::string temp = file + ".part";
-    std::unique_ptr<FILE, int (*)(FILE*)> out(std::fopen(temp.c_str(), "wb"), &std::fclose);
-    if (!out)
-        return ioError("cannot create '" + temp + "': " + std::strerror(errno));
-    if (std::fwrite(contents.data(), 1, contents.size(), out.get()) != contents.size() ||
-        std::fflush(out.get()) != 0) {
-        const int err = errno;
-        out.reset();
-        std::remove(temp.c_str());
-        return ioError("writing '" + temp + "': " + std::strerror(err));
-    }
-    if (std::fclose(out.release()) != 0) {
-        const int err = errno;
-        std::remove(temp.c_str());
-        return ioError("writing '" + temp + "': " + std::strerror(err));
-    }
-    if (std::rename(temp.c_str(), file.c_str()) != 0) {
-        const int err = errno;
-        std::remove(temp.c_str());
-        return ioError("cannot rename '" + temp + "' to '" + file + "': " + std::strerror(err));
-    }
-    return {};
 }
 
 } // namespace
@@ -580,6 +622,30 @@ Expected<RunStore> RunStore::open(const std::string& path, OpenMode mode) {
     namespace fs = std::filesystem;
     const bool writable = mode == OpenMode::ReadWrite;
     std::error_code ec;
+    // Only a regular file (or a link to one) can be a run database. SQLite
+    // would happily "open" /dev/null and then create /dev/null-journal
+    // beside it; a FIFO would block.
+    if (struct stat st{}; ::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+        return invalidError("'" + path + "' is " + fileTypeName(st.st_mode) +
+                            ", not a run database");
+    const std::string folder = [&] {
+        const std::string dir = fs::path(path).parent_path().string();
+        return dir.empty() ? std::string(".") : dir;
+    }();
+    sql::Database::Mode dbMode =
+        writable ? sql::Database::Mode::ReadWriteCreate : sql::Database::Mode::ReadOnly;
+    if (!writable && ::access(folder.c_str(), W_OK) != 0 && !fs::exists(path + "-shm", ec)) {
+        // SQLite needs a -shm file beside a WAL database even to read it. In
+        // a folder this process may not write, read the file as immutable:
+        // exact as long as it holds everything, i.e. no -wal file has changes
+        // that are not in it yet.
+        if (fs::exists(path + "-wal", ec) && fs::file_size(path + "-wal", ec) > 0 && !ec)
+            return ioError(path +
+                           ": cannot read the run database: its -wal file holds changes "
+                           "that SQLite can only read with a -shm file, and the folder '" +
+                           folder + "' is not writable");
+        dbMode = sql::Database::Mode::Immutable;
+    }
     if (writable && !fs::exists(path, ec)) {
         const fs::path dir = fs::path(path).parent_path();
         if (!dir.empty() && !fs::exists(dir, ec) && !fs::create_directories(dir, ec) && ec)
@@ -594,12 +660,10 @@ Expected<RunStore> RunStore::open(const std::string& path, OpenMode mode) {
         if (fd >= 0)
             ::close(fd);
     }
-    DASH_ASSIGN_OR_RETURN(sql::Database db,
-                          sql::Database::open(path, writable ? sql::Database::Mode::ReadWriteCreate
-                                                             : sql::Database::Mode::ReadOnly));
+    DASH_ASSIGN_OR_RETURN(sql::Database db, sql::Database::open(path, dbMode));
     if (writable && db.readOnly())
         return ioError(path + ": the run database is read-only here (no write permission on "
-                              "the file); open it read-only to browse it");
+                              "the file); it can only be opened read-only");
     DASH_TRY(db.exec("PRAGMA busy_timeout = " + std::to_string(kBusyTimeoutMs)));
 
     // Everything up to the first write only reads, so a file that is refused
@@ -609,8 +673,7 @@ Expected<RunStore> RunStore::open(const std::string& path, OpenMode mode) {
         if (!v.ok() && v.error().code() == ErrorCode::Invalid)
             return v.error().withContext("not a run database, or a damaged one");
         if (!v.ok()) {
-            const std::string dir = fs::path(path).parent_path().string();
-            if (::access(dir.empty() ? "." : dir.c_str(), W_OK) != 0)
+            if (::access(folder.c_str(), W_OK) != 0)
                 return v.error().withContext("cannot read the run database: its directory is "
                                              "not writable, and SQLite needs to create the "
                                              "-wal and -shm files there");
@@ -661,6 +724,8 @@ Expected<RunStore> RunStore::open(const std::string& path, OpenMode mode) {
             if (current >= target)
                 return {};
             DASH_TRY(db.exec(kMigrations[target - 1]));
+            if (target == 3)
+                DASH_TRY(fillMissingChecksums(db));
             DASH_ASSIGN_OR_RETURN(sql::Statement fk, db.prepare("PRAGMA foreign_key_check"));
             DASH_ASSIGN_OR_RETURN(bool violation, fk.step());
             if (violation)
@@ -766,21 +831,25 @@ Expected<int64_t> RunStore::save(const RunRecord& run) {
             sql::Statement insertCells,
             m_db.prepare("INSERT INTO run_cells (run_id, token_ids, states, cos_in_out, "
                          "cos_adjacent, norm_in, norm_out, layer_time_ns, scores, passes, spans, "
-                         "clock_origin_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-                         "?12)"));
+                         "clock_origin_ns, checksum) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+                         "?10, ?11, ?12, ?13)"));
+        const std::vector<uint8_t> packed[kChecksumBlobs] = {
+            packArray(run.promptIds), packArray(run.generatedIds),
+            packArray(t.tokens),      t.states,
+            packArray(t.cosInOut),    packArray(t.cosAdjacent),
+            packArray(t.normIn),      packArray(t.normOut),
+            packArray(t.layerTimeNs), packArray(t.scores),
+            packPasses(t.passes),     packSpans(t.spans)};
+        std::span<const uint8_t> blobs[kChecksumBlobs];
+        for (int k = 0; k < kChecksumBlobs; ++k)
+            blobs[k] = packed[k];
         i = 0;
         DASH_TRY(insertCells.bind(++i, id));
-        DASH_TRY(insertCells.bindBlob(++i, packArray(t.tokens)));
-        DASH_TRY(insertCells.bindBlob(++i, t.states));
-        DASH_TRY(insertCells.bindBlob(++i, packArray(t.cosInOut)));
-        DASH_TRY(insertCells.bindBlob(++i, packArray(t.cosAdjacent)));
-        DASH_TRY(insertCells.bindBlob(++i, packArray(t.normIn)));
-        DASH_TRY(insertCells.bindBlob(++i, packArray(t.normOut)));
-        DASH_TRY(insertCells.bindBlob(++i, packArray(t.layerTimeNs)));
-        DASH_TRY(insertCells.bindBlob(++i, packArray(t.scores)));
-        DASH_TRY(insertCells.bindBlob(++i, packPasses(t.passes)));
-        DASH_TRY(insertCells.bindBlob(++i, packSpans(t.spans)));
+        for (int k = 2; k < kChecksumBlobs; ++k)
+            DASH_TRY(insertCells.bindBlob(++i, blobs[k]));
         DASH_TRY(insertCells.bind(++i, t.clockOriginNs));
+        DASH_TRY(insertCells.bindBlob(
+            ++i, runChecksum(blobs, t.tokenCount(), t.layers, t.clockOriginNs)));
         DASH_TRY(insertCells.run());
         DASH_TRY(tx.commit());
         return id;
@@ -860,12 +929,24 @@ Expected<RunRecord> RunStore::load(int64_t id) {
         DASH_ASSIGN_OR_RETURN(
             sql::Statement cells,
             m_db.prepare("SELECT token_ids, states, cos_in_out, cos_adjacent, norm_in, norm_out, "
-                         "layer_time_ns, scores, passes, spans, clock_origin_ns FROM run_cells "
-                         "WHERE run_id = ?1"));
+                         "layer_time_ns, scores, passes, spans, clock_origin_ns, checksum FROM "
+                         "run_cells WHERE run_id = ?1"));
         DASH_TRY(cells.bind(1, id));
         DASH_ASSIGN_OR_RETURN(bool haveCells, cells.step());
         if (!haveCells)
             return invalidError(path() + ": " + runName(id) + " has no cell data");
+        {
+            std::span<const uint8_t> blobs[kChecksumBlobs] = {promptBlob, generatedBlob};
+            for (int k = 2; k < kChecksumBlobs; ++k)
+                blobs[k] = cells.columnBlob(k - 2);
+            const std::vector<uint8_t> want =
+                runChecksum(blobs, tokens, layers, cells.columnInt(10));
+            const std::span<const uint8_t> stored = cells.columnBlob(11);
+            if (!std::equal(want.begin(), want.end(), stored.begin(), stored.end()))
+                return invalidError(path() + ": " + runName(id) +
+                                    " is damaged: its data no longer matches the checksum saved "
+                                    "with it");
+        }
         Trace& t = run.trace;
         t.layers = static_cast<int32_t>(layers);
         const size_t n = static_cast<size_t>(tokens) * static_cast<size_t>(layers);
@@ -997,19 +1078,92 @@ Status RunStore::setNotes(int64_t id, std::string_view notes) {
 }
 
 Status RunStore::remove(int64_t id) {
+    return remove(std::vector<int64_t>{id});
+}
+
+Status RunStore::remove(const std::vector<int64_t>& ids, bool* withoutJournal) {
+    if (withoutJournal)
+        *withoutJournal = false;
     DASH_TRY(requireWritable("delete a run"));
-    DASH_ASSIGN_OR_RETURN(sql::Transaction tx, sql::Transaction::begin(m_db));
-    DASH_ASSIGN_OR_RETURN(int64_t modelId,
-                          m_db.queryInt("SELECT coalesce((SELECT model_id FROM runs WHERE id = " +
-                                        std::to_string(id) + "), -1)"));
-    if (modelId < 0)
-        return noSuchRun(path(), id);
-    // run_cells goes with it (ON DELETE CASCADE); so does a model no run uses.
-    DASH_TRY(m_db.exec("DELETE FROM runs WHERE id = " + std::to_string(id)));
-    DASH_TRY(m_db.exec(
-        "DELETE FROM models WHERE id = " + std::to_string(modelId) +
-        " AND NOT EXISTS (SELECT 1 FROM runs WHERE model_id = " + std::to_string(modelId) + ")"));
-    return tx.commit();
+    auto removeAll = [&]() -> Status {
+        DASH_ASSIGN_OR_RETURN(sql::Transaction tx, sql::Transaction::begin(m_db));
+        for (int64_t id : ids) {
+            DASH_ASSIGN_OR_RETURN(
+                int64_t modelId,
+                m_db.queryInt("SELECT coalesce((SELECT model_id FROM runs WHERE id = " +
+                              std::to_string(id) + "), -1)"));
+            if (modelId < 0)
+                return ids.size() == 1 ? noSuchRun(path(), id)
+                                       : noSuchRun(path(), id).withContext("nothing deleted");
+            // run_cells goes with it (ON DELETE CASCADE); so does a model no run uses.
+            DASH_TRY(m_db.exec("DELETE FROM runs WHERE id = " + std::to_string(id)));
+            DASH_TRY(m_db.exec("DELETE FROM models WHERE id = " + std::to_string(modelId) +
+                               " AND NOT EXISTS (SELECT 1 FROM runs WHERE model_id = " +
+                               std::to_string(modelId) + ")"));
+        }
+        return tx.commit();
+    };
+    Status removed = removeAll();
+    const auto diskFull = [](const Status& st) {
+        const std::string& m = st.error().message();
+        return st.error().code() == ErrorCode::Io &&
+               (m.find("full") != std::string::npos ||
+                m.find("File too large") != std::string::npos ||
+                m.find("No space") != std::string::npos ||
+                m.find("Disk quota") != std::string::npos);
+    };
+    if (removed.ok() || !diskFull(removed))
+        return removed;
+    // A full disk: the WAL cannot grow to hold the change. First move what it
+    // holds into the database and truncate it, which gives it room when it
+    // was large, and retry.
+    if (m_db.exec("PRAGMA wal_checkpoint(TRUNCATE)").ok()) {
+        if (Status retried = removeAll(); retried.ok())
+            return retried;
+    }
+    // Still full: SQLite can then only change the file in place, with its
+    // rollback journal in memory. That needs no disk space (deleting only
+    // marks pages free), but a crash during this one transaction can damage
+    // the file, and it needs the file to itself (no other connection open).
+    // Deleted pages stay in the file for later runs: it does not shrink.
+    auto journal = m_db.prepare("PRAGMA journal_mode = MEMORY");
+    if (!journal.ok())
+        return removed;
+    auto mode = journal->step();
+    if (!mode.ok() || !*mode || journal->columnText(0) != "memory")
+        return removed.error().withContext(
+            "the disk is full and another connection holds the run database");
+    journal->reset();
+    Status inPlace = removeAll();
+    // Back to WAL for whatever this connection does next (creating the empty
+    // log needs no space); a failure here leaves the deletion done.
+    const Status wal = m_db.exec("PRAGMA journal_mode = WAL");
+    (void)wal;
+    if (!inPlace.ok())
+        return inPlace;
+    if (withoutJournal)
+        *withoutJournal = true;
+    return inPlace;
+}
+
+Expected<std::vector<RunStore::Damage>> RunStore::verify() {
+    DASH_ASSIGN_OR_RETURN(sql::Statement q, m_db.prepare("SELECT id FROM runs ORDER BY id"));
+    std::vector<int64_t> ids;
+    while (true) {
+        DASH_ASSIGN_OR_RETURN(bool row, q.step());
+        if (!row)
+            break;
+        ids.push_back(q.columnInt(0));
+    }
+    std::vector<Damage> damaged;
+    for (int64_t id : ids) {
+        auto run = load(id);
+        if (!run.ok() && run.error().code() == ErrorCode::Invalid)
+            damaged.push_back({id, run.error().message()});
+        else if (!run.ok())
+            return run.error();
+    }
+    return damaged;
 }
 
 Expected<RunComparison> RunStore::compare(int64_t a, int64_t b) {
@@ -1020,12 +1174,12 @@ Expected<RunComparison> RunStore::compare(int64_t a, int64_t b) {
 
 Status RunStore::exportJson(int64_t id, const std::string& file) {
     DASH_ASSIGN_OR_RETURN(RunRecord run, load(id));
-    return writeFileAtomically(file, runToJson(run).dump(1) + "\n");
+    return writeOutputFile(file, runToJson(run).dump(1) + "\n");
 }
 
 Status RunStore::exportCsv(int64_t id, const std::string& file) {
     DASH_ASSIGN_OR_RETURN(RunRecord run, load(id));
-    return writeFileAtomically(file, runToCsv(run));
+    return writeOutputFile(file, runToCsv(run));
 }
 
 Expected<int64_t> RunStore::importJson(const std::string& file) {

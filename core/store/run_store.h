@@ -8,6 +8,8 @@
 // newer build, another application's database or a damaged file is refused
 // before anything is written to it. Each save is one transaction with
 // synchronous=FULL, so a crash at any point keeps every run saved before it.
+// Each run carries a SHA-256 of its data, checked whenever it is loaded (and
+// so exported): a damaged run is refused with the reason, the others load.
 #pragma once
 
 #include "core/store/run.h"
@@ -23,7 +25,7 @@
 namespace dash {
 
 // Schema version this build writes (PRAGMA user_version).
-constexpr int kRunStoreSchemaVersion = 2;
+constexpr int kRunStoreSchemaVersion = 3;
 // PRAGMA application_id of a run store: "DASH" in ASCII.
 constexpr int32_t kRunStoreApplicationId = 0x44415348;
 
@@ -121,6 +123,13 @@ public:
     Status setLabel(int64_t id, std::string_view label);
     Status setNotes(int64_t id, std::string_view notes);
     Status remove(int64_t id);
+    // Deletes every run of `ids` in one transaction: all of them, or none
+    // when one is missing. On a full disk, where the write-ahead log cannot
+    // grow, it retries after emptying the log, and then in place with the
+    // rollback journal in memory (the only way SQLite can change a file on a
+    // full disk; a crash during that transaction can damage the file), which
+    // sets *withoutJournal. The file keeps its size: freed pages are reused.
+    Status remove(const std::vector<int64_t>& ids, bool* withoutJournal = nullptr);
     Expected<RunComparison> compare(int64_t a, int64_t b);
 
     // runToJson() / runToCsv() of a run, written to `file` through a
@@ -132,6 +141,15 @@ public:
 
     // PRAGMA integrity_check: "ok", or SQLite's list of problems.
     Expected<std::string> integrityCheck();
+
+    // A run that cannot be loaded: damaged data (its checksum fails, a blob
+    // has the wrong size, ...). Others still load.
+    struct Damage {
+        int64_t id = 0;
+        std::string reason;
+    };
+    // Loads every run and reports the damaged ones.
+    Expected<std::vector<Damage>> verify();
 
 private:
     RunStore(sql::Database db, OpenMode mode) : m_db(std::move(db)), m_mode(mode) {}

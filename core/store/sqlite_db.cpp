@@ -3,6 +3,7 @@
 
 #include <sqlite3.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <utility>
@@ -75,9 +76,28 @@ Expected<Database> Database::open(const std::string& path, Mode mode) {
     case Mode::ReadWriteCreate:
         flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
         break;
+    case Mode::Immutable:
+        flags |= SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
+        break;
+    }
+    std::string name = path;
+    if (mode == Mode::Immutable) {
+        // A file: URI with every byte outside the unreserved set escaped.
+        static const char* hex = "0123456789ABCDEF";
+        name = "file:";
+        for (unsigned char c : path) {
+            if (std::isalnum(c) || c == '/' || c == '-' || c == '.' || c == '_' || c == '~') {
+                name += static_cast<char>(c);
+            } else {
+                name += '%';
+                name += hex[c >> 4];
+                name += hex[c & 15];
+            }
+        }
+        name += "?immutable=1";
     }
     sqlite3* db = nullptr;
-    const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+    const int rc = sqlite3_open_v2(name.c_str(), &db, flags, nullptr);
     if (rc != SQLITE_OK) {
         Error error = makeError(db, rc, path, "cannot open database", {});
         sqlite3_close_v2(db);

@@ -28,6 +28,9 @@ public:
         ReadOnly,        // the file must exist; nothing is ever written
         ReadWrite,       // the file must exist
         ReadWriteCreate, // created when missing
+        // Read-only without locks or -wal/-shm files, for a file in a folder
+        // this process may not write: correct only while nobody writes it.
+        Immutable,
     };
 
     static Expected<Database> open(const std::string& path, Mode mode);

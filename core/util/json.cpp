@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include "core/util/json.h"
 
+#include "core/util/input_file.h"
 #include "core/util/unicode.h"
 
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <sstream>
+#include <limits>
 
 namespace dash {
 
@@ -364,6 +364,31 @@ Expected<const Json*> Json::member(std::string_view key, Type type) const {
     return v;
 }
 
+int64_t Json::asInt() const {
+    // 2^63 as a double; every double below it converts exactly.
+    constexpr double kLimit = 9223372036854775808.0;
+    if (std::isnan(m_number))
+        return 0;
+    if (m_number >= kLimit)
+        return std::numeric_limits<int64_t>::max();
+    if (m_number < -kLimit)
+        return std::numeric_limits<int64_t>::min();
+    return static_cast<int64_t>(m_number);
+}
+
+Expected<int64_t> Json::integer(std::string_view key, int64_t min, int64_t max) const {
+    auto v = member(key, Type::Number);
+    if (!v.ok())
+        return v.error();
+    const double d = (*v)->asNumber();
+    if (!(d >= static_cast<double>(min) && d <= static_cast<double>(max)) ||
+        d >= 9223372036854775808.0 || d != std::floor(d))
+        return invalidError("field '" + std::string(key) + "' must be a whole number from " +
+                            std::to_string(min) + " to " + std::to_string(max) + ", got " +
+                            (*v)->dump());
+    return static_cast<int64_t>(d);
+}
+
 Expected<double> Json::number(std::string_view key) const {
     auto v = member(key, Type::Number);
     if (!v.ok())
@@ -459,12 +484,8 @@ Expected<Json> Json::parse(std::string_view text) {
 }
 
 Expected<Json> readJsonFile(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        return ioError("cannot open '" + path + "': " + std::strerror(errno));
-    std::stringstream ss;
-    ss << in.rdbuf();
-    auto parsed = Json::parse(ss.str());
+    DASH_ASSIGN_OR_RETURN(std::string text, readInputFile(path, kJsonInput));
+    auto parsed = Json::parse(text);
     if (!parsed.ok())
         return parsed.error().withContext(path);
     return parsed;

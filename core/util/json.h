@@ -55,7 +55,9 @@ public:
 
     bool asBool() const { return m_bool; }
     double asNumber() const { return m_number; }
-    int64_t asInt() const { return static_cast<int64_t>(m_number); }
+    // The number truncated toward zero, saturated to the int64 range (0 for
+    // NaN): never an undefined conversion. Use integer() for checked reading.
+    int64_t asInt() const;
     const std::string& asString() const { return m_string; }
     const Array& asArray() const { return m_array; }
     Array& asArray() { return m_array; }
@@ -75,6 +77,8 @@ public:
     Expected<double> number(std::string_view key) const;
     Expected<std::string> string(std::string_view key) const;
     Expected<const Json*> member(std::string_view key, Type type) const;
+    // A member that must be a whole number in [min, max].
+    Expected<int64_t> integer(std::string_view key, int64_t min, int64_t max) const;
 
     // Compact when indent < 0. Non-finite numbers are written as null.
     std::string dump(int indent = -1) const;
@@ -95,6 +99,7 @@ private:
 };
 
 const char* jsonTypeName(Json::Type type);
+// Reads and parses a JSON file; refuses what readInputFile refuses (kJsonInput).
 Expected<Json> readJsonFile(const std::string& path);
 
 } // namespace dash
