@@ -19,5 +19,6 @@ extern const Command kTrainPolicyCommand;
 extern const Command kRunCommand;
 extern const Command kSweepCommand;
 extern const Command kExportCommand;
+extern const Command kHeadroomCommand;
 
 } // namespace dash::cli
