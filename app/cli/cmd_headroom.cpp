@@ -10,6 +10,7 @@
 #include "core/dash/input_awareness.h"
 #include "core/dash/oracle.h"
 #include "core/dash/policy_file.h"
+#include "core/util/sha256.h"
 
 #include <algorithm>
 #include <cmath>
@@ -89,12 +90,13 @@ void printRow(const Row& r) {
 }
 
 int run(const std::vector<std::string>& argv) {
-    auto args = Args::parse(
-        argv,
-        options({kModelOptions,
-                 {"calibration", "file", "tune-file", "ratios", "windows", "max-tokens", "context",
-                  "loss", "max-skips", "search", "static-windows", "dash", "kv-mode", "alpha"}}),
-        {"json", "quiet", "no-oracle"});
+    auto args =
+        Args::parse(argv,
+                    options({kModelOptions,
+                             {"calibration", "file", "tune-file", "ratios", "windows", "max-tokens",
+                              "context", "loss", "max-skips", "search", "static-windows", "dash",
+                              "kv-mode", "alpha", "oracle-cache"}}),
+                    {"json", "quiet", "no-oracle"});
     if (!args.ok())
         return fail("headroom", args.error());
     auto calibrationPath = args->required("calibration");
@@ -209,6 +211,30 @@ int run(const std::vector<std::string>& argv) {
     for (OracleLoss loss : losses) {
         if (auto st = engine.setCompensation(alpha); !st.ok())
             return failWith(st.error());
+        // A cache file holds curves of this model, text, loss, alpha and windows.
+        const std::string cachePath =
+            args->has("oracle-cache") ? args->get("oracle-cache", "") + "." + oracleLossName(loss) +
+                                            "." + alphaMethodName(calibration->method) + ".json"
+                                      : "";
+        const std::string textSha = sha256Hex(*text);
+        if (!cachePath.empty()) {
+            if (std::FILE* probe = std::fopen(cachePath.c_str(), "rb")) {
+                std::fclose(probe);
+                auto json = readJsonFile(cachePath);
+                if (!json.ok())
+                    return failWith(json.error());
+                auto loaded = oracleCurvesFromJson(*json, c.layers, (*model)->sha256(), textSha);
+                if (!loaded.ok())
+                    return failWith(loaded.error().withContext(cachePath));
+                if (loaded->windowStarts != starts || loaded->context != context)
+                    return fail("headroom", cachePath + ": cached curves are for other windows");
+                if (!quiet)
+                    std::fprintf(stderr, "oracle (%s): curves read from %s\n", oracleLossName(loss),
+                                 cachePath.c_str());
+                curves.push_back(std::move(loaded).value());
+                continue;
+            }
+        }
         OracleOptions oo;
         oo.windows = evalOptions;
         oo.loss = loss;
@@ -221,6 +247,11 @@ int run(const std::vector<std::string>& argv) {
             std::fputc('\n', stderr);
         if (!made.ok())
             return failWith(made.error());
+        if (!cachePath.empty())
+            if (auto st =
+                    saveJsonFile(cachePath, oracleCurvesToJson(*made, (*model)->sha256(), textSha));
+                !st.ok())
+                return failWith(st.error());
         curves.push_back(std::move(made).value());
     }
 
@@ -428,14 +459,16 @@ const Command kHeadroomCommand = {
     "       [--ratios 1.33,1.67,2.0] [--windows 32] [--max-tokens N] [--context N]\n"
     "       [--loss nll|kl|both] [--no-oracle] [--search greedy|exhaustive] [--max-skips N]\n"
     "       [--static-windows 16] [--alpha none|norm-ratio|least-squares|per-channel]\n"
-    "       [--dash P.policy]... [--kv-mode project|mask] [ENGINE OPTIONS] [--quiet] [--json]\n"
+    "       [--dash P.policy]... [--oracle-cache PREFIX] [--kv-mode project|mask]\n"
+    "       [ENGINE OPTIONS] [--quiet] [--json]\n"
     "  Every row is evaluated on the same --windows windows spread over EVAL_TEXT. Knobs,\n"
     "  cost biases and the best static sets come from HELD_OUT_TEXT. The oracle uses the\n"
     "  calibration's alpha (or --alpha); 'isolated estimate' sums its per-token losses as\n"
     "  measured with the rest of the window at full precision. DASH policies trained for a\n"
     "  ratio are evaluated at that ratio only, with input awareness (majority deviation,\n"
     "  excess mutual information with token id and position, in bits) and the perplexity of\n"
-    "  their statically reassigned states.",
+    "  their statically reassigned states. --oracle-cache keeps the oracle's curves in\n"
+    "  PREFIX.<loss>.<alpha>.json and reuses them when model, text and windows match.",
     run};
 
 } // namespace dash::cli
