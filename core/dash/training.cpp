@@ -159,6 +159,42 @@ std::vector<double> nextTokenLogProbs(std::span<const float> logits,
     return out;
 }
 
+// log-softmax of every row of [rows][vocab] logits.
+std::vector<double> logSoftmaxRows(std::span<const float> logits, int32_t vocab) {
+    std::vector<double> out(logits.size());
+    const size_t rows = logits.size() / static_cast<size_t>(vocab);
+    for (size_t r = 0; r < rows; ++r) {
+        const float* x = logits.data() + r * static_cast<size_t>(vocab);
+        double top = -INFINITY;
+        for (int32_t v = 0; v < vocab; ++v)
+            top = std::max(top, static_cast<double>(x[v]));
+        double sum = 0;
+        for (int32_t v = 0; v < vocab; ++v)
+            sum += std::exp(static_cast<double>(x[v]) - top);
+        const double lse = top + std::log(sum);
+        for (int32_t v = 0; v < vocab; ++v)
+            out[r * static_cast<size_t>(vocab) + static_cast<size_t>(v)] =
+                static_cast<double>(x[v]) - lse;
+    }
+    return out;
+}
+
+// KL(p_full || p) per row, p_full given as log-softmax rows.
+std::vector<double> klRows(const std::vector<double>& fullLogSoftmax, std::span<const float> logits,
+                           int32_t vocab) {
+    const std::vector<double> q = logSoftmaxRows(logits, vocab);
+    std::vector<double> out(q.size() / static_cast<size_t>(vocab), 0.0);
+    for (size_t r = 0; r < out.size(); ++r) {
+        double kl = 0;
+        for (int32_t v = 0; v < vocab; ++v) {
+            const size_t i = r * static_cast<size_t>(vocab) + static_cast<size_t>(v);
+            kl += std::exp(fullLogSoftmax[i]) * (fullLogSoftmax[i] - q[i]);
+        }
+        out[r] = std::max(0.0, kl);
+    }
+    return out;
+}
+
 // Imitation stops pushing a decision once its target has this probability.
 constexpr float kImitationConfidence = 0.9f;
 
@@ -244,14 +280,26 @@ Expected<BaselineKind> parseBaselineKind(const std::string& text) {
 }
 
 const char* rewardKindName(RewardKind kind) {
-    return kind == RewardKind::Paper ? "paper" : "differential";
+    switch (kind) {
+    case RewardKind::Paper:
+        return "paper";
+    case RewardKind::Kl:
+        return "kl";
+    case RewardKind::Differential:
+        return "differential";
+    case RewardKind::DifferentialKl:
+        return "differential-kl";
+    }
+    return "?";
 }
 
 Expected<RewardKind> parseRewardKind(const std::string& text) {
-    for (RewardKind k : {RewardKind::Paper, RewardKind::Differential})
+    for (RewardKind k :
+         {RewardKind::Paper, RewardKind::Kl, RewardKind::Differential, RewardKind::DifferentialKl})
         if (text == rewardKindName(k))
             return k;
-    return invalidError("unknown reward '" + text + "' (expected paper or differential)");
+    return invalidError("unknown reward '" + text +
+                        "' (expected paper, kl, differential or differential-kl)");
 }
 
 const char* imitationTargetName(ImitationTarget target) {
@@ -412,6 +460,12 @@ trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vecto
         full.cancel = o.cancel;
         DASH_ASSIGN_OR_RETURN(std::span<const float> fullLogits, engine.forward(window, full));
         const std::vector<double> lpFull = nextTokenLogProbs(fullLogits, window, vocab);
+        const bool klReward = o.reward == RewardKind::Kl || o.reward == RewardKind::DifferentialKl;
+        const bool differential =
+            o.reward == RewardKind::Differential || o.reward == RewardKind::DifferentialKl;
+        std::vector<double> fullLogSoftmax; // [token][vocab], for the KL rewards
+        if (klReward && !imitating)
+            fullLogSoftmax = logSoftmaxRows(fullLogits, vocab);
 
         // Sampled pass.
         DashRuntimeOptions ro;
@@ -433,17 +487,22 @@ trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vecto
         engine.reset();
         DASH_ASSIGN_OR_RETURN(std::span<const float> policyLogits, engine.forward(window, sampled));
         const std::vector<double> lpPolicy = nextTokenLogProbs(policyLogits, window, vocab);
+        std::vector<double> klPolicy, klStatic; // [token] KL(p_full || p)
+        if (klReward && !imitating)
+            klPolicy = klRows(fullLogSoftmax, policyLogits, vocab);
 
         // Differential reward: the static-skip path on the same window.
         std::vector<double> lpStatic;
         double staticCost = 0;
-        if (!imitating && o.reward == RewardKind::Differential) {
+        if (!imitating && differential) {
             FixedLayerController fixed(targets);
             ForwardOptions ref = full;
             ref.controller = &fixed;
             engine.reset();
             DASH_ASSIGN_OR_RETURN(std::span<const float> staticLogits, engine.forward(window, ref));
             lpStatic = nextTokenLogProbs(staticLogits, window, vocab);
+            if (klReward)
+                klStatic = klRows(fullLogSoftmax, staticLogits, vocab);
             for (LayerState s : targets)
                 staticCost += cost(s);
         }
@@ -500,9 +559,21 @@ trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vecto
             const double rEff = 1.0 - pathCost[t] / sMax;
             const double wPos = 1.0 / (1.0 + std::exp(-(pathCost[t] - cumulative[t]) / sMax));
             double r = wPos * rAcc + state.beta * rEff;
-            if (o.reward == RewardKind::Differential)
+            switch (o.reward) {
+            case RewardKind::Paper:
+                break;
+            case RewardKind::Kl:
+                r = wPos * std::exp(-klPolicy[t]) + state.beta * rEff;
+                break;
+            case RewardKind::Differential:
                 r = wPos * (lpPolicy[t] - lpStatic[t]) +
                     state.beta * (staticCost - pathCost[t]) / sMax;
+                break;
+            case RewardKind::DifferentialKl:
+                r = wPos * (klStatic[t] - klPolicy[t]) +
+                    state.beta * (staticCost - pathCost[t]) / sMax;
+                break;
+            }
             const float* decisionInput = inputs.data() + i * static_cast<size_t>(c.dim);
             double reference = state.baseline[static_cast<size_t>(d.layer)];
             const size_t cell = static_cast<size_t>(d.layer) * static_cast<size_t>(o.window) + t;

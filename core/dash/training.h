@@ -48,12 +48,15 @@ enum class TrainerKind { Reinforce, Relaxed };
 //   learned   a linear value model of the decision's input (ĥ, layer),
 //             fitted online by least squares.
 enum class BaselineKind { Layer, Position, Learned };
-// REINFORCE's reward:
-//   paper         r = w_pos · R_acc + β · R_eff,
-//   differential  the same terms measured against the static-skip path on the
-//                 same window (see training.cpp): r = w_pos · (log p_policy -
-//                 log p_static) + β · (R_eff - R_eff,static).
-enum class RewardKind { Paper, Differential };
+// REINFORCE's reward per token (its decisions share it):
+//   paper            r = w_pos · R_acc + β · R_eff, R_acc = min(1, exp(-(log p_full
+//                    - log p_policy))) of the true next token (eq. 12-15),
+//   kl               the same with R_acc = exp(-KL(p_full || p_policy)) of the
+//                    whole next-token distribution (no label: less variance),
+//   differential     measured against the static-skip path on the same window:
+//                    r = w_pos · (log p_policy - log p_static) + β · (R_eff - R_eff,static),
+//   differential-kl  r = w_pos · (KL_static - KL_policy) + β · (R_eff - R_eff,static).
+enum class RewardKind { Paper, Kl, Differential, DifferentialKl };
 // What the imitation steps imitate: static similarity skipping at the target
 // ratio, or the oracle's per-token decisions (oracle.h) on training windows.
 enum class ImitationTarget { Static, Oracle };
