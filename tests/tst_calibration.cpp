@@ -6,6 +6,7 @@
 #include "test_support.h"
 #include "tiny_model.h"
 
+#include "core/dash/alpha_tuning.h"
 #include "core/dash/calibration.h"
 #include "core/engine/engine.h"
 
@@ -125,6 +126,8 @@ private slots:
     void jsonRoundTrip();
     void malformedJson_data();
     void malformedJson();
+    void alphaNone();
+    void tunedAlphaMethod();
 };
 
 // Layer 0: y = 0.7 x + noise; layer 1: y = -0.5 x + noise. For large dim
@@ -214,6 +217,8 @@ void TestCalibration::compensationFollowsMethod() {
     QCOMPARE(c.compensation().alpha[1], std::vector<float>{-0.25f});
     c.method = AlphaMethod::PerChannel;
     QCOMPARE(c.compensation().alpha[2], c.perChannel[2]);
+    c.method = AlphaMethod::None;
+    QVERIFY(c.compensation().alpha.empty());
     QVERIFY(c.checkShape(3, 4).ok());
     const Status st = c.checkShape(3, 8);
     QVERIFY(!st.ok());
@@ -291,8 +296,7 @@ void TestCalibration::calibrateErrorsAndCancel() {
 }
 
 void TestCalibration::jsonRoundTrip() {
-    for (AlphaMethod method :
-         {AlphaMethod::NormRatio, AlphaMethod::LeastSquares, AlphaMethod::PerChannel}) {
+    for (AlphaMethod method : kAlphaMethods) {
         Calibration c = sampleCalibration();
         c.method = method;
         auto parsed = Json::parse(c.toJson().dump());
@@ -351,6 +355,109 @@ void TestCalibration::malformedJson() {
     const QString error = loadError(text.toStdString());
     QVERIFY2(!error.isEmpty(), "malformed calibration accepted");
     QVERIFY2(error.contains(reason), qPrintable(error));
+}
+
+// "none": parsed, named, and the engine then passes a skipped layer's input
+// on unchanged (the same logits as with an explicit alpha of 1).
+void TestCalibration::alphaNone() {
+    auto none = parseAlphaMethod("none");
+    QVERIFY(none.ok());
+    QCOMPARE(*none, AlphaMethod::None);
+    QCOMPARE(std::string(alphaMethodName(AlphaMethod::None)), std::string("none"));
+    auto bad = parseAlphaMethod("nothing");
+    QVERIFY(!bad.ok());
+    QVERIFY(QString::fromStdString(bad.error().message()).contains("none"));
+
+    test::TinyModelSpec spec;
+    spec.layers = 3;
+    spec.seed = 4;
+    auto model = test::loadTinyModel(spec);
+    QVERIFY(model);
+    Engine engine(model, EngineOptions{.threads = 1});
+    const std::vector<int32_t> ids = {1, 5, 9, 12, 7, 3};
+    class SkipOne : public LayerController {
+    public:
+        void beginPass(const PassInfo&) override {}
+        void beforeLayer(int32_t layer, const float*, int64_t n, LayerState* s) override {
+            std::fill(s, s + n, layer == 1 ? LayerState::Skip : LayerState::Full);
+        }
+        void afterLayer(int32_t, const float*, int64_t) override {}
+        void endPass() override {}
+    } skip;
+    ForwardOptions fo;
+    fo.controller = &skip;
+    Calibration c = sampleCalibration();
+    c.method = AlphaMethod::None;
+    QVERIFY(engine.setCompensation(c.compensation()).ok());
+    auto a = engine.forward(ids, fo);
+    QVERIFY(a.ok());
+    const std::vector<float> withNone(a->begin(), a->end());
+    Compensation ones;
+    ones.alpha.assign(3, {1.0f});
+    QVERIFY(engine.setCompensation(ones).ok());
+    engine.reset();
+    auto b = engine.forward(ids, fo);
+    QVERIFY(b.ok());
+    QCOMPARE(std::vector<float>(b->begin(), b->end()), withNone);
+}
+
+// On a model whose near-identity layer shrinks the state (output projections
+// scaled to 0.01 and RMS-normalised blocks), each method is scored on held-out
+// text; the chosen one has the lowest mean log-perplexity of those reported,
+// and the engine is left with its compensation.
+void TestCalibration::tunedAlphaMethod() {
+    test::TinyModelSpec spec;
+    spec.layers = 5;
+    spec.seed = 31;
+    spec.context = 16;
+    spec.layerOutputScale = {1.0f, 1.0f, 0.05f, 1.0f, 1.0f};
+    auto model = test::loadTinyModel(spec);
+    QVERIFY(model);
+    Engine engine(model, EngineOptions{.threads = 1});
+    std::vector<int32_t> ids;
+    std::mt19937 rng(5);
+    for (int i = 0; i < 16 * 12; ++i)
+        ids.push_back(i % 16 == 0 ? 1 : 3 + static_cast<int32_t>(rng() % 90));
+    CalibrationOptions co;
+    co.sequences = 6;
+    co.sequenceLength = 16;
+    auto calibration = calibrate(engine, std::vector<int32_t>(ids.begin(), ids.begin() + 96), co);
+    QVERIFY(calibration.ok());
+    const std::vector<int32_t> heldOut(ids.begin() + 96, ids.end());
+    AlphaTuningOptions ao;
+    ao.ratios = {1.25, 1.67};
+    ao.windows.context = 16;
+    int reported = 0;
+    ao.onResult = [&](AlphaMethod, double, double ppl) {
+        QVERIFY(std::isfinite(ppl) && ppl > 1);
+        ++reported;
+    };
+    auto tuned = tuneAlphaMethod(engine, *calibration, heldOut, ao);
+    QVERIFY2(tuned.ok(), tuned.ok() ? "" : tuned.error().message().c_str());
+    QCOMPARE(reported, 8);
+    QCOMPARE(tuned->methods.size(), size_t(4));
+    double best = INFINITY;
+    AlphaMethod argBest = AlphaMethod::NormRatio;
+    for (size_t m = 0; m < tuned->methods.size(); ++m) {
+        const double score = std::log(tuned->ppl[m][0]) + std::log(tuned->ppl[m][1]);
+        if (score < best) {
+            best = score;
+            argBest = tuned->methods[m];
+        }
+    }
+    QCOMPARE(tuned->best, argBest);
+    // The scores differ between methods (alpha matters on this model).
+    QVERIFY(tuned->ppl[0][1] != tuned->ppl[1][1]);
+    Calibration chosen = *calibration;
+    chosen.method = tuned->best;
+    QCOMPARE(engine.compensation().alpha, chosen.compensation().alpha);
+    // Saved with the calibration and read back.
+    chosen.methodTuning = tuned->toJson();
+    auto back = Calibration::fromJson(Json::parse(chosen.toJson().dump()).value());
+    QVERIFY(back.ok());
+    QCOMPARE(back->methodTuning["best"].asString(), std::string(alphaMethodName(tuned->best)));
+    QVERIFY(
+        !tuneAlphaMethod(engine, *calibration, heldOut, AlphaTuningOptions{{}, {}, {}, {}}).ok());
 }
 
 QTEST_GUILESS_MAIN(TestCalibration)

@@ -21,7 +21,7 @@ const Command* const kCommands[] = {
     &dash::cli::kGenerateCommand, &dash::cli::kTraceCommand,     &dash::cli::kPerplexityCommand,
     &dash::cli::kBenchCommand,    &dash::cli::kCalibrateCommand, &dash::cli::kTrainPolicyCommand,
     &dash::cli::kRunCommand,      &dash::cli::kSweepCommand,     &dash::cli::kExportCommand,
-    &dash::cli::kRunsCommand,
+    &dash::cli::kRunsCommand,     &dash::cli::kHeadroomCommand,
 };
 
 std::string engineOptionsHelp() {

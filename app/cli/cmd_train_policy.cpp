@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "app/cli/cli_common.h"
 #include "app/cli/commands.h"
+#include "core/dash/calibration.h"
+#include "core/dash/oracle.h"
 #include "core/dash/policy_file.h"
 #include "core/dash/training.h"
 #include "core/util/json_numbers.h"
@@ -8,6 +10,7 @@
 #include "core/util/sha256.h"
 
 #include <algorithm>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -49,14 +52,54 @@ Expected<std::optional<StateCosts>> parseStateCosts(const std::string& text) {
     return std::optional<StateCosts>(costs);
 }
 
+// "A" or "A,B": a pair of numbers (B = A when one is given).
+Expected<std::pair<double, double>> parsePair(const std::string& option, const std::string& text) {
+    const size_t comma = text.find(',');
+    const std::string first = text.substr(0, comma);
+    const std::string second = comma == std::string::npos ? first : text.substr(comma + 1);
+    char* stop1 = nullptr;
+    char* stop2 = nullptr;
+    const double a = std::strtod(first.c_str(), &stop1);
+    const double b = std::strtod(second.c_str(), &stop2);
+    if (first.empty() || second.empty() || stop1 != first.c_str() + first.size() ||
+        stop2 != second.c_str() + second.size() || !std::isfinite(a) || !std::isfinite(b))
+        return invalidError("--" + option + " takes a number or START,END, got '" + text + "'");
+    return std::pair<double, double>{a, b};
+}
+
 int run(const std::vector<std::string>& argv) {
-    auto args =
-        Args::parse(argv,
-                    options({kModelOptions,
-                             {"calibration", "file", "out", "target-ratio", "steps", "window",
-                              "seed", "lr", "checkpoint", "hidden", "embed", "lambda", "group",
-                              "held-out", "states", "state-costs", "imitation-steps"}}),
-                    {"json", "quiet", "sync"});
+    auto args = Args::parse(argv,
+                            options({kModelOptions,
+                                     {"calibration",
+                                      "file",
+                                      "out",
+                                      "target-ratio",
+                                      "steps",
+                                      "window",
+                                      "seed",
+                                      "lr",
+                                      "checkpoint",
+                                      "hidden",
+                                      "embed",
+                                      "lambda",
+                                      "group",
+                                      "held-out",
+                                      "states",
+                                      "state-costs",
+                                      "imitation-steps",
+                                      "trainer",
+                                      "baseline",
+                                      "reward",
+                                      "entropy",
+                                      "imitation-target",
+                                      "oracle-loss",
+                                      "oracle-budget",
+                                      "oracle-windows",
+                                      "oracle-curves",
+                                      "gumbel",
+                                      "tau",
+                                      "label"}}),
+                            {"json", "quiet", "sync"});
     if (!args.ok())
         return fail("train-policy", args.error());
     auto calibrationPath = args->required("calibration");
@@ -78,6 +121,19 @@ int run(const std::vector<std::string>& argv) {
     auto heldOut = args->getDouble("held-out", 0.1, 0.01, 0.9);
     auto imitationSteps = args->getInt("imitation-steps", 0, 0, kMaxSteps);
     auto stateCosts = parseStateCosts(args->get("state-costs", "nominal"));
+    auto trainer = parseTrainerKind(args->get("trainer", "reinforce"));
+    auto baseline = parseBaselineKind(args->get("baseline", "layer"));
+    auto reward = parseRewardKind(args->get("reward", "paper"));
+    auto entropy = parsePair("entropy", args->get("entropy", "0"));
+    auto imitationTarget = parseImitationTarget(args->get("imitation-target", "static"));
+    auto oracleLoss = parseOracleLoss(args->get("oracle-loss", "kl"));
+    auto oracleWindows = args->getInt("oracle-windows", 16, 1, 1 << 20);
+    auto gumbel = parsePair("gumbel", args->get("gumbel", "1,0.2"));
+    auto tau = parsePair("tau", args->get("tau", "1,0.1"));
+    const std::string budgetText = args->get("oracle-budget", "shared");
+    if (budgetText != "shared" && budgetText != "per-token")
+        return fail("train-policy",
+                    "--oracle-budget takes shared or per-token, got '" + budgetText + "'");
     auto eo = engineOptions(*args);
     bool int4 = false, int8 = false, skip = false, full = false;
     const std::string states = args->get("states", "skip,int4,int8,full");
@@ -115,6 +171,13 @@ int run(const std::vector<std::string>& argv) {
         if (auto st = checkOutputTarget(*checkpoint); !st.ok())
             return fail("train-policy", st.error().withContext("--checkpoint"));
     }
+    if (auto err = firstError(trainer, baseline, reward, entropy, imitationTarget, oracleLoss,
+                              oracleWindows, gumbel, tau))
+        return fail("train-policy", *err);
+    if (entropy->first < 0 || entropy->second < 0)
+        return fail("train-policy", "--entropy must be >= 0");
+    if (!(gumbel->first > 0 && gumbel->second > 0) || !(tau->first > 0 && tau->second > 0))
+        return fail("train-policy", "--gumbel and --tau take temperatures > 0");
     auto calibration = loadCalibration(*calibrationPath);
     if (!calibration.ok())
         return fail("train-policy", calibration.error());
@@ -147,7 +210,69 @@ int run(const std::vector<std::string>& argv) {
     to.allowInt8 = int8;
     to.heldOutFraction = *heldOut;
     to.imitationSteps = *imitationSteps;
+    to.trainer = *trainer;
+    to.baseline = *baseline;
+    to.reward = *reward;
+    to.entropyStart = static_cast<float>(entropy->first);
+    to.entropyEnd = static_cast<float>(entropy->second);
+    to.imitationTarget = *imitationTarget;
+    to.oracleLoss = *oracleLoss;
+    to.oracleBudget = budgetText == "shared" ? OracleBudget::Shared : OracleBudget::PerToken;
+    to.oracleWindows = *oracleWindows;
+    to.gumbelStart = static_cast<float>(gumbel->first);
+    to.gumbelEnd = static_cast<float>(gumbel->second);
+    to.temperatureStart = static_cast<float>(tau->first);
+    to.temperatureEnd = static_cast<float>(tau->second);
+    to.label = args->get("label", "");
     const bool quiet = args->flag("quiet");
+    // Oracle labels: curves read from --oracle-curves when it names curves of
+    // this model, text and window, else computed (and written there).
+    std::optional<OracleCurves> curves;
+    if (to.imitationTarget == ImitationTarget::Oracle && to.imitationSteps > 0) {
+        const std::string curvesPath = args->get("oracle-curves", "");
+        const std::string textSha = sha256Hex(*text);
+        if (!curvesPath.empty()) {
+            if (std::FILE* probe = std::fopen(curvesPath.c_str(), "rb")) {
+                std::fclose(probe);
+                auto json = readJsonFile(curvesPath);
+                if (!json.ok())
+                    return fail("train-policy", json.error());
+                auto loaded = oracleCurvesFromJson(*json, (*model)->config().layers,
+                                                   (*model)->sha256(), textSha);
+                if (!loaded.ok())
+                    return fail("train-policy", loaded.error().withContext(curvesPath));
+                if (loaded->context != to.window || loaded->loss != to.oracleLoss ||
+                    static_cast<int64_t>(loaded->windowStarts.size()) != to.oracleWindows)
+                    return fail("train-policy",
+                                curvesPath + ": the curves were made with another window, loss "
+                                             "or number of windows");
+                curves = std::move(loaded).value();
+            }
+        }
+        if (!curves) {
+            if (!quiet)
+                std::fprintf(stderr, "labelling %lld training windows with the oracle (%s)...\n",
+                             static_cast<long long>(to.oracleWindows),
+                             oracleLossName(to.oracleLoss));
+            auto made = trainingOracleCurves(
+                engine, *calibration, ids, to, [&](int64_t done, int64_t total) {
+                    if (!quiet && done % to.window == 0)
+                        std::fprintf(stderr, "\roracle: token %lld/%lld",
+                                     static_cast<long long>(done), static_cast<long long>(total));
+                });
+            if (!quiet)
+                std::fputc('\n', stderr);
+            if (!made.ok())
+                return fail("train-policy", made.error());
+            curves = std::move(made).value();
+            if (!curvesPath.empty())
+                if (auto st = saveJsonFile(
+                        curvesPath, oracleCurvesToJson(*curves, (*model)->sha256(), textSha));
+                    !st.ok())
+                    return fail("train-policy", st.error());
+        }
+        to.oracleCurves = &*curves;
+    }
     if (stateCosts->has_value()) {
         to.stateCosts = **stateCosts;
     } else {
@@ -214,8 +339,11 @@ const Command kTrainPolicyCommand = {
     "       [--target-ratio 2.0] [--steps 300] [--window 64] [--seed 1] [--lr 0.003]\n"
     "       [--hidden 64] [--embed 8] [--lambda 0.05] [--group 32] [--held-out 0.1]\n"
     "       [--states skip,int4,int8,full] [--state-costs nominal|measured|S,I4,I8,F]\n"
-    "       [--imitation-steps 0] [--checkpoint FILE] [--sync] [ENGINE OPTIONS] [--quiet]\n"
-    "       [--json]\n"
+    "       [--imitation-steps 0] [--imitation-target static|oracle] [--checkpoint FILE]\n"
+    "       [--trainer reinforce|relaxed] [--baseline layer|position|learned]\n"
+    "       [--reward paper|differential] [--entropy C[,C_END]] [--tau 1,0.1] [--gumbel 1,0.2]\n"
+    "       [--oracle-loss kl|nll] [--oracle-budget shared|per-token] [--oracle-windows 16]\n"
+    "       [--oracle-curves FILE] [--label TEXT] [--sync] [ENGINE OPTIONS] [--quiet] [--json]\n"
     "  The last --held-out fraction of the text is kept for tuning the cost bias.\n"
     "  Ctrl-C stops (saving the checkpoint); with --checkpoint (saved every 10 steps)\n"
     "  the same command resumes. --states limits the\n"
@@ -225,7 +353,16 @@ const Command kTrainPolicyCommand = {
     "  (measured; printed, and saved in the policy), or four numbers. The target is\n"
     "  always the nominal ratio 4L / sum of states.\n"
     "  --imitation-steps N: the first N steps imitate static similarity skipping at the\n"
-    "  target ratio before REINFORCE (0: REINFORCE from the start).",
+    "  target ratio (or, with --imitation-target oracle, the oracle's per-token decisions on\n"
+    "  --oracle-windows training windows; --oracle-curves keeps them for reuse) before\n"
+    "  training proper (0: from the start).\n"
+    "  --trainer: REINFORCE (the paper's, the reference) or a straight-through Gumbel-softmax\n"
+    "  relaxation differentiated through the frozen layers (KL to full precision + cost).\n"
+    "  REINFORCE variants: --baseline (what the advantage subtracts: a running mean per layer,\n"
+    "  per layer and position, or a learned linear value of the decision's input), --reward\n"
+    "  differential (log-likelihood and cost relative to static skipping on the same window),\n"
+    "  --entropy (bonus coefficient, linear from C to C_END). --tau: policy temperature,\n"
+    "  --gumbel: relaxation temperature (start,end). All are saved in the policy file.",
     run};
 
 } // namespace dash::cli

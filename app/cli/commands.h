@@ -19,6 +19,7 @@ extern const Command kTrainPolicyCommand;
 extern const Command kRunCommand;
 extern const Command kSweepCommand;
 extern const Command kExportCommand;
+extern const Command kHeadroomCommand;
 
 // dash-cli with its arguments (argv[0] is the program): runs the command and
 // returns the exit code.

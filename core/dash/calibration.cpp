@@ -17,17 +17,18 @@ const char* alphaMethodName(AlphaMethod method) {
         return "least-squares";
     case AlphaMethod::PerChannel:
         return "per-channel";
+    case AlphaMethod::None:
+        return "none";
     }
     return "?";
 }
 
 Expected<AlphaMethod> parseAlphaMethod(const std::string& text) {
-    for (AlphaMethod m :
-         {AlphaMethod::NormRatio, AlphaMethod::LeastSquares, AlphaMethod::PerChannel})
+    for (AlphaMethod m : kAlphaMethods)
         if (text == alphaMethodName(m))
             return m;
     return invalidError("unknown calibration method '" + text +
-                        "' (expected norm-ratio, least-squares or per-channel)");
+                        "' (expected none, norm-ratio, least-squares or per-channel)");
 }
 
 CalibrationAccumulator::CalibrationAccumulator(int32_t layers, int32_t dim)
@@ -98,6 +99,8 @@ void CalibrationObserver::afterLayer(int32_t layer, const float* output, int64_t
 
 Compensation Calibration::compensation() const {
     Compensation comp;
+    if (method == AlphaMethod::None)
+        return comp; // identity: the engine passes a skipped layer's input on
     for (int32_t l = 0; l < layers; ++l) {
         const auto li = static_cast<size_t>(l);
         switch (method) {
@@ -109,6 +112,8 @@ Compensation Calibration::compensation() const {
             break;
         case AlphaMethod::PerChannel:
             comp.alpha.push_back(perChannel[li]);
+            break;
+        case AlphaMethod::None:
             break;
         }
     }
@@ -198,6 +203,8 @@ Json Calibration::toJson() const {
     j.set("mean_cos", Json::array(meanCos));
     j.set("per_channel", matrixJson(perChannel));
     j.set("gamma", matrixJson(gamma));
+    if (!methodTuning.isNull())
+        j.set("method_tuning", methodTuning);
     return j;
 }
 
@@ -233,6 +240,8 @@ Expected<Calibration> Calibration::fromJson(const Json& j) {
     DASH_ASSIGN_OR_RETURN(c.perChannel,
                           readMatrix(j, "per_channel", L, static_cast<size_t>(c.dim)));
     DASH_ASSIGN_OR_RETURN(c.gamma, readMatrix(j, "gamma", L, static_cast<size_t>(c.dim)));
+    if (j["method_tuning"].isObject())
+        c.methodTuning = j["method_tuning"];
     return c;
 }
 

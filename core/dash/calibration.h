@@ -5,6 +5,9 @@
 //     norm ratio     mean over tokens of ||y|| / ||x||   (default)
 //     least squares  Σ<x,y> / Σ<x,x>
 //     per channel    Σ x_c y_c / Σ x_c^2   (a vector; this project's extension)
+//     none           y ≈ x (no compensation; what the static baselines do)
+//   Which one a policy uses is a calibration choice: tuneAlphaMethod picks it
+//   by held-out perplexity (see below).
 //   gamma (asynchronous approximation, eq. 19): h̃_i = gamma_i ⊙ h_{i-1}, the
 //     per-channel least-squares fit, so the policy sees the best diagonal
 //     prediction of the output it has not computed yet.
@@ -21,7 +24,9 @@
 
 namespace dash {
 
-enum class AlphaMethod { NormRatio, LeastSquares, PerChannel };
+enum class AlphaMethod { NormRatio, LeastSquares, PerChannel, None };
+inline constexpr AlphaMethod kAlphaMethods[] = {AlphaMethod::None, AlphaMethod::NormRatio,
+                                                AlphaMethod::LeastSquares, AlphaMethod::PerChannel};
 const char* alphaMethodName(AlphaMethod method);
 Expected<AlphaMethod> parseAlphaMethod(const std::string& text);
 
@@ -38,6 +43,9 @@ struct Calibration {
     int64_t tokens = 0;
     std::string modelSha256;
     std::string textSha256;
+    // How the method was chosen, when it was tuned (tuneAlphaMethod's report
+    // as JSON); null otherwise.
+    Json methodTuning;
 
     // alpha of the selected method, in the engine's form.
     Compensation compensation() const;

@@ -104,6 +104,11 @@ void DashController::decideOne(int32_t next, int64_t token, const float* normali
         }
         probs[static_cast<size_t>(choice)] = 1.0f;
     }
+    if (m_options.forced) {
+        const int64_t row = m_options.forcedFirstRow + token;
+        if (row < m_options.forced->tokens() && next < m_options.forced->layers)
+            choice = stateIndex(m_options.forced->at(row, next));
+    }
     m_next[static_cast<size_t>(token)] = kStates[choice];
 
     if (m_trace) {

@@ -13,6 +13,7 @@
 #pragma once
 
 #include "core/dash/scorer.h"
+#include "core/dash/state_table.h"
 #include "core/engine/layer_controller.h"
 
 #include <memory>
@@ -41,6 +42,12 @@ struct DashRuntimeOptions {
     bool allowInt4 = true;
     bool allowInt8 = true;
     bool record = false; // keep every decision for training
+    // Teacher forcing (imitation of given decisions): when set, token t of a
+    // pass runs layer l in forced->at(forcedFirstRow + t, l) whatever the
+    // scores say; the scores and probabilities are still computed and
+    // recorded, so that the likelihood of the forced choice can be raised.
+    const StateTable* forced = nullptr;
+    int64_t forcedFirstRow = 0;
 };
 
 // One decision, kept when recording: token (relative to the pass), the layer it

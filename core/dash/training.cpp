@@ -4,6 +4,7 @@
 #include "core/dash/baselines.h"
 #include "core/dash/dash_controller.h"
 #include "core/dash/evaluation.h"
+#include "core/dash/relaxed_training.h"
 #include "core/engine/generate.h"
 #include "core/util/json_numbers.h"
 
@@ -45,6 +46,8 @@ struct TrainerState {
     double beta = 0;
     std::vector<double> baseline; // [layer]
     Adam adam;
+    std::vector<double> positionBaseline; // [layer][position] (BaselineKind::Position)
+    std::vector<double> value;            // [dim + layers + 1] (BaselineKind::Learned)
 };
 
 // Settings that must match for a checkpoint to be resumed.
@@ -64,6 +67,20 @@ Json fingerprint(const TrainOptions& o, const std::string& dataSha, const std::s
     j.set("state_costs",
           Json::array(std::vector<double>(o.stateCosts.begin(), o.stateCosts.end())));
     j.set("imitation_steps", o.imitationSteps);
+    if (o.trainer != TrainerKind::Reinforce || o.baseline != BaselineKind::Layer ||
+        o.reward != RewardKind::Paper || o.entropyStart != 0 || o.entropyEnd != 0 ||
+        o.imitationTarget != ImitationTarget::Static) {
+        // Only for the variants, so that checkpoints of the reference resume.
+        j.set("trainer", trainerKindName(o.trainer));
+        j.set("baseline", baselineKindName(o.baseline));
+        j.set("reward", rewardKindName(o.reward));
+        j.set("entropy_start", o.entropyStart);
+        j.set("entropy_end", o.entropyEnd);
+        j.set("imitation_target", imitationTargetName(o.imitationTarget));
+        j.set("oracle_loss", oracleLossName(o.oracleLoss));
+        j.set("oracle_budget", oracleBudgetName(o.oracleBudget));
+        j.set("oracle_windows", o.oracleWindows);
+    }
     j.set("data_sha256", dataSha);
     j.set("model_sha256", modelSha);
     return j;
@@ -82,6 +99,8 @@ Status saveCheckpoint(const std::string& path, const Json& print, const TrainerS
     j.set("adam_m", Json::array(s.adam.m));
     j.set("adam_v", Json::array(s.adam.v));
     j.set("scorer", scorer.toJson());
+    j.set("position_baseline", Json::array(s.positionBaseline));
+    j.set("value_baseline", Json::array(s.value));
     // A value that would be written as null could not be resumed from.
     if (auto st = checkJsonFloats(j, "checkpoint"); !st.ok())
         return st.error().withContext("cannot save the training checkpoint '" + path + "'");
@@ -102,6 +121,27 @@ Expected<std::vector<float>> checkpointFloats(const Json& j, const char* key, bo
         out.push_back(static_cast<float>(v.asNumber()));
     }
     return out;
+}
+
+// The baselines of the trainer variants, from a checkpoint that
+// loadCheckpoint accepted; absent arrays leave them as they are.
+Status loadCheckpointBaselines(const std::string& path, TrainerState& s) {
+    DASH_ASSIGN_OR_RETURN(Json j, readJsonFile(path));
+    for (auto [key, target] :
+         {std::pair<const char*, std::vector<double>*>{"position_baseline", &s.positionBaseline},
+          {"value_baseline", &s.value}}) {
+        if (!j[key].isArray())
+            continue;
+        std::vector<double> values = j[key].toDoubles();
+        if (values.size() != target->size())
+            return invalidError(path + ": checkpoint field '" + key + "' has the wrong size");
+        for (double v : values)
+            if (!std::isfinite(v))
+                return invalidError(path + ": checkpoint field '" + key +
+                                    "' holds a value that is not a finite number");
+        *target = std::move(values);
+    }
+    return {};
 }
 
 Expected<bool> loadCheckpoint(const std::string& path, const Json& print, TrainerState& s,
@@ -159,6 +199,42 @@ std::vector<double> nextTokenLogProbs(std::span<const float> logits,
     return out;
 }
 
+// log-softmax of every row of [rows][vocab] logits.
+std::vector<double> logSoftmaxRows(std::span<const float> logits, int32_t vocab) {
+    std::vector<double> out(logits.size());
+    const size_t rows = logits.size() / static_cast<size_t>(vocab);
+    for (size_t r = 0; r < rows; ++r) {
+        const float* x = logits.data() + r * static_cast<size_t>(vocab);
+        double top = -INFINITY;
+        for (int32_t v = 0; v < vocab; ++v)
+            top = std::max(top, static_cast<double>(x[v]));
+        double sum = 0;
+        for (int32_t v = 0; v < vocab; ++v)
+            sum += std::exp(static_cast<double>(x[v]) - top);
+        const double lse = top + std::log(sum);
+        for (int32_t v = 0; v < vocab; ++v)
+            out[r * static_cast<size_t>(vocab) + static_cast<size_t>(v)] =
+                static_cast<double>(x[v]) - lse;
+    }
+    return out;
+}
+
+// KL(p_full || p) per row, p_full given as log-softmax rows.
+std::vector<double> klRows(const std::vector<double>& fullLogSoftmax, std::span<const float> logits,
+                           int32_t vocab) {
+    const std::vector<double> q = logSoftmaxRows(logits, vocab);
+    std::vector<double> out(q.size() / static_cast<size_t>(vocab), 0.0);
+    for (size_t r = 0; r < out.size(); ++r) {
+        double kl = 0;
+        for (int32_t v = 0; v < vocab; ++v) {
+            const size_t i = r * static_cast<size_t>(vocab) + static_cast<size_t>(v);
+            kl += std::exp(fullLogSoftmax[i]) * (fullLogSoftmax[i] - q[i]);
+        }
+        out[r] = std::max(0.0, kl);
+    }
+    return out;
+}
+
 // Imitation stops pushing a decision once its target has this probability.
 constexpr float kImitationConfidence = 0.9f;
 
@@ -176,12 +252,135 @@ std::vector<LayerState> imitationTargets(const Calibration& calibration, double 
     return target;
 }
 
+// The static-skip path that the differential reward compares with: the
+// imitation targets for every token.
+class FixedLayerController : public LayerController {
+public:
+    explicit FixedLayerController(const std::vector<LayerState>& states) : m_states(states) {}
+    void beginPass(const PassInfo&) override {}
+    void beforeLayer(int32_t layer, const float*, int64_t count, LayerState* states) override {
+        std::fill(states, states + count, m_states[static_cast<size_t>(layer)]);
+    }
+    void afterLayer(int32_t, const float*, int64_t) override {}
+    void endPass() override {}
+
+private:
+    const std::vector<LayerState>& m_states;
+};
+
+// The learned baseline's features: ĥ, a one-hot of the decided layer, 1.
+double valueOf(const std::vector<double>& w, const float* normalized, int32_t dim, int32_t layer) {
+    double v = w[static_cast<size_t>(dim) + static_cast<size_t>(layer)] + w.back();
+    for (int32_t k = 0; k < dim; ++k)
+        v += w[static_cast<size_t>(k)] * normalized[k];
+    return v;
+}
+
+void fitValue(std::vector<double>& w, const float* normalized, int32_t dim, int32_t layer,
+              double target, double rate) {
+    const double err = target - valueOf(w, normalized, dim, layer);
+    // Normalised LMS: ĥ has RMS 1, so ||features||² ≈ dim + 2.
+    const double step = rate * err / (static_cast<double>(dim) + 2.0);
+    for (int32_t k = 0; k < dim; ++k)
+        w[static_cast<size_t>(k)] += step * normalized[k];
+    w[static_cast<size_t>(dim) + static_cast<size_t>(layer)] += step;
+    w.back() += step;
+}
+
 } // namespace
+
+const char* trainerKindName(TrainerKind kind) {
+    return kind == TrainerKind::Reinforce ? "reinforce" : "relaxed";
+}
+
+Expected<TrainerKind> parseTrainerKind(const std::string& text) {
+    for (TrainerKind k : {TrainerKind::Reinforce, TrainerKind::Relaxed})
+        if (text == trainerKindName(k))
+            return k;
+    return invalidError("unknown trainer '" + text + "' (expected reinforce or relaxed)");
+}
+
+const char* baselineKindName(BaselineKind kind) {
+    switch (kind) {
+    case BaselineKind::Layer:
+        return "layer";
+    case BaselineKind::Position:
+        return "position";
+    case BaselineKind::Learned:
+        return "learned";
+    }
+    return "?";
+}
+
+Expected<BaselineKind> parseBaselineKind(const std::string& text) {
+    for (BaselineKind k : {BaselineKind::Layer, BaselineKind::Position, BaselineKind::Learned})
+        if (text == baselineKindName(k))
+            return k;
+    return invalidError("unknown baseline '" + text + "' (expected layer, position or learned)");
+}
+
+const char* rewardKindName(RewardKind kind) {
+    switch (kind) {
+    case RewardKind::Paper:
+        return "paper";
+    case RewardKind::Kl:
+        return "kl";
+    case RewardKind::Differential:
+        return "differential";
+    case RewardKind::DifferentialKl:
+        return "differential-kl";
+    }
+    return "?";
+}
+
+Expected<RewardKind> parseRewardKind(const std::string& text) {
+    for (RewardKind k :
+         {RewardKind::Paper, RewardKind::Kl, RewardKind::Differential, RewardKind::DifferentialKl})
+        if (text == rewardKindName(k))
+            return k;
+    return invalidError("unknown reward '" + text +
+                        "' (expected paper, kl, differential or differential-kl)");
+}
+
+const char* imitationTargetName(ImitationTarget target) {
+    return target == ImitationTarget::Static ? "static" : "oracle";
+}
+
+Expected<ImitationTarget> parseImitationTarget(const std::string& text) {
+    for (ImitationTarget t : {ImitationTarget::Static, ImitationTarget::Oracle})
+        if (text == imitationTargetName(t))
+            return t;
+    return invalidError("unknown imitation target '" + text + "' (expected static or oracle)");
+}
+
+Expected<OracleCurves>
+trainingOracleCurves(Engine& engine, const Calibration& calibration,
+                     const std::vector<int32_t>& ids, const TrainOptions& o,
+                     const std::function<void(int64_t, int64_t)>& onProgress) {
+    const ModelConfig& c = engine.model().config();
+    DASH_TRY(calibration.checkShape(c.layers, c.dim));
+    if (o.oracleWindows < 1)
+        return invalidError("oracle imitation needs at least one window");
+    const auto heldOutStart = static_cast<int64_t>(
+        static_cast<double>(ids.size()) * (1.0 - std::clamp(o.heldOutFraction, 0.01, 0.9)));
+    DASH_TRY(engine.setCompensation(calibration.compensation()));
+    const std::vector<int32_t> train(ids.begin(), ids.begin() + heldOutStart);
+    OracleOptions oo;
+    oo.windows.context = o.window;
+    oo.windows.maxWindows = o.oracleWindows;
+    oo.windows.spreadWindows = true;
+    oo.loss = o.oracleLoss;
+    oo.cancel = o.cancel;
+    oo.onProgress = onProgress;
+    return computeOracleCurves(engine, train, oo);
+}
 
 Expected<std::unique_ptr<DashPolicy>>
 trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vector<int32_t>& ids,
                 const TrainOptions& o, const std::string& dataSha256,
                 const std::function<void(const TrainProgress&)>& onProgress) {
+    if (o.trainer == TrainerKind::Relaxed)
+        return trainRelaxedPolicy(engine, calibration, ids, o, dataSha256, onProgress);
     const ModelConfig& c = engine.model().config();
     DASH_TRY(calibration.checkShape(c.layers, c.dim));
     if (c.layers < 2)
@@ -202,6 +401,40 @@ trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vecto
         return invalidError("the training text (" + std::to_string(ids.size()) +
                             " tokens) is too short for windows of " + std::to_string(o.window));
     const std::vector<int32_t> heldOut(ids.begin() + heldOutStart, ids.end());
+    if (!(o.entropyStart >= 0 && o.entropyEnd >= 0))
+        return invalidError("the entropy bonus must be >= 0");
+
+    // Oracle labels for imitation: per training window, the oracle's states at
+    // the target ratio.
+    const bool oracleImitation =
+        o.imitationTarget == ImitationTarget::Oracle && o.imitationSteps > 0;
+    OracleCurves ownCurves;
+    const OracleCurves* curves = o.oracleCurves;
+    StateTable oracleLabels;
+    if (oracleImitation) {
+        if (!curves) {
+            TrainProgress p;
+            p.phase = "oracle";
+            DASH_ASSIGN_OR_RETURN(
+                ownCurves,
+                trainingOracleCurves(engine, calibration, ids, o, [&](int64_t done, int64_t total) {
+                    p.step = done;
+                    p.steps = total;
+                    if (onProgress && done % o.window == 0)
+                        onProgress(p);
+                }));
+            curves = &ownCurves;
+        }
+        if (curves->context != o.window || curves->layers != c.layers ||
+            curves->windowStarts.empty())
+            return invalidError("the oracle curves are for windows of " +
+                                std::to_string(curves->context) + " tokens, training uses " +
+                                std::to_string(o.window));
+        for (int64_t start : curves->windowStarts)
+            if (start + o.window > heldOutStart)
+                return invalidError("the oracle curves reach into the held-out part of the text");
+        oracleLabels = assignOracle(*curves, o.targetRatio, o.oracleBudget).states;
+    }
 
     DASH_TRY(engine.setCompensation(calibration.compensation()));
     DASH_TRY(engine.enableQuantizedStates(o.quantGroup));
@@ -211,11 +444,15 @@ trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vecto
     TrainerState state;
     state.beta = o.betaStart;
     state.baseline.assign(static_cast<size_t>(c.layers), 0.0);
+    state.positionBaseline.assign(static_cast<size_t>(c.layers) * static_cast<size_t>(o.window),
+                                  0.0);
+    state.value.assign(static_cast<size_t>(c.dim) + static_cast<size_t>(c.layers) + 1, 0.0);
     const Json print = fingerprint(o, dataSha256, engine.model().sha256());
     if (!o.checkpointPath.empty()) {
         DASH_ASSIGN_OR_RETURN(
             bool resumed, loadCheckpoint(o.checkpointPath, print, state, scorer, c.dim, c.layers));
-        (void)resumed;
+        if (resumed)
+            DASH_TRY(loadCheckpointBaselines(o.checkpointPath, state));
     }
 
     const double fullCost = o.stateCosts[3];
@@ -246,13 +483,25 @@ trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vecto
             return stop(cancelledError());
         const int64_t step = state.step;
         std::mt19937_64 rng(o.seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(step));
-        const auto start = static_cast<int64_t>(std::uniform_int_distribution<uint64_t>(
+        auto start = static_cast<int64_t>(std::uniform_int_distribution<uint64_t>(
             0, static_cast<uint64_t>(heldOutStart - o.window))(rng));
+        const bool imitating = step < o.imitationSteps;
+        // Oracle imitation walks through the labelled windows in turn.
+        const auto labelled =
+            static_cast<int64_t>(oracleImitation ? curves->windowStarts.size() : 0);
+        if (imitating && oracleImitation)
+            start = curves->windowStarts[static_cast<size_t>(step % labelled)];
         std::span<const int32_t> window(ids.data() + start, static_cast<size_t>(o.window));
         const double progressFraction = static_cast<double>(step) / static_cast<double>(o.steps);
         const auto tau = static_cast<float>(
             o.temperatureStart * std::pow(o.temperatureEnd / o.temperatureStart, progressFraction));
-        const bool imitating = step < o.imitationSteps;
+        // Entropy coefficient: linear over the steps after imitation.
+        const double reinforceFraction = o.steps > o.imitationSteps
+                                             ? static_cast<double>(step - o.imitationSteps) /
+                                                   static_cast<double>(o.steps - o.imitationSteps)
+                                             : 0.0;
+        const double entropyCoef = o.entropyStart + (o.entropyEnd - o.entropyStart) *
+                                                        std::clamp(reinforceFraction, 0.0, 1.0);
 
         // Reference pass.
         engine.reset();
@@ -264,6 +513,12 @@ trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vecto
             return stop(fullPass.error());
         const std::span<const float> fullLogits = *fullPass;
         const std::vector<double> lpFull = nextTokenLogProbs(fullLogits, window, vocab);
+        const bool klReward = o.reward == RewardKind::Kl || o.reward == RewardKind::DifferentialKl;
+        const bool differential =
+            o.reward == RewardKind::Differential || o.reward == RewardKind::DifferentialKl;
+        std::vector<double> fullLogSoftmax; // [token][vocab], for the KL rewards
+        if (klReward && !imitating)
+            fullLogSoftmax = logSoftmaxRows(fullLogits, vocab);
 
         // Sampled pass.
         DashRuntimeOptions ro;
@@ -274,6 +529,10 @@ trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vecto
         ro.temperature = tau;
         ro.seed = rng();
         ro.record = true;
+        if (imitating && oracleImitation) {
+            ro.forced = &oracleLabels;
+            ro.forcedFirstRow = (step % labelled) * o.window;
+        }
         auto snapshot = std::make_shared<const ScoringModel>(scorer);
         DashController controller(snapshot, calibration.gamma, alpha.alpha, ro);
         ForwardOptions sampled = full;
@@ -284,6 +543,25 @@ trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vecto
             return stop(sampledPass.error());
         const std::span<const float> policyLogits = *sampledPass;
         const std::vector<double> lpPolicy = nextTokenLogProbs(policyLogits, window, vocab);
+        std::vector<double> klPolicy, klStatic; // [token] KL(p_full || p)
+        if (klReward && !imitating)
+            klPolicy = klRows(fullLogSoftmax, policyLogits, vocab);
+
+        // Differential reward: the static-skip path on the same window.
+        std::vector<double> lpStatic;
+        double staticCost = 0;
+        if (!imitating && differential) {
+            FixedLayerController fixed(targets);
+            ForwardOptions ref = full;
+            ref.controller = &fixed;
+            engine.reset();
+            DASH_ASSIGN_OR_RETURN(std::span<const float> staticLogits, engine.forward(window, ref));
+            lpStatic = nextTokenLogProbs(staticLogits, window, vocab);
+            if (klReward)
+                klStatic = klRows(fullLogSoftmax, staticLogits, vocab);
+            for (LayerState s : targets)
+                staticCost += cost(s);
+        }
 
         // Path costs per token: layer 0 at full precision plus each decided
         // layer; the nominal one (state codes) for the ratio.
@@ -315,7 +593,9 @@ trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vecto
                 // Cross-entropy towards the static choice: d log p(target) / d score,
                 // only while the target has less than kImitationConfidence, so
                 // that REINFORCE later still samples the alternatives.
-                const int target = stateIndex(targets[static_cast<size_t>(d.layer)]);
+                const int target = oracleImitation
+                                       ? stateIndex(d.chosen) // the forced (oracle) state
+                                       : stateIndex(targets[static_cast<size_t>(d.layer)]);
                 const float pTarget = d.probs[static_cast<size_t>(target)];
                 if (pTarget < kImitationConfidence) {
                     for (int k = 0; k < kStateCount; ++k)
@@ -334,8 +614,34 @@ trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vecto
             const double rAcc = std::min(1.0, std::exp(-delta));
             const double rEff = 1.0 - pathCost[t] / sMax;
             const double wPos = 1.0 / (1.0 + std::exp(-(pathCost[t] - cumulative[t]) / sMax));
-            const double r = wPos * rAcc + state.beta * rEff;
-            const double advantage = r - state.baseline[static_cast<size_t>(d.layer)];
+            double r = wPos * rAcc + state.beta * rEff;
+            switch (o.reward) {
+            case RewardKind::Paper:
+                break;
+            case RewardKind::Kl:
+                r = wPos * std::exp(-klPolicy[t]) + state.beta * rEff;
+                break;
+            case RewardKind::Differential:
+                r = wPos * (lpPolicy[t] - lpStatic[t]) +
+                    state.beta * (staticCost - pathCost[t]) / sMax;
+                break;
+            case RewardKind::DifferentialKl:
+                r = wPos * (klStatic[t] - klPolicy[t]) +
+                    state.beta * (staticCost - pathCost[t]) / sMax;
+                break;
+            }
+            const float* decisionInput = inputs.data() + i * static_cast<size_t>(c.dim);
+            double reference = state.baseline[static_cast<size_t>(d.layer)];
+            const size_t cell = static_cast<size_t>(d.layer) * static_cast<size_t>(o.window) + t;
+            if (o.baseline == BaselineKind::Position)
+                reference = state.positionBaseline[cell];
+            else if (o.baseline == BaselineKind::Learned)
+                reference = valueOf(state.value, decisionInput, c.dim, d.layer);
+            const double advantage = r - reference;
+            if (o.baseline == BaselineKind::Position)
+                state.positionBaseline[cell] = 0.9 * state.positionBaseline[cell] + 0.1 * r;
+            else if (o.baseline == BaselineKind::Learned)
+                fitValue(state.value, decisionInput, c.dim, d.layer, r, 0.1);
             layerReward[static_cast<size_t>(d.layer)] += r;
             ++layerCount[static_cast<size_t>(d.layer)];
             const int chosen = stateIndex(d.chosen);
@@ -345,6 +651,22 @@ trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vecto
                 coef[static_cast<size_t>(k)] = static_cast<float>(
                     advantage / tau *
                     ((k == chosen ? 1.0 : 0.0) - d.probs[static_cast<size_t>(k)]));
+            }
+            if (entropyCoef > 0) {
+                // + c · dH/d score_k, H = -Σ p log p, p = softmax(score / τ):
+                // dH/d score_k = -p_k (log p_k + H) / τ.
+                double h = 0;
+                for (int k = 0; k < kStateCount; ++k) {
+                    const double p = d.probs[static_cast<size_t>(k)];
+                    if (d.allowed[static_cast<size_t>(k)] && p > 0)
+                        h -= p * std::log(p);
+                }
+                for (int k = 0; k < kStateCount; ++k) {
+                    const double p = d.probs[static_cast<size_t>(k)];
+                    if (d.allowed[static_cast<size_t>(k)] && p > 0)
+                        coef[static_cast<size_t>(k)] +=
+                            static_cast<float>(-entropyCoef * p * (std::log(p) + h) / tau);
+                }
             }
             scorer.accumulateGradient(inputs.data() + i * static_cast<size_t>(c.dim), d.layer,
                                       d.current, coef, grad);
@@ -417,6 +739,20 @@ trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vecto
           Json::array(std::vector<double>(o.stateCosts.begin(), o.stateCosts.end())));
     t.set("held_out_ratio", tuned.ratio);
     t.set("final_reward", progress.reward);
+    t.set("trainer", trainerKindName(o.trainer));
+    t.set("baseline", baselineKindName(o.baseline));
+    t.set("reward", rewardKindName(o.reward));
+    t.set("entropy_start", o.entropyStart);
+    t.set("entropy_end", o.entropyEnd);
+    t.set("imitation_target", imitationTargetName(o.imitationTarget));
+    if (oracleImitation) {
+        t.set("oracle_loss", oracleLossName(curves->loss));
+        t.set("oracle_budget", oracleBudgetName(o.oracleBudget));
+        t.set("oracle_windows", static_cast<int64_t>(curves->windowStarts.size()));
+    }
+    t.set("alpha_method", alphaMethodName(calibration.method));
+    if (!o.label.empty())
+        t.set("label", o.label);
     return policy;
 }
 

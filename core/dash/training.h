@@ -28,6 +28,7 @@
 #include "core/dash/calibration.h"
 #include "core/dash/dash_policy.h"
 #include "core/dash/evaluation.h"
+#include "core/dash/oracle.h"
 #include "core/engine/engine.h"
 #include "core/util/cancel.h"
 
@@ -37,6 +38,37 @@
 #include <vector>
 
 namespace dash {
+
+// What trains the scorer. REINFORCE (eq. 11-17) is the reference; the
+// relaxation (relaxed_training.h) is this project's alternative.
+enum class TrainerKind { Reinforce, Relaxed };
+// What REINFORCE subtracts from a decision's reward:
+//   layer     a running mean per layer (the reference),
+//   position  a running mean per (layer, position in the window),
+//   learned   a linear value model of the decision's input (ĥ, layer),
+//             fitted online by least squares.
+enum class BaselineKind { Layer, Position, Learned };
+// REINFORCE's reward per token (its decisions share it):
+//   paper            r = w_pos · R_acc + β · R_eff, R_acc = min(1, exp(-(log p_full
+//                    - log p_policy))) of the true next token (eq. 12-15),
+//   kl               the same with R_acc = exp(-KL(p_full || p_policy)) of the
+//                    whole next-token distribution (no label: less variance),
+//   differential     measured against the static-skip path on the same window:
+//                    r = w_pos · (log p_policy - log p_static) + β · (R_eff - R_eff,static),
+//   differential-kl  r = w_pos · (KL_static - KL_policy) + β · (R_eff - R_eff,static).
+enum class RewardKind { Paper, Kl, Differential, DifferentialKl };
+// What the imitation steps imitate: static similarity skipping at the target
+// ratio, or the oracle's per-token decisions (oracle.h) on training windows.
+enum class ImitationTarget { Static, Oracle };
+
+const char* trainerKindName(TrainerKind kind);
+Expected<TrainerKind> parseTrainerKind(const std::string& text);
+const char* baselineKindName(BaselineKind kind);
+Expected<BaselineKind> parseBaselineKind(const std::string& text);
+const char* rewardKindName(RewardKind kind);
+Expected<RewardKind> parseRewardKind(const std::string& text);
+const char* imitationTargetName(ImitationTarget target);
+Expected<ImitationTarget> parseImitationTarget(const std::string& text);
 
 struct TrainOptions {
     double targetRatio = 2.0;
@@ -67,6 +99,28 @@ struct TrainOptions {
     // interruption loses at most the step that was running.
     int64_t checkpointEvery = 10;
     const CancelToken* cancel = nullptr;
+
+    // Trainer variants (recorded in the policy's training provenance). The
+    // defaults are the reference REINFORCE.
+    TrainerKind trainer = TrainerKind::Reinforce;
+    BaselineKind baseline = BaselineKind::Layer;
+    RewardKind reward = RewardKind::Paper;
+    // Entropy bonus: + c · H(π) per decision, c going linearly from
+    // entropyStart to entropyEnd over the REINFORCE steps.
+    float entropyStart = 0.0f;
+    float entropyEnd = 0.0f;
+    ImitationTarget imitationTarget = ImitationTarget::Static;
+    // Oracle imitation: its loss, budget, and the training windows it labels
+    // (spread over the training part, windows of `window` tokens). Curves
+    // computed before (oracleCurves) are used when given.
+    OracleLoss oracleLoss = OracleLoss::Kl;
+    OracleBudget oracleBudget = OracleBudget::Shared;
+    int64_t oracleWindows = 16;
+    const OracleCurves* oracleCurves = nullptr;
+    // Relaxed trainer: Gumbel-softmax temperature, from start to end.
+    float gumbelStart = 1.0f;
+    float gumbelEnd = 0.2f;
+    std::string label; // free text naming the setting (e.g. for tables)
 };
 
 struct TrainProgress {
@@ -88,6 +142,14 @@ Expected<std::unique_ptr<DashPolicy>>
 trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vector<int32_t>& ids,
                 const TrainOptions& options, const std::string& dataSha256,
                 const std::function<void(const TrainProgress&)>& onProgress = {});
+
+// The training windows the oracle labels for imitation, and the oracle's
+// curves on them (what trainDashPolicy computes when options.oracleCurves is
+// null): windows of options.window tokens spread over the training part.
+Expected<OracleCurves>
+trainingOracleCurves(Engine& engine, const Calibration& calibration,
+                     const std::vector<int32_t>& ids, const TrainOptions& options,
+                     const std::function<void(int64_t, int64_t)>& onProgress = {});
 
 // measureStateCosts with the engine set up as training runs it: the
 // calibration's compensation and INT8/INT4 weights of `quantGroup`.
