@@ -194,7 +194,6 @@ private:
     cudaGraph_t m_graph = nullptr;
     cudaGraphExec_t m_exec = nullptr;
     bool m_graphValid = false;
-    int32_t m_graphSplits = 1;
     std::vector<unsigned long long> m_handles; // [layer] SWITCH handles
     struct NodeTag {
         cudaGraphNode_t node;

@@ -270,8 +270,10 @@ Status DeviceRunner::enqueueSwitchLayer(int32_t layer, int32_t splits) {
 Status DeviceRunner::enqueuePlan(const std::vector<StepNode>& plan, int64_t position,
                                  bool capturing) {
     PassBuffers& b = *m_pass;
-    const int32_t splits =
-        capturing ? m_graphSplits : splitsFor(position + 1, static_cast<int64_t>(m_config.heads));
+    // Every mode splits attention as the graph does (for the longest
+    // context; each split's share follows the position read on the device),
+    // so that all modes run identical kernels and agree to the bit.
+    const int32_t splits = splitsFor(m_maxContext, static_cast<int64_t>(m_config.heads));
     const TokenRows one{nullptr, 0, 1};
     StreamProfiler* profiler = capturing ? nullptr : m_profiler;
     cudaGraph_t captureGraph = nullptr;
@@ -399,9 +401,6 @@ Status DeviceRunner::captureGraph() {
     destroyGraph();
     const std::vector<StepNode> plan = buildStepPlan(m_config.layers, m_mode, m_hasScorer);
     DASH_TRY(checkStepPlan(plan, m_config.layers, m_mode, m_hasScorer));
-    // Splits for the longest context: the chunk per split follows the
-    // position the kernels read on the device.
-    m_graphSplits = splitsFor(m_maxContext, static_cast<int64_t>(m_config.heads));
     DASH_CUDA_TRY(cudaStreamBeginCapture(m_main, cudaStreamCaptureModeThreadLocal));
     Status filled = [&]() -> Status {
         if (m_mode == DecisionMode::GraphSwitch) {
