@@ -1141,6 +1141,11 @@
         <source>No model is loaded.</source>
         <translation>Es ist kein Modell geladen.</translation>
     </message>
+    <message>
+        <location line="+45"/>
+        <source>%1 unavailable, running on the CPU: %2</source>
+        <translation>%1 nicht verfügbar, läuft auf der CPU: %2</translation>
+    </message>
 </context>
 <context>
     <name>dash::studio::JobDialog</name>

@@ -1139,6 +1139,11 @@
         <source>No model is loaded.</source>
         <translation>尚未加载模型。</translation>
     </message>
+    <message>
+        <location line="+45"/>
+        <source>%1 unavailable, running on the CPU: %2</source>
+        <translation>%1 不可用，改在 CPU 上运行：%2</translation>
+    </message>
 </context>
 <context>
     <name>dash::studio::JobDialog</name>
