@@ -467,11 +467,10 @@ void CuptiProfiler::parseBuffer(uint8_t* buffer, size_t validSize) {
     while (cuptiActivityGetNextRecord(buffer, validSize, &record) == CUPTI_SUCCESS) {
         if (record->kind == CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL) {
             // CUDA 13's kernel record; CUPTI writes the version of the header it was built with.
+            // Records with zero timestamps are kept here and counted by the mapping.
             const auto* k = reinterpret_cast<const CUpti_ActivityKernel10*>(record);
-            if (k->start == 0 && k->end == 0)
-                ++m_untimedKernels;
-            else
-                m_kernels.push_back({k->correlationId, k->deviceId, k->streamId, k->start, k->end});
+            m_kernels.push_back(
+                {k->correlationId, k->deviceId, k->streamId, k->graphNodeId, k->start, k->end});
         } else if (record->kind == CUPTI_ACTIVITY_KIND_EXTERNAL_CORRELATION) {
             const auto* c = reinterpret_cast<const CUpti_ActivityExternalCorrelation*>(record);
             if (c->externalKind == kCorrelationKind)
@@ -487,76 +486,67 @@ Expected<std::vector<Span>> CuptiProfiler::collectCupti(int64_t originNs,
     // forced flush then hands over every buffer, full or not.
     for (const StreamEntry& s : streams)
         DASH_PROFILER_CUDA_TRY(cudaStreamSynchronize(s.stream));
+    DASH_PROFILER_CUDA_TRY(cudaDeviceSynchronize());
     DASH_PROFILER_CUPTI_TRY(cuptiActivityFlushAll(CUPTI_ACTIVITY_FLAG_FLUSH_FORCED));
     size_t dropped = 0;
     DASH_PROFILER_CUPTI_TRY(cuptiActivityGetNumDroppedRecords(nullptr, 0, &dropped));
 
+    RecordMapping mapping;
     std::vector<KernelRecord> kernels;
-    std::unordered_map<uint32_t, uint64_t> externalIds;
-    size_t untimed = 0;
     {
         std::lock_guard lock(m_recordsMutex);
         kernels.swap(m_kernels);
-        externalIds.swap(m_externalIds);
-        std::swap(untimed, m_untimedKernels);
+        mapping.externalIds.swap(m_externalIds);
     }
-    std::vector<TaggedPass> tags;
-    uint64_t firstId = 0;
     {
         std::lock_guard lock(m_mutex);
-        tags.swap(m_tags);
-        firstId = m_firstExternalId;
-        m_firstExternalId += tags.size();
+        mapping.tags.swap(m_tags);
+        mapping.firstExternalId = m_firstExternalId;
+        m_firstExternalId += mapping.tags.size();
+        mapping.graphNodes = m_graphNodes;
     }
-    if (dropped > 0)
-        return internalError("CUPTI dropped " + std::to_string(dropped) +
-                             " activity records (no buffer memory)");
-    if (untimed > 0)
-        return internalError("CUPTI recorded " + std::to_string(untimed) +
-                             " kernels without timestamps (out of device memory for timing)");
+    mapping.deviceId = m_cuptiDevice;
+    for (const StreamEntry& s : streams)
+        mapping.streams.push_back({s.kind, s.cuptiStreamId});
+    for (const PassClock& c : clocks)
+        mapping.passOffsetsNs.push_back(c.cuptiOffsetNs - originNs);
 
-    auto kindOf = [&](const KernelRecord& k, StreamKind tagged) {
-        if (k.deviceId != m_cuptiDevice)
-            return tagged;
-        const StreamEntry* match = nullptr;
-        for (const StreamEntry& s : streams) {
-            if (s.cuptiStreamId != k.streamId)
-                continue;
-            if (match)
-                return tagged; // one stream registered for both kinds
-            match = &s;
-        }
-        return match ? match->kind : tagged;
-    };
+    MappedKernels mapped = mapKernelRecords(kernels, mapping);
+    std::lock_guard lock(m_mutex);
+    m_counts.kernels = mapped.kernels.size();
+    m_counts.untimed = mapped.untimed;
+    m_counts.dropped = dropped;
+    m_counts.unmapped = mapped.unmapped;
+    m_lastKernels = std::move(mapped.kernels);
+    return std::move(mapped.spans);
+}
 
-    // (external id, stream kind) -> span; ordered by id, i.e. by beginSpan.
-    std::map<std::pair<uint64_t, StreamKind>, Span> merged;
-    for (const KernelRecord& k : kernels) {
-        const auto found = externalIds.find(k.correlationId);
-        if (found == externalIds.end())
-            continue; // launched outside every span
-        const uint64_t id = found->second;
-        if (id < firstId || id - firstId >= tags.size())
-            continue; // not one of this profiler's spans
-        const TaggedPass& t = tags[id - firstId];
-        const StreamKind kind = kindOf(k, t.tag.stream);
-        const int64_t offset = clocks[t.pass].cuptiOffsetNs - originNs;
-        const int64_t start = static_cast<int64_t>(k.start) + offset;
-        const int64_t end = static_cast<int64_t>(k.end) + offset;
-        auto [it, inserted] = merged.try_emplace(
-            {id, kind}, Span{kind, t.tag.firstToken, t.tag.tokenCount, t.tag.layer, start, end});
-        if (!inserted) {
-            it->second.startNs = std::min(it->second.startNs, start);
-            it->second.endNs = std::max(it->second.endNs, end);
-        }
-    }
-    std::vector<Span> out;
-    out.reserve(merged.size());
-    for (const auto& entry : merged)
-        out.push_back(entry.second);
-    return out;
+Status CuptiProfiler::tagGraphNode(CUgraphNode_st* node, int32_t layer, StreamKind stream) {
+    if (m_mode != Mode::Cupti)
+        return {};
+    uint64_t id = 0;
+    DASH_PROFILER_CUPTI_TRY(cuptiGetGraphNodeId(node, &id));
+    std::lock_guard lock(m_mutex);
+    m_graphNodes[id] = {layer, stream};
+    return {};
 }
 
 #endif
+
+#ifndef DASH_HAVE_CUPTI
+Status CuptiProfiler::tagGraphNode(CUgraphNode_st*, int32_t, StreamKind) {
+    return {};
+}
+#endif
+
+CuptiProfiler::RecordCounts CuptiProfiler::counts() const {
+    std::lock_guard lock(m_mutex);
+    return m_counts;
+}
+
+std::vector<Span> CuptiProfiler::lastKernels() const {
+    std::lock_guard lock(m_mutex);
+    return m_lastKernels;
+}
 
 } // namespace dash

@@ -18,12 +18,20 @@
 // time with a steady-clock time; collect() turns event elapsed times into
 // steady-clock spans. A span then also covers the gaps between its kernels.
 //
+// Kernels replayed from a CUDA graph carry the correlation id of the graph
+// launch (so the span around cudaGraphLaunch names their token) and their
+// graph node id: tagGraphNode() names the layer and stream each captured node
+// works for. Records with zero timestamps are dropped and counted, as are
+// records CUPTI dropped for want of buffer space (counts()); the mapping
+// itself is profiler/kernel_records.h.
+//
 // One CuptiProfiler at a time can own CUPTI in a process (CUPTI's buffer
 // callbacks are process-wide); others fall back to events and say so in
 // detail(). Marked work must run on the device that was current at create().
 // collect() must not run while a pass is open.
 #pragma once
 
+#include "profiler/kernel_records.h"
 #include "profiler/stream_profiler.h"
 
 #include <cstddef>
@@ -37,6 +45,7 @@
 
 struct CUctx_st;
 struct CUevent_st;
+struct CUgraphNode_st;
 
 namespace dash {
 
@@ -60,6 +69,23 @@ public:
     void endSpan(const SpanMark& mark) override;
     Expected<std::vector<Span>> collect(int64_t originNs) override;
 
+    // Names the layer and stream of a node of a graph that will be launched
+    // inside spans (Cupti mode; a no-op with events, whose spans are timed
+    // around the launch). Call after instantiating the graph.
+    Status tagGraphNode(CUgraphNode_st* node, int32_t layer, StreamKind stream);
+
+    // What the last collect() saw (Cupti mode).
+    struct RecordCounts {
+        size_t kernels = 0;  // kernel records mapped to spans
+        size_t untimed = 0;  // dropped: zero timestamps
+        size_t dropped = 0;  // records CUPTI dropped (no buffer)
+        size_t unmapped = 0; // kernels launched outside this profiler's spans
+    };
+    RecordCounts counts() const;
+    // One span per kernel of the last collect() (Cupti mode), for overlap at
+    // kernel granularity (summarizeOverlap).
+    std::vector<Span> lastKernels() const;
+
 private:
     struct StreamEntry {
         StreamKind kind;
@@ -73,23 +99,12 @@ private:
         int64_t steadyNs = 0;
         int64_t cuptiOffsetNs = 0;
     };
-    struct TaggedPass {
-        SpanTag tag;
-        size_t pass;
-    };
     struct EventSpan {
         TaggedPass tagged;
         GpuStream stream;
         CUevent_st* begin;
         CUevent_st* end;
         bool ended;
-    };
-    struct KernelRecord {
-        uint32_t correlationId;
-        uint32_t deviceId;
-        uint32_t streamId;
-        uint64_t start;
-        uint64_t end;
     };
 
     CuptiProfiler() = default;
@@ -131,7 +146,7 @@ private:
     GpuStream m_clockStream = nullptr; // Events mode: where reference events run
 
     // Guarded by m_mutex.
-    std::mutex m_mutex;
+    mutable std::mutex m_mutex;
     bool m_inPass = false;
     int m_openSpans = 0;
     std::optional<Error> m_error;
@@ -141,12 +156,14 @@ private:
     std::vector<TaggedPass> m_tags;        // Cupti mode
     std::vector<EventSpan> m_eventSpans;   // Events mode
     std::vector<CUevent_st*> m_freeEvents; // Events mode: reusable events
+    std::unordered_map<uint64_t, GraphNodeTag> m_graphNodes; // Cupti mode
+    RecordCounts m_counts;                                   // of the last collect
+    std::vector<Span> m_lastKernels;                         // of the last collect
 
     // Guarded by m_recordsMutex.
     std::mutex m_recordsMutex;
     std::vector<KernelRecord> m_kernels;
     std::unordered_map<uint32_t, uint64_t> m_externalIds; // correlation id -> external id
-    size_t m_untimedKernels = 0;
 };
 
 } // namespace dash

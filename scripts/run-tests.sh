@@ -8,7 +8,8 @@
 #   scripts/run-tests.sh            all of it
 #   BUILD_DIR=out scripts/run-tests.sh
 # Tests that need ../shared (models, data) skip when it is absent; with
-# DASH_REQUIRE_SHARED=1 (as in CI) they fail instead.
+# DASH_REQUIRE_SHARED=1 (as in CI) they fail instead. DASH_CUDA_ARCHITECTURES
+# (e.g. 90) narrows the CUDA architectures built (default 80;86;89;90).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,7 +18,11 @@ jobs=${JOBS:-2}
 
 scripts/install-deps.sh
 
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cuda_args=()
+if [[ -n ${DASH_CUDA_ARCHITECTURES:-} ]]; then
+    cuda_args=(-DCMAKE_CUDA_ARCHITECTURES="$DASH_CUDA_ARCHITECTURES")
+fi
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "${cuda_args[@]}"
 cmake --build "$build" -j "$jobs"
 ctest --test-dir "$build" --output-on-failure --timeout 900 | tee "$build/ctest.log"
 

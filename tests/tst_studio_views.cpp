@@ -270,7 +270,7 @@ void TestStudioViews::catalogues() {
     QVERIFY(!backends[1].available);
     QVERIFY(!backends[1].reason.isEmpty());
 #ifndef DASH_HAVE_CUDA
-    QCOMPARE(backends[1].reason, QStringLiteral("CUDA backend not built"));
+    QVERIFY(backends[1].reason.contains(QStringLiteral("DASH_WITH_CUDA=ON")));
 #endif
 
     RunControls controls;

@@ -4,29 +4,14 @@
 <context>
     <name>BackendCatalog</name>
     <message>
-        <location filename="../app/studio/backend_catalog.cpp" line="+15"/>
-        <source>CUDA</source>
-        <translation>CUDA</translation>
-    </message>
-    <message>
-        <location line="+6"/>
-        <source>no CUDA device</source>
-        <translation>kein CUDA-Gerät</translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <source>%1 found, but the engine does not run on CUDA in this build</source>
-        <translation>%1 gefunden, aber die Engine läuft in diesem Build nicht auf CUDA</translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>CUDA backend not built</source>
-        <translation>CUDA-Backend nicht gebaut</translation>
-    </message>
-    <message>
-        <location line="+9"/>
+        <location filename="../app/studio/backend_catalog.cpp" line="+14"/>
         <source>CPU</source>
         <translation>CPU</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>CUDA</source>
+        <translation>CUDA</translation>
     </message>
 </context>
 <context>
@@ -1170,6 +1155,11 @@
         <location filename="../app/studio/inference_worker.cpp" line="+139"/>
         <source>No model is loaded.</source>
         <translation>Es ist kein Modell geladen.</translation>
+    </message>
+    <message>
+        <location line="+45"/>
+        <source>%1 unavailable, running on the CPU: %2</source>
+        <translation>%1 nicht verfügbar, läuft auf der CPU: %2</translation>
     </message>
 </context>
 <context>

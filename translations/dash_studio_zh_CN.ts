@@ -4,29 +4,14 @@
 <context>
     <name>BackendCatalog</name>
     <message>
-        <location filename="../app/studio/backend_catalog.cpp" line="+15"/>
-        <source>CUDA</source>
-        <translation>CUDA</translation>
-    </message>
-    <message>
-        <location line="+6"/>
-        <source>no CUDA device</source>
-        <translation>无 CUDA 设备</translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <source>%1 found, but the engine does not run on CUDA in this build</source>
-        <translation>已找到 %1，但此版本的引擎不支持在 CUDA 上运行</translation>
-    </message>
-    <message>
-        <location line="+4"/>
-        <source>CUDA backend not built</source>
-        <translation>未构建 CUDA 后端</translation>
-    </message>
-    <message>
-        <location line="+9"/>
+        <location filename="../app/studio/backend_catalog.cpp" line="+14"/>
         <source>CPU</source>
         <translation>CPU</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>CUDA</source>
+        <translation>CUDA</translation>
     </message>
 </context>
 <context>
@@ -1168,6 +1153,11 @@
         <location filename="../app/studio/inference_worker.cpp" line="+139"/>
         <source>No model is loaded.</source>
         <translation>尚未加载模型。</translation>
+    </message>
+    <message>
+        <location line="+45"/>
+        <source>%1 unavailable, running on the CPU: %2</source>
+        <translation>%1 不可用，改在 CPU 上运行：%2</translation>
     </message>
 </context>
 <context>

@@ -1,43 +1,40 @@
 // SPDX-License-Identifier: MIT
 #include "app/studio/backend_catalog.h"
 
-#include <QCoreApplication>
+#include "core/engine/backend_registry.h"
 
-#ifdef DASH_HAVE_CUDA
-#include "cuda/device_info.h"
-#endif
+#include <QCoreApplication>
 
 namespace dash::studio {
 
 namespace {
 
-BackendEntry cudaEntry() {
-    BackendEntry e{
-        QStringLiteral("cuda"), QCoreApplication::translate("BackendCatalog", "CUDA"), false, {}};
-#ifdef DASH_HAVE_CUDA
-    auto runtime = cuda::queryRuntime();
-    if (!runtime.ok())
-        e.reason = QString::fromStdString(runtime.error().message());
-    else if (runtime->devices.empty())
-        e.reason = QCoreApplication::translate("BackendCatalog", "no CUDA device");
-    else
-        e.reason =
-            QCoreApplication::translate(
-                "BackendCatalog", "%1 found, but the engine does not run on CUDA in this build")
-                .arg(QString::fromStdString(runtime->devices.front().name));
-#else
-    e.reason = QCoreApplication::translate("BackendCatalog", "CUDA backend not built");
-#endif
-    return e;
+QString label(const std::string& id) {
+    if (id == "cpu")
+        return QCoreApplication::translate("BackendCatalog", "CPU");
+    if (id == "cuda")
+        return QCoreApplication::translate("BackendCatalog", "CUDA");
+    return QString::fromStdString(id);
 }
 
 } // namespace
 
 QList<BackendEntry> backendEntries() {
-    return {
-        {QStringLiteral("cpu"), QCoreApplication::translate("BackendCatalog", "CPU"), true, {}},
-        cudaEntry(),
-    };
+    QList<BackendEntry> out;
+    for (const BackendAvailability& b : listBackends()) {
+        BackendEntry e;
+        e.id = QString::fromStdString(b.name);
+        e.label = label(b.name);
+        e.available = b.available;
+        // The device in words when available, else why not; the core's
+        // English text, shown as it is.
+        if (b.available)
+            e.device = QString::fromStdString(b.detail);
+        else
+            e.reason = QString::fromStdString(b.detail);
+        out.push_back(std::move(e));
+    }
+    return out;
 }
 
 } // namespace dash::studio

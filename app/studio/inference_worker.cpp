@@ -3,6 +3,7 @@
 
 #include "app/studio/run_record.h"
 #include "app/studio/token_text.h"
+#include "core/engine/backend_registry.h"
 #include "core/engine/generate.h"
 #include "core/engine/sampler.h"
 #include "core/util/clock.h"
@@ -30,6 +31,11 @@ void InferenceWorker::requestLoad(quint64 generation, const QString& path, int t
     if (m_running)
         m_cancel.cancel();
     scheduleLocked();
+}
+
+void InferenceWorker::setBackend(const QString& id) {
+    QMutexLocker lock(&m_mutex);
+    m_backend = id;
 }
 
 void InferenceWorker::requestRun(const RunRequest& request) {
@@ -104,9 +110,12 @@ void InferenceWorker::load(const LoadRequest& request) {
     }
     m_engine.reset();
     m_model = std::move(model).value();
-    EngineOptions options;
-    options.threads = request.threads;
-    m_engine = std::make_unique<Engine>(m_model, options);
+    m_threads = request.threads;
+    const QString backend = buildEngine(request.threads);
+    if (!m_engine) {
+        emit modelLoadFailed(request.generation, request.path, backend);
+        return;
+    }
     m_modelPath = request.path;
     m_cache = Trace{};
     m_cache.layers = m_model->config().layers;
@@ -119,7 +128,7 @@ void InferenceWorker::load(const LoadRequest& request) {
     info.name =
         c.name.empty() ? QFileInfo(request.path).fileName() : QString::fromStdString(c.name);
     info.architecture = QString::fromStdString(c.architectureName);
-    info.summary = QString::fromStdString(m_model->summary());
+    info.summary = QString::fromStdString(m_model->summary()) + QStringLiteral(" · ") + backend;
     info.metadataJson = QString::fromStdString(modelMetadataJson(m_model->file()));
     info.layers = c.layers;
     info.contextLength = static_cast<int32_t>(m_engine->maxContext());
@@ -135,11 +144,24 @@ SnapshotPtr InferenceWorker::execute(const RunRequest& request) {
     snap->generation = request.generation;
     snap->prompt = request.prompt;
     snap->policy = request.policy;
-    snap->backend = QStringLiteral("cpu");
+    if (m_engine) {
+        QMutexLocker lock(&m_mutex);
+        const bool rebuild = m_backend != m_engineBackend;
+        lock.unlock();
+        if (rebuild) {
+            // Another backend: a new engine, so nothing of the old KV cache stays.
+            buildEngine(m_threads);
+            m_cache = Trace{};
+            m_cache.layers = m_model->config().layers;
+            m_cacheLogProbs.clear();
+            m_policy.clear();
+        }
+    }
     if (!m_engine) {
         snap->error = tr("No model is loaded.");
         return snap;
     }
+    snap->backend = QString::fromStdString(m_engine->backend().info().name);
     snap->modelPath = m_modelPath;
     snap->trace.layers = m_model->config().layers;
     Status status = compute(request, *snap);
@@ -155,6 +177,35 @@ SnapshotPtr InferenceWorker::execute(const RunRequest& request) {
         snap->tokenTexts.push_back(tokenDisplayText(tokenizer, id));
     snap->wallNs = wall.nsecsElapsed();
     return snap;
+}
+
+QString InferenceWorker::buildEngine(int threads) {
+    QString wanted;
+    {
+        QMutexLocker lock(&m_mutex);
+        wanted = m_backend;
+    }
+    m_engine.reset(); // frees the previous engine's device memory first
+    BackendOptions options;
+    options.threads = threads;
+    QString note;
+    auto backend = createBackend(wanted.toStdString(), m_model, options);
+    if (!backend.ok()) {
+        note = tr("%1 unavailable, running on the CPU: %2")
+                   .arg(wanted, QString::fromStdString(backend.error().message()));
+        backend = createBackend("cpu", m_model, options);
+        if (!backend.ok()) {
+            m_engineBackend.clear();
+            return QString::fromStdString(backend.error().message());
+        }
+    }
+    m_engine = std::make_unique<Engine>(m_model, std::move(backend).value());
+    m_engineBackend = wanted;
+    const BackendInfo& info = m_engine->backend().info();
+    if (note.isEmpty())
+        note = QString::fromStdString(info.name + ": " + info.device + ", " + info.detail);
+    emit backendSelected(QString::fromStdString(info.name), note);
+    return note;
 }
 
 Expected<Policy*> InferenceWorker::activatePolicy(const RunRequest& request, RunSnapshot& snap) {

@@ -42,6 +42,10 @@ public:
     // Called on the worker thread when a run starts, before the engine runs.
     // Tests use it to hold a run at a known point.
     void setRunStartHook(std::function<void(const RunRequest&)> hook);
+    // The backend ("cpu", "cuda") the engine runs on from the next load or
+    // run on. A backend that cannot run (no GPU, an old driver, too little
+    // memory) leaves the engine on the CPU; backendSelected says why.
+    void setBackend(const QString& id);
 
 signals:
     void modelLoaded(quint64 generation, const dash::studio::ModelInfo& info);
@@ -50,6 +54,9 @@ signals:
     void runCancelled(quint64 generation);
     // A run's policy is being built: a slow step (tuning to a ratio) started.
     void policyPreparing(quint64 generation, const QString& message);
+    // The engine was built on `backend` ("cpu", "cuda"); `detail` names the
+    // device, or says why the requested backend is not used.
+    void backendSelected(const QString& backend, const QString& detail);
 
 private:
     struct LoadRequest {
@@ -70,6 +77,9 @@ private:
     // Runs ids[reuse...] with every logit kept, then greedy generation.
     Status runTokens(const std::vector<int32_t>& ids, size_t reuse, int32_t newTokens,
                      const ForwardOptions& forward, RunSnapshot& snap);
+    // The engine for m_model on the requested backend, else on the CPU;
+    // returns the line backendSelected carries.
+    QString buildEngine(int threads);
 
     // Shared with requesting threads, under m_mutex.
     QMutex m_mutex;
@@ -82,12 +92,15 @@ private:
     bool m_preparing = false;
     PolicySpec m_preparingPolicy;
     std::function<void(const RunRequest&)> m_runStartHook;
+    QString m_backend = QStringLiteral("cpu"); // requested
     CancelToken m_cancel; // of the running run; atomic, read by the engine between layers
 
     // Worker thread only.
     std::shared_ptr<const Model> m_model;
     std::unique_ptr<Engine> m_engine;
     QString m_modelPath;
+    QString m_engineBackend; // the request m_engine was built for
+    int m_threads = 0;
     Trace m_cache;            // cells of the tokens in the engine's KV cache
     PolicySpec m_cachePolicy; // policy that computed m_cache
     // [position] log p(token | earlier) of the cached prompt tokens (NaN at 0).

@@ -7,6 +7,7 @@
 #include "app/studio/heatmap_panel.h"
 #include "app/studio/heatmap_view.h"
 #include "app/studio/inference_client.h"
+#include "app/studio/inference_worker.h"
 #include "app/studio/model_locator.h"
 #include "app/studio/run_controls.h"
 #include "app/studio/run_saver.h"
@@ -111,6 +112,16 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     connect(m_prompt, &QPlainTextEdit::textChanged, this,
             [this] { m_client->setPrompt(m_prompt->toPlainText()); });
     connect(m_controls, &RunControls::policyChanged, m_client, &InferenceClient::setPolicy);
+    // The chosen backend takes effect at the next run; the worker says which
+    // device it uses, or why it fell back to the CPU.
+    connect(m_controls, &RunControls::backendChanged, this, [this](const QString& id) {
+        m_client->worker()->setBackend(id);
+        if (m_client->hasModel())
+            m_client->runNow();
+    });
+    connect(
+        m_client->worker(), &InferenceWorker::backendSelected, this,
+        [this](const QString&, const QString& detail) { statusBar()->showMessage(detail, 15000); });
     connect(m_controls, &RunControls::generateTokensChanged, m_client,
             &InferenceClient::setGenerateTokens);
     connect(m_heatmap->view(), &HeatmapView::tokenSelected, m_chart,
@@ -221,6 +232,7 @@ void MainWindow::restoreSettings() {
     m_client->setThreads(m_settings.threads());
     m_controls->setPolicyKind(m_settings.policyKind());
     m_controls->setBackend(m_settings.backend());
+    m_client->worker()->setBackend(m_controls->backend());
     m_controls->setGenerateTokens(m_settings.generateTokens());
     m_client->setPolicy(m_controls->policy());
     m_client->setGenerateTokens(m_controls->generateTokens());

@@ -24,6 +24,8 @@ RunControls::RunControls(QWidget* parent) : QWidget(parent), m_backends(backendE
         if (!e.available) {
             item->setFlags(item->flags() & ~(Qt::ItemIsEnabled | Qt::ItemIsSelectable));
             item->setToolTip(e.reason);
+        } else {
+            item->setToolTip(e.device);
         }
     }
 

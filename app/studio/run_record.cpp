@@ -4,6 +4,10 @@
 #include "core/gguf/gguf.h"
 #include "core/util/json.h"
 
+#ifdef DASH_HAVE_CUDA
+#include "cuda/device_info.h"
+#endif
+
 #include <QFile>
 #include <QSysInfo>
 
@@ -59,6 +63,26 @@ std::string modelMetadataJson(const GgufFile& file) {
     return out.dump();
 }
 
+RunEnvironment runEnvironment(const std::string& backend) {
+    RunEnvironment e;
+    e.backend = backend;
+    e.deviceName = cpuDeviceName();
+#ifdef DASH_HAVE_CUDA
+    if (backend == "cuda") {
+        auto runtime = cuda::queryRuntime();
+        if (runtime.ok() && !runtime->devices.empty()) {
+            auto version = [](int v) {
+                return std::to_string(v / 1000) + "." + std::to_string(v % 1000 / 10);
+            };
+            e.deviceName = runtime->devices.front().name;
+            e.driverVersion = version(runtime->driverVersion);
+            e.cudaVersion = version(runtime->runtimeVersion);
+        }
+    }
+#endif
+    return e;
+}
+
 RunRecord makeRunRecord(const RunSnapshot& snapshot, const ModelInfo& model,
                         const std::string& modelSha256, int64_t modelSizeBytes) {
     RunRecord r;
@@ -86,8 +110,7 @@ RunRecord makeRunRecord(const RunSnapshot& snapshot, const ModelInfo& model,
     r.policy.fileSha256 = snapshot.policyFileSha256.toStdString();
     r.policy.kvMode = snapshot.policy.kvMode;
 
-    r.environment.backend = snapshot.backend.toStdString();
-    r.environment.deviceName = cpuDeviceName();
+    r.environment = runEnvironment(snapshot.backend.toStdString());
     r.environment.buildId = std::string("dash-studio ") + DASH_VERSION;
     r.environment.threads = model.threads;
 

@@ -20,6 +20,11 @@ std::string modelMetadataJson(const GgufFile& file);
 // The processor's model name (/proc/cpuinfo), else its architecture.
 std::string cpuDeviceName();
 
+// The environment of a run on `backend` ("cpu", "cuda"): the processor, or
+// the GPU with the driver and CUDA runtime versions (device 0, the one the
+// engine runs on).
+RunEnvironment runEnvironment(const std::string& backend);
+
 // The record the run store keeps for `snapshot`, computed on `model`.
 RunRecord makeRunRecord(const RunSnapshot& snapshot, const ModelInfo& model,
                         const std::string& modelSha256, int64_t modelSizeBytes);

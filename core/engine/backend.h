@@ -17,6 +17,7 @@
 #include "core/model/model.h"
 #include "core/util/status.h"
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -28,6 +29,7 @@ namespace dash {
 namespace cpu {
 class ThreadPool;
 }
+class DeviceDecisions;
 
 // What later tokens see at layer i for an earlier token that skipped layer i.
 enum class KvMode : uint8_t {
@@ -111,6 +113,11 @@ public:
     // runs (the CPU backend's pool); null where the host has no such workers.
     virtual cpu::ThreadPool* hostPool() { return nullptr; }
 
+    // Optional: DASH decisions made on the backend's device, without the host
+    // in the loop (see DeviceDecisions below); null where the backend has none
+    // (the CPU backend). Passes through beginPass/runLayer are unaffected.
+    virtual DeviceDecisions* deviceDecisions() { return nullptr; }
+
     // ---- Single operations on host data, for the parity harness. Shapes
     // are row-major; each call is independent of passes and caches.
 
@@ -136,6 +143,96 @@ public:
 
 protected:
     int64_t m_maxContext = 0;
+};
+
+// ---- Optional extension: DASH decisions on the device
+
+// How a device-side decode step makes DASH's per-layer decisions.
+enum class DecisionMode : uint8_t {
+    // The decision for layer i+1 is copied to the host after layer i, and the
+    // host launches layer i+1 in that state: the comparison for the others.
+    HostSync,
+    // The scorer for layer i+1 runs on a second stream from h~_i while layer i
+    // runs, joined by events; the layer's kernels read state[layer].
+    DeviceAsync,
+    // DeviceAsync captured once as a CUDA graph and replayed every token.
+    GraphBranch,
+    // A CUDA graph whose layers are SWITCH conditional nodes, one body per
+    // state, set by the scorer kernel.
+    GraphSwitch,
+};
+inline constexpr DecisionMode kDecisionModes[] = {DecisionMode::HostSync, DecisionMode::DeviceAsync,
+                                                  DecisionMode::GraphBranch,
+                                                  DecisionMode::GraphSwitch};
+inline const char* decisionModeName(DecisionMode mode) {
+    switch (mode) {
+    case DecisionMode::HostSync:
+        return "host-sync";
+    case DecisionMode::DeviceAsync:
+        return "device-async";
+    case DecisionMode::GraphBranch:
+        return "graph-branch";
+    case DecisionMode::GraphSwitch:
+        return "graph-switch";
+    }
+    return "unknown";
+}
+
+// DASH's scoring model (core/dash/scorer.h) as plain arrays, with the
+// runtime options of a greedy decision, for a device to evaluate:
+//   pre   = constant[next][current] + W1t^T · rmsnormalised(h~)
+//   score = b2 + w2 · relu(pre + candidate[k]) - lambda·|code(k) - code(current)|
+//           - costBias · stateCosts[k]
+// over the allowed states (Skip only below the last layer), the first
+// highest score winning. h~ = gamma[i] ⊙ x_i for the input x_i of layer i,
+// or alpha[i] ⊙ x_i when the token skips layer i (the asynchronous source of
+// DashController).
+struct DeviceScorer {
+    int32_t dim = 0;
+    int32_t layers = 0;
+    int32_t hidden = 0;
+    float lambda = 0;
+    float b2 = 0;
+    float costBias = 0;
+    std::array<float, kStateCount> stateCosts = {0.0f, 1.0f, 2.0f, 4.0f};
+    bool allowInt4 = true;
+    bool allowInt8 = true;
+    std::vector<float> w1t;                // [dim][hidden]
+    std::vector<float> constant;           // [layers][kStateCount][hidden]
+    std::vector<float> candidate;          // [kStateCount][hidden]
+    std::vector<float> w2;                 // [hidden]
+    std::vector<std::vector<float>> gamma; // [layer][1 or dim]
+    std::vector<std::vector<float>> alpha; // [layer][1 or dim]; empty: identity
+    // [layer] or empty: states that replace the scorer's choices (to time
+    // fixed state mixes with the scorer still running).
+    std::vector<LayerState> forcedStates;
+};
+
+// Implemented by a backend that can decide on its device. A decode step runs
+// one token through every layer; afterwards hidden() and logits(0) read it
+// as after a one-token pass, and the KV cache holds its position.
+class DeviceDecisions {
+public:
+    virtual ~DeviceDecisions() = default;
+
+    // The scoring model to decide with; null: no scorer, the layers run in
+    // the states of setLayerStates.
+    virtual Status setScorer(const DeviceScorer* scorer) = 0;
+    // States per layer used when there is no scorer (all Full by default).
+    virtual Status setLayerStates(std::span<const LayerState> states) = 0;
+    virtual Status setDecisionMode(DecisionMode mode) = 0;
+
+    virtual Status decodeStep(int32_t token, int64_t position) = 0;
+    // The states the last decode step ran in [layers], and the scores the
+    // scorer gave [layers][kStateCount] (NaN where it did not score).
+    virtual Expected<std::vector<LayerState>> stepStates() = 0;
+    virtual Expected<std::vector<float>> stepScores() = 0;
+
+    // One decision on the device, for parity checks: chosen[t] for layer
+    // `next` from `input` [n][dim], the input of layer next - 1 whose tokens
+    // ran in current[t].
+    virtual Status decide(std::span<const float> input, int64_t n, int32_t next,
+                          std::span<const LayerState> current, std::span<LayerState> chosen) = 0;
 };
 
 } // namespace dash
