@@ -35,6 +35,13 @@ QString idsText(const Ids& ids) {
     return parts.join(QLatin1Char(' '));
 }
 
+std::vector<std::string> strings(const StringList& list) {
+    std::vector<std::string> out;
+    for (size_t i = 0; i < list.size(); ++i)
+        out.emplace_back(list[i]);
+    return out;
+}
+
 bool contains(const std::string& s, std::string_view part) {
     return s.find(part) != std::string::npos;
 }
@@ -431,15 +438,22 @@ void TestTokenizer::spmControlTokensNotFromText() {
     s.v.add("<0x41", -1);
     auto tok = make(s.v.data());
     QVERIFY(tok);
-    QCOMPARE(idsText(tok->encode("<s></s>", false)), idsText({ltS, gt, lt, sl, ch, gt}));
+    QCOMPARE(idsText(tok->encode("<s></s>", false, false)), idsText({ltS, gt, lt, sl, ch, gt}));
     for (const char* text : {"<s>", "</s>", "<unk>", "<0x41>"}) {
-        const Ids ids = tok->encode(text, false);
+        const Ids ids = tok->encode(text, false, false);
         for (const int32_t id : ids) {
             const TokenKind kind = tok->data().kinds[static_cast<size_t>(id)];
             QVERIFY2(kind == TokenKind::Normal, text);
         }
         QCOMPARE(tok->decode(ids), std::string(text));
     }
+    // Parsed, control and unknown tokens come from their text (as llama.cpp
+    // does); byte tokens never do.
+    QCOMPARE(idsText(tok->encode("<s></s>", false, true)), idsText({s.bos, s.eos}));
+    QCOMPARE(idsText(tok->encode("<unk>", false, true)), idsText({s.unk}));
+    QCOMPARE(idsText(tok->encode("<s></s>", false)), idsText({s.bos, s.eos})); // the default
+    for (const int32_t id : tok->encode("<0x41>", false, true))
+        QCOMPARE(tok->data().kinds[static_cast<size_t>(id)], TokenKind::Normal);
 }
 
 void TestTokenizer::spmUserDefinedKeptWhole() {
@@ -595,8 +609,9 @@ void TestTokenizer::bpeContractions() {
     QCOMPARE(idsText(gpt2->encode("IT'S", false)), idsText(bpeIds(g, {"I", "T", "'", "S"})));
 }
 
-// Qwen2 splits numbers into single digits, Llama-3 into groups of up to
-// three, GPT-2 keeps them whole.
+// Qwen2 and SmolLM split numbers into single digits, Llama-3 into groups of
+// up to three, GPT-2 keeps them whole; SmolLM's digits also leave the space
+// before them a word of its own.
 void TestTokenizer::bpeDigits() {
     auto build = [](const char* pre) {
         VocabBuilder v = bpeVocab(pre);
@@ -608,19 +623,32 @@ void TestTokenizer::bpeDigits() {
     VocabBuilder q = build("qwen2");
     VocabBuilder l = build("llama-bpe");
     VocabBuilder l3 = build("llama3");
-    VocabBuilder g = build("gpt2");
-    VocabBuilder d = build("default");
+    VocabBuilder g = build("gpt-2");
+    VocabBuilder sm = build("smollm");
+    sm.addMerge(" ", "1");
+    g.addMerge(" ", "1");
     auto qwen = make(q.data());
     auto llama = make(l.data());
     auto llama3 = make(l3.data());
     auto gpt2 = make(g.data());
-    auto deflt = make(d.data());
-    QVERIFY(qwen && llama && llama3 && gpt2 && deflt);
+    auto smollm = make(sm.data());
+    QVERIFY(qwen && llama && llama3 && gpt2 && smollm);
     QCOMPARE(idsText(qwen->encode("12345", false)), idsText(bpeIds(q, {"1", "2", "3", "4", "5"})));
     QCOMPARE(idsText(llama->encode("12345", false)), idsText(bpeIds(l, {"123", "4", "5"})));
     QCOMPARE(idsText(llama3->encode("12345", false)), idsText(bpeIds(l3, {"123", "4", "5"})));
     QCOMPARE(idsText(gpt2->encode("12345", false)), idsText(bpeIds(g, {"12", "34", "5"})));
-    QCOMPARE(idsText(deflt->encode("12345", false)), idsText(bpeIds(d, {"12", "34", "5"})));
+    QCOMPARE(idsText(smollm->encode("12345", false)),
+             idsText(bpeIds(sm, {"1", "2", "3", "4", "5"})));
+    QCOMPARE(idsText(gpt2->encode("a 1", false)), idsText(bpeIds(g, {"a", " 1"})));
+    QCOMPARE(idsText(smollm->encode("a 1", false)), idsText(bpeIds(sm, {"a", " ", "1"})));
+
+    // A byte-level vocabulary without a pre-tokenizer name is refused.
+    for (const char* pre : {"", "default"}) {
+        auto tok = Tokenizer::create(bpeVocab(pre).data());
+        QVERIFY(!tok.ok());
+        QCOMPARE(tok.error().code(), ErrorCode::Unsupported);
+        QVERIFY(contains(tok.error().message(), "tokenizer.ggml.pre"));
+    }
 }
 
 void TestTokenizer::bpeWhitespaceRuns() {
@@ -811,7 +839,7 @@ void TestTokenizer::ggufFields() {
     QVERIFY2(data.ok(), data.ok() ? "" : data.error().message().c_str());
     QCOMPARE(data->model, std::string("llama"));
     QCOMPARE(data->pre, std::string("default"));
-    QCOMPARE(data->tokens, (std::vector<std::string>{"<unk>", "<s>", "</s>", "a", "b"}));
+    QCOMPARE(strings(data->tokens), (std::vector<std::string>{"<unk>", "<s>", "</s>", "a", "b"}));
     QCOMPARE(data->scores, (std::vector<float>{0, 0, 0, -1, -2}));
     QCOMPARE(data->kinds.size(), size_t(5));
     QCOMPARE(data->kinds[0], TokenKind::Unknown);
@@ -847,7 +875,7 @@ void TestTokenizer::ggufDefaults() {
     QVERIFY2(bpe.ok(), bpe.ok() ? "" : bpe.error().message().c_str());
     QVERIFY(!bpe->addBos);
     QCOMPARE(bpe->bosId, -1);
-    QCOMPARE(bpe->merges, std::vector<std::string>{"a b"});
+    QCOMPARE(strings(bpe->merges), std::vector<std::string>{"a b"});
 }
 
 void TestTokenizer::ggufMissingTokens() {
