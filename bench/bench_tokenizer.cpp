@@ -16,9 +16,9 @@
 // merges whole words as a large trained vocabulary does.
 //
 // Each vocabulary is written as a GGUF file and opened (mapped) once; what
-// is timed is Tokenizer::fromGguf, what every dash-cli call and model switch
-// pays, split into reading the metadata arrays (TokenizerData::fromGguf) and
-// building the tables (Tokenizer::create), in wall time and in this thread's
+// is timed is what Tokenizer::fromGguf does, and every dash-cli call and
+// model switch pays: reading the metadata arrays (TokenizerData::fromGguf)
+// and building the tables (Tokenizer::create), in wall time and in this thread's
 // CPU time (less disturbed on a shared machine). Two identical rows (A and
 // A') run alternately, in swapped order on every other repeat: their
 // difference is the noise of this machine (the A/A control). Medians with
