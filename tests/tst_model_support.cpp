@@ -108,7 +108,8 @@ double ropeError(const std::shared_ptr<Model>& model, const std::vector<double>&
     for (float& x : v)
         x = u(rng);
     const std::vector<float> input = v;
-    const Status st = (*backend)->rope(v, static_cast<int64_t>(positions.size()), c.heads, positions);
+    const Status st =
+        (*backend)->rope(v, static_cast<int64_t>(positions.size()), c.heads, positions);
     if (!st.ok())
         qFatal("%s", st.error().message().c_str());
     double worst = 0;
@@ -121,8 +122,8 @@ double ropeError(const std::shared_ptr<Model>& model, const std::vector<double>&
             const std::vector<double> want =
                 rotate(head, theta, positions[t], c.ropeLayout == RopeLayout::AdjacentPairs);
             for (int32_t k = 0; k < c.headDim; ++k)
-                worst = std::max(worst, std::abs(v[at + static_cast<size_t>(k)] -
-                                                 want[static_cast<size_t>(k)]));
+                worst = std::max(
+                    worst, std::abs(v[at + static_cast<size_t>(k)] - want[static_cast<size_t>(k)]));
         }
     return worst;
 }
@@ -200,9 +201,12 @@ void TestModelSupport::llama3FrequencyScaling() {
 void TestModelSupport::linearScaling_data() {
     QTest::addColumn<QString>("arch");
     QTest::addColumn<QString>("key");
-    QTest::newRow("llama rope.scaling") << "llama" << "rope.scaling.factor";
-    QTest::newRow("qwen2 rope.scaling") << "qwen2" << "rope.scaling.factor";
-    QTest::newRow("llama legacy scale_linear") << "llama" << "rope.scale_linear";
+    QTest::newRow("llama rope.scaling") << "llama"
+                                        << "rope.scaling.factor";
+    QTest::newRow("qwen2 rope.scaling") << "qwen2"
+                                        << "rope.scaling.factor";
+    QTest::newRow("llama legacy scale_linear") << "llama"
+                                               << "rope.scale_linear";
 }
 
 // Linear scaling divides every frequency by the factor (positions stretched),
@@ -235,16 +239,23 @@ void TestModelSupport::ropeKeysRefused_data() {
     QTest::addColumn<QString>("key");
     QTest::addColumn<QString>("value"); // "s:text" string, "f:1.5" float
     QTest::addColumn<QString>("message");
-    QTest::newRow("yarn") << "rope.scaling.type" << "s:yarn" << "'llama.rope.scaling.type' = 'yarn'";
-    QTest::newRow("longrope") << "rope.scaling.type" << "s:longrope"
+    QTest::newRow("yarn") << "rope.scaling.type"
+                          << "s:yarn"
+                          << "'llama.rope.scaling.type' = 'yarn'";
+    QTest::newRow("longrope") << "rope.scaling.type"
+                              << "s:longrope"
                               << "'llama.rope.scaling.type' = 'longrope'";
-    QTest::newRow("yarn key") << "rope.scaling.yarn_log_multiplier" << "f:0.1"
+    QTest::newRow("yarn key") << "rope.scaling.yarn_log_multiplier"
+                              << "f:0.1"
                               << "'llama.rope.scaling.yarn_log_multiplier' asks for YaRN";
-    QTest::newRow("attention factor") << "rope.scaling.attn_factor" << "f:1.5"
+    QTest::newRow("attention factor") << "rope.scaling.attn_factor"
+                                      << "f:1.5"
                                       << "'llama.rope.scaling.attn_factor'";
-    QTest::newRow("linear without factor") << "rope.scaling.type" << "s:linear"
+    QTest::newRow("linear without factor") << "rope.scaling.type"
+                                           << "s:linear"
                                            << "'llama.rope.scaling.factor' is missing";
-    QTest::newRow("negative factor") << "rope.scaling.factor" << "f:-2"
+    QTest::newRow("negative factor") << "rope.scaling.factor"
+                                     << "f:-2"
                                      << "'llama.rope.scaling.factor' = -2";
 }
 
@@ -268,33 +279,34 @@ void TestModelSupport::ropeKeysRefused() {
 void TestModelSupport::refusals_data() {
     QTest::addColumn<QString>("edit");
     QTest::addColumn<QString>("message");
-    QTest::newRow("unknown tensor in a layer")
-        << "tensor blk.0.attn_q_norm.weight" << "tensor 'blk.0.attn_q_norm.weight' is not part";
+    QTest::newRow("unknown tensor in a layer") << "tensor blk.0.attn_q_norm.weight"
+                                               << "tensor 'blk.0.attn_q_norm.weight' is not part";
     QTest::newRow("expert tensor") << "tensor blk.1.ffn_gate_exps.weight"
                                    << "tensor 'blk.1.ffn_gate_exps.weight' is not part";
-    QTest::newRow("layer beyond block_count")
-        << "tensor blk.2.attn_norm.weight" << "tensor 'blk.2.attn_norm.weight' is not part";
+    QTest::newRow("layer beyond block_count") << "tensor blk.2.attn_norm.weight"
+                                              << "tensor 'blk.2.attn_norm.weight' is not part";
     QTest::newRow("output bias") << "tensor blk.0.attn_output.bias"
                                  << "tensor 'blk.0.attn_output.bias' is not part";
     QTest::newRow("unknown top-level tensor") << "tensor pos_embd.weight"
                                               << "tensor 'pos_embd.weight' is not part";
     QTest::newRow("sliding window") << "u32 llama.attention.sliding_window 4096"
                                     << "'llama.attention.sliding_window' asks for sliding-window";
-    QTest::newRow("attention soft-capping")
-        << "f32 llama.attn_logit_softcapping 50" << "asks for attention logit soft-capping";
+    QTest::newRow("attention soft-capping") << "f32 llama.attn_logit_softcapping 50"
+                                            << "asks for attention logit soft-capping";
     QTest::newRow("final soft-capping") << "f32 llama.final_logit_softcapping 30"
                                         << "asks for final logit soft-capping";
     QTest::newRow("experts") << "u32 llama.expert_count 8"
                              << "'llama.expert_count' = 8 asks for a mixture of experts";
-    QTest::newRow("head dimension of its own")
-        << "u32 llama.attention.key_length 32" << "'llama.attention.key_length' = 32 differs";
+    QTest::newRow("head dimension of its own") << "u32 llama.attention.key_length 32"
+                                               << "'llama.attention.key_length' = 32 differs";
     QTest::newRow("unknown architecture key") << "u32 llama.some_new_variant 1"
                                               << "'llama.some_new_variant' describes an "
                                                  "architecture variant";
     QTest::newRow("layer norm instead of RMS norm")
         << "f32 llama.attention.layer_norm_epsilon 0.00001"
         << "'llama.attention.layer_norm_epsilon' describes";
-    QTest::newRow("split file") << "u32 split.count 3" << "'split.count' = 3";
+    QTest::newRow("split file") << "u32 split.count 3"
+                                << "'split.count' = 3";
     QTest::newRow("unknown architecture") << "str general.architecture gemma2"
                                           << "architecture 'gemma2' is not supported";
     QTest::newRow("vocab_size disagrees") << "u32 llama.vocab_size 97"
@@ -304,9 +316,10 @@ void TestModelSupport::refusals_data() {
     QTest::newRow("rope_freqs not positive") << "rope_freqs 8 zero"
                                              << "'rope_freqs.weight' value 3 = 0";
     QTest::newRow("unknown pre-tokenizer")
-        << "gpt2 tekken" << "pre-tokenizer 'tekken' (tokenizer.ggml.pre) is not supported";
-    QTest::newRow("byte-level without pre-tokenizer")
-        << "gpt2 " << "tokenizer.ggml.pre is missing";
+        << "gpt2 tekken"
+        << "pre-tokenizer 'tekken' (tokenizer.ggml.pre) is not supported";
+    QTest::newRow("byte-level without pre-tokenizer") << "gpt2 "
+                                                      << "tokenizer.ggml.pre is missing";
     QTest::newRow("whitespace normaliser") << "bool tokenizer.ggml.remove_extra_whitespaces 1"
                                            << "'tokenizer.ggml.remove_extra_whitespaces' = true";
     QTest::newRow("add_bos without a BOS") << "nobos"
@@ -321,8 +334,8 @@ void TestModelSupport::refusals() {
     TinyModel tiny = test::makeTinyModel(TinyModelSpec{});
     const QStringList e = edit.split(' ');
     if (e[0] == "tensor") {
-        tiny.tensors.push_back({e[1].toStdString(), {64}, TensorType::F32,
-                                std::vector<float>(64, 1.0f), {}});
+        tiny.tensors.push_back(
+            {e[1].toStdString(), {64}, TensorType::F32, std::vector<float>(64, 1.0f), {}});
     } else if (e[0] == "u32") {
         tiny.setMetadata(e[1].toStdString(), static_cast<uint32_t>(e[2].toUInt()));
     } else if (e[0] == "f32") {

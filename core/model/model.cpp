@@ -204,8 +204,8 @@ Status checkArchitectureKeys(const GgufFile& file, const std::string& arch) {
         const std::string_view suffix = std::string_view(key).substr(prefix.size());
         for (const RefusedKey& r : kRefusedArchKeys)
             if (suffix == r.suffix)
-                return unsupportedError(file.path() + ": metadata '" + key + "' asks for " + r.what +
-                                        ", which this engine does not implement");
+                return unsupportedError(file.path() + ": metadata '" + key + "' asks for " +
+                                        r.what + ", which this engine does not implement");
         const bool known = std::any_of(std::begin(kKnownArchKeys), std::end(kKnownArchKeys),
                                        [&](const char* k) { return suffix == k; });
         if (!known)
@@ -216,8 +216,8 @@ Status checkArchitectureKeys(const GgufFile& file, const std::string& arch) {
     if (file.has("split.count")) {
         DASH_ASSIGN_OR_RETURN(const uint64_t parts, file.getUInt("split.count"));
         if (parts > 1)
-            return unsupportedError(file.path() + ": metadata 'split.count' = " +
-                                    std::to_string(parts) +
+            return unsupportedError(file.path() +
+                                    ": metadata 'split.count' = " + std::to_string(parts) +
                                     ": this is one part of a split model; merge the parts into "
                                     "one file first (llama-gguf-split --merge)");
     }
@@ -255,11 +255,11 @@ Status readRopeScaling(const GgufFile& file, const std::string& a, ModelConfig& 
     if (file.has(key)) {
         DASH_ASSIGN_OR_RETURN(factor, file.getFloat(key));
         if (!(factor >= 0) || !std::isfinite(factor))
-            return invalidError(file.path() + ": metadata '" + key + "' = " +
-                                std::to_string(factor) + " is out of range");
+            return invalidError(file.path() + ": metadata '" + key +
+                                "' = " + std::to_string(factor) + " is out of range");
     } else if (type == "linear") {
-        return notFoundError(file.path() + ": metadata '" + typeKey +
-                             "' is linear but '" + factorKey + "' is missing");
+        return notFoundError(file.path() + ": metadata '" + typeKey + "' is linear but '" +
+                             factorKey + "' is missing");
     }
     // As llama.cpp reads them: a factor of 0 means none; a factor without a
     // type is linear; type "none" scales nothing.
@@ -269,8 +269,8 @@ Status readRopeScaling(const GgufFile& file, const std::string& a, ModelConfig& 
     if (file.has(attnKey)) {
         DASH_ASSIGN_OR_RETURN(const double attn, file.getFloat(attnKey));
         if (attn != 1.0)
-            return unsupportedError(file.path() + ": metadata '" + attnKey + "' = " +
-                                    std::to_string(attn) +
+            return unsupportedError(file.path() + ": metadata '" + attnKey +
+                                    "' = " + std::to_string(attn) +
                                     ": scaled attention (YaRN-style) is not supported");
     }
     const std::string originalKey = a + "rope.scaling.original_context_length";
@@ -338,15 +338,16 @@ Expected<ModelConfig> readModelMetadata(const GgufFile& file) {
                                     std::to_string(ropeDims) + " of head dimension " +
                                     std::to_string(c.headDim) + ") are not supported");
     }
-    const std::string headDimWhy = "differs from embedding_length / head_count = " +
-                                   std::to_string(c.headDim) +
-                                   ": a head dimension of its own is not supported";
-    DASH_TRY(checkEqual(file, a + "attention.key_length", static_cast<uint64_t>(c.headDim),
-                        headDimWhy));
+    const std::string headDimWhy =
+        "differs from embedding_length / head_count = " + std::to_string(c.headDim) +
+        ": a head dimension of its own is not supported";
+    DASH_TRY(
+        checkEqual(file, a + "attention.key_length", static_cast<uint64_t>(c.headDim), headDimWhy));
     DASH_TRY(checkEqual(file, a + "attention.value_length", static_cast<uint64_t>(c.headDim),
                         headDimWhy));
-    DASH_TRY(checkEqual(file, a + "expert_count", 0, "asks for a mixture of experts, which this "
-                                                      "engine does not implement"));
+    DASH_TRY(checkEqual(file, a + "expert_count", 0,
+                        "asks for a mixture of experts, which this "
+                        "engine does not implement"));
     DASH_TRY(checkEqual(file, a + "expert_used_count", 0,
                         "asks for a mixture of experts, which this engine does not implement"));
     DASH_TRY(readRopeScaling(file, a, c));
@@ -364,10 +365,9 @@ Expected<ModelConfig> readModelConfig(const GgufFile& file) {
                             shapeText(embd->shape) + ", expected [" + std::to_string(c.dim) +
                             ", vocab]");
     c.vocabSize = static_cast<int32_t>(embd->shape[1]);
-    DASH_TRY(checkEqual(file, c.architectureName + ".vocab_size",
-                        static_cast<uint64_t>(c.vocabSize),
-                        "differs from the rows of token_embd.weight (" +
-                            std::to_string(c.vocabSize) + ")"));
+    DASH_TRY(checkEqual(
+        file, c.architectureName + ".vocab_size", static_cast<uint64_t>(c.vocabSize),
+        "differs from the rows of token_embd.weight (" + std::to_string(c.vocabSize) + ")"));
     c.tiedOutput = file.findTensor("output.weight") == nullptr;
     c.qkvBias = file.findTensor("blk.0.attn_q.bias") != nullptr;
     // Llama-3.x frequency factors: frequency i is divided by factor i.
@@ -396,9 +396,8 @@ namespace {
 // ignored and the results silently wrong.
 Status checkTensorNames(const GgufFile& file, const ModelConfig& c) {
     static const char* const kLayerTensors[] = {
-        "attn_norm.weight",   "ffn_norm.weight", "attn_q.weight",   "attn_k.weight",
-        "attn_v.weight",      "attn_output.weight", "ffn_gate.weight", "ffn_up.weight",
-        "ffn_down.weight"};
+        "attn_norm.weight",   "ffn_norm.weight", "attn_q.weight", "attn_k.weight",  "attn_v.weight",
+        "attn_output.weight", "ffn_gate.weight", "ffn_up.weight", "ffn_down.weight"};
     static const char* const kBiases[] = {"attn_q.bias", "attn_k.bias", "attn_v.bias"};
     for (const GgufTensorInfo& t : file.tensors()) {
         const std::string_view name = t.name;

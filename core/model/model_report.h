@@ -17,11 +17,11 @@
 namespace dash {
 
 struct TokenizerReport {
-    std::string kind;           // "sentencepiece" or "byte-level-bpe"
-    std::string model;          // tokenizer.ggml.model
-    std::string pre;            // tokenizer.ggml.pre as the file writes it
-    std::string preFamily;      // "Llama-3", "Qwen2", ... (byte-level BPE)
-    bool ignoreMerges = false;  // whole-token words emitted whole (Llama-3)
+    std::string kind;          // "sentencepiece" or "byte-level-bpe"
+    std::string model;         // tokenizer.ggml.model
+    std::string pre;           // tokenizer.ggml.pre as the file writes it
+    std::string preFamily;     // "Llama-3", "Qwen2", ... (byte-level BPE)
+    bool ignoreMerges = false; // whole-token words emitted whole (Llama-3)
     int32_t vocabSize = 0;
     size_t merges = 0;
     int32_t bosId = -1;
