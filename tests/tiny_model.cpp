@@ -174,6 +174,12 @@ std::vector<uint8_t> TinyModel::build() const {
     return b.build();
 }
 
+TinyModel TinyModel::vocabularyOnly() const {
+    TinyModel out;
+    out.metadata = metadata;
+    return out;
+}
+
 TinyModel TinyModel::dequantized() const {
     TinyModel out = *this;
     for (TinyTensor& t : out.tensors) {
@@ -235,6 +241,12 @@ TinyModel makeTinyModel(const TinyModelSpec& s) {
     vector("output_norm.weight", dim, 1.0f, 0.1f);
     if (!qwen2)
         matrix("output.weight", vocab, dim, range(dim));
+    if (!s.ropeFreqFactors.empty())
+        m.tensors.push_back({"rope_freqs.weight",
+                             {static_cast<uint64_t>(s.ropeFreqFactors.size())},
+                             TensorType::F32,
+                             s.ropeFreqFactors,
+                             {}});
     for (int32_t i = 0; i < s.layers; ++i) {
         const std::string p = "blk." + std::to_string(i) + ".";
         const float outScale = static_cast<size_t>(i) < s.layerOutputScale.size()

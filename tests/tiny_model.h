@@ -41,6 +41,9 @@ struct TinyModelSpec {
     // Factor applied to each layer's attn_output and ffn_down weights (empty:
     // 1 everywhere). A small factor makes that layer nearly an identity.
     std::vector<float> layerOutputScale;
+    // When not empty: written as rope_freqs.weight (F32, [head dim / 2]), the
+    // per-frequency divisors of Llama-3.x's rotary scaling.
+    std::vector<float> ropeFreqFactors;
 };
 
 // One tensor before encoding: values in ggml order (shape[0] contiguous).
@@ -67,6 +70,9 @@ struct TinyModel {
 
     // GGUF bytes. Values of Q8_0 / Q4_0 tensors are quantised to blocks here.
     std::vector<uint8_t> build() const;
+    // The same metadata without any tensor: a vocabulary-only file, as
+    // llama.cpp's converter writes with --vocab-only.
+    TinyModel vocabularyOnly() const;
     // The same model with every tensor stored as F32 holding exactly the values
     // its encoded form represents (F16 rounding, Q8_0 / Q4_0 dequantised).
     TinyModel dequantized() const;

@@ -22,6 +22,7 @@
 using namespace dash;
 using test::GgufBuilder;
 using test::GgufMeta;
+using test::gpt2Spell;
 using test::VocabBuilder;
 
 namespace {
@@ -33,6 +34,13 @@ QString idsText(const Ids& ids) {
     for (const int32_t id : ids)
         parts << QString::number(id);
     return parts.join(QLatin1Char(' '));
+}
+
+std::vector<std::string> strings(const StringList& list) {
+    std::vector<std::string> out;
+    for (size_t i = 0; i < list.size(); ++i)
+        out.emplace_back(list[i]);
+    return out;
 }
 
 bool contains(const std::string& s, std::string_view part) {
@@ -163,6 +171,12 @@ private slots:
     void bpeInvalidUtf8();
     void bpeEmptyAndSpecial();
     void bpeUnknownPreTokenizer();
+    void bpeParseSpecial();
+    void bpeIgnoreMerges();
+    void bosDefaultsPerPreTokenizer_data();
+    void bosDefaultsPerPreTokenizer();
+    void addBosWithoutBosToken();
+    void stringIndex();
 
     void createRejectsBadData();
     void utf8Validation();
@@ -445,15 +459,22 @@ void TestTokenizer::spmControlTokensNotFromText() {
     s.v.add("<0x41", -1);
     auto tok = make(s.v.data());
     QVERIFY(tok);
-    QCOMPARE(idsText(tok->encode("<s></s>", false)), idsText({ltS, gt, lt, sl, ch, gt}));
+    QCOMPARE(idsText(tok->encode("<s></s>", false, false)), idsText({ltS, gt, lt, sl, ch, gt}));
     for (const char* text : {"<s>", "</s>", "<unk>", "<0x41>"}) {
-        const Ids ids = tok->encode(text, false);
+        const Ids ids = tok->encode(text, false, false);
         for (const int32_t id : ids) {
             const TokenKind kind = tok->data().kinds[static_cast<size_t>(id)];
             QVERIFY2(kind == TokenKind::Normal, text);
         }
         QCOMPARE(tok->decode(ids), std::string(text));
     }
+    // Parsed, control and unknown tokens come from their text (as llama.cpp
+    // does); byte tokens never do.
+    QCOMPARE(idsText(tok->encode("<s></s>", false, true)), idsText({s.bos, s.eos}));
+    QCOMPARE(idsText(tok->encode("<unk>", false, true)), idsText({s.unk}));
+    QCOMPARE(idsText(tok->encode("<s></s>", false)), idsText({s.bos, s.eos})); // the default
+    for (const int32_t id : tok->encode("<0x41>", false, true))
+        QCOMPARE(tok->data().kinds[static_cast<size_t>(id)], TokenKind::Normal);
 }
 
 void TestTokenizer::spmUserDefinedKeptWhole() {
@@ -609,8 +630,9 @@ void TestTokenizer::bpeContractions() {
     QCOMPARE(idsText(gpt2->encode("IT'S", false)), idsText(bpeIds(g, {"I", "T", "'", "S"})));
 }
 
-// Qwen2 splits numbers into single digits, Llama-3 into groups of up to
-// three, GPT-2 keeps them whole.
+// Qwen2 and SmolLM split numbers into single digits, Llama-3 into groups of
+// up to three, GPT-2 keeps them whole; SmolLM's digits also leave the space
+// before them a word of its own.
 void TestTokenizer::bpeDigits() {
     auto build = [](const char* pre) {
         VocabBuilder v = bpeVocab(pre);
@@ -622,19 +644,32 @@ void TestTokenizer::bpeDigits() {
     VocabBuilder q = build("qwen2");
     VocabBuilder l = build("llama-bpe");
     VocabBuilder l3 = build("llama3");
-    VocabBuilder g = build("gpt2");
-    VocabBuilder d = build("default");
+    VocabBuilder g = build("gpt-2");
+    VocabBuilder sm = build("smollm");
+    sm.addMerge(" ", "1");
+    g.addMerge(" ", "1");
     auto qwen = make(q.data());
     auto llama = make(l.data());
     auto llama3 = make(l3.data());
     auto gpt2 = make(g.data());
-    auto deflt = make(d.data());
-    QVERIFY(qwen && llama && llama3 && gpt2 && deflt);
+    auto smollm = make(sm.data());
+    QVERIFY(qwen && llama && llama3 && gpt2 && smollm);
     QCOMPARE(idsText(qwen->encode("12345", false)), idsText(bpeIds(q, {"1", "2", "3", "4", "5"})));
     QCOMPARE(idsText(llama->encode("12345", false)), idsText(bpeIds(l, {"123", "4", "5"})));
     QCOMPARE(idsText(llama3->encode("12345", false)), idsText(bpeIds(l3, {"123", "4", "5"})));
     QCOMPARE(idsText(gpt2->encode("12345", false)), idsText(bpeIds(g, {"12", "34", "5"})));
-    QCOMPARE(idsText(deflt->encode("12345", false)), idsText(bpeIds(d, {"12", "34", "5"})));
+    QCOMPARE(idsText(smollm->encode("12345", false)),
+             idsText(bpeIds(sm, {"1", "2", "3", "4", "5"})));
+    QCOMPARE(idsText(gpt2->encode("a 1", false)), idsText(bpeIds(g, {"a", " 1"})));
+    QCOMPARE(idsText(smollm->encode("a 1", false)), idsText(bpeIds(sm, {"a", " ", "1"})));
+
+    // A byte-level vocabulary without a pre-tokenizer name is refused.
+    for (const char* pre : {"", "default"}) {
+        auto tok = Tokenizer::create(bpeVocab(pre).data());
+        QVERIFY(!tok.ok());
+        QCOMPARE(tok.error().code(), ErrorCode::Unsupported);
+        QVERIFY(contains(tok.error().message(), "tokenizer.ggml.pre"));
+    }
 }
 
 void TestTokenizer::bpeWhitespaceRuns() {
@@ -706,6 +741,157 @@ void TestTokenizer::bpeUnknownPreTokenizer() {
     QCOMPARE(tok.error().code(), ErrorCode::Unsupported);
     QVERIFY(contains(tok.error().message(), "tokenizer.ggml.pre"));
     QVERIFY(contains(tok.error().message(), "no-such-pre"));
+}
+
+// Control tokens come from their text only when special tokens are parsed;
+// user-defined tokens always do.
+void TestTokenizer::bpeParseSpecial() {
+    VocabBuilder v = bpeVocab("qwen2");
+    const int32_t ctl = v.add("<|s|>", 0, TokenKind::Control);
+    const int32_t user = v.add("<u>", 0, TokenKind::UserDefined);
+    auto tok = make(v.data());
+    QVERIFY(tok);
+    const int32_t x = v.bpeId("x"), y = v.bpeId("y");
+    QCOMPARE(idsText(tok->encode("x<|s|>y<u>", false, true)), idsText({x, ctl, y, user}));
+    QCOMPARE(idsText(tok->encode("x<|s|>y<u>", false, false)),
+             idsText(bpeIds(v, {"x", "<", "|", "s", "|", ">", "y"})) + " " + QString::number(user));
+    QCOMPARE(tok->decode(tok->encode("x<|s|>y<u>", false, false)), std::string("x<|s|>y<u>"));
+}
+
+// llama-bpe emits a word that is itself a token whole, even where the merges
+// by rank would split it ("b c" merges first, and no merge joins "a" + "bc");
+// qwen2 follows the merges.
+void TestTokenizer::bpeIgnoreMerges() {
+    auto build = [](const char* pre) {
+        VocabBuilder v = bpeVocab(pre);
+        v.addMerge("b", "c");
+        v.add(gpt2Spell("abc"));
+        return v;
+    };
+    VocabBuilder l = build("llama-bpe"), q = build("qwen2");
+    auto llama = make(l.data());
+    auto qwen = make(q.data());
+    QVERIFY(llama && qwen);
+    QVERIFY(llama->preTokenizer().ignoreMerges);
+    QVERIFY(!qwen->preTokenizer().ignoreMerges);
+    QCOMPARE(idsText(llama->encode("abc", false)), idsText({l.bpeId("abc")}));
+    QCOMPARE(idsText(qwen->encode("abc", false)), idsText(bpeIds(q, {"a", "bc"})));
+    // Only the BPE model's own tokens count: a control token spelled like the
+    // word does not.
+    VocabBuilder c = bpeVocab("llama-bpe");
+    c.addMerge("b", "c");
+    c.add("abc", 0, TokenKind::Control);
+    auto control = make(c.data());
+    QVERIFY(control);
+    QCOMPARE(idsText(control->encode("abc", false, false)), idsText(bpeIds(c, {"a", "bc"})));
+}
+
+void TestTokenizer::bosDefaultsPerPreTokenizer_data() {
+    QTest::addColumn<QString>("model");
+    QTest::addColumn<QString>("pre");
+    QTest::addColumn<int>("fileSays"); // -1: key absent
+    QTest::addColumn<bool>("addsBos");
+    QTest::newRow("llama-bpe default") << "gpt2"
+                                       << "llama-bpe" << -1 << true;
+    QTest::newRow("llama3 default") << "gpt2"
+                                    << "llama3" << -1 << true;
+    QTest::newRow("llama-bpe, file says no") << "gpt2"
+                                             << "llama-bpe" << 0 << false;
+    QTest::newRow("qwen2 default") << "gpt2"
+                                   << "qwen2" << -1 << false;
+    QTest::newRow("qwen2, file says yes") << "gpt2"
+                                          << "qwen2" << 1 << true;
+    QTest::newRow("smollm default") << "gpt2"
+                                    << "smollm" << -1 << false;
+    QTest::newRow("gpt-2 default") << "gpt2"
+                                   << "gpt-2" << -1 << false;
+    QTest::newRow("sentencepiece default") << "llama"
+                                           << "" << -1 << true;
+}
+
+// BOS when the file does not say, as the family's reference tokenizer adds it.
+void TestTokenizer::bosDefaultsPerPreTokenizer() {
+    QFETCH(QString, model);
+    QFETCH(QString, pre);
+    QFETCH(int, fileSays);
+    QFETCH(bool, addsBos);
+    auto data = dataFrom(tokenizerGguf([&](GgufBuilder& b) {
+        b.add("tokenizer.ggml.model", model.toStdString());
+        if (!pre.isEmpty())
+            b.add("tokenizer.ggml.pre", pre.toStdString());
+        if (model == "gpt2")
+            b.add("tokenizer.ggml.merges", GgufMeta::stringArray({"a b"}));
+        b.add("tokenizer.ggml.bos_token_id", 1u);
+        if (fileSays >= 0)
+            b.add("tokenizer.ggml.add_bos_token", fileSays == 1);
+    }));
+    QVERIFY2(data.ok(), data.ok() ? "" : data.error().message().c_str());
+    QCOMPARE(data->addBos, addsBos);
+    QCOMPARE(data->addBosFromFile, fileSays >= 0);
+    auto tok = Tokenizer::create(std::move(*data));
+    QVERIFY2(tok.ok(), tok.ok() ? "" : tok.error().message().c_str());
+    const Ids ids = (*tok)->encode("a", true);
+    QCOMPARE(!ids.empty() && ids.front() == 1, addsBos);
+}
+
+// Asked to add a BOS it does not have, the tokenizer is refused (as the
+// reference refuses it) instead of silently adding nothing.
+void TestTokenizer::addBosWithoutBosToken() {
+    auto data = dataFrom(tokenizerGguf([](GgufBuilder& b) {
+        b.add("tokenizer.ggml.model", "gpt2");
+        b.add("tokenizer.ggml.pre", "llama-bpe");
+        b.add("tokenizer.ggml.merges", GgufMeta::stringArray({"a b"}));
+    }));
+    QVERIFY(data.ok());
+    QVERIFY(data->addBos);
+    auto tok = Tokenizer::create(std::move(*data));
+    QVERIFY(!tok.ok());
+    QVERIFY(contains(tok.error().message(), "tokenizer.ggml.bos_token_id"));
+    VocabBuilder v = bpeVocab("qwen2");
+    v.data().addEos = true;
+    auto eos = Tokenizer::create(v.data());
+    QVERIFY(!eos.ok());
+    QVERIFY(contains(eos.error().message(), "tokenizer.ggml.eos_token_id"));
+}
+
+// The flat vocabulary tables: lookups of strings and of concatenations,
+// first id kept for duplicates, a subset index, empty strings.
+void TestTokenizer::stringIndex() {
+    StringList list{"", "a", "ab", "b", "ab", "\xC4\xA0the", "x"};
+    QCOMPARE(list.size(), size_t(7));
+    QCOMPARE(list[2], std::string_view("ab"));
+    QCOMPARE(list.back(), std::string_view("x"));
+    const StringIndex all(list);
+    QCOMPARE(all.find("ab"), 2); // not 4
+    QCOMPARE(all.find(""), 0);
+    QCOMPARE(all.find("abc"), -1);
+    QCOMPARE(all.findConcat("a", "b"), 2);
+    QCOMPARE(all.findConcat("", "x"), 6);
+    QCOMPARE(all.findConcat("\xC4\xA0", "the"), 5);
+    QCOMPARE(all.findConcat("a", "bb"), -1);
+    const StringIndex odd(list, [](int32_t id) { return id % 2 == 0; });
+    QCOMPARE(odd.find("ab"), 2);
+    QCOMPARE(odd.find("a"), -1);
+    QCOMPARE(odd.find("x"), 6);
+    // Many entries, looked up one by one and in batches.
+    StringList big;
+    for (int i = 0; i < 5000; ++i)
+        big.push_back("tok" + std::to_string(i));
+    const StringIndex index(big);
+    std::vector<StringQuery> queries;
+    std::vector<std::string> keep;
+    for (int i = 0; i < 5000; i += 7) {
+        QCOMPARE(index.find("tok" + std::to_string(i)), i);
+        keep.push_back(std::to_string(i));
+    }
+    for (const std::string& k : keep)
+        queries.push_back({"tok", k});
+    queries.push_back({"tok", "5000"});
+    std::vector<int32_t> ids(queries.size());
+    index.findMany(queries.data(), ids.data(), queries.size());
+    for (size_t i = 0; i + 1 < queries.size(); ++i)
+        QCOMPARE(ids[i], static_cast<int32_t>(7 * i));
+    QCOMPARE(ids.back(), -1);
 }
 
 void TestTokenizer::createRejectsBadData() {
@@ -825,7 +1011,7 @@ void TestTokenizer::ggufFields() {
     QVERIFY2(data.ok(), data.ok() ? "" : data.error().message().c_str());
     QCOMPARE(data->model, std::string("llama"));
     QCOMPARE(data->pre, std::string("default"));
-    QCOMPARE(data->tokens, (std::vector<std::string>{"<unk>", "<s>", "</s>", "a", "b"}));
+    QCOMPARE(strings(data->tokens), (std::vector<std::string>{"<unk>", "<s>", "</s>", "a", "b"}));
     QCOMPARE(data->scores, (std::vector<float>{0, 0, 0, -1, -2}));
     QCOMPARE(data->kinds.size(), size_t(5));
     QCOMPARE(data->kinds[0], TokenKind::Unknown);
@@ -861,7 +1047,7 @@ void TestTokenizer::ggufDefaults() {
     QVERIFY2(bpe.ok(), bpe.ok() ? "" : bpe.error().message().c_str());
     QVERIFY(!bpe->addBos);
     QCOMPARE(bpe->bosId, -1);
-    QCOMPARE(bpe->merges, std::vector<std::string>{"a b"});
+    QCOMPARE(strings(bpe->merges), std::vector<std::string>{"a b"});
 }
 
 void TestTokenizer::ggufMissingTokens() {

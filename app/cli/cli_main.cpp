@@ -17,11 +17,11 @@ namespace {
 using dash::cli::Command;
 
 const Command* const kCommands[] = {
-    &dash::cli::kInfoCommand,     &dash::cli::kTokenizeCommand,  &dash::cli::kLogitsCommand,
-    &dash::cli::kGenerateCommand, &dash::cli::kTraceCommand,     &dash::cli::kPerplexityCommand,
-    &dash::cli::kBenchCommand,    &dash::cli::kCalibrateCommand, &dash::cli::kTrainPolicyCommand,
-    &dash::cli::kRunCommand,      &dash::cli::kSweepCommand,     &dash::cli::kExportCommand,
-    &dash::cli::kRunsCommand,     &dash::cli::kHeadroomCommand,
+    &dash::cli::kInfoCommand,        &dash::cli::kTokenizeCommand, &dash::cli::kDetokenizeCommand,
+    &dash::cli::kLogitsCommand,      &dash::cli::kGenerateCommand, &dash::cli::kTraceCommand,
+    &dash::cli::kPerplexityCommand,  &dash::cli::kBenchCommand,    &dash::cli::kCalibrateCommand,
+    &dash::cli::kTrainPolicyCommand, &dash::cli::kRunCommand,      &dash::cli::kSweepCommand,
+    &dash::cli::kExportCommand,      &dash::cli::kRunsCommand,     &dash::cli::kHeadroomCommand,
 };
 
 std::string engineOptionsHelp() {

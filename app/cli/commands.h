@@ -8,6 +8,7 @@ namespace dash::cli {
 
 extern const Command kInfoCommand;
 extern const Command kTokenizeCommand;
+extern const Command kDetokenizeCommand;
 extern const Command kLogitsCommand;
 extern const Command kGenerateCommand;
 extern const Command kTraceCommand;

@@ -53,6 +53,10 @@ struct LayerWeights {
     }
 };
 
+// A file with a vocabulary and no tensors (llama.cpp's --vocab-only output):
+// it can tokenize, not run.
+bool isVocabularyOnly(const GgufFile& file);
+
 class Model {
 public:
     static Expected<std::shared_ptr<Model>> load(const std::string& path);

@@ -49,6 +49,10 @@ bool isWellFormedMerge(std::string_view merge) {
     return space != std::string_view::npos && space + 1 < merge.size();
 }
 
+bool isStringArray(const GgufValue* v) {
+    return v && v->type == GgufValueType::Array && v->arrayType == GgufValueType::String;
+}
+
 Status checkId(const TokenizerData& data, const char* what, int32_t id) {
     if (id >= -1 && id < static_cast<int64_t>(data.tokens.size()))
         return {};
@@ -59,6 +63,26 @@ Status checkId(const TokenizerData& data, const char* what, int32_t id) {
 
 } // namespace
 
+const char* tokenKindName(TokenKind kind) {
+    switch (kind) {
+    case TokenKind::Undefined:
+        return "undefined";
+    case TokenKind::Normal:
+        return "normal";
+    case TokenKind::Unknown:
+        return "unknown";
+    case TokenKind::Control:
+        return "control";
+    case TokenKind::UserDefined:
+        return "user-defined";
+    case TokenKind::Unused:
+        return "unused";
+    case TokenKind::Byte:
+        return "byte";
+    }
+    return "?";
+}
+
 Expected<TokenizerData> TokenizerData::fromGguf(const GgufFile& file) {
     TokenizerData d;
     DASH_ASSIGN_OR_RETURN(d.model, file.getString("tokenizer.ggml.model"));
@@ -66,14 +90,24 @@ Expected<TokenizerData> TokenizerData::fromGguf(const GgufFile& file) {
         DASH_ASSIGN_OR_RETURN(d.pre, file.getString("tokenizer.ggml.pre"));
     }
 
-    DASH_ASSIGN_OR_RETURN(const std::vector<std::string_view> tokens,
-                          file.getStringArray(kTokensKey));
-    if (tokens.empty())
+    // The arrays are read where the file maps them and copied once into flat
+    // buffers: no string per token.
+    const GgufValue* tokens = file.find(kTokensKey);
+    if (!isStringArray(tokens))
+        return file.getStringArray(kTokensKey).error(); // the reader's message
+
+    if (tokens->arrayStrings.empty())
         return invalidError(file.path() + ": " + quoteKey(kTokensKey) + " is empty");
-    if (tokens.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max()))
+    if (tokens->arrayStrings.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max()))
         return invalidError(file.path() + ": " + quoteKey(kTokensKey) + " has " +
-                            std::to_string(tokens.size()) + " entries, more than ids can address");
-    d.tokens.assign(tokens.begin(), tokens.end());
+                            std::to_string(tokens->arrayStrings.size()) +
+                            " entries, more than ids can address");
+    size_t tokenBytes = 0;
+    for (const std::string_view t : tokens->arrayStrings)
+        tokenBytes += t.size();
+    d.tokens.reserve(tokens->arrayStrings.size(), tokenBytes);
+    for (const std::string_view t : tokens->arrayStrings)
+        d.tokens.push_back(t);
     const size_t n = d.tokens.size();
 
     if (file.has("tokenizer.ggml.scores")) {
@@ -84,26 +118,31 @@ Expected<TokenizerData> TokenizerData::fromGguf(const GgufFile& file) {
         DASH_ASSIGN_OR_RETURN(const std::vector<int32_t> types,
                               file.getI32Array("tokenizer.ggml.token_type"));
         DASH_TRY(checkLength(file, "tokenizer.ggml.token_type", types.size(), n));
-        d.kinds.reserve(n);
+        d.kinds.resize(n);
         for (size_t i = 0; i < n; ++i) {
             if (types[i] < 0 || types[i] > static_cast<int32_t>(TokenKind::Byte))
                 return invalidError(file.path() + ": " + quoteKey("tokenizer.ggml.token_type") +
                                     " entry " + std::to_string(i) + " has unknown type " +
                                     std::to_string(types[i]));
-            d.kinds.push_back(static_cast<TokenKind>(types[i]));
+            d.kinds[i] = static_cast<TokenKind>(types[i]);
         }
     }
     if (file.has("tokenizer.ggml.merges")) {
-        DASH_ASSIGN_OR_RETURN(const std::vector<std::string_view> merges,
-                              file.getStringArray("tokenizer.ggml.merges"));
-        d.merges.reserve(merges.size());
-        for (size_t i = 0; i < merges.size(); ++i) {
-            if (!isWellFormedMerge(merges[i]))
+        const GgufValue* merges = file.find("tokenizer.ggml.merges");
+        if (!isStringArray(merges))
+            return file.getStringArray("tokenizer.ggml.merges").error();
+        size_t mergeBytes = 0;
+        for (const std::string_view m : merges->arrayStrings)
+            mergeBytes += m.size();
+        d.merges.reserve(merges->arrayStrings.size(), mergeBytes);
+        for (size_t i = 0; i < merges->arrayStrings.size(); ++i) {
+            const std::string_view m = merges->arrayStrings[i];
+            if (!isWellFormedMerge(m))
                 return invalidError(file.path() + ": " + quoteKey("tokenizer.ggml.merges") +
                                     " entry " + std::to_string(i) + " (\"" +
-                                    std::string(merges[i].substr(0, 64)) +
+                                    std::string(m.substr(0, 64)) +
                                     "\") is not two tokens separated by a space");
-            d.merges.emplace_back(merges[i]);
+            d.merges.push_back(m);
         }
     } else if (d.model == "gpt2") {
         return notFoundError(file.path() + ": " + quoteKey("tokenizer.ggml.merges") +
@@ -120,9 +159,28 @@ Expected<TokenizerData> TokenizerData::fromGguf(const GgufFile& file) {
     DASH_ASSIGN_OR_RETURN(
         d.eosId, readTokenId(file, "tokenizer.ggml.eos_token_id", conventional ? 2 : -1, n));
     DASH_ASSIGN_OR_RETURN(d.padId, readTokenId(file, "tokenizer.ggml.padding_token_id", -1, n));
-    DASH_ASSIGN_OR_RETURN(d.addBos, file.getBool("tokenizer.ggml.add_bos_token", spm));
+    // Without the key, BOS follows the reference tokenizer of the family:
+    // SentencePiece (Llama-2) and the Llama-3 pre-tokenizer add it.
+    bool bosByDefault = spm;
+    if (d.model == "gpt2") {
+        auto pre = findPreTokenizer(d.pre);
+        bosByDefault = pre.ok() && pre->addBosByDefault;
+    }
+    d.addBosFromFile = file.has("tokenizer.ggml.add_bos_token");
+    DASH_ASSIGN_OR_RETURN(d.addBos, file.getBool("tokenizer.ggml.add_bos_token", bosByDefault));
     DASH_ASSIGN_OR_RETURN(d.addEos, file.getBool("tokenizer.ggml.add_eos_token", false));
     DASH_ASSIGN_OR_RETURN(d.addSpacePrefix, file.getBool("tokenizer.ggml.add_space_prefix", spm));
+    // A normaliser this engine does not apply would change every id after it.
+    DASH_ASSIGN_OR_RETURN(const bool collapse,
+                          file.getBool("tokenizer.ggml.remove_extra_whitespaces", false));
+    if (collapse)
+        return unsupportedError(file.path() + ": " +
+                                quoteKey("tokenizer.ggml.remove_extra_whitespaces") +
+                                " = true (whitespace normalisation) is not supported");
+    if (file.has("tokenizer.ggml.precompiled_charsmap"))
+        return unsupportedError(file.path() + ": " +
+                                quoteKey("tokenizer.ggml.precompiled_charsmap") +
+                                " (a SentencePiece normaliser) is not supported");
     return d;
 }
 
@@ -147,6 +205,14 @@ Expected<std::unique_ptr<Tokenizer>> Tokenizer::create(TokenizerData data) {
     DASH_TRY(checkId(data, "EOS", data.eosId));
     DASH_TRY(checkId(data, "unknown-token", data.unkId));
     DASH_TRY(checkId(data, "padding", data.padId));
+    // The reference tokenizers refuse these too rather than drop the token.
+    if (data.addBos && data.bosId < 0)
+        return invalidError("tokenizer adds BOS (tokenizer.ggml.add_bos_token, or the default "
+                            "of its pre-tokenizer) but has no BOS token "
+                            "(tokenizer.ggml.bos_token_id)");
+    if (data.addEos && data.eosId < 0)
+        return invalidError("tokenizer adds EOS (tokenizer.ggml.add_eos_token) but has no EOS "
+                            "token (tokenizer.ggml.eos_token_id)");
     if (data.model == "llama")
         return createSpmTokenizer(std::move(data));
     if (data.model == "gpt2")
@@ -198,6 +264,16 @@ TokenMatcher::TokenMatcher(std::vector<std::pair<std::string, int32_t>> pieces) 
     for (size_t i = 0; i < m_pieces.size(); ++i)
         m_byFirstByte[static_cast<unsigned char>(m_pieces[i].first[0])].push_back(
             static_cast<int32_t>(i));
+}
+
+TokenMatcher TokenMatcher::ofKinds(const TokenizerData& data,
+                                   std::initializer_list<TokenKind> kinds) {
+    std::vector<std::pair<std::string, int32_t>> pieces;
+    if (!data.kinds.empty())
+        for (size_t i = 0; i < data.tokens.size(); ++i)
+            if (std::find(kinds.begin(), kinds.end(), data.kinds[i]) != kinds.end())
+                pieces.emplace_back(data.tokens[i], static_cast<int32_t>(i));
+    return TokenMatcher(std::move(pieces));
 }
 
 int32_t TokenMatcher::matchAt(std::string_view text, size_t pos) const {

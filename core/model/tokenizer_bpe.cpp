@@ -1,13 +1,20 @@
 // SPDX-License-Identifier: MIT
-// Byte-level BPE (GPT-2 family: Qwen2, Llama-3, GPT-2).
+// Byte-level BPE (GPT-2 family: Llama-3, Qwen2, SmolLM, GPT-2).
 //
-// Encoding: special tokens (control and user-defined pieces) are cut out of the
-// text whole; the stretches between them are split into words by the
-// pre-tokenizer regex of tokenizer.ggml.pre (PCRE2, UTF + UCP), bytes that are
-// not valid UTF-8 forming words of their own. Each word starts as one symbol
-// per byte (the vocabulary spells byte b as GPT-2 code point gpt2ByteToCodepoint(b))
-// and the adjacent pair with the lowest merge rank is merged, leftmost first,
-// until no listed merge applies.
+// Encoding: user-defined tokens (and, when special tokens are parsed, control
+// and unknown ones) are cut out of the text whole; the stretches between them
+// are split into words by the pre-tokenizer of tokenizer.ggml.pre (PCRE2,
+// UTF + UCP; SmolLM first isolates every digit), bytes that are not valid
+// UTF-8 forming words of their own. Where the pre-tokenizer says so
+// (Llama-3: `ignore_merges`), a word that is itself a vocabulary token is
+// emitted whole. Otherwise each word starts as one symbol per byte (the
+// vocabulary spells byte b as GPT-2 code point gpt2ByteToCodepoint(b)) and the
+// adjacent pair with the lowest merge rank is merged, leftmost first, until no
+// listed merge applies.
+//
+// Tables, built once: the vocabulary's string -> id index (StringIndex), the
+// merges as a flat open-addressing table keyed by the (left id, right id)
+// pair, and every token's output bytes in one StringList.
 #include "core/model/tokenizer_impl.h"
 #include "core/util/unicode.h"
 
@@ -15,7 +22,7 @@
 #include <pcre2.h>
 
 #include <algorithm>
-#include <unordered_map>
+#include <bit>
 
 namespace dash {
 
@@ -28,14 +35,33 @@ constexpr const char* kQwen2Pattern =
     R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
 constexpr const char* kLlama3Pattern =
     R"((?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
+// SmolLM's first stage (Digits with individual_digits): every digit a word.
+constexpr const char* kEachDigit = R"(\p{N})";
 
-const char* patternFor(std::string_view pre) {
-    if (pre == "qwen2")
-        return kQwen2Pattern;
-    if (pre == "llama-bpe" || pre == "llama3")
-        return kLlama3Pattern;
-    if (pre.empty() || pre == "gpt2" || pre == "default")
-        return kGpt2Pattern;
+struct PreSpec {
+    std::array<const char*, 3> names; // canonical name first; unused entries null
+    const char* family;
+    const char* isolate; // first stage: its matches become words of their own (or null)
+    const char* pattern; // the word regex
+    bool ignoreMerges;
+    bool addBosByDefault;
+};
+
+// What the reference tokenizers do for each tokenizer.ggml.pre value of the
+// families this engine runs: the regex of their tokenizer.json, whether the
+// BPE model ignores merges for whole-token words, and whether BOS is added.
+const PreSpec kPreTokenizers[] = {
+    {{"llama-bpe", "llama3", "llama-v3"}, "Llama-3", nullptr, kLlama3Pattern, true, true},
+    {{"qwen2", "deepseek-r1-qwen", nullptr}, "Qwen2", nullptr, kQwen2Pattern, false, false},
+    {{"smollm", nullptr, nullptr}, "SmolLM", kEachDigit, kGpt2Pattern, false, false},
+    {{"gpt-2", "gpt2", nullptr}, "GPT-2", nullptr, kGpt2Pattern, false, false},
+};
+
+const PreSpec* findSpec(std::string_view pre) {
+    for (const PreSpec& spec : kPreTokenizers)
+        for (const char* name : spec.names)
+            if (name && pre == name)
+                return &spec;
     return nullptr;
 }
 
@@ -45,25 +71,95 @@ struct CodeDeleter {
 struct MatchDataDeleter {
     void operator()(pcre2_match_data* data) const { pcre2_match_data_free(data); }
 };
+using Regex = std::unique_ptr<pcre2_code, CodeDeleter>;
+using MatchData = std::unique_ptr<pcre2_match_data, MatchDataDeleter>;
 
-uint64_t pairKey(int32_t left, int32_t right) {
-    return (static_cast<uint64_t>(static_cast<uint32_t>(left)) << 32) |
-           static_cast<uint32_t>(right);
+Expected<Regex> compileRegex(const char* pattern, std::string_view pre) {
+    int errorCode = 0;
+    PCRE2_SIZE errorOffset = 0;
+    Regex regex(pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern), PCRE2_ZERO_TERMINATED,
+                              PCRE2_UTF | PCRE2_UCP, &errorCode, &errorOffset, nullptr));
+    if (!regex) {
+        PCRE2_UCHAR message[256];
+        pcre2_get_error_message(errorCode, message, sizeof(message));
+        return internalError("pre-tokenizer regex for '" + std::string(pre) +
+                             "' does not compile at " + std::to_string(errorOffset) + ": " +
+                             reinterpret_cast<const char*>(message));
+    }
+    // JIT is an optimisation only; without it pcre2_match interprets.
+    pcre2_jit_compile(regex.get(), PCRE2_JIT_COMPLETE);
+    return regex;
 }
 
-class BpeTokenizer final : public Tokenizer {
+// Merges keyed by the (left id, right id) pair: open addressing over 16-byte
+// slots, linear probing, load <= 2/3. Where a pair is listed twice the lower
+// rank (the first) wins.
+class PairTable {
 public:
-    BpeTokenizer(TokenizerData data, std::unique_ptr<pcre2_code, CodeDeleter> regex);
-
-    std::vector<int32_t> encode(std::string_view text, bool addSpecial) const override;
-    std::string tokenBytes(int32_t id) const override;
-    std::string decode(const std::vector<int32_t>& ids) const override;
-
-private:
-    struct Merge {
+    struct Entry {
+        uint64_t key;
         int32_t rank;
         int32_t result;
     };
+
+    void reserve(size_t count) {
+        const uint64_t size = std::bit_ceil(std::max<uint64_t>(16, count * 3 / 2 + 1));
+        m_slots.assign(size, Entry{kEmpty, 0, 0});
+        m_mask = size - 1;
+    }
+    void insert(int32_t left, int32_t right, int32_t rank, int32_t result) {
+        const uint64_t key = pairKey(left, right);
+        for (uint64_t i = mix64(key) & m_mask;; i = (i + 1) & m_mask) {
+            Entry& e = m_slots[i];
+            if (e.key == key)
+                return;
+            if (e.key == kEmpty) {
+                e = {key, rank, result};
+                ++m_count;
+                return;
+            }
+        }
+    }
+    void prefetch(int32_t left, int32_t right) const {
+        __builtin_prefetch(&m_slots[mix64(pairKey(left, right)) & m_mask], 1);
+    }
+    const Entry* find(int32_t left, int32_t right) const {
+        const uint64_t key = pairKey(left, right);
+        for (uint64_t i = mix64(key) & m_mask;; i = (i + 1) & m_mask) {
+            const Entry& e = m_slots[i];
+            if (e.key == key)
+                return &e;
+            if (e.key == kEmpty)
+                return nullptr;
+        }
+    }
+    size_t size() const { return m_count; }
+
+private:
+    static constexpr uint64_t kEmpty = ~0ull;
+    static uint64_t pairKey(int32_t left, int32_t right) {
+        return (static_cast<uint64_t>(static_cast<uint32_t>(left)) << 32) |
+               static_cast<uint32_t>(right);
+    }
+    std::vector<Entry> m_slots;
+    uint64_t m_mask = 0;
+    size_t m_count = 0;
+};
+
+class BpeTokenizer final : public Tokenizer {
+public:
+    BpeTokenizer(TokenizerData data, const PreSpec& spec, Regex isolate, Regex pattern);
+
+    std::vector<int32_t> encode(std::string_view text, bool addSpecial,
+                                bool parseSpecial) const override;
+    std::string tokenBytes(int32_t id) const override;
+    std::string decode(const std::vector<int32_t>& ids) const override;
+    const char* kindName() const override { return "byte-level-bpe"; }
+    PreTokenizerInfo preTokenizer() const override {
+        return {m_spec.names[0], m_spec.family, m_spec.ignoreMerges, m_spec.addBosByDefault};
+    }
+
+private:
     struct Symbol {
         int32_t id; // -1: a byte the vocabulary cannot spell
         int32_t prev;
@@ -86,37 +182,63 @@ private:
     struct Scratch {
         std::vector<Symbol> symbols;
         std::vector<Candidate> heap;
+        std::string spelled;
+        pcre2_match_data* isolateMatch;
         pcre2_match_data* match;
     };
 
     void encodeStretch(std::string_view text, Scratch& scratch, std::vector<int32_t>& out) const;
     void encodeUtf8Run(std::string_view text, Scratch& scratch, std::vector<int32_t>& out) const;
+    void splitWords(std::string_view text, Scratch& scratch, std::vector<int32_t>& out) const;
     void encodeWord(std::string_view word, Scratch& scratch, std::vector<int32_t>& out) const;
     void pushCandidate(Scratch& scratch, int32_t left, int32_t right) const;
 
-    std::unique_ptr<pcre2_code, CodeDeleter> m_regex;
-    std::unordered_map<uint64_t, Merge> m_merges; // (left id, right id) -> merge
-    std::array<int32_t, 256> m_byteIds;           // byte -> id of its one-symbol token
-    std::vector<std::string> m_text;              // id -> output bytes
-    TokenMatcher m_specials;
+    const PreSpec& m_spec;
+    Regex m_isolate; // may be null
+    Regex m_pattern;
+    StringIndex m_index;                                 // spelled piece -> id
+    PairTable m_merges;                                  // (left id, right id) -> rank, result
+    std::array<int32_t, 256> m_byteIds;                  // byte -> id of its one-symbol token
+    std::array<std::array<char, 2>, 256> m_byteSpelling; // byte -> its UTF-8 spelling (1-2 bytes)
+    StringList m_text;                                   // id -> output bytes
+    TokenMatcher m_userDefined;                          // always cut out
+    TokenMatcher m_special;                              // cut out when special tokens are parsed
 };
 
-std::vector<std::pair<std::string, int32_t>> specialPieces(const TokenizerData& data) {
-    std::vector<std::pair<std::string, int32_t>> out;
-    for (size_t i = 0; i < data.tokens.size(); ++i) {
-        const TokenKind kind = tokenKind(data, static_cast<int32_t>(i));
-        if (kind == TokenKind::Control || kind == TokenKind::UserDefined)
-            out.emplace_back(data.tokens[i], static_cast<int32_t>(i));
+// Code points U+0000..U+0143 -> the byte GPT-2 spells with them (-1: none).
+struct Gpt2Decoding {
+    std::array<int16_t, 0x144> byteOf;
+    Gpt2Decoding() {
+        for (size_t cp = 0; cp < byteOf.size(); ++cp)
+            byteOf[cp] = static_cast<int16_t>(gpt2CodepointToByte(static_cast<char32_t>(cp)));
     }
-    return out;
-}
+};
 
 // A vocabulary piece spelled in GPT-2 code points, back to its bytes. Code
 // points outside the table (pieces some converters store verbatim) and bytes
-// that are not UTF-8 are kept as they are.
-std::string gpt2PieceBytes(std::string_view piece) {
-    std::string out;
+// that are not UTF-8 are kept as they are. Every spelling is one or two UTF-8
+// bytes, decoded here directly (this runs for every token of a vocabulary).
+void appendGpt2PieceBytes(std::string_view piece, std::string& out) {
+    static const Gpt2Decoding table;
     for (size_t pos = 0; pos < piece.size();) {
+        const auto c = static_cast<unsigned char>(piece[pos]);
+        if (c < 0x80) {
+            const int byte = table.byteOf[c];
+            out += static_cast<char>(byte >= 0 ? byte : c);
+            ++pos;
+            continue;
+        }
+        if (c >= 0xC2 && c <= 0xC5 && pos + 1 < piece.size() &&
+            (static_cast<unsigned char>(piece[pos + 1]) & 0xC0) == 0x80) {
+            const unsigned cp = ((c & 0x1Fu) << 6) | (piece[pos + 1] & 0x3Fu);
+            const int byte = cp < table.byteOf.size() ? table.byteOf[cp] : -1;
+            if (byte >= 0)
+                out += static_cast<char>(byte);
+            else
+                out.append(piece.substr(pos, 2));
+            pos += 2;
+            continue;
+        }
         const size_t n = utf8CharLength(piece, pos);
         if (n == 0) {
             out += piece[pos++];
@@ -129,61 +251,91 @@ std::string gpt2PieceBytes(std::string_view piece) {
             out.append(piece.substr(pos, n));
         pos += n;
     }
-    return out;
 }
 
-BpeTokenizer::BpeTokenizer(TokenizerData data, std::unique_ptr<pcre2_code, CodeDeleter> regex)
-    : Tokenizer(std::move(data)), m_regex(std::move(regex)), m_specials(specialPieces(m_data)) {
+BpeTokenizer::BpeTokenizer(TokenizerData data, const PreSpec& spec, Regex isolate, Regex pattern)
+    : Tokenizer(std::move(data)), m_spec(spec), m_isolate(std::move(isolate)),
+      m_pattern(std::move(pattern)),
+      m_userDefined(TokenMatcher::ofKinds(m_data, {TokenKind::UserDefined})),
+      m_special(TokenMatcher::ofKinds(
+          m_data, {TokenKind::UserDefined, TokenKind::Control, TokenKind::Unknown})) {
     const size_t n = m_data.tokens.size();
-    std::unordered_map<std::string_view, int32_t> ids;
-    ids.reserve(n);
-    m_text.resize(n);
+    m_index = StringIndex(m_data.tokens);
+
+    // Output bytes of every token, in one buffer.
+    m_text.reserve(n, m_data.tokens.byteSize());
+    std::string bytes;
     for (size_t i = 0; i < n; ++i) {
-        const auto id = static_cast<int32_t>(i);
-        const std::string& piece = m_data.tokens[i];
-        ids.emplace(piece, id);
-        const TokenKind kind = tokenKind(m_data, id);
+        const std::string_view piece = m_data.tokens[i];
+        const TokenKind kind = tokenKind(m_data, static_cast<int32_t>(i));
         const int byte = kind == TokenKind::Byte ? parseByteToken(piece) : -1;
+        bytes.clear();
         if (byte >= 0)
-            m_text[i] = std::string(1, static_cast<char>(byte));
+            bytes += static_cast<char>(byte);
         else if (kind == TokenKind::Control || kind == TokenKind::UserDefined)
-            m_text[i] = piece;
+            bytes.append(piece);
         else
-            m_text[i] = gpt2PieceBytes(piece);
+            appendGpt2PieceBytes(piece, bytes);
+        m_text.push_back(bytes);
     }
+
     for (int b = 0; b < 256; ++b) {
         std::string spelled;
         appendUtf8(spelled, gpt2ByteToCodepoint(static_cast<unsigned char>(b)));
-        const auto it = ids.find(spelled);
-        m_byteIds[static_cast<size_t>(b)] = it == ids.end() ? -1 : it->second;
+        m_byteSpelling[static_cast<size_t>(b)] = {spelled[0],
+                                                  spelled.size() > 1 ? spelled[1] : '\0'};
+        m_byteIds[static_cast<size_t>(b)] = m_index.find(spelled);
     }
+
     // A merge whose parts or result are not in the vocabulary can never apply.
+    // Merges are resolved in batches (three lookups each) so that the cache
+    // misses of one overlap those of the others.
     m_merges.reserve(m_data.merges.size());
-    for (size_t rank = 0; rank < m_data.merges.size(); ++rank) {
-        const std::string_view merge = m_data.merges[rank];
-        const size_t space = merge.size() > 1 ? merge.find(' ', 1) : std::string_view::npos;
-        if (space == std::string_view::npos)
-            continue;
-        const std::string_view left = merge.substr(0, space);
-        const std::string_view right = merge.substr(space + 1);
-        const auto l = ids.find(left);
-        const auto r = ids.find(right);
-        const auto result = ids.find(std::string(left) + std::string(right));
-        if (l == ids.end() || r == ids.end() || result == ids.end())
-            continue;
-        m_merges.try_emplace(pairKey(l->second, r->second),
-                             Merge{static_cast<int32_t>(rank), result->second});
+    constexpr size_t kBatch = 64;
+    StringQuery queries[3 * kBatch];
+    int32_t ids[3 * kBatch];
+    for (size_t base = 0; base < m_data.merges.size(); base += kBatch) {
+        const size_t count = std::min(kBatch, m_data.merges.size() - base);
+        size_t q = 0;
+        for (size_t k = 0; k < count; ++k) {
+            const std::string_view merge = m_data.merges[base + k];
+            const size_t space = merge.size() > 1 ? merge.find(' ', 1) : std::string_view::npos;
+            // A malformed entry (fromGguf rejects them; hand-made data may
+            // not) looks up nothing.
+            const std::string_view left =
+                space == std::string_view::npos ? std::string_view() : merge.substr(0, space);
+            const std::string_view right =
+                space == std::string_view::npos ? std::string_view() : merge.substr(space + 1);
+            queries[q++] = {left, {}};
+            queries[q++] = {right, {}};
+            queries[q++] = {left, right};
+        }
+        m_index.findMany(queries, ids, q);
+        for (size_t k = 0; k < count; ++k) {
+            const int32_t l = ids[3 * k], r = ids[3 * k + 1], result = ids[3 * k + 2];
+            if (l >= 0 && r >= 0 && result >= 0 && !queries[3 * k].left.empty())
+                m_merges.prefetch(l, r);
+        }
+        for (size_t k = 0; k < count; ++k) {
+            const int32_t l = ids[3 * k], r = ids[3 * k + 1], result = ids[3 * k + 2];
+            if (l >= 0 && r >= 0 && result >= 0 && !queries[3 * k].left.empty())
+                m_merges.insert(l, r, static_cast<int32_t>(base + k), result);
+        }
     }
 }
 
-std::vector<int32_t> BpeTokenizer::encode(std::string_view text, bool addSpecial) const {
+std::vector<int32_t> BpeTokenizer::encode(std::string_view text, bool addSpecial,
+                                          bool parseSpecial) const {
     std::vector<int32_t> out;
+    out.reserve(text.size() / 3 + 2);
     if (addSpecial && m_data.addBos && m_data.bosId >= 0)
         out.push_back(m_data.bosId);
-    std::unique_ptr<pcre2_match_data, MatchDataDeleter> match(
-        pcre2_match_data_create_from_pattern(m_regex.get(), nullptr));
-    Scratch scratch{{}, {}, match.get()};
-    m_specials.split(
+    MatchData match(pcre2_match_data_create_from_pattern(m_pattern.get(), nullptr));
+    MatchData isolateMatch(
+        m_isolate ? pcre2_match_data_create_from_pattern(m_isolate.get(), nullptr) : nullptr);
+    Scratch scratch{{}, {}, {}, isolateMatch.get(), match.get()};
+    const TokenMatcher& matcher = parseSpecial ? m_special : m_userDefined;
+    matcher.split(
         text, [&](std::string_view stretch) { encodeStretch(stretch, scratch, out); },
         [&](int32_t id) { out.push_back(id); });
     if (addSpecial && m_data.addEos && m_data.eosId >= 0)
@@ -217,12 +369,41 @@ void BpeTokenizer::encodeStretch(std::string_view text, Scratch& scratch,
     }
 }
 
+// The first stage (where the pre-tokenizer has one) cuts its matches out as
+// pieces of their own; every piece then goes through the word regex.
 void BpeTokenizer::encodeUtf8Run(std::string_view text, Scratch& scratch,
                                  std::vector<int32_t>& out) const {
+    if (!m_isolate) {
+        splitWords(text, scratch, out);
+        return;
+    }
     const auto* subject = reinterpret_cast<PCRE2_SPTR>(text.data());
     size_t pos = 0;
     while (pos < text.size()) {
-        const int rc = pcre2_match(m_regex.get(), subject, text.size(), pos, PCRE2_NO_UTF_CHECK,
+        const int rc = pcre2_match(m_isolate.get(), subject, text.size(), pos, PCRE2_NO_UTF_CHECK,
+                                   scratch.isolateMatch, nullptr);
+        if (rc < 0)
+            break;
+        const PCRE2_SIZE* ovector = pcre2_get_ovector_pointer(scratch.isolateMatch);
+        const size_t start = ovector[0];
+        size_t end = ovector[1];
+        if (end <= start) // an empty match: take one character so the scan advances
+            end = start + std::max<size_t>(1, utf8CharLength(text, start));
+        if (start > pos)
+            splitWords(text.substr(pos, start - pos), scratch, out);
+        splitWords(text.substr(start, end - start), scratch, out);
+        pos = end;
+    }
+    if (pos < text.size())
+        splitWords(text.substr(pos), scratch, out);
+}
+
+void BpeTokenizer::splitWords(std::string_view text, Scratch& scratch,
+                              std::vector<int32_t>& out) const {
+    const auto* subject = reinterpret_cast<PCRE2_SPTR>(text.data());
+    size_t pos = 0;
+    while (pos < text.size()) {
+        const int rc = pcre2_match(m_pattern.get(), subject, text.size(), pos, PCRE2_NO_UTF_CHECK,
                                    scratch.match, nullptr);
         if (rc < 0) {
             // No match (or a resource limit): keep the rest as one word so no byte is lost.
@@ -248,15 +429,35 @@ void BpeTokenizer::pushCandidate(Scratch& scratch, int32_t left, int32_t right) 
     const Symbol& r = scratch.symbols[static_cast<size_t>(right)];
     if (l.id < 0 || r.id < 0)
         return;
-    const auto it = m_merges.find(pairKey(l.id, r.id));
-    if (it == m_merges.end())
+    const PairTable::Entry* merge = m_merges.find(l.id, r.id);
+    if (!merge)
         return;
-    scratch.heap.push_back({it->second.rank, left, right, l.id, r.id, it->second.result});
+    scratch.heap.push_back({merge->rank, left, right, l.id, r.id, merge->result});
     std::push_heap(scratch.heap.begin(), scratch.heap.end());
 }
 
 void BpeTokenizer::encodeWord(std::string_view word, Scratch& scratch,
                               std::vector<int32_t>& out) const {
+    if (m_spec.ignoreMerges && word.size() > 1) {
+        // The reference looks the word up as the vocabulary spells it; only
+        // the BPE model's own tokens count (not added control/user tokens).
+        auto& spelled = scratch.spelled;
+        spelled.clear();
+        for (const char c : word) {
+            const auto& s = m_byteSpelling[static_cast<unsigned char>(c)];
+            spelled += s[0];
+            if (s[1])
+                spelled += s[1];
+        }
+        const int32_t id = m_index.find(spelled);
+        if (id >= 0) {
+            const TokenKind kind = tokenKind(m_data, id);
+            if (kind == TokenKind::Normal || kind == TokenKind::Undefined) {
+                out.push_back(id);
+                return;
+            }
+        }
+    }
     auto& symbols = scratch.symbols;
     auto& heap = scratch.heap;
     symbols.clear();
@@ -298,7 +499,7 @@ void BpeTokenizer::encodeWord(std::string_view word, Scratch& scratch,
 std::string BpeTokenizer::tokenBytes(int32_t id) const {
     if (id < 0 || id >= vocabSize())
         return {};
-    return m_text[static_cast<size_t>(id)];
+    return std::string(m_text[static_cast<size_t>(id)]);
 }
 
 // Special tokens are text a user can type, so they decode to their text; only
@@ -313,33 +514,48 @@ std::string BpeTokenizer::decode(const std::vector<int32_t>& ids) const {
         --end;
     std::string out;
     for (size_t i = begin; i < end; ++i)
-        out += tokenBytes(ids[i]);
+        if (ids[i] >= 0 && ids[i] < vocabSize())
+            out.append(m_text[static_cast<size_t>(ids[i])]);
     return out;
 }
 
 } // namespace
 
+Expected<PreTokenizerInfo> findPreTokenizer(std::string_view pre) {
+    if (const PreSpec* spec = findSpec(pre))
+        return PreTokenizerInfo{spec->names[0], spec->family, spec->ignoreMerges,
+                                spec->addBosByDefault};
+    if (pre.empty() || pre == "default")
+        return unsupportedError(
+            std::string("byte-level BPE without a pre-tokenizer name (tokenizer.ggml.pre ") +
+            (pre.empty() ? "is missing" : "= 'default'") +
+            "): the file predates that metadata and its words cannot be split as the model "
+            "was trained; convert it again (supported: " +
+            supportedPreTokenizerNames() + ")");
+    return unsupportedError(
+        "byte-level BPE pre-tokenizer '" + std::string(pre) +
+        "' (tokenizer.ggml.pre) is not supported; supported: " + supportedPreTokenizerNames());
+}
+
+std::string supportedPreTokenizerNames() {
+    std::string out;
+    for (const PreSpec& spec : kPreTokenizers)
+        for (const char* name : spec.names)
+            if (name)
+                out += (out.empty() ? "" : ", ") + std::string(name);
+    return out;
+}
+
 Expected<std::unique_ptr<Tokenizer>> createBpeTokenizer(TokenizerData data) {
-    const char* pattern = patternFor(data.pre);
-    if (!pattern)
-        return unsupportedError("byte-level BPE pre-tokenizer '" + data.pre +
-                                "' (tokenizer.ggml.pre) is not supported; known: qwen2, "
-                                "llama-bpe, llama3, gpt2, default");
-    int errorCode = 0;
-    PCRE2_SIZE errorOffset = 0;
-    std::unique_ptr<pcre2_code, CodeDeleter> regex(
-        pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern), PCRE2_ZERO_TERMINATED,
-                      PCRE2_UTF | PCRE2_UCP, &errorCode, &errorOffset, nullptr));
-    if (!regex) {
-        PCRE2_UCHAR message[256];
-        pcre2_get_error_message(errorCode, message, sizeof(message));
-        return internalError("pre-tokenizer regex for '" + data.pre + "' does not compile at " +
-                             std::to_string(errorOffset) + ": " +
-                             reinterpret_cast<const char*>(message));
+    DASH_TRY(findPreTokenizer(data.pre));
+    const PreSpec& spec = *findSpec(data.pre);
+    Regex isolate;
+    if (spec.isolate) {
+        DASH_ASSIGN_OR_RETURN(isolate, compileRegex(spec.isolate, data.pre));
     }
-    // JIT is an optimisation only; without it pcre2_match interprets.
-    pcre2_jit_compile(regex.get(), PCRE2_JIT_COMPLETE);
-    return std::unique_ptr<Tokenizer>(new BpeTokenizer(std::move(data), std::move(regex)));
+    DASH_ASSIGN_OR_RETURN(Regex pattern, compileRegex(spec.pattern, data.pre));
+    return std::unique_ptr<Tokenizer>(
+        new BpeTokenizer(std::move(data), spec, std::move(isolate), std::move(pattern)));
 }
 
 } // namespace dash

@@ -21,12 +21,6 @@ inline TokenKind tokenKind(const TokenizerData& data, int32_t id) {
     return data.kinds.empty() ? TokenKind::Normal : data.kinds[static_cast<size_t>(id)];
 }
 
-// Heterogeneous lookup so that string_views can be looked up without a copy.
-struct StringHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-
 // "<0xAB>" -> 0xAB; -1 for anything else.
 int parseByteToken(std::string_view piece);
 
@@ -36,6 +30,8 @@ class TokenMatcher {
 public:
     // `pieces`: (text, id); empty texts are ignored.
     explicit TokenMatcher(std::vector<std::pair<std::string, int32_t>> pieces);
+    // The tokens of `data` whose kind is one of `kinds`.
+    static TokenMatcher ofKinds(const TokenizerData& data, std::initializer_list<TokenKind> kinds);
 
     bool empty() const { return m_pieces.empty(); }
 

@@ -15,8 +15,6 @@
 #include <cmath>
 #include <limits>
 #include <optional>
-#include <unordered_map>
-#include <unordered_set>
 
 namespace dash {
 
@@ -61,9 +59,11 @@ class SpmTokenizer final : public Tokenizer {
 public:
     explicit SpmTokenizer(TokenizerData data);
 
-    std::vector<int32_t> encode(std::string_view text, bool addSpecial) const override;
+    std::vector<int32_t> encode(std::string_view text, bool addSpecial,
+                                bool parseSpecial) const override;
     std::string tokenBytes(int32_t id) const override;
     std::string decode(const std::vector<int32_t>& ids) const override;
+    const char* kindName() const override { return "sentencepiece"; }
 
 private:
     // One character, or a run of characters merged into a piece; a doubly
@@ -107,33 +107,35 @@ private:
 
     // Pieces merges may produce: normal and user-defined ones, never control,
     // unknown, byte or unused tokens.
-    std::unordered_map<std::string, int32_t, StringHash, std::equal_to<>> m_mergeable;
+    StringIndex m_mergeable;
     std::vector<float> m_scores; // NaN-free copy of data.scores (0 when absent)
     std::array<int32_t, 256> m_byteIds;
-    int32_t m_replacementId = -1;    // U+FFFD, for invalid bytes without byte tokens
-    std::vector<std::string> m_text; // id -> output bytes
-    TokenMatcher m_userDefined;
-    std::unordered_set<uint64_t> m_innerPairs; // unitPair()s found inside mergeable pieces
+    int32_t m_replacementId = -1; // U+FFFD, for invalid bytes without byte tokens
+    StringList m_text;            // id -> output bytes
+    TokenMatcher m_userDefined;   // always cut out
+    TokenMatcher m_special;       // cut out when special tokens are parsed
+    U64Set m_innerPairs;          // unitPair()s found inside mergeable pieces
 };
 
-std::vector<std::pair<std::string, int32_t>> userDefinedPieces(const TokenizerData& data) {
-    std::vector<std::pair<std::string, int32_t>> out;
-    for (size_t i = 0; i < data.tokens.size(); ++i)
-        if (tokenKind(data, static_cast<int32_t>(i)) == TokenKind::UserDefined)
-            out.emplace_back(data.tokens[i], static_cast<int32_t>(i));
-    return out;
+bool isMergeable(TokenKind kind) {
+    return kind == TokenKind::Undefined || kind == TokenKind::Normal ||
+           kind == TokenKind::UserDefined;
 }
 
 SpmTokenizer::SpmTokenizer(TokenizerData data)
-    : Tokenizer(std::move(data)), m_userDefined(userDefinedPieces(m_data)) {
+    : Tokenizer(std::move(data)),
+      m_mergeable(m_data.tokens, [this](int32_t id) { return isMergeable(tokenKind(m_data, id)); }),
+      m_userDefined(TokenMatcher::ofKinds(m_data, {TokenKind::UserDefined})),
+      m_special(TokenMatcher::ofKinds(
+          m_data, {TokenKind::UserDefined, TokenKind::Control, TokenKind::Unknown})) {
     const size_t n = m_data.tokens.size();
     m_byteIds.fill(-1);
     m_scores.assign(n, 0.0f);
-    m_text.resize(n);
-    m_mergeable.reserve(n);
+    m_text.reserve(n, m_data.tokens.byteSize());
+    m_innerPairs.reserve(m_data.tokens.byteSize());
     for (size_t i = 0; i < n; ++i) {
         const auto id = static_cast<int32_t>(i);
-        const std::string& piece = m_data.tokens[i];
+        const std::string_view piece = m_data.tokens[i];
         const TokenKind kind = tokenKind(m_data, id);
         if (!m_data.scores.empty())
             m_scores[i] = std::isnan(m_data.scores[i]) ? -std::numeric_limits<float>::infinity()
@@ -146,25 +148,25 @@ SpmTokenizer::SpmTokenizer(TokenizerData data)
             m_byteIds[byte] = id;
         switch (kind) {
         case TokenKind::Control:
+            m_text.push_back({});
             break;
         case TokenKind::Byte:
-            m_text[i] = byte >= 0 ? std::string(1, static_cast<char>(byte)) : piece;
+            m_text.push_back(byte >= 0 ? std::string(1, static_cast<char>(byte))
+                                       : std::string(piece));
             break;
         case TokenKind::Undefined:
         case TokenKind::Normal:
         case TokenKind::UserDefined:
-            m_mergeable.emplace(piece, id);
             addInnerPairs(piece);
-            m_text[i] = replaceAll(piece, kSpaceMark, " ");
+            m_text.push_back(replaceAll(piece, kSpaceMark, " "));
             break;
         case TokenKind::Unknown:
         case TokenKind::Unused:
-            m_text[i] = replaceAll(piece, kSpaceMark, " ");
+            m_text.push_back(replaceAll(piece, kSpaceMark, " "));
             break;
         }
     }
-    if (auto it = m_mergeable.find(std::string_view("\xEF\xBF\xBD")); it != m_mergeable.end())
-        m_replacementId = it->second;
+    m_replacementId = m_mergeable.find("\xEF\xBF\xBD");
 }
 
 void SpmTokenizer::addInnerPairs(std::string_view piece) {
@@ -181,18 +183,19 @@ void SpmTokenizer::addInnerPairs(std::string_view piece) {
 }
 
 int32_t SpmTokenizer::mergeableId(std::string_view piece) const {
-    const auto it = m_mergeable.find(piece);
-    return it == m_mergeable.end() ? -1 : it->second;
+    return m_mergeable.find(piece);
 }
 
-std::vector<int32_t> SpmTokenizer::encode(std::string_view text, bool addSpecial) const {
+std::vector<int32_t> SpmTokenizer::encode(std::string_view text, bool addSpecial,
+                                          bool parseSpecial) const {
     std::vector<int32_t> out;
     if (addSpecial && m_data.addBos && m_data.bosId >= 0)
         out.push_back(m_data.bosId);
     if (!text.empty()) {
         std::string normalized(m_data.addSpacePrefix ? kSpaceMark : std::string_view());
         normalized += replaceAll(text, " ", kSpaceMark);
-        m_userDefined.split(
+        const TokenMatcher& matcher = parseSpecial ? m_special : m_userDefined;
+        matcher.split(
             normalized, [&](std::string_view stretch) { encodeStretch(stretch, out); },
             [&](int32_t id) { out.push_back(id); });
     }
@@ -316,7 +319,7 @@ void SpmTokenizer::emitUnmatched(std::string_view bytes, bool validUtf8,
 std::string SpmTokenizer::tokenBytes(int32_t id) const {
     if (id < 0 || id >= vocabSize())
         return {};
-    return m_text[static_cast<size_t>(id)];
+    return std::string(m_text[static_cast<size_t>(id)]);
 }
 
 std::string SpmTokenizer::decode(const std::vector<int32_t>& ids) const {
@@ -325,13 +328,13 @@ std::string SpmTokenizer::decode(const std::vector<int32_t>& ids) const {
     for (const int32_t id : ids) {
         if (id < 0 || id >= vocabSize())
             continue;
-        const std::string& text = m_text[static_cast<size_t>(id)];
+        const std::string_view text = m_text[static_cast<size_t>(id)];
         if (text.empty())
             continue;
         // The space the prefix rule put before the first word is not part of the text.
         const bool dropPrefix = atStart && m_data.addSpacePrefix && text[0] == ' ' &&
                                 tokenKind(m_data, id) != TokenKind::Byte;
-        out.append(text, dropPrefix ? 1 : 0);
+        out.append(text.substr(dropPrefix ? 1 : 0));
         atStart = false;
     }
     return out;

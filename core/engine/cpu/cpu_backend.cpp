@@ -68,7 +68,7 @@ Expected<std::unique_ptr<CpuBackend>> CpuBackend::create(std::shared_ptr<const M
 
 CpuBackend::CpuBackend(std::shared_ptr<const Model> model, const BackendOptions& options, Isa isa)
     : m_model(std::move(model)), m_isa(isa), m_pool(options.threads),
-      m_rope(m_model->config().headDim, m_model->config().ropeBase, m_model->config().ropeLayout),
+      m_rope(ropeInverseFrequencies(m_model->config()), m_model->config().ropeLayout),
       m_buffers(std::make_unique<Buffers>()) {
     const ModelConfig& c = m_model->config();
     m_maxContext = options.maxContext > 0 ? options.maxContext : c.contextLength;

@@ -150,6 +150,10 @@ Rope::Rope(int32_t headDim, double base, RopeLayout layout)
         m_inverseFrequency[static_cast<size_t>(i)] = std::pow(base, -2.0 * i / headDim);
 }
 
+Rope::Rope(std::vector<double> inverseFrequency, RopeLayout layout)
+    : m_headDim(static_cast<int32_t>(2 * inverseFrequency.size())), m_layout(layout),
+      m_inverseFrequency(std::move(inverseFrequency)) {}
+
 void Rope::apply(float* v, int32_t heads, int64_t position) {
     const int32_t half = m_headDim / 2;
     const auto cached = static_cast<int64_t>(m_table.size()) / (2 * half);

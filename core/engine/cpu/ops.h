@@ -16,11 +16,15 @@ class ThreadPool;
 // out[t] = x[t] / rms(x[t]) * weight, rms = sqrt(mean(x^2) + eps). x may equal out.
 void rmsNorm(const float* x, const float* weight, int64_t n, int32_t dim, float eps, float* out);
 
-// Rotary position embeddings. Angles position * base^(-2i/d) are computed in
-// double and their cos/sin cached per position as positions are first used.
+// Rotary position embeddings. Angles position * theta_i, with theta_i =
+// base^(-2i/d) or the inverse frequencies given (ropeInverseFrequencies: the
+// file's scaling applied), are computed in double and their cos/sin cached
+// per position as positions are first used.
 class Rope {
 public:
     Rope(int32_t headDim, double base, RopeLayout layout);
+    // inverseFrequency: [headDim / 2].
+    Rope(std::vector<double> inverseFrequency, RopeLayout layout);
     // Rotates `heads` vectors of headDim in place for one token at `position`.
     // Not thread-safe (the cache grows).
     void apply(float* v, int32_t heads, int64_t position);
