@@ -8,7 +8,7 @@
 // --repeats rounds after a warm-up.
 //
 //   bench_profiler [--spans 200000] [--repeats 5] [--threads 8]
-#include "profiler/cpu_profiler.h"
+#include "core/engine/cpu_profiler.h"
 
 #include "bench/bench_harness.h"
 #include "core/util/clock.h"

@@ -21,12 +21,12 @@
 #pragma once
 
 #include "core/engine/backend.h"
+#include "core/engine/stream_profiler.h"
 #include "cuda/cublas_gemm.h"
 #include "cuda/device_buffer.h"
 #include "cuda/device_model.h"
 #include "cuda/kernels.h"
 #include "cuda/step_plan.h"
-#include "profiler/stream_profiler.h"
 
 #include <cuda_runtime.h>
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The only file that knows which profiler implementations this build contains.
-#include "profiler/cpu_profiler.h"
+#include "core/engine/cpu_profiler.h"
 #include "profiler/stream_profiler.h"
 
 #ifdef DASH_PROFILER_HAVE_CUDA

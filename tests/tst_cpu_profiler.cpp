@@ -3,7 +3,7 @@
 // overlap is known by construction, many concurrent spans collected exactly
 // once while collection runs alongside, per-thread ordering of relative times,
 // and the registry's CPU entry.
-#include "profiler/cpu_profiler.h"
+#include "core/engine/cpu_profiler.h"
 #include "profiler/stream_profiler.h"
 
 #include "core/util/clock.h"

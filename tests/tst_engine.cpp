@@ -107,6 +107,37 @@ private:
     int32_t m_at;
 };
 
+// A profiler that hands back made-up times: span i of a pass lasts 1000 + i ns.
+// The engine's trace must carry exactly these, proving that its timing comes
+// from the profiler it is given and not from clocks of its own.
+class ScriptedProfiler final : public StreamProfiler {
+public:
+    std::string name() const override { return "scripted"; }
+    Status registerStream(StreamKind, GpuStream) override { return {}; }
+    Status beginPass() override {
+        ++passes;
+        return {};
+    }
+    Status endPass() override { return {}; }
+    SpanMark beginSpan(const SpanTag& tag) override { return {tag, m_next++}; }
+    void endSpan(const SpanMark& mark) override {
+        const auto i = static_cast<int64_t>(mark.cookie);
+        m_ended.push_back({mark.tag.stream, mark.tag.firstToken, mark.tag.tokenCount,
+                           mark.tag.layer, 10'000 * i, 10'000 * i + 1000 + i});
+    }
+    Expected<std::vector<Span>> collect(int64_t) override {
+        std::vector<Span> out;
+        out.swap(m_ended);
+        return out;
+    }
+
+    int passes = 0;
+
+private:
+    uint64_t m_next = 0;
+    std::vector<Span> m_ended;
+};
+
 constexpr double kLogitTolerance = 1e-3; // relative L2, as the reference README states
 constexpr double kCosTolerance = 1e-3;
 
@@ -128,6 +159,7 @@ private slots:
     void truncateAndRerun_data();
     void truncateAndRerun();
     void traceInvariants();
+    void traceSpansComeFromTheProfiler();
     void traceDoesNotChangeLogits();
     void cancelBeforeForward();
     void cancelBetweenLayers();
@@ -403,6 +435,56 @@ void TestEngine::truncateAndRerun() {
     // truncate() never grows the cache.
     engine.truncate(1000);
     QCOMPARE(engine.position(), static_cast<int64_t>(ids.size()));
+}
+
+void TestEngine::traceSpansComeFromTheProfiler() {
+    const auto m = m_tinyQwen2;
+    const int32_t layers = m->config().layers;
+    Engine engine(m, EngineOptions{1, 0});
+    ScriptedProfiler profiler;
+    engine.setProfiler(&profiler);
+    QCOMPARE(&engine.profiler(), static_cast<StreamProfiler*>(&profiler));
+
+    // Untraced passes do not touch the profiler.
+    const Ids prompt = {1, 20, 31};
+    QVERIFY(engine.forward(prompt).ok());
+    QCOMPARE(profiler.passes, 0);
+
+    engine.reset();
+    Trace trace;
+    ForwardOptions options;
+    options.trace = &trace;
+    QVERIFY(engine.forward(prompt, options).ok());
+    const int32_t next = 7;
+    QVERIFY(engine.forward(std::span<const int32_t>(&next, 1), options).ok());
+    QCOMPARE(profiler.passes, 2);
+    QCOMPARE(trace.spans.size(), static_cast<size_t>(2 * layers));
+    for (size_t p = 0; p < 2; ++p) {
+        const PassTiming& pass = trace.passes[p];
+        for (int32_t l = 0; l < layers; ++l) {
+            const auto i = static_cast<int64_t>(p) * layers + l;
+            const Span& s = trace.spans[static_cast<size_t>(i)];
+            QCOMPARE(s.stream, StreamKind::Compute);
+            QCOMPARE(s.layer, l);
+            QCOMPARE(s.firstToken, p == 0 ? 0 : 3);
+            QCOMPARE(s.tokenCount, p == 0 ? 3 : 1);
+            QCOMPARE(s.startNs, 10'000 * i);
+            QCOMPARE(s.endNs - s.startNs, 1000 + i);
+            QCOMPARE(pass.layerNs[static_cast<size_t>(l)], 1000 + i);
+            QCOMPARE(trace.layerTimeNs[trace.cell(s.firstToken, l)],
+                     static_cast<float>(1000 + i) / static_cast<float>(s.tokenCount));
+        }
+    }
+
+    // Back to the engine's own CPU profiler: real, positive times.
+    engine.setProfiler(nullptr);
+    Trace own;
+    options.trace = &own;
+    engine.reset();
+    QVERIFY(engine.forward(prompt, options).ok());
+    QCOMPARE(own.spans.size(), static_cast<size_t>(layers));
+    for (const Span& s : own.spans)
+        QVERIFY(s.endNs > s.startNs);
 }
 
 void TestEngine::traceInvariants() {

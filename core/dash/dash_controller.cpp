@@ -3,10 +3,10 @@
 
 #include "core/engine/cpu/ops.h"
 #include "core/engine/cpu/thread_pool.h"
-#include "core/util/clock.h"
 
 #include <cmath>
 #include <cstring>
+#include <optional>
 
 namespace dash {
 
@@ -50,7 +50,7 @@ void DashController::beginPass(const PassInfo& pass) {
     const int64_t count = pass.count;
     m_current.assign(static_cast<size_t>(count), LayerState::Full);
     m_next.assign(static_cast<size_t>(count), LayerState::Full);
-    m_spans.clear();
+    m_profiler = pass.profiler;
     if (m_options.record) {
         m_decisions.clear();
         m_decisionInputs.clear();
@@ -132,7 +132,10 @@ void DashController::decideOne(int32_t next, int64_t token, const float* normali
 
 void DashController::decide(int32_t next, const float* h, int64_t count, bool approximate,
                             int32_t sourceLayer) {
-    const int64_t start = steadyNowNs();
+    std::optional<ScopedSpan> span;
+    if (m_profiler)
+        span.emplace(*m_profiler,
+                     SpanTag{StreamKind::Policy, m_firstToken, static_cast<int32_t>(count), next});
     const auto& gamma = m_gamma[static_cast<size_t>(sourceLayer)];
     const std::vector<float>* alpha =
         m_alpha.empty() ? nullptr : &m_alpha[static_cast<size_t>(sourceLayer)];
@@ -156,9 +159,6 @@ void DashController::decide(int32_t next, const float* h, int64_t count, bool ap
         normalizeHidden(source, m_dim, m_normalized.data());
         decideOne(next, t, m_normalized.data());
     }
-    const int64_t origin = m_trace ? m_trace->clockOriginNs : 0;
-    m_spans.push_back({StreamKind::Policy, m_firstToken, static_cast<int32_t>(count), next,
-                       start - origin, steadyNowNs() - origin});
 }
 
 void DashController::beforeLayer(int32_t layer, const float* input, int64_t count,
@@ -221,9 +221,8 @@ void DashController::afterLayer(int32_t layer, const float* output, int64_t coun
 
 void DashController::endPass() {
     finishPending();
-    if (m_trace)
-        m_trace->spans.insert(m_trace->spans.end(), m_spans.begin(), m_spans.end());
     m_trace = nullptr;
+    m_profiler = nullptr;
 }
 
 } // namespace dash

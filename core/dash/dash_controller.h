@@ -100,15 +100,15 @@ private:
     int32_t m_layers = 0;
     int32_t m_dim = 0;
     Trace* m_trace = nullptr;
-    int32_t m_firstToken = 0;          // trace cell of the pass's first token
-    std::vector<LayerState> m_current; // states of the layer running now [count]
-    std::vector<LayerState> m_next;    // decided states of the next layer [count]
-    std::vector<float> m_input;        // copy of the running layer's input [count][dim]
-    std::vector<float> m_approx;       // h̃ [count][dim]
-    std::vector<float> m_normalized;   // [dim]
-    std::vector<Span> m_spans;         // policy spans of this pass
-    bool m_pending = false;            // an aside job is in flight
-    int32_t m_asideLayer = 0;          // the layer whose input the aside job reads
+    int32_t m_firstToken = 0;             // trace cell of the pass's first token
+    std::vector<LayerState> m_current;    // states of the layer running now [count]
+    std::vector<LayerState> m_next;       // decided states of the next layer [count]
+    std::vector<float> m_input;           // copy of the running layer's input [count][dim]
+    std::vector<float> m_approx;          // h̃ [count][dim]
+    std::vector<float> m_normalized;      // [dim]
+    StreamProfiler* m_profiler = nullptr; // policy spans of a traced pass go here
+    bool m_pending = false;               // an aside job is in flight
+    int32_t m_asideLayer = 0;             // the layer whose input the aside job reads
     std::vector<DashDecision> m_decisions;
     std::vector<float> m_decisionInputs;
     int64_t m_corrections = 0;

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <optional>
 
 namespace dash {
 
@@ -53,6 +54,29 @@ std::unique_ptr<Backend> cpuBackend(std::shared_ptr<const Model> model,
     // With no instruction set named, creation fails only where the weights
     // cannot be laid out, and Model::load refuses such files.
     return std::move(cpu::CpuBackend::create(std::move(model), bo)).value();
+}
+
+// Ends the profiler's pass and moves its spans into the trace, sorted by
+// start. The compute spans of this pass (several per layer where a backend
+// splits a layer) give the pass's layer times and each cell's share of them.
+Status recordPassSpans(StreamProfiler& profiler, Trace& trace, int32_t firstCell, int64_t count,
+                       PassTiming& pass) {
+    DASH_TRY(profiler.endPass());
+    DASH_ASSIGN_OR_RETURN(std::vector<Span> spans, profiler.collect(trace.clockOriginNs));
+    std::stable_sort(spans.begin(), spans.end(),
+                     [](const Span& a, const Span& b) { return a.startNs < b.startNs; });
+    pass.layerNs.assign(static_cast<size_t>(trace.layers), 0);
+    for (const Span& s : spans)
+        if (s.stream == StreamKind::Compute && s.firstToken == firstCell && s.layer >= 0 &&
+            s.layer < trace.layers)
+            pass.layerNs[static_cast<size_t>(s.layer)] += s.endNs - s.startNs;
+    for (int32_t layer = 0; layer < trace.layers; ++layer)
+        for (int64_t t = 0; t < count; ++t)
+            trace.layerTimeNs[trace.cell(firstCell + static_cast<int32_t>(t), layer)] =
+                static_cast<float>(pass.layerNs[static_cast<size_t>(layer)]) /
+                static_cast<float>(count);
+    trace.spans.insert(trace.spans.end(), spans.begin(), spans.end());
+    return {};
 }
 
 } // namespace
@@ -121,9 +145,16 @@ Expected<std::span<const float>> Engine::forward(std::span<const int32_t> tokens
     }
     LayerController* controller = options.controller;
     bool passOpen = false;
+    StreamProfiler& spans = profiler();
+    bool profiling = false;
     auto fail = [&](const Error& error) -> Error {
         if (passOpen)
             controller->endPass();
+        if (profiling) {
+            // The pass's spans are dropped with its cells.
+            (void)spans.endPass();
+            (void)spans.collect(0);
+        }
         if (trace) {
             trace->truncate(firstCell);
             trace->passes.resize(passesBefore);
@@ -138,8 +169,14 @@ Expected<std::span<const float>> Engine::forward(std::span<const int32_t> tokens
     const int64_t passStart = trace ? steadyNowNs() : 0;
     if (auto st = m_backend->beginPass(tokens, m_position); !st.ok())
         return fail(st.error());
+    if (trace) {
+        if (auto st = spans.beginPass(); !st.ok())
+            return fail(st.error());
+        profiling = true;
+    }
     if (controller) {
-        controller->beginPass({m_position, n, trace, firstCell, c.dim, m_backend->hostPool()});
+        controller->beginPass({m_position, n, trace, firstCell, c.dim, m_backend->hostPool(),
+                               profiling ? &spans : nullptr});
         passOpen = true;
     }
 
@@ -157,22 +194,23 @@ Expected<std::span<const float>> Engine::forward(std::span<const int32_t> tokens
             return fail(cancelledError());
         if (controller)
             controller->beforeLayer(layer, x.data(), n, m_states.data());
-        const int64_t start = trace ? steadyNowNs() : 0;
         if (trace)
             std::memcpy(m_input.data(), x.data(), sizeof(float) * rows * dim);
-        if (auto st = m_backend->runLayer(layer, m_states); !st.ok())
-            return fail(st.error());
-        if (needHidden) {
-            auto h = m_backend->hidden();
-            if (!h.ok())
-                return fail(h.error());
-            x = *h;
+        {
+            std::optional<ScopedSpan> span;
+            if (profiling)
+                span.emplace(
+                    spans, SpanTag{StreamKind::Compute, firstCell, static_cast<int32_t>(n), layer});
+            if (auto st = m_backend->runLayer(layer, m_states); !st.ok())
+                return fail(st.error());
+            if (needHidden) {
+                auto h = m_backend->hidden();
+                if (!h.ok())
+                    return fail(h.error());
+                x = *h;
+            }
         }
         if (trace) {
-            const int64_t end = steadyNowNs();
-            pass.layerNs.push_back(end - start);
-            trace->spans.push_back({StreamKind::Compute, firstCell, static_cast<int32_t>(n), layer,
-                                    start - trace->clockOriginNs, end - trace->clockOriginNs});
             for (int64_t t = 0; t < n; ++t) {
                 const size_t cell = trace->cell(firstCell + static_cast<int32_t>(t), layer);
                 const float* xi = m_input.data() + t * dim;
@@ -188,7 +226,6 @@ Expected<std::span<const float>> Engine::forward(std::span<const int32_t> tokens
                     layer == 0
                         ? kNoValue
                         : static_cast<float>(cpu::cosine(d, m_prevDelta.data() + t * dim, dim));
-                trace->layerTimeNs[cell] = static_cast<float>(end - start) / static_cast<float>(n);
             }
             std::swap(m_delta, m_prevDelta);
         }
@@ -205,6 +242,11 @@ Expected<std::span<const float>> Engine::forward(std::span<const int32_t> tokens
         return fail(logits.error());
     if (trace) {
         pass.totalNs = steadyNowNs() - passStart;
+        if (auto st = recordPassSpans(spans, *trace, firstCell, n, pass); !st.ok()) {
+            profiling = false;
+            return fail(st.error());
+        }
+        profiling = false;
         trace->passes.push_back(std::move(pass));
     }
     m_position += n;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "core/engine/backend.h"
+#include "core/engine/cpu_profiler.h"
 #include "core/engine/layer_controller.h"
 #include "core/engine/trace.h"
 #include "core/model/model.h"
@@ -68,12 +69,21 @@ public:
     void setKvMode(KvMode mode);
     KvMode kvMode() const { return m_kvMode; }
 
+    // Where a traced pass records its compute spans (one per layer) and a
+    // controller its policy spans: `profiler`, or the engine's own CPU
+    // profiler when null. The trace's spans are what it collects after each
+    // pass. The profiler must outlive its use here.
+    void setProfiler(StreamProfiler* profiler) { m_profiler = profiler; }
+    StreamProfiler& profiler() { return m_profiler ? *m_profiler : m_cpuProfiler; }
+
 private:
     std::shared_ptr<const Model> m_model;
     std::unique_ptr<Backend> m_backend;
     int64_t m_position = 0;
     Compensation m_compensation;
     KvMode m_kvMode = KvMode::Project;
+    CpuProfiler m_cpuProfiler;
+    StreamProfiler* m_profiler = nullptr;
     std::vector<LayerState> m_states;                 // [tokens] of the running layer
     std::vector<float> m_input, m_delta, m_prevDelta; // trace only: [tokens][dim]
 };

@@ -3,6 +3,7 @@
 // calls it on its own thread, between layers; pointers are valid for the call.
 #pragma once
 
+#include "core/engine/stream_profiler.h"
 #include "core/engine/trace.h"
 
 #include <cstdint>
@@ -24,6 +25,9 @@ struct PassInfo {
     // The engine's workers: a controller may run work aside on them
     // (ThreadPool::runAside) while the layer computes. Null: no pool.
     cpu::ThreadPool* pool = nullptr;
+    // Where the controller marks its policy spans (StreamKind::Policy); null
+    // when the pass is not traced.
+    StreamProfiler* profiler = nullptr;
 };
 
 class LayerController {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "profiler/cpu_profiler.h"
+#include "core/engine/cpu_profiler.h"
 
 #include "core/util/clock.h"
 

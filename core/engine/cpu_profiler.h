@@ -9,7 +9,7 @@
 // threads to sleep, which CPU time does not show.
 #pragma once
 
-#include "profiler/stream_profiler.h"
+#include "core/engine/stream_profiler.h"
 
 #include <cstdint>
 #include <memory>
