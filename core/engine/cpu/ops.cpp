@@ -109,7 +109,7 @@ DASH_AVX2 void swigluAvx2(float* a, const float* b, int64_t count) {
 
 void axpy(float alpha, const float* x, float* y, int32_t count, Isa isa) {
 #if DASH_X86
-    if (isa == Isa::Avx2) {
+    if (hasLevel(isa, Isa::Avx2)) {
         axpyAvx2(alpha, x, y, count);
         return;
     }
@@ -122,7 +122,7 @@ void axpy(float alpha, const float* x, float* y, int32_t count, Isa isa) {
 
 float dotFloat(const float* a, const float* b, int32_t count, Isa isa) {
 #if DASH_X86
-    if (isa == Isa::Avx2)
+    if (hasLevel(isa, Isa::Avx2))
         return dotAvx2(a, b, count);
 #endif
     float sum = 0;
@@ -185,7 +185,7 @@ void Rope::apply(float* v, int32_t heads, int64_t position) {
 
 void expInPlace(float* x, int64_t count, Isa isa) {
 #if DASH_X86
-    if (isa == Isa::Avx2) {
+    if (hasLevel(isa, Isa::Avx2)) {
         expInPlaceAvx2(x, count);
         return;
     }
@@ -196,7 +196,7 @@ void expInPlace(float* x, int64_t count, Isa isa) {
 
 void swiglu(float* a, const float* b, int64_t count, Isa isa) {
 #if DASH_X86
-    if (isa == Isa::Avx2) {
+    if (hasLevel(isa, Isa::Avx2)) {
         swigluAvx2(a, b, count);
         return;
     }
