@@ -36,8 +36,32 @@ struct QuantizedActivations {
     const int8_t* row(int64_t t) const { return q.data() + t * cols; }
 };
 
+// The same activations regrouped for the SIMD kernels: tokens in groups of
+// `width` (8 for batches, 1 for a single token; the last group padded with
+// zero tokens), so that a kernel finds everything a block needs for the
+// tokens of a group at constant offsets from one pointer:
+//   q:        [group][block][quad 0..7][token of group][4 bytes]
+//   d, dsum:  [group][block][token of group]
+//   negSum:   [group][block][token of group]   −Σ q over the block
+//   negSum16: [group][block][half][token of group]
+struct GroupedActivations {
+    int64_t n = 0;
+    int32_t blocks = 0;
+    int32_t width = 8;
+    std::vector<int8_t> q;
+    std::vector<float> d, dsum;
+    std::vector<int32_t> negSum, negSum16;
+
+    int64_t groups() const { return (n + width - 1) / width; }
+    // Offsets of group g's data in each array.
+    size_t qOffset(int64_t g) const { return static_cast<size_t>(g) * blocks * 32 * width; }
+    size_t factorOffset(int64_t g) const { return static_cast<size_t>(g) * blocks * width; }
+};
+
 // Sizes the buffers for n rows of `cols` (a multiple of 32).
 void prepareActivations(QuantizedActivations& a, int64_t n, int32_t cols);
+// Regroups `a` (width 1 when a.n == 1, else 8).
+void groupActivations(const QuantizedActivations& a, GroupedActivations& out);
 
 // ---- Portable reference (kernels_scalar.cpp)
 void quantizeActivationsScalar(const float* x, int64_t n, int32_t cols, QuantizedActivations& out);
@@ -50,20 +74,21 @@ void floatRowsScalar(const Matrix& w, const float* x, int64_t n, float* y, int32
 #if defined(__x86_64__)
 // ---- AVX2 (kernels_avx2.cpp)
 void quantizeActivationsAvx2(const float* x, int64_t n, int32_t cols, QuantizedActivations& out);
-void tiledAvx2(const Matrix& w, const QuantizedActivations& a, float* y, int32_t tile0,
+void tiledAvx2(const Matrix& w, const GroupedActivations& a, float* y, int32_t tile0,
                int32_t tile1);
 void floatRowsAvx2(const Matrix& w, const float* x, int64_t n, float* y, int32_t r0, int32_t r1);
 
 // ---- AVX-512 F/BW/VL/DQ (kernels_avx512.cpp)
 void quantizeActivationsAvx512(const float* x, int64_t n, int32_t cols, QuantizedActivations& out);
-void tiledAvx512(const Matrix& w, const QuantizedActivations& a, float* y, int32_t tile0,
-                 int32_t tile1);
+// Token groups firstGroup.. of `a` (all of them by default).
+void tiledAvx512(const Matrix& w, const GroupedActivations& a, float* y, int32_t tile0,
+                 int32_t tile1, int64_t firstGroup = 0);
 // Float matrices: rows [r0, r1) (multiples of 16 except at the end).
 void floatRowsAvx512(const Matrix& w, const float* x, int64_t n, float* y, int32_t r0, int32_t r1);
 
 // ---- AVX-512 VNNI (kernels_avx512_vnni.cpp)
-void tiledAvx512Vnni(const Matrix& w, const QuantizedActivations& a, float* y, int32_t tile0,
-                     int32_t tile1);
+void tiledAvx512Vnni(const Matrix& w, const GroupedActivations& a, float* y, int32_t tile0,
+                     int32_t tile1, int64_t firstGroup = 0);
 
 // ---- AVX-512 BF16 (kernels_avx512_bf16.cpp): BF16 matrices with activations
 // rounded to bfloat16 (to nearest even), products summed in float32 by vdpbf16ps.
@@ -72,8 +97,8 @@ void bf16RowsAvx512Bf16(const Matrix& w, const float* x, int64_t n, float* y, in
 
 // ---- AMX (kernels_amx.cpp): tiles of 16 tokens through tdpbsud; fewer
 // tokens go to the VNNI kernels.
-void tiledAmx(const Matrix& w, const QuantizedActivations& a, float* y, int32_t tile0,
-              int32_t tile1);
+void tiledAmx(const Matrix& w, const QuantizedActivations& a, const GroupedActivations& grouped,
+              float* y, int32_t tile0, int32_t tile1);
 #endif
 
 } // namespace dash::cpu

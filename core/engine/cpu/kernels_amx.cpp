@@ -241,27 +241,15 @@ DASH_TARGET void amxGroups(const Matrix& w, const QuantizedActivations& a, float
 
 } // namespace
 
-void tiledAmx(const Matrix& w, const QuantizedActivations& a, float* y, int32_t tile0,
-              int32_t tile1) {
+void tiledAmx(const Matrix& w, const QuantizedActivations& a, const GroupedActivations& grouped,
+              float* y, int32_t tile0, int32_t tile1) {
     const int64_t whole = a.n / 16 * 16;
     if (whole > 0)
         amxGroups(w, a, y, tile0, tile1);
-    if (whole == a.n)
-        return;
-    // The tokens after the last whole group of 16, through the VNNI kernels on
-    // a view of those rows.
-    thread_local QuantizedActivations rest;
-    const int32_t blocks = a.blocks();
-    const auto skip = static_cast<size_t>(whole);
-    rest.n = a.n - whole;
-    rest.cols = a.cols;
-    rest.q.assign(a.q.begin() + static_cast<std::ptrdiff_t>(skip * a.cols), a.q.end());
-    rest.d.assign(a.d.begin() + static_cast<std::ptrdiff_t>(skip * blocks), a.d.end());
-    rest.sum.assign(a.sum.begin() + static_cast<std::ptrdiff_t>(skip * blocks), a.sum.end());
-    rest.sum16.assign(a.sum16.begin() + static_cast<std::ptrdiff_t>(2 * skip * blocks),
-                      a.sum16.end());
-    rest.dsum.assign(a.dsum.begin() + static_cast<std::ptrdiff_t>(skip * blocks), a.dsum.end());
-    tiledAvx512Vnni(w, rest, y + whole * w.rows, tile0, tile1);
+    // The tokens after the last whole group of 16 (a whole number of groups
+    // of 8 in `grouped`) through the VNNI kernels.
+    if (whole < a.n)
+        tiledAvx512Vnni(w, grouped, y, tile0, tile1, whole / grouped.width);
 }
 
 } // namespace dash::cpu

@@ -297,51 +297,70 @@ DASH_AVX2 inline __m256 bytesToFloat8(const uint8_t* p) {
         _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
 }
 
-template <int Bits, ParamKind PK, int MR>
-DASH_AVX2 void tileTokens(const Matrix& w, const QuantizedActivations& a, int32_t tile, int64_t t0,
-                          float* y) {
+template <int Bits, ParamKind PK>
+struct Format {
+    static constexpr int kCodeBytes = Bits == 8 ? 512 : 256 + 64 * (Bits - 4);
+    static constexpr bool kSuper = PK == ParamKind::KQuant || PK == ParamKind::Q6K;
+    static constexpr int kBlocksPerSuper = kSuper ? 8 : 1;
+    static constexpr int kParamBytes = PK == ParamKind::ScaleF32      ? 64
+                                       : PK == ParamKind::ScaleF16    ? 32
+                                       : PK == ParamKind::ScaleMinF16 ? 64
+                                       : PK == ParamKind::KQuant      ? 320
+                                                                      : 288;
     // 8-bit codes go through the sign trick, which removes their offset.
-    constexpr int kOffset = Bits == 8 ? 0
-                            : (PK == ParamKind::ScaleF32 || PK == ParamKind::ScaleF16)
-                                ? 1 << (Bits - 1)
-                                : 0;
+    static constexpr bool kSymmetric = PK == ParamKind::ScaleF32 || PK == ParamKind::ScaleF16;
+    static constexpr int kShift = kSymmetric && Bits != 8 ? Bits - 1 : 0;
+};
+
+// MR tokens (i0.. of token group `group`, GW tokens wide) against one tile.
+template <int Bits, ParamKind PK, int MR, int GW>
+DASH_AVX2 void tileTokens(const Matrix& w, const GroupedActivations& a, int32_t tile, int64_t group,
+                          int i0, float* y) {
+    using F = Format<Bits, PK>;
     constexpr bool kSplit = PK == ParamKind::Q6K;
     const int32_t blocks = w.blocks();
-    const TiledFormat& f = tiledFormat(w.type);
+    const uint8_t* codes = w.data + static_cast<size_t>(tile) * blocks * F::kCodeBytes;
+    const uint8_t* params =
+        w.params + static_cast<size_t>(tile) * (blocks / F::kBlocksPerSuper) * F::kParamBytes;
+    const int8_t* xq = a.q.data() + a.qOffset(group) + i0 * 4;
+    const size_t fo = a.factorOffset(group) + static_cast<size_t>(i0);
+    const float* dx = a.d.data() + fo;
+    const float* ds = a.dsum.data() + fo;
+    const int32_t* ns = a.negSum.data() + fo;
+    const int32_t* ns16 = a.negSum16.data() + 2 * a.factorOffset(group) + i0;
     const __m256i low4 = _mm256_set1_epi8(0x0F);
     __m256 yacc[MR][2];
-    const int8_t* xr[MR];
-    for (int i = 0; i < MR; ++i) {
+#pragma GCC unroll 4
+    for (int i = 0; i < MR; ++i)
         yacc[i][0] = yacc[i][1] = _mm256_setzero_ps();
-        xr[i] = a.row(t0 + i);
-    }
-    const uint8_t* codes = tileCodes(w, tile, 0);
-    for (int32_t b = 0; b < blocks; ++b, codes += f.codeBytes) {
+    for (int32_t b = 0; b < blocks; ++b) {
         __m256i acc[MR][2], acc2[MR][2];
+#pragma GCC unroll 4
         for (int i = 0; i < MR; ++i) {
-            const size_t ab = static_cast<size_t>(t0 + i) * blocks + b;
-            for (int h = 0; h < 2; ++h) {
-                if constexpr (kSplit) {
-                    acc[i][h] = _mm256_set1_epi32(-32 * a.sum16[2 * ab]);
-                    acc2[i][h] = _mm256_set1_epi32(-32 * a.sum16[2 * ab + 1]);
-                } else if constexpr (kOffset != 0) {
-                    acc[i][h] = _mm256_set1_epi32(-kOffset * a.sum[ab]);
-                } else {
-                    acc[i][h] = _mm256_setzero_si256();
-                }
+            if constexpr (kSplit) {
+                acc[i][0] = acc[i][1] = _mm256_slli_epi32(_mm256_set1_epi32(ns16[i]), 5);
+                acc2[i][0] = acc2[i][1] = _mm256_slli_epi32(_mm256_set1_epi32(ns16[GW + i]), 5);
+            } else {
+                acc[i][0] = acc[i][1] = F::kShift
+                                            ? _mm256_slli_epi32(_mm256_set1_epi32(ns[i]), F::kShift)
+                                            : _mm256_setzero_si256();
             }
         }
-        const int xo = b * 32;
         if constexpr (Bits == 8) {
+#pragma GCC unroll 8
             for (int q = 0; q < 8; ++q) {
+#pragma GCC unroll 2
                 for (int h = 0; h < 2; ++h) {
                     const __m256i wq = load32(codes + 64 * q + 32 * h);
+#pragma GCC unroll 4
                     for (int i = 0; i < MR; ++i)
-                        acc[i][h] = dot4Code8(acc[i][h], wq, bcast4(xr[i] + xo + 4 * q));
+                        acc[i][h] = dot4Code8(acc[i][h], wq, bcast4(xq + (q * GW + i) * 4));
                 }
             }
         } else {
+#pragma GCC unroll 4
             for (int p = 0; p < 4; ++p) {
+#pragma GCC unroll 2
                 for (int h = 0; h < 2; ++h) {
                     const __m256i v = load32(codes + 64 * p + 32 * h);
                     __m256i lo = _mm256_and_si256(v, low4);
@@ -354,18 +373,18 @@ DASH_AVX2 void tileTokens(const Matrix& w, const QuantizedActivations& a, int32_
                         lo = addPlane(lo, codes + 320 + 8 * p + 4 * h, 0x20);
                         hi = addPlane(hi, codes + 320 + 8 * (p + 4) + 4 * h, 0x20);
                     }
+#pragma GCC unroll 4
                     for (int i = 0; i < MR; ++i) {
-                        acc[i][h] = dot4(acc[i][h], lo, bcast4(xr[i] + xo + 4 * p));
-                        if constexpr (kSplit)
-                            acc2[i][h] = dot4(acc2[i][h], hi, bcast4(xr[i] + xo + 4 * (p + 4)));
-                        else
-                            acc[i][h] = dot4(acc[i][h], hi, bcast4(xr[i] + xo + 4 * (p + 4)));
+                        acc[i][h] = dot4(acc[i][h], lo, bcast4(xq + (p * GW + i) * 4));
+                        __m256i& target = kSplit ? acc2[i][h] : acc[i][h];
+                        target = dot4(target, hi, bcast4(xq + ((p + 4) * GW + i) * 4));
                     }
                 }
             }
         }
-        const uint8_t* P = tileParams(w, tile, b / f.blocksPerSuper);
-        const int sub = b % f.blocksPerSuper;
+        const uint8_t* P = params + (b / F::kBlocksPerSuper) * F::kParamBytes;
+        const int sub = b % F::kBlocksPerSuper;
+#pragma GCC unroll 2
         for (int h = 0; h < 2; ++h) {
             __m256 av, bv = _mm256_setzero_ps();
             __m256i sc0 = _mm256_setzero_si256(), sc1 = sc0;
@@ -388,23 +407,30 @@ DASH_AVX2 void tileTokens(const Matrix& w, const QuantizedActivations& a, int32_
                 sc1 = _mm256_cvtepi8_epi32(_mm_loadl_epi64(
                     reinterpret_cast<const __m128i*>(P + 32 + sub * 32 + 16 + 8 * h)));
             }
+#pragma GCC unroll 4
             for (int i = 0; i < MR; ++i) {
-                const size_t ab = static_cast<size_t>(t0 + i) * blocks + b;
-                const __m256 s = _mm256_mul_ps(av, _mm256_set1_ps(a.d[ab]));
                 __m256i total = acc[i][h];
                 if constexpr (kSplit)
                     total = _mm256_add_epi32(_mm256_mullo_epi32(acc[i][h], sc0),
                                              _mm256_mullo_epi32(acc2[i][h], sc1));
+                const __m256 s = _mm256_mul_ps(av, _mm256_set1_ps(dx[i]));
                 yacc[i][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(total), s, yacc[i][h]);
                 if constexpr (PK == ParamKind::ScaleMinF16)
-                    yacc[i][h] = _mm256_fmadd_ps(bv, _mm256_set1_ps(a.dsum[ab]), yacc[i][h]);
+                    yacc[i][h] = _mm256_fmadd_ps(bv, _mm256_set1_ps(ds[i]), yacc[i][h]);
                 else if constexpr (PK == ParamKind::KQuant)
-                    yacc[i][h] = _mm256_fnmadd_ps(bv, _mm256_set1_ps(a.dsum[ab]), yacc[i][h]);
+                    yacc[i][h] = _mm256_fnmadd_ps(bv, _mm256_set1_ps(ds[i]), yacc[i][h]);
             }
         }
+        codes += F::kCodeBytes;
+        xq += 32 * GW;
+        dx += GW;
+        ds += GW;
+        ns += GW;
+        ns16 += 2 * GW;
     }
     const int32_t row0 = tile * kTileRows;
     const int valid = std::min(kTileRows, w.rows - row0);
+    const int64_t t0 = group * GW + i0;
     for (int i = 0; i < MR; ++i) {
         float* dst = y + (t0 + i) * w.rows + row0;
         if (valid == kTileRows) {
@@ -420,22 +446,29 @@ DASH_AVX2 void tileTokens(const Matrix& w, const QuantizedActivations& a, int32_
 }
 
 template <int Bits, ParamKind PK>
-DASH_AVX2 void tilesOfFormat(const Matrix& w, const QuantizedActivations& a, float* y,
-                             int32_t tile0, int32_t tile1) {
+DASH_AVX2 void tilesOfFormat(const Matrix& w, const GroupedActivations& a, float* y, int32_t tile0,
+                             int32_t tile1) {
     // Two tokens share each decoded code vector where registers allow.
     constexpr int kTokens = PK == ParamKind::Q6K ? 1 : 2;
     for (int32_t tile = tile0; tile < tile1; ++tile) {
-        int64_t t = 0;
-        for (; t + kTokens <= a.n; t += kTokens)
-            tileTokens<Bits, PK, kTokens>(w, a, tile, t, y);
-        for (; t < a.n; ++t)
-            tileTokens<Bits, PK, 1>(w, a, tile, t, y);
+        if (a.width == 1) {
+            tileTokens<Bits, PK, 1, 1>(w, a, tile, 0, 0, y);
+            continue;
+        }
+        for (int64_t g = 0; g < a.groups(); ++g) {
+            const int64_t left = std::min<int64_t>(8, a.n - g * 8);
+            int i = 0;
+            for (; i + kTokens <= left; i += kTokens)
+                tileTokens<Bits, PK, kTokens, 8>(w, a, tile, g, i, y);
+            for (; i < left; ++i)
+                tileTokens<Bits, PK, 1, 8>(w, a, tile, g, i, y);
+        }
     }
 }
 
 } // namespace
 
-DASH_AVX2 void tiledAvx2(const Matrix& w, const QuantizedActivations& a, float* y, int32_t tile0,
+DASH_AVX2 void tiledAvx2(const Matrix& w, const GroupedActivations& a, float* y, int32_t tile0,
                          int32_t tile1) {
     switch (w.type) {
     case MatrixType::Int8:

@@ -95,16 +95,21 @@ DASH_TARGET void rowsDirect(const Matrix& w, const float* x, float* y, int64_t t
     for (int i = 0; i < R; ++i)
         rows[i] = w.data + static_cast<size_t>(r + i) * rowBytes;
     __m512 acc[R][T];
-    for (auto& ar : acc)
-        for (auto& v : ar)
-            v = _mm512_setzero_ps();
+#pragma GCC unroll 4
+    for (int i = 0; i < R; ++i)
+#pragma GCC unroll 4
+        for (int j = 0; j < T; ++j)
+            acc[i][j] = _mm512_setzero_ps();
     int32_t k = 0;
     for (; k + 16 <= cols; k += 16) {
         __m512 xv[T];
+#pragma GCC unroll 4
         for (int j = 0; j < T; ++j)
             xv[j] = _mm512_loadu_ps(x + (t0 + j) * cols + k);
+#pragma GCC unroll 4
         for (int i = 0; i < R; ++i) {
             const __m512 wv = loadWeights(w.type, rows[i], k);
+#pragma GCC unroll 4
             for (int j = 0; j < T; ++j)
                 acc[i][j] = _mm512_fmadd_ps(wv, xv[j], acc[i][j]);
         }
@@ -181,37 +186,38 @@ DASH_TARGET void packTile(const Matrix& w, int32_t r, float* packed) {
     }
 }
 
+constexpr int kPackedTokens = 12;
+
 // MR tokens against a packed tile of 16 rows: one zmm accumulator per token,
-// each step one weight vector and MR broadcast activations.
+// each step one weight vector and MR broadcast activations, read from the
+// token panel xp[k][kPackedTokens] at constant offsets.
 template <int MR>
-DASH_TARGET void packedTokens(const float* packed, int32_t cols, const float* x, int64_t t0,
+DASH_TARGET void packedTokens(const float* packed, int32_t cols, const float* xp, int64_t t0,
                               float* y, int32_t yStride, int32_t r, int valid) {
     __m512 acc[MR];
-    for (auto& v : acc)
-        v = _mm512_setzero_ps();
-    const float* xr[MR];
+#pragma GCC unroll 16
     for (int j = 0; j < MR; ++j)
-        xr[j] = x + (t0 + j) * cols;
-    for (int32_t k = 0; k < cols; ++k) {
+        acc[j] = _mm512_setzero_ps();
+    for (int32_t k = 0; k < cols; ++k, xp += kPackedTokens) {
         const __m512 wv = _mm512_loadu_ps(packed + static_cast<size_t>(k) * 16);
+#pragma GCC unroll 16
         for (int j = 0; j < MR; ++j)
-            acc[j] = _mm512_fmadd_ps(wv, _mm512_set1_ps(xr[j][k]), acc[j]);
+            acc[j] = _mm512_fmadd_ps(wv, _mm512_set1_ps(xp[j]), acc[j]);
     }
     const __mmask16 mask = static_cast<__mmask16>((1u << valid) - 1);
+#pragma GCC unroll 16
     for (int j = 0; j < MR; ++j)
         _mm512_mask_storeu_ps(y + (t0 + j) * yStride + r, mask, acc[j]);
 }
 
-constexpr int kPackedTokens = 12;
-
 template <int MR>
-DASH_TARGET void packedTail(const float* packed, int32_t cols, const float* x, int64_t t0,
+DASH_TARGET void packedTail(const float* packed, int32_t cols, const float* xp, int64_t t0,
                             int64_t left, float* y, int32_t yStride, int32_t r, int valid) {
     if constexpr (MR > 0) {
         if (left == MR)
-            packedTokens<MR>(packed, cols, x, t0, y, yStride, r, valid);
+            packedTokens<MR>(packed, cols, xp, t0, y, yStride, r, valid);
         else
-            packedTail<MR - 1>(packed, cols, x, t0, left, y, yStride, r, valid);
+            packedTail<MR - 1>(packed, cols, xp, t0, left, y, yStride, r, valid);
     }
 }
 
@@ -228,17 +234,32 @@ DASH_TARGET void floatRowsAvx512(const Matrix& w, const float* x, int64_t n, flo
         return;
     }
     // Batches: each tile of 16 rows is converted and transposed once into a
-    // float32 panel [cols][16] and multiplied by every token.
-    thread_local std::vector<float> panel;
-    panel.resize(static_cast<size_t>(w.cols) * 16);
+    // float32 panel [cols][16] and multiplied by every token; the tokens are
+    // transposed once per call into groups of 12, [group][cols][12].
+    const int32_t cols = w.cols;
+    const int64_t groups = (n + kPackedTokens - 1) / kPackedTokens;
+    thread_local std::vector<float> panel, tokens;
+    panel.resize(static_cast<size_t>(cols) * 16);
+    tokens.assign(static_cast<size_t>(groups) * cols * kPackedTokens, 0.0f);
+    for (int64_t t = 0; t < n; ++t) {
+        float* dst = tokens.data() + static_cast<size_t>(t / kPackedTokens) * cols * kPackedTokens +
+                     t % kPackedTokens;
+        const float* src = x + t * cols;
+        for (int32_t k = 0; k < cols; ++k)
+            dst[static_cast<size_t>(k) * kPackedTokens] = src[k];
+    }
     for (int32_t r = r0; r < r1; r += 16) {
         const int valid = std::min(16, r1 - r);
         packTile(w, r, panel.data());
-        int64_t t = 0;
-        for (; t + kPackedTokens <= n; t += kPackedTokens)
-            packedTokens<kPackedTokens>(panel.data(), w.cols, x, t, y, w.rows, r, valid);
-        if (t < n)
-            packedTail<kPackedTokens - 1>(panel.data(), w.cols, x, t, n - t, y, w.rows, r, valid);
+        for (int64_t g = 0; g < groups; ++g) {
+            const float* xp = tokens.data() + static_cast<size_t>(g) * cols * kPackedTokens;
+            const int64_t t = g * kPackedTokens;
+            if (t + kPackedTokens <= n)
+                packedTokens<kPackedTokens>(panel.data(), cols, xp, t, y, w.rows, r, valid);
+            else
+                packedTail<kPackedTokens - 1>(panel.data(), cols, xp, t, n - t, y, w.rows, r,
+                                              valid);
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 namespace dash::cpu {
 
@@ -18,6 +19,37 @@ void prepareActivations(QuantizedActivations& a, int64_t n, int32_t cols) {
     a.sum.resize(blocks);
     a.sum16.resize(2 * blocks);
     a.dsum.resize(blocks);
+}
+
+void groupActivations(const QuantizedActivations& a, GroupedActivations& out) {
+    out.n = a.n;
+    out.blocks = a.blocks();
+    out.width = a.n == 1 ? 1 : 8;
+    const int w = out.width;
+    const int64_t groups = out.groups();
+    const size_t factors = static_cast<size_t>(groups) * out.blocks * w;
+    out.q.assign(factors * 32, 0);
+    out.d.assign(factors, 0.0f);
+    out.dsum.assign(factors, 0.0f);
+    out.negSum.assign(factors, 0);
+    out.negSum16.assign(2 * factors, 0);
+    for (int64_t t = 0; t < a.n; ++t) {
+        const int64_t g = t / w;
+        const int i = static_cast<int>(t % w);
+        const int8_t* src = a.row(t);
+        for (int32_t b = 0; b < out.blocks; ++b) {
+            const size_t base = out.factorOffset(g) + static_cast<size_t>(b) * w;
+            int8_t* dst = out.q.data() + out.qOffset(g) + static_cast<size_t>(b) * 32 * w;
+            for (int q = 0; q < 8; ++q)
+                std::memcpy(dst + (q * w + i) * 4, src + b * 32 + q * 4, 4);
+            const size_t ab = static_cast<size_t>(t) * out.blocks + b;
+            out.d[base + i] = a.d[ab];
+            out.dsum[base + i] = a.dsum[ab];
+            out.negSum[base + i] = -a.sum[ab];
+            out.negSum16[2 * base + i] = -a.sum16[2 * ab];
+            out.negSum16[2 * base + w + i] = -a.sum16[2 * ab + 1];
+        }
+    }
 }
 
 void quantizeActivationsScalar(const float* x, int64_t n, int32_t cols, QuantizedActivations& out) {

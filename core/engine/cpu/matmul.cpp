@@ -149,22 +149,22 @@ void quantizeActivations(const float* x, int64_t n, int32_t cols, Isa isa,
 }
 
 // Tiles [tile0, tile1) of a tiled matrix with the kernels of `isa`.
-void tiledTiles(const Matrix& w, const QuantizedActivations& a, float* y, int32_t tile0,
-                int32_t tile1, Isa isa) {
+void tiledTiles(const Matrix& w, const QuantizedActivations& a, const GroupedActivations& g,
+                float* y, int32_t tile0, int32_t tile1, Isa isa) {
 #if defined(__x86_64__)
     switch (isa) {
     case Isa::Amx:
-        tiledAmx(w, a, y, tile0, tile1);
+        tiledAmx(w, a, g, y, tile0, tile1);
         return;
     case Isa::Avx512Bf16:
     case Isa::Avx512Vnni:
-        tiledAvx512Vnni(w, a, y, tile0, tile1);
+        tiledAvx512Vnni(w, g, y, tile0, tile1);
         return;
     case Isa::Avx512:
-        tiledAvx512(w, a, y, tile0, tile1);
+        tiledAvx512(w, g, y, tile0, tile1);
         return;
     case Isa::Avx2:
-        tiledAvx2(w, a, y, tile0, tile1);
+        tiledAvx2(w, g, y, tile0, tile1);
         return;
     case Isa::Scalar:
         break;
@@ -212,10 +212,14 @@ void matmul(const Matrix& w, const float* x, int64_t n, float* y, ThreadPool& po
         // reference: a lambda naming the thread_local itself would see each
         // worker's own, empty, instance).
         thread_local QuantizedActivations callerActivations;
+        thread_local GroupedActivations callerGrouped;
         QuantizedActivations& a = callerActivations;
+        GroupedActivations& g = callerGrouped;
         quantizeActivations(x, n, w.cols, isa, a);
+        if (isa != Isa::Scalar)
+            groupActivations(a, g);
         auto tiles = [&](int64_t begin, int64_t end) {
-            tiledTiles(w, a, y, static_cast<int32_t>(begin), static_cast<int32_t>(end), isa);
+            tiledTiles(w, a, g, y, static_cast<int32_t>(begin), static_cast<int32_t>(end), isa);
         };
         if (parallel)
             pool.parallelFor(w.tiles(), 1, tiles);
