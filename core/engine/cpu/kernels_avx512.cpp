@@ -62,17 +62,16 @@ namespace {
 
 // 16 consecutive weights of a float matrix row as float32 (count < 16: the
 // rest zero).
-DASH_TARGET inline __m512 loadWeights(MatrixType type, const uint8_t* row, int32_t k,
-                                      int32_t count = 16) {
+template <MatrixType Type>
+DASH_TARGET inline __m512 loadWeights(const uint8_t* row, int32_t k, int32_t count = 16) {
     const __mmask16 m =
         count >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << count) - 1);
-    switch (type) {
-    case MatrixType::F32:
+    if constexpr (Type == MatrixType::F32) {
         return _mm512_maskz_loadu_ps(m, reinterpret_cast<const float*>(row) + k);
-    case MatrixType::F16:
+    } else if constexpr (Type == MatrixType::F16) {
         return _mm512_cvtph_ps(
             _mm256_maskz_loadu_epi16(m, reinterpret_cast<const uint16_t*>(row) + k));
-    default: // BF16: the upper half of a float32
+    } else { // BF16: the upper half of a float32
         return _mm512_castsi512_ps(
             _mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(
                                   m, reinterpret_cast<const uint16_t*>(row) + k)),
@@ -80,63 +79,73 @@ DASH_TARGET inline __m512 loadWeights(MatrixType type, const uint8_t* row, int32
     }
 }
 
-size_t elementBytes(MatrixType type) {
-    return type == MatrixType::F32 ? 4 : 2;
+template <MatrixType Type>
+constexpr size_t kElementBytes = Type == MatrixType::F32 ? 4 : 2;
+
+// The sums of four vectors' lanes: [Σ a, Σ b, Σ c, Σ d].
+DASH_TARGET inline __m128 reduceFour(__m512 a, __m512 b, __m512 c, __m512 d) {
+    auto fold = [](__m512 v) DASH_TARGET {
+        const __m256 h = _mm256_add_ps(_mm512_castps512_ps256(v), _mm512_extractf32x8_ps(v, 1));
+        return _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+    };
+    return _mm_hadd_ps(_mm_hadd_ps(fold(a), fold(b)), _mm_hadd_ps(fold(c), fold(d)));
 }
 
-// Few tokens (decode): R rows at a time straight from the matrix, vectors
+// Few tokens (decode): four rows at a time straight from the matrix, vectors
 // along the columns, one accumulator per (row, token) reduced at the end.
 // Streams the weights once per call; bound by memory bandwidth.
-template <int R, int T>
-DASH_TARGET void rowsDirect(const Matrix& w, const float* x, float* y, int64_t t0, int32_t r) {
+template <MatrixType Type, int T>
+DASH_TARGET void rowsDirect(const Matrix& w, const float* x, float* y, int64_t t0, int32_t r0,
+                            int32_t r1) {
     const int32_t cols = w.cols;
-    const size_t rowBytes = static_cast<size_t>(cols) * elementBytes(w.type);
-    const uint8_t* rows[R];
-    for (int i = 0; i < R; ++i)
-        rows[i] = w.data + static_cast<size_t>(r + i) * rowBytes;
-    __m512 acc[R][T];
+    const size_t rowBytes = static_cast<size_t>(cols) * kElementBytes<Type>;
+    const int32_t k16 = cols / 16 * 16;
+    const int32_t left = cols - k16;
+    const __mmask16 tail = static_cast<__mmask16>((1u << left) - 1);
+    for (int32_t r = r0; r < r1; r += 4) {
+        // A partial group of rows repeats its last row; those results are not stored.
+        const int valid = std::min(4, r1 - r);
+        const uint8_t* rows[4];
 #pragma GCC unroll 4
-    for (int i = 0; i < R; ++i)
+        for (int i = 0; i < 4; ++i)
+            rows[i] = w.data + static_cast<size_t>(r + std::min(i, valid - 1)) * rowBytes;
+        __m512 acc[4][T];
 #pragma GCC unroll 4
-        for (int j = 0; j < T; ++j)
-            acc[i][j] = _mm512_setzero_ps();
-    int32_t k = 0;
-    for (; k + 16 <= cols; k += 16) {
-        __m512 xv[T];
-#pragma GCC unroll 4
-        for (int j = 0; j < T; ++j)
-            xv[j] = _mm512_loadu_ps(x + (t0 + j) * cols + k);
-#pragma GCC unroll 4
-        for (int i = 0; i < R; ++i) {
-            const __m512 wv = loadWeights(w.type, rows[i], k);
+        for (int i = 0; i < 4; ++i)
 #pragma GCC unroll 4
             for (int j = 0; j < T; ++j)
-                acc[i][j] = _mm512_fmadd_ps(wv, xv[j], acc[i][j]);
-        }
-    }
-    if (k < cols) {
-        const int32_t left = cols - k;
-        const __mmask16 m = static_cast<__mmask16>((1u << left) - 1);
-        for (int i = 0; i < R; ++i) {
-            const __m512 wv = loadWeights(w.type, rows[i], k, left);
+                acc[i][j] = _mm512_setzero_ps();
+        for (int32_t k = 0; k < k16; k += 16) {
+            __m512 xv[T];
+#pragma GCC unroll 4
             for (int j = 0; j < T; ++j)
-                acc[i][j] = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(m, x + (t0 + j) * cols + k),
-                                            acc[i][j]);
+                xv[j] = _mm512_loadu_ps(x + (t0 + j) * cols + k);
+#pragma GCC unroll 4
+            for (int i = 0; i < 4; ++i) {
+                const __m512 wv = loadWeights<Type>(rows[i], k);
+#pragma GCC unroll 4
+                for (int j = 0; j < T; ++j)
+                    acc[i][j] = _mm512_fmadd_ps(wv, xv[j], acc[i][j]);
+            }
+        }
+        if (left > 0) {
+#pragma GCC unroll 4
+            for (int i = 0; i < 4; ++i) {
+                const __m512 wv = loadWeights<Type>(rows[i], k16, left);
+#pragma GCC unroll 4
+                for (int j = 0; j < T; ++j)
+                    acc[i][j] = _mm512_fmadd_ps(
+                        wv, _mm512_maskz_loadu_ps(tail, x + (t0 + j) * cols + k16), acc[i][j]);
+            }
+        }
+#pragma GCC unroll 4
+        for (int j = 0; j < T; ++j) {
+            float sums[4];
+            _mm_storeu_ps(sums, reduceFour(acc[0][j], acc[1][j], acc[2][j], acc[3][j]));
+            for (int i = 0; i < valid; ++i)
+                y[(t0 + j) * w.rows + r + i] = sums[i];
         }
     }
-    for (int i = 0; i < R; ++i)
-        for (int j = 0; j < T; ++j)
-            y[(t0 + j) * w.rows + r + i] = _mm512_reduce_add_ps(acc[i][j]);
-}
-
-template <int T>
-DASH_TARGET void rowsDirectAll(const Matrix& w, const float* x, float* y, int64_t t0, int32_t r0,
-                               int32_t r1) {
-    int32_t r = r0;
-    for (; r + 4 <= r1; r += 4)
-        rowsDirect<4, T>(w, x, y, t0, r);
-    for (; r < r1; ++r)
-        rowsDirect<1, T>(w, x, y, t0, r);
 }
 
 // Transposes 16 vectors of 16 floats in place: v[i][j] <- v[j][i].
@@ -169,17 +178,18 @@ DASH_TARGET inline void transpose16(__m512 v[16]) {
 }
 
 // Rows r..r+15 (fewer at the end: zero rows) as packed[k][16] float32.
+template <MatrixType Type>
 DASH_TARGET void packTile(const Matrix& w, int32_t r, float* packed) {
     const int32_t cols = w.cols;
-    const size_t rowBytes = static_cast<size_t>(cols) * elementBytes(w.type);
+    const size_t rowBytes = static_cast<size_t>(cols) * kElementBytes<Type>;
     const int valid = std::min(16, w.rows - r);
     for (int32_t k = 0; k < cols; k += 16) {
         const int32_t count = std::min(16, cols - k);
         __m512 v[16];
         for (int i = 0; i < 16; ++i)
-            v[i] = i < valid ? loadWeights(w.type, w.data + static_cast<size_t>(r + i) * rowBytes,
-                                           k, count)
-                             : _mm512_setzero_ps();
+            v[i] = i < valid
+                       ? loadWeights<Type>(w.data + static_cast<size_t>(r + i) * rowBytes, k, count)
+                       : _mm512_setzero_ps();
         transpose16(v);
         for (int j = 0; j < count; ++j)
             _mm512_storeu_ps(packed + static_cast<size_t>(k + j) * 16, v[j]);
@@ -223,14 +233,17 @@ DASH_TARGET void packedTail(const float* packed, int32_t cols, const float* xp, 
 
 } // namespace
 
-DASH_TARGET void floatRowsAvx512(const Matrix& w, const float* x, int64_t n, float* y, int32_t r0,
-                                 int32_t r1) {
+namespace {
+
+template <MatrixType Type>
+DASH_TARGET void floatRows(const Matrix& w, const float* x, int64_t n, float* y, int32_t r0,
+                           int32_t r1) {
     if (n < 4) {
         int64_t t = 0;
         for (; t + 2 <= n; t += 2)
-            rowsDirectAll<2>(w, x, y, t, r0, r1);
+            rowsDirect<Type, 2>(w, x, y, t, r0, r1);
         if (t < n)
-            rowsDirectAll<1>(w, x, y, t, r0, r1);
+            rowsDirect<Type, 1>(w, x, y, t, r0, r1);
         return;
     }
     // Batches: each tile of 16 rows is converted and transposed once into a
@@ -250,7 +263,7 @@ DASH_TARGET void floatRowsAvx512(const Matrix& w, const float* x, int64_t n, flo
     }
     for (int32_t r = r0; r < r1; r += 16) {
         const int valid = std::min(16, r1 - r);
-        packTile(w, r, panel.data());
+        packTile<Type>(w, r, panel.data());
         for (int64_t g = 0; g < groups; ++g) {
             const float* xp = tokens.data() + static_cast<size_t>(g) * cols * kPackedTokens;
             const int64_t t = g * kPackedTokens;
@@ -260,6 +273,22 @@ DASH_TARGET void floatRowsAvx512(const Matrix& w, const float* x, int64_t n, flo
                 packedTail<kPackedTokens - 1>(panel.data(), cols, xp, t, n - t, y, w.rows, r,
                                               valid);
         }
+    }
+}
+
+} // namespace
+
+DASH_TARGET void floatRowsAvx512(const Matrix& w, const float* x, int64_t n, float* y, int32_t r0,
+                                 int32_t r1) {
+    switch (w.type) {
+    case MatrixType::F32:
+        return floatRows<MatrixType::F32>(w, x, n, y, r0, r1);
+    case MatrixType::F16:
+        return floatRows<MatrixType::F16>(w, x, n, y, r0, r1);
+    case MatrixType::BF16:
+        return floatRows<MatrixType::BF16>(w, x, n, y, r0, r1);
+    default:
+        return;
     }
 }
 
