@@ -73,6 +73,7 @@ private slots:
     void floatMatmul_data();
     void floatMatmul();
     void matmulBias();
+    void matmulShared();
     void activationQuantization();
     void repackedBlocks_data();
     void repackedBlocks();
@@ -255,6 +256,44 @@ void TestKernels::matmulBias() {
                     const size_t i = static_cast<size_t>(t) * rows + r;
                     QCOMPARE(biased[i], plain[i] + bias[static_cast<size_t>(r)]);
                 }
+        }
+    }
+}
+
+// Products sharing one input give what each product gives alone, bit for bit
+// (the same quantised activations and kernels), whatever the mix of types.
+void TestKernels::matmulShared() {
+    std::mt19937 rng(17);
+    const int cols = 256, n = 11;
+    std::vector<Matrix> ms;
+    ms.push_back(tiledMatrix("Q8_0", 37, cols, rng));
+    ms.push_back(tiledMatrix("INT4 g64", 16, cols, rng));
+    ms.push_back(tiledMatrix("Q4_K", 5, cols, rng));
+    std::vector<uint16_t> h(static_cast<size_t>(21) * cols);
+    for (uint16_t& v : h)
+        v = floatToHalf(uniform(rng, -1.0f, 1.0f));
+    ms.push_back(cpu::makeF16Matrix(21, cols, h));
+    const std::vector<float> x = groupedValues(rng, n, cols);
+    std::vector<float> bias(64);
+    for (float& b : bias)
+        b = uniform(rng, -1.0f, 1.0f);
+    for (cpu::Isa isa : cpu::supportedIsas()) {
+        for (int tokens : {1, n}) {
+            std::vector<std::vector<float>> alone(ms.size()), shared(ms.size());
+            std::vector<cpu::Product> products;
+            for (size_t i = 0; i < ms.size(); ++i) {
+                alone[i].resize(static_cast<size_t>(tokens) * ms[i].rows);
+                shared[i].resize(alone[i].size());
+                const float* b = i % 2 ? bias.data() : nullptr;
+                cpu::matmul(ms[i], x.data(), tokens, alone[i].data(), *m_pool, isa, b);
+                products.push_back({&ms[i], shared[i].data(), b});
+            }
+            cpu::matmulShared(products, x.data(), tokens, *m_pool, isa);
+            for (size_t i = 0; i < ms.size(); ++i)
+                QVERIFY2(
+                    shared[i] == alone[i],
+                    qPrintable(
+                        QString("%1 matrix %2 n=%3").arg(cpu::isaName(isa)).arg(i).arg(tokens)));
         }
     }
 }

@@ -44,18 +44,26 @@ struct QuantizedActivations {
 //   d, dsum:  [group][block][token of group]
 //   negSum:   [group][block][token of group]   −Σ q over the block
 //   negSum16: [group][block][half][token of group]
+// With width 1 that is the layout of QuantizedActivations itself, so q, d
+// and dsum then point into it (valid while it is unchanged).
 struct GroupedActivations {
     int64_t n = 0;
     int32_t blocks = 0;
     int32_t width = 8;
-    std::vector<int8_t> q;
-    std::vector<float> d, dsum;
-    std::vector<int32_t> negSum, negSum16;
+    const int8_t* q = nullptr;
+    const float* d = nullptr;
+    const float* dsum = nullptr;
+    const int32_t* negSum = nullptr;
+    const int32_t* negSum16 = nullptr;
 
     int64_t groups() const { return (n + width - 1) / width; }
     // Offsets of group g's data in each array.
     size_t qOffset(int64_t g) const { return static_cast<size_t>(g) * blocks * 32 * width; }
     size_t factorOffset(int64_t g) const { return static_cast<size_t>(g) * blocks * width; }
+
+    std::vector<int8_t> ownQ;
+    std::vector<float> ownD, ownDsum;
+    std::vector<int32_t> ownNegSum, ownNegSum16;
 };
 
 // Sizes the buffers for n rows of `cols` (a multiple of 32).

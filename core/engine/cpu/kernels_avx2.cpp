@@ -322,12 +322,12 @@ DASH_AVX2 void tileTokens(const Matrix& w, const GroupedActivations& a, int32_t 
     const uint8_t* codes = w.data + static_cast<size_t>(tile) * blocks * F::kCodeBytes;
     const uint8_t* params =
         w.params + static_cast<size_t>(tile) * (blocks / F::kBlocksPerSuper) * F::kParamBytes;
-    const int8_t* xq = a.q.data() + a.qOffset(group) + i0 * 4;
+    const int8_t* xq = a.q + a.qOffset(group) + i0 * 4;
     const size_t fo = a.factorOffset(group) + static_cast<size_t>(i0);
-    const float* dx = a.d.data() + fo;
-    const float* ds = a.dsum.data() + fo;
-    const int32_t* ns = a.negSum.data() + fo;
-    const int32_t* ns16 = a.negSum16.data() + 2 * a.factorOffset(group) + i0;
+    const float* dx = a.d + fo;
+    const float* ds = a.dsum + fo;
+    const int32_t* ns = a.negSum + fo;
+    const int32_t* ns16 = a.negSum16 + 2 * a.factorOffset(group) + i0;
     const __m256i low4 = _mm256_set1_epi8(0x0F);
     __m256 yacc[MR][2];
 #pragma GCC unroll 4

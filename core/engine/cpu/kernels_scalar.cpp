@@ -26,30 +26,49 @@ void groupActivations(const QuantizedActivations& a, GroupedActivations& out) {
     out.blocks = a.blocks();
     out.width = a.n == 1 ? 1 : 8;
     const int w = out.width;
-    const int64_t groups = out.groups();
-    const size_t factors = static_cast<size_t>(groups) * out.blocks * w;
-    out.q.assign(factors * 32, 0);
-    out.d.assign(factors, 0.0f);
-    out.dsum.assign(factors, 0.0f);
-    out.negSum.assign(factors, 0);
-    out.negSum16.assign(2 * factors, 0);
+    const size_t factors = static_cast<size_t>(out.groups()) * out.blocks * w;
+    out.ownNegSum.resize(factors);
+    out.ownNegSum16.resize(2 * factors);
+    if (w == 1) {
+        out.q = a.q.data();
+        out.d = a.d.data();
+        out.dsum = a.dsum.data();
+        for (size_t i = 0; i < factors; ++i)
+            out.ownNegSum[i] = -a.sum[i];
+        for (size_t i = 0; i < 2 * factors; ++i)
+            out.ownNegSum16[i] = -a.sum16[i];
+        out.negSum = out.ownNegSum.data();
+        out.negSum16 = out.ownNegSum16.data();
+        return;
+    }
+    // Padding tokens of the last group are zero: d = 0 scales them away.
+    out.ownQ.assign(factors * 32, 0);
+    out.ownD.assign(factors, 0.0f);
+    out.ownDsum.assign(factors, 0.0f);
+    std::fill(out.ownNegSum.begin(), out.ownNegSum.end(), 0);
+    std::fill(out.ownNegSum16.begin(), out.ownNegSum16.end(), 0);
     for (int64_t t = 0; t < a.n; ++t) {
         const int64_t g = t / w;
         const int i = static_cast<int>(t % w);
         const int8_t* src = a.row(t);
         for (int32_t b = 0; b < out.blocks; ++b) {
             const size_t base = out.factorOffset(g) + static_cast<size_t>(b) * w;
-            int8_t* dst = out.q.data() + out.qOffset(g) + static_cast<size_t>(b) * 32 * w;
+            int8_t* dst = out.ownQ.data() + out.qOffset(g) + static_cast<size_t>(b) * 32 * w;
             for (int q = 0; q < 8; ++q)
                 std::memcpy(dst + (q * w + i) * 4, src + b * 32 + q * 4, 4);
             const size_t ab = static_cast<size_t>(t) * out.blocks + b;
-            out.d[base + i] = a.d[ab];
-            out.dsum[base + i] = a.dsum[ab];
-            out.negSum[base + i] = -a.sum[ab];
-            out.negSum16[2 * base + i] = -a.sum16[2 * ab];
-            out.negSum16[2 * base + w + i] = -a.sum16[2 * ab + 1];
+            out.ownD[base + i] = a.d[ab];
+            out.ownDsum[base + i] = a.dsum[ab];
+            out.ownNegSum[base + i] = -a.sum[ab];
+            out.ownNegSum16[2 * base + i] = -a.sum16[2 * ab];
+            out.ownNegSum16[2 * base + w + i] = -a.sum16[2 * ab + 1];
         }
     }
+    out.q = out.ownQ.data();
+    out.d = out.ownD.data();
+    out.dsum = out.ownDsum.data();
+    out.negSum = out.ownNegSum.data();
+    out.negSum16 = out.ownNegSum16.data();
 }
 
 void quantizeActivationsScalar(const float* x, int64_t n, int32_t cols, QuantizedActivations& out) {

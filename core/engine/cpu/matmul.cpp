@@ -7,6 +7,7 @@
 #include "core/gguf/quant.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 namespace dash::cpu {
@@ -200,46 +201,75 @@ void floatRows(const Matrix& w, const float* x, int64_t n, float* y, int32_t r0,
 
 void matmul(const Matrix& w, const float* x, int64_t n, float* y, ThreadPool& pool, Isa isa,
             const float* bias) {
+    const Product p{&w, y, bias};
+    matmulShared(std::span<const Product>(&p, 1), x, n, pool, isa);
+}
+
+void matmulShared(std::span<const Product> products, const float* x, int64_t n, ThreadPool& pool,
+                  Isa isa) {
+    if (products.empty() || n <= 0)
+        return;
     // Below this many multiply-adds a loop is not worth splitting across threads:
     // handing chunks to a worker and waiting for it costs a few microseconds,
     // as much as a decode step's 128 x 352 product takes on one core.
     constexpr int64_t kParallelWork = 1 << 18;
-    const int64_t work = n * w.rows * static_cast<int64_t>(w.cols);
-    const bool parallel = work >= kParallelWork && pool.size() > 1;
+    const int32_t cols = products[0].w->cols;
+    int64_t rows = 0;
+    bool anyTiled = false;
+    // Units of 16 rows: a tile of a tiled matrix, a chunk of a float one.
+    std::array<int64_t, 8> firstUnit{};
+    std::vector<int64_t> manyFirstUnits;
+    int64_t* unitStart = firstUnit.data();
+    if (products.size() > firstUnit.size()) {
+        manyFirstUnits.resize(products.size());
+        unitStart = manyFirstUnits.data();
+    }
+    int64_t units = 0;
+    for (size_t i = 0; i < products.size(); ++i) {
+        rows += products[i].w->rows;
+        anyTiled = anyTiled || isTiled(products[i].w->type);
+        unitStart[i] = units;
+        units += (products[i].w->rows + 15) / 16;
+    }
+    const bool parallel = n * rows * static_cast<int64_t>(cols) >= kParallelWork && pool.size() > 1;
 
-    if (isTiled(w.type)) {
-        // Quantised once by the calling thread, read by every worker (a named
-        // reference: a lambda naming the thread_local itself would see each
-        // worker's own, empty, instance).
-        thread_local QuantizedActivations callerActivations;
-        thread_local GroupedActivations callerGrouped;
-        QuantizedActivations& a = callerActivations;
-        GroupedActivations& g = callerGrouped;
-        quantizeActivations(x, n, w.cols, isa, a);
+    // Quantised once by the calling thread, read by every worker (named
+    // references: a lambda naming the thread_locals themselves would see each
+    // worker's own, empty, instances).
+    thread_local QuantizedActivations callerActivations;
+    thread_local GroupedActivations callerGrouped;
+    QuantizedActivations& a = callerActivations;
+    GroupedActivations& g = callerGrouped;
+    if (anyTiled) {
+        quantizeActivations(x, n, cols, isa, a);
         if (isa != Isa::Scalar)
             groupActivations(a, g);
-        auto tiles = [&](int64_t begin, int64_t end) {
-            tiledTiles(w, a, g, y, static_cast<int32_t>(begin), static_cast<int32_t>(end), isa);
-        };
-        if (parallel)
-            pool.parallelFor(w.tiles(), 1, tiles);
-        else
-            tiles(0, w.tiles());
-    } else {
-        auto rows = [&](int64_t begin, int64_t end) {
-            floatRows(w, x, n, y, static_cast<int32_t>(begin), static_cast<int32_t>(end), isa);
-        };
-        // Chunks of 16 rows: the AVX-512 kernels work on tiles of 16.
-        if (parallel)
-            pool.parallelFor(w.rows, 16, rows);
-        else
-            rows(0, w.rows);
     }
+    auto run = [&](int64_t begin, int64_t end) {
+        for (size_t i = 0; i < products.size(); ++i) {
+            const Matrix& w = *products[i].w;
+            const int64_t first = unitStart[i];
+            const int64_t last = first + (w.rows + 15) / 16;
+            const int64_t u0 = std::max(begin, first), u1 = std::min(end, last);
+            if (u0 >= u1)
+                continue;
+            const auto l0 = static_cast<int32_t>(u0 - first), l1 = static_cast<int32_t>(u1 - first);
+            if (isTiled(w.type))
+                tiledTiles(w, a, g, products[i].y, l0, l1, isa);
+            else
+                floatRows(w, x, n, products[i].y, l0 * 16, std::min(w.rows, l1 * 16), isa);
+        }
+    };
+    if (parallel)
+        pool.parallelFor(units, 1, run);
+    else
+        run(0, units);
 
-    if (bias)
-        for (int64_t t = 0; t < n; ++t)
-            for (int32_t r = 0; r < w.rows; ++r)
-                y[t * w.rows + r] += bias[r];
+    for (const Product& p : products)
+        if (p.bias)
+            for (int64_t t = 0; t < n; ++t)
+                for (int32_t r = 0; r < p.w->rows; ++r)
+                    p.y[t * p.w->rows + r] += p.bias[r];
 }
 
 } // namespace dash::cpu

@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 namespace dash {
@@ -104,5 +105,17 @@ void readRow(const Matrix& w, int32_t row, float* out);
 // `isa` picks the kernels (a set the CPU supports).
 void matmul(const Matrix& w, const float* x, int64_t n, float* y, ThreadPool& pool, Isa isa,
             const float* bias = nullptr);
+
+// Several products of the same activations x[n, cols] (every matrix has
+// `cols` columns): y[n, rows] = x · wᵀ (+ bias) for each. The activations are
+// quantised once for all tiled matrices, and one parallel loop covers the
+// rows of every matrix (one hand-off to the workers instead of one each).
+struct Product {
+    const Matrix* w = nullptr;
+    float* y = nullptr;
+    const float* bias = nullptr;
+};
+void matmulShared(std::span<const Product> products, const float* x, int64_t n, ThreadPool& pool,
+                  Isa isa);
 
 } // namespace dash::cpu
