@@ -737,7 +737,7 @@ void TestKernels::attention_data() {
     for (cpu::Isa isa : cpu::supportedIsas())
         for (auto [heads, kvHeads] : headShapes)
             for (int headDim : {16, 32})
-                for (auto [rows, n] : {std::pair{10, 1}, {40, 40}, {40, 3}})
+                for (auto [rows, n] : {std::pair{10, 1}, {40, 40}, {40, 3}, {100, 2}})
                     for (bool masked : {false, true})
                         QTest::addRow("%s %dq/%dkv d%d cache %d n=%d%s", cpu::isaName(isa), heads,
                                       kvHeads, headDim, rows, n, masked ? " masked" : "")
@@ -779,6 +779,20 @@ void TestKernels::attention() {
     std::vector<float> out(q.size(), std::nanf(""));
     cpu::attention(q.data(), keys.data(), values.data(), positions.data(), n, heads, kvHeads,
                    headDim, masked ? visible.data() : nullptr, out.data(), *m_pool, isa);
+
+    // The backend's cache: keys transposed, [kvDim][capacity] with room for
+    // more positions than are filled (NaN there: reading it would show).
+    const int capacity = cacheRows + 5;
+    std::vector<float> keysT(static_cast<size_t>(capacity) * kvDim, std::nanf(""));
+    for (int j = 0; j < cacheRows; ++j)
+        for (int c = 0; c < kvDim; ++c)
+            keysT[static_cast<size_t>(c) * capacity + j] = keys[static_cast<size_t>(j) * kvDim + c];
+    std::vector<float> outT(q.size(), std::nanf(""));
+    cpu::attentionTransposed(q.data(), keysT.data(), values.data(), capacity, positions.data(), n,
+                             heads, kvHeads, headDim, masked ? visible.data() : nullptr,
+                             outT.data(), *m_pool, isa);
+    // The same kernels with another stride: the same sums in the same order.
+    QVERIFY(outT == out);
 
     const int groupSize = heads / kvHeads;
     for (int t = 0; t < n; ++t) {

@@ -163,7 +163,13 @@ void CpuBackend::ensureCapacity(int64_t positions) {
     const int64_t capacity = std::min(m_maxContext, std::max<int64_t>(positions, 2 * m_capacity));
     const size_t kvDim = static_cast<size_t>(m_model->config().kvDim());
     for (size_t i = 0; i < m_keys.size(); ++i) {
-        m_keys[i].resize(static_cast<size_t>(capacity) * kvDim);
+        // Keys are [kvDim][capacity]: each component's row moves to the new stride.
+        std::vector<float> keys(static_cast<size_t>(capacity) * kvDim);
+        if (m_capacity > 0)
+            for (size_t c = 0; c < kvDim; ++c)
+                std::copy_n(m_keys[i].data() + c * static_cast<size_t>(m_capacity), m_capacity,
+                            keys.data() + c * static_cast<size_t>(capacity));
+        m_keys[i] = std::move(keys);
         m_values[i].resize(static_cast<size_t>(capacity) * kvDim);
         m_visible[i].resize(static_cast<size_t>(capacity), 1);
     }
@@ -264,7 +270,9 @@ Status CpuBackend::runLayer(int32_t layer, std::span<const LayerState> states) {
         if (!skip)
             m_rope.apply(b.q.data() + t * qDim, c.heads, pos);
         m_rope.apply(b.k.data() + t * kvDim, c.kvHeads, pos);
-        std::memcpy(keys + pos * kvDim, b.k.data() + t * kvDim, sizeof(float) * kvDim);
+        const float* k = b.k.data() + t * kvDim;
+        for (int32_t ci = 0; ci < kvDim; ++ci)
+            keys[ci * m_capacity + pos] = k[ci];
         std::memcpy(values + pos * kvDim, b.v.data() + t * kvDim, sizeof(float) * kvDim);
     }
 
@@ -272,8 +280,8 @@ Status CpuBackend::runLayer(int32_t layer, std::span<const LayerState> states) {
     if (!run.empty()) {
         const uint8_t* mask = m_kvMode == KvMode::Mask ? visible : nullptr;
         if (static_cast<int64_t>(run.size()) == n) {
-            cpu::attention(b.q.data(), keys, values, positions, n, c.heads, c.kvHeads, c.headDim,
-                           mask, b.att.data(), m_pool, m_isa);
+            cpu::attentionTransposed(b.q.data(), keys, values, m_capacity, positions, n, c.heads,
+                                     c.kvHeads, c.headDim, mask, b.att.data(), m_pool, m_isa);
         } else {
             const auto m = static_cast<int64_t>(run.size());
             b.gatherIn.resize(static_cast<size_t>(m * qDim));
@@ -285,8 +293,9 @@ Status CpuBackend::runLayer(int32_t layer, std::span<const LayerState> states) {
                             sizeof(float) * qDim);
                 b.groupPositions[static_cast<size_t>(j)] = positions[t];
             }
-            cpu::attention(b.gatherIn.data(), keys, values, b.groupPositions.data(), m, c.heads,
-                           c.kvHeads, c.headDim, mask, b.gatherOut.data(), m_pool, m_isa);
+            cpu::attentionTransposed(b.gatherIn.data(), keys, values, m_capacity,
+                                     b.groupPositions.data(), m, c.heads, c.kvHeads, c.headDim,
+                                     mask, b.gatherOut.data(), m_pool, m_isa);
             for (int64_t j = 0; j < m; ++j)
                 std::memcpy(b.att.data() + run[static_cast<size_t>(j)] * qDim,
                             b.gatherOut.data() + j * qDim, sizeof(float) * qDim);
