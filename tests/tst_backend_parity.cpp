@@ -147,7 +147,10 @@ TinyModelSpec tinySpec(const char* arch, TensorType type) {
 // can also round to the next quantisation step. Measured worst normalised
 // errors on the models below: ops 7e-14; float-only passes 4e-13; passes with
 // integer layers 8e-5 (the demo model's mixed pattern; 1e-13 elsewhere).
-ParityOptions cpuTolerances() {
+// On Q8_0 and Q4_0 files every pass runs integer kernels, so a full pass can
+// meet the same step flip (measured on qwen2 Q8_0, where attention sums in a
+// different order than the scalar path: hidden 1.4e-6, logits 1.2e-5).
+ParityOptions cpuTolerances(TensorType weights = TensorType::F32) {
     ParityOptions o;
     o.tolerance.elementwise = 1e-11;
     o.tolerance.linear = 1e-11;
@@ -157,6 +160,10 @@ ParityOptions cpuTolerances() {
     o.tolerance.logits = 1e-10;
     o.tolerance.layerInt = 5e-4;
     o.tolerance.logitsInt = 5e-4;
+    if (weights != TensorType::F32 && weights != TensorType::F16) {
+        o.tolerance.layer = 1e-5;
+        o.tolerance.logits = 1e-4;
+    }
     return o;
 }
 
@@ -196,7 +203,7 @@ void TestBackendParity::cpuPaths() {
     auto test = cpuBackend(model, isa.toStdString(), 2);
     auto reference = cpuBackend(model, "scalar", 1);
     QVERIFY(test && reference);
-    const auto cases = runParity(*test, *reference, cpuTolerances());
+    const auto cases = runParity(*test, *reference, cpuTolerances(type));
     QVERIFY(cases.size() > 100);
     double worstOp = 0, worstPass = 0;
     for (const ParityCase& c : cases) {

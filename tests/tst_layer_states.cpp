@@ -28,10 +28,10 @@ namespace {
 // ---------------------------------------------------------------------------
 // Float64 reference of one transformer block.
 
-// How matrix inputs are rounded before the product: not at all, or per group
-// as the integer kernels define it (scale = max|x| / qmax in float32, q =
-// round(x / scale)), with qmax 63 (7 bits, Int8 weights) or 127 (8 bits, Int4).
-enum class ActivationRounding { None, SevenBit, EightBit };
+// How matrix inputs are rounded before the product: not at all, or per block
+// of 32 as the integer kernels define it (scale = max|x| / 127 in float32,
+// q = round(x / scale)).
+enum class ActivationRounding { None, EightBit };
 
 struct RefMatrix {
     int32_t rows = 0;
@@ -114,18 +114,23 @@ RefLayer refLayer(const Model& model, const QuantizedRef& q, int32_t layer, bool
     r.bv = toDouble(l.bv);
     r.full = refWeights(lf, ActivationRounding::None);
     r.int8 =
-        refWeights(l8, emulateRounding ? ActivationRounding::SevenBit : ActivationRounding::None);
+        refWeights(l8, emulateRounding ? ActivationRounding::EightBit : ActivationRounding::None);
     r.int4 =
         refWeights(l4, emulateRounding ? ActivationRounding::EightBit : ActivationRounding::None);
     r.group = q.group;
     return r;
 }
 
-std::vector<double> roundActivations(const std::vector<double>& x, ActivationRounding rounding,
-                                     int32_t group) {
+// Emulated roundings whose scaled value lay within 1e-4 of a rounding
+// boundary: there the kernel's float32 input and this float64 one may round
+// to neighbouring steps.
+int g_nearTies = 0;
+
+std::vector<double> roundActivations(const std::vector<double>& x, ActivationRounding rounding) {
     if (rounding == ActivationRounding::None)
         return x;
-    const float qmax = rounding == ActivationRounding::SevenBit ? 63.0f : 127.0f;
+    const int32_t group = 32;
+    const float qmax = 127.0f;
     std::vector<double> out(x.size());
     for (size_t g = 0; g < x.size(); g += static_cast<size_t>(group)) {
         float amax = 0;
@@ -133,6 +138,11 @@ std::vector<double> roundActivations(const std::vector<double>& x, ActivationRou
             amax = std::max(amax, std::fabs(static_cast<float>(x[k])));
         const float scale = amax / qmax;
         const float inv = scale > 0 ? 1.0f / scale : 0.0f;
+        for (size_t k = g; k < g + static_cast<size_t>(group); ++k) {
+            const double scaled = static_cast<double>(static_cast<float>(x[k]) * inv);
+            if (std::fabs(scaled - std::floor(scaled) - 0.5) < 1e-4)
+                ++g_nearTies;
+        }
         for (size_t k = g; k < g + static_cast<size_t>(group); ++k)
             out[k] = static_cast<double>(scale) *
                      static_cast<double>(std::nearbyint(static_cast<float>(x[k]) * inv));
@@ -142,8 +152,8 @@ std::vector<double> roundActivations(const std::vector<double>& x, ActivationRou
 
 std::vector<double> linear(const RefMatrix& m, const std::vector<double>& x,
                            const std::vector<double>& bias, ActivationRounding rounding,
-                           int32_t group) {
-    const std::vector<double> xr = roundActivations(x, rounding, group);
+                           int32_t /*weight group: activations round per 32 whatever it is*/) {
+    const std::vector<double> xr = roundActivations(x, rounding);
     std::vector<double> y(static_cast<size_t>(m.rows));
     for (int32_t r = 0; r < m.rows; ++r) {
         double s = bias.empty() ? 0.0 : bias[static_cast<size_t>(r)];
@@ -376,8 +386,10 @@ void TestLayerStates::statesAgainstFloat64_data() {
 // step that reads the cache: each token's layer output against the float64
 // block of its state, with the integer kernels' activation rounding emulated.
 // Measured errors are about 2e-7 of the layer's update (float32 arithmetic);
-// the tolerance is 1e-5. (An activation that rounded the other way, float32
-// and float64 straddling a rounding boundary, would cost about 5e-3: none does.)
+// the tolerance is 1e-5. An activation that rounds the other way, float32 and
+// float64 straddling a rounding boundary, costs about 1e-3 (measured on the
+// llama model, whose int8 tokens meet one): each input the emulation finds
+// within 1e-4 of a boundary adds 2e-3 to the tolerance of its state.
 void TestLayerStates::statesAgainstFloat64() {
     QFETCH(bool, qwen);
     auto model = loadTiny(qwen ? qwenSpec() : llamaSpec());
@@ -405,7 +417,9 @@ void TestLayerStates::statesAgainstFloat64() {
     for (size_t p = 0; p < x.size(); ++p)
         states.push_back(pattern[p % 9]);
     const RefLayer L = refLayer(*model, q, layer, true);
+    g_nearTies = 0;
     const auto ref = referenceLayer(c, L, x, states, engine.kvMode(), 0);
+    const int nearTies = g_nearTies;
 
     for (LayerState s : {LayerState::Full, LayerState::Int8, LayerState::Int4}) {
         Rows got, in;
@@ -418,9 +432,10 @@ void TestLayerStates::statesAgainstFloat64() {
             want.push_back(ref[p]);
         }
         const double err = relativeToUpdate(got, want, in);
-        qInfo("%s layer %d, %s: relative error vs float64 %.2e", qwen ? "qwen2" : "llama", layer,
-              stateName(s), err);
-        QVERIFY2(err < 1e-5, stateName(s));
+        const double tolerance = s == LayerState::Full ? 1e-5 : 1e-5 + 2e-3 * nearTies;
+        qInfo("%s layer %d, %s: relative error vs float64 %.2e (tolerance %.1e)",
+              qwen ? "qwen2" : "llama", layer, stateName(s), err, tolerance);
+        QVERIFY2(err < tolerance, stateName(s));
     }
 
     // The reference tells the states apart: Int4 and Int8 differ from Full by
@@ -444,10 +459,10 @@ void TestLayerStates::statesAgainstFloat64() {
 // on the dequantised weights. Rounding an activation group to q levels moves
 // each value by at most max|x| / (2 q); over a group of 32 values max|x| is at
 // most sqrt(32) times the RMS and typically 2.5 times it, so each matrix input
-// carries a relative error of about 2.5 / (q · sqrt(12)): 1.1 % at 7 bits
-// (q = 63), 0.6 % at 8 bits (q = 127). The block chains two to three matrix
-// products on each path, so the update may carry about twice that (measured:
-// 2.1 % and 1.0 %); the bounds are 3 % (Int8) and 1.5 % (Int4). Int4 weights
+// carries a relative error of about 2.5 / (q · sqrt(12)): 0.6 % at the
+// kernels' 8 bits (q = 127). The block chains two to three matrix products on
+// each path, so the update may carry about twice that (measured: 1.0 % for
+// both states); the bounds are 3 % (Int8) and 1.5 % (Int4). Int4 weights
 // themselves move the update by about 13 %, so the Int4 bound still tells
 // dequantised from float weights; at Int8 the weight error (0.6 %) hides under
 // the activation rounding, which the emulating test above resolves.

@@ -369,10 +369,10 @@ void TestModelErrors::quantizedWeights() {
     const LoadResult reference = load(tiny.dequantized());
     QVERIFY2(reference.model, reference.error.c_str());
 
-    // The CPU backend reads the blocks as integer matrices of group 32 holding
-    // exactly the blocks' values.
+    // The CPU backend repacks the blocks into its tiled layout of the same
+    // type, holding exactly the blocks' values.
     const cpu::MatrixType want =
-        type == TensorType::Q8_0 ? cpu::MatrixType::Int8 : cpu::MatrixType::Int4;
+        type == TensorType::Q8_0 ? cpu::MatrixType::Q8_0 : cpu::MatrixType::Q4_0;
     const Model& q = *quantized.model;
     const auto cw = cpu::CpuWeights::of(q);
     QVERIFY(cw.ok());

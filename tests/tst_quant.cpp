@@ -347,6 +347,9 @@ private slots:
     void dequantizeErrors();
     void dequantizeTensorFromFile();
     void dequantizeTensorErrors();
+    void quantizeRoundTrip_data();
+    void quantizeRoundTrip();
+    void quantizeErrors();
 };
 
 void TestQuant::halfToFloatAllPatterns() {
@@ -651,6 +654,76 @@ void TestQuant::dequantizeTensorErrors() {
     QVERIFY(!mismatchedV.ok());
     QVERIFY2(mismatchedV.error().message().find("36") != std::string::npos,
              mismatchedV.error().message().c_str());
+}
+
+void TestQuant::quantizeRoundTrip_data() {
+    QTest::addColumn<TensorType>("type");
+    QTest::addColumn<double>("bound");
+    // Relative RMS error of uniform values: a step of range / levels rounds
+    // to about step / sqrt(12); the bounds leave room for K-quant scales
+    // rounded up to whole steps.
+    QTest::newRow("Q8_0") << TensorType::Q8_0 << 0.01;
+    QTest::newRow("Q6_K") << TensorType::Q6_K << 0.03;
+    QTest::newRow("Q5_0") << TensorType::Q5_0 << 0.05;
+    QTest::newRow("Q5_1") << TensorType::Q5_1 << 0.05;
+    QTest::newRow("Q4_0") << TensorType::Q4_0 << 0.1;
+    QTest::newRow("Q4_1") << TensorType::Q4_1 << 0.1;
+    QTest::newRow("Q4_K") << TensorType::Q4_K << 0.1;
+}
+
+// quantize() then the independent block decoder gives back the values within
+// the type's resolution: per block (of 32 or 256) the relative RMS error stays
+// under the bound, and no value moves by more than a quarter of its block's
+// largest magnitude (a wrong scale or a misplaced code would).
+void TestQuant::quantizeRoundTrip() {
+    QFETCH(TensorType, type);
+    QFETCH(double, bound);
+    QVERIFY(canQuantize(type));
+    const TypeTraits* traits = typeTraits(type);
+    const int blocks = 24;
+    const size_t count = static_cast<size_t>(blocks) * traits->blockElements;
+    std::mt19937 rng(static_cast<uint32_t>(type) + 7);
+    std::vector<float> x(count);
+    for (size_t i = 0; i < count; i += 32) {
+        const float scale = std::exp(std::uniform_real_distribution<float>(-3.0f, 3.0f)(rng));
+        const float shift = std::uniform_real_distribution<float>(-0.5f, 0.5f)(rng);
+        for (size_t k = i; k < i + 32; ++k)
+            x[k] = scale * (shift + std::uniform_real_distribution<float>(-1.0f, 1.0f)(rng));
+    }
+    std::fill(x.begin() + 64, x.begin() + 96, 0.0f); // an all-zero sub-block
+    std::vector<uint8_t> bytes(rowBytes(type, count).value());
+    QVERIFY(quantize(type, x.data(), bytes.data(), count).ok());
+    std::vector<float> back(count);
+    QVERIFY(dequantize(type, bytes.data(), back.data(), count).ok());
+    for (size_t b = 0; b < count; b += traits->blockElements) {
+        double err = 0, ref = 0, amax = 0;
+        for (size_t k = b; k < b + traits->blockElements; ++k) {
+            err += (back[k] - x[k]) * static_cast<double>(back[k] - x[k]);
+            ref += static_cast<double>(x[k]) * x[k];
+            amax = std::max(amax, std::fabs(static_cast<double>(x[k])));
+        }
+        if (ref > 0)
+            QVERIFY2(std::sqrt(err / ref) < bound,
+                     qPrintable(QString("block %1: relative RMS error %2")
+                                    .arg(b / traits->blockElements)
+                                    .arg(std::sqrt(err / ref))));
+        for (size_t k = b; k < b + traits->blockElements; ++k)
+            QVERIFY2(std::fabs(back[k] - x[k]) <= 0.25 * amax + 1e-30,
+                     qPrintable(QString("value %1: %2 -> %3").arg(k).arg(x[k]).arg(back[k])));
+    }
+    for (int k = 64; k < 96 && traits->blockElements == 32; ++k)
+        QCOMPARE(back[static_cast<size_t>(k)], 0.0f);
+}
+
+void TestQuant::quantizeErrors() {
+    std::vector<float> x(300, 1.0f);
+    std::vector<uint8_t> out(4096);
+    auto partial = quantize(TensorType::Q4_K, x.data(), out.data(), 300);
+    QVERIFY(!partial.ok());
+    QVERIFY(partial.error().message().find("Q4_K") != std::string::npos);
+    QVERIFY(!canQuantize(TensorType::Q2_K));
+    QVERIFY(!quantize(TensorType::Q2_K, x.data(), out.data(), 256).ok());
+    QVERIFY(!quantize(TensorType::F16, x.data(), out.data(), 32).ok());
 }
 
 QTEST_GUILESS_MAIN(TestQuant)

@@ -92,7 +92,7 @@ DASH_SCORER_AVX2 float reluDotAvx2(const float* p, const float* c, const float* 
 
 float reluDot(const float* p, const float* c, const float* w2, size_t hidden) {
 #if defined(__x86_64__)
-    if (cpu::bestIsa() == cpu::Isa::Avx2)
+    if (cpu::hasLevel(cpu::bestIsa(), cpu::Isa::Avx2))
         return reluDotAvx2(p, c, w2, hidden);
 #endif
     return reluDotScalar(p, c, w2, hidden);
@@ -100,7 +100,7 @@ float reluDot(const float* p, const float* c, const float* w2, size_t hidden) {
 
 void accumulateColumns(const float* x, int32_t dim, const float* w, size_t hidden, float* p) {
 #if defined(__x86_64__)
-    if (cpu::bestIsa() == cpu::Isa::Avx2) {
+    if (cpu::hasLevel(cpu::bestIsa(), cpu::Isa::Avx2)) {
         accumulateColumnsAvx2(x, dim, w, hidden, p);
         return;
     }

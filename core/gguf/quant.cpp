@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "core/gguf/quant.h"
 
+#include <algorithm>
+#include <cmath>
 #include <limits>
 
 namespace dash {
@@ -348,6 +350,216 @@ Status dequantize(TensorType type, const void* src, float* dst, uint64_t element
     const uint64_t blocks = elements / traits->blockElements;
     for (uint64_t b = 0; b < blocks; ++b)
         decode(bytes + b * traits->blockBytes, dst + b * traits->blockElements);
+    return {};
+}
+
+namespace {
+
+void storeHalf(uint8_t* p, float v) {
+    const uint16_t h = floatToHalf(v);
+    std::memcpy(p, &h, sizeof h);
+}
+
+float roundedHalf(float v) {
+    return halfToFloat(floatToHalf(v));
+}
+
+int roundClamp(float v, int lo, int hi) {
+    const long r = std::lrintf(v);
+    return static_cast<int>(std::clamp<long>(r, lo, hi));
+}
+
+// The value of largest magnitude, with its sign.
+float signedMax(const float* x, int count) {
+    float best = 0;
+    for (int k = 0; k < count; ++k)
+        if (std::fabs(x[k]) > std::fabs(best))
+            best = x[k];
+    return best;
+}
+
+void quantizeQ8_0(const float* x, uint8_t* b) {
+    float amax = 0;
+    for (int k = 0; k < 32; ++k)
+        amax = std::max(amax, std::fabs(x[k]));
+    const float d = roundedHalf(amax / 127.0f);
+    storeHalf(b, d);
+    const float inv = d > 0 ? 1.0f / d : 0.0f;
+    for (int k = 0; k < 32; ++k)
+        b[2 + k] = static_cast<uint8_t>(static_cast<int8_t>(roundClamp(x[k] * inv, -127, 127)));
+}
+
+// Q4_0 / Q5_0: d = (signed max) / -8 or / -16, so the largest magnitude maps
+// to the code 0 exactly and the others round into [0, 15] or [0, 31].
+void quantizeSym(const float* x, uint8_t* b, bool five) {
+    const int half = five ? 16 : 8;
+    const float d = roundedHalf(signedMax(x, 32) / static_cast<float>(-half));
+    storeHalf(b, d);
+    const float inv = d != 0 ? 1.0f / d : 0.0f;
+    int q[32];
+    for (int k = 0; k < 32; ++k)
+        q[k] = roundClamp(x[k] * inv + static_cast<float>(half), 0, 2 * half - 1);
+    uint8_t* qs = b + (five ? 6 : 2);
+    uint32_t qh = 0;
+    for (int j = 0; j < 16; ++j) {
+        qs[j] = static_cast<uint8_t>((q[j] & 0x0F) | ((q[j + 16] & 0x0F) << 4));
+        qh |= static_cast<uint32_t>((q[j] >> 4) & 1) << j;
+        qh |= static_cast<uint32_t>((q[j + 16] >> 4) & 1) << (j + 16);
+    }
+    if (five)
+        std::memcpy(b + 2, &qh, 4);
+}
+
+// Q4_1 / Q5_1: d = (max - min) / levels, m = min.
+void quantizeAsym(const float* x, uint8_t* b, bool five) {
+    const int top = five ? 31 : 15;
+    float lo = x[0], hi = x[0];
+    for (int k = 1; k < 32; ++k) {
+        lo = std::min(lo, x[k]);
+        hi = std::max(hi, x[k]);
+    }
+    const float d = roundedHalf((hi - lo) / static_cast<float>(top));
+    const float m = roundedHalf(lo);
+    storeHalf(b, d);
+    storeHalf(b + 2, m);
+    const float inv = d > 0 ? 1.0f / d : 0.0f;
+    int q[32];
+    for (int k = 0; k < 32; ++k)
+        q[k] = roundClamp((x[k] - m) * inv, 0, top);
+    uint8_t* qs = b + (five ? 8 : 4);
+    uint32_t qh = 0;
+    for (int j = 0; j < 16; ++j) {
+        qs[j] = static_cast<uint8_t>((q[j] & 0x0F) | ((q[j + 16] & 0x0F) << 4));
+        qh |= static_cast<uint32_t>((q[j] >> 4) & 1) << j;
+        qh |= static_cast<uint32_t>((q[j + 16] >> 4) & 1) << (j + 16);
+    }
+    if (five)
+        std::memcpy(b + 4, &qh, 4);
+}
+
+// Q4_K: per sub-block of 32 a range [lo, hi] with lo <= 0, scale (hi - lo) / 15
+// and min -lo; both quantised to 6 bits against the super-block's d and dmin
+// (the largest scale and min / 63); then q = round((x + min) / scale).
+void quantizeQ4_K(const float* x, uint8_t* b) {
+    float scale[8], mins[8];
+    float maxScale = 0, maxMin = 0;
+    for (int j = 0; j < 8; ++j) {
+        float lo = 0, hi = x[32 * j];
+        for (int k = 0; k < 32; ++k) {
+            lo = std::min(lo, x[32 * j + k]);
+            hi = std::max(hi, x[32 * j + k]);
+        }
+        scale[j] = (hi - lo) / 15.0f;
+        mins[j] = -lo;
+        maxScale = std::max(maxScale, scale[j]);
+        maxMin = std::max(maxMin, mins[j]);
+    }
+    const float d = roundedHalf(maxScale / 63.0f);
+    const float dmin = roundedHalf(maxMin / 63.0f);
+    storeHalf(b, d);
+    storeHalf(b + 2, dmin);
+    int sc[8], mn[8];
+    for (int j = 0; j < 8; ++j) {
+        // Round the scale up so that the sub-block's range still fits 15 steps.
+        sc[j] = d > 0 ? std::min(63, static_cast<int>(std::ceil(scale[j] / d))) : 0;
+        mn[j] = dmin > 0 ? roundClamp(mins[j] / dmin, 0, 63) : 0;
+    }
+    uint8_t* s = b + 4;
+    for (int j = 0; j < 4; ++j) {
+        s[j] = static_cast<uint8_t>(sc[j] | ((sc[j + 4] >> 4) << 6));
+        s[j + 4] = static_cast<uint8_t>(mn[j] | ((mn[j + 4] >> 4) << 6));
+        s[j + 8] = static_cast<uint8_t>((sc[j + 4] & 0x0F) | ((mn[j + 4] & 0x0F) << 4));
+    }
+    uint8_t* qs = b + 16;
+    for (int c = 0; c < 4; ++c) {
+        int q[2][32];
+        for (int h = 0; h < 2; ++h) {
+            const int j = 2 * c + h;
+            const float step = d * static_cast<float>(sc[j]);
+            const float offset = dmin * static_cast<float>(mn[j]);
+            for (int l = 0; l < 32; ++l)
+                q[h][l] = step > 0 ? roundClamp((x[32 * j + l] + offset) / step, 0, 15) : 0;
+        }
+        for (int l = 0; l < 32; ++l)
+            qs[32 * c + l] = static_cast<uint8_t>(q[0][l] | (q[1][l] << 4));
+    }
+}
+
+// Q6_K: per 16 values a scale max|x| / 31 quantised to 8 bits against the
+// super-block's d (the largest / 127); q = round(x / scale) in [-32, 31].
+void quantizeQ6_K(const float* x, uint8_t* b) {
+    float scale[16];
+    float maxScale = 0;
+    for (int s = 0; s < 16; ++s) {
+        float amax = 0;
+        for (int k = 0; k < 16; ++k)
+            amax = std::max(amax, std::fabs(x[16 * s + k]));
+        scale[s] = amax / 31.0f;
+        maxScale = std::max(maxScale, scale[s]);
+    }
+    const float d = roundedHalf(maxScale / 127.0f);
+    storeHalf(b + 208, d);
+    int q[256];
+    for (int s = 0; s < 16; ++s) {
+        const int sc = d > 0 ? std::min(127, static_cast<int>(std::ceil(scale[s] / d))) : 0;
+        b[192 + s] = static_cast<uint8_t>(static_cast<int8_t>(sc));
+        const float step = d * static_cast<float>(sc);
+        for (int k = 0; k < 16; ++k)
+            q[16 * s + k] = (step > 0 ? roundClamp(x[16 * s + k] / step, -32, 31) : 0) + 32;
+    }
+    uint8_t* ql = b;
+    uint8_t* qh = b + 128;
+    for (int h = 0; h < 2; ++h)
+        for (int l = 0; l < 32; ++l) {
+            const int* v = q + 128 * h + l;
+            ql[64 * h + l] = static_cast<uint8_t>((v[0] & 0x0F) | ((v[64] & 0x0F) << 4));
+            ql[64 * h + l + 32] = static_cast<uint8_t>((v[32] & 0x0F) | ((v[96] & 0x0F) << 4));
+            qh[32 * h + l] = static_cast<uint8_t>((v[0] >> 4) | ((v[32] >> 4) << 2) |
+                                                  ((v[64] >> 4) << 4) | ((v[96] >> 4) << 6));
+        }
+}
+
+using BlockEncoder = void (*)(const float*, uint8_t*);
+
+BlockEncoder blockEncoder(TensorType type) {
+    switch (type) {
+    case TensorType::Q8_0:
+        return quantizeQ8_0;
+    case TensorType::Q4_0:
+        return [](const float* x, uint8_t* b) { quantizeSym(x, b, false); };
+    case TensorType::Q5_0:
+        return [](const float* x, uint8_t* b) { quantizeSym(x, b, true); };
+    case TensorType::Q4_1:
+        return [](const float* x, uint8_t* b) { quantizeAsym(x, b, false); };
+    case TensorType::Q5_1:
+        return [](const float* x, uint8_t* b) { quantizeAsym(x, b, true); };
+    case TensorType::Q4_K:
+        return quantizeQ4_K;
+    case TensorType::Q6_K:
+        return quantizeQ6_K;
+    default:
+        return nullptr;
+    }
+}
+
+} // namespace
+
+bool canQuantize(TensorType type) {
+    return blockEncoder(type) != nullptr;
+}
+
+Status quantize(TensorType type, const float* src, void* dst, uint64_t elements) {
+    const BlockEncoder encode = blockEncoder(type);
+    if (!encode)
+        return unsupportedError("quantisation to " + tensorTypeName(type) + " is not implemented");
+    const TypeTraits* traits = typeTraits(type);
+    if (elements % traits->blockElements != 0)
+        return invalidError("cannot quantise " + std::to_string(elements) + " values to " +
+                            traits->name + ": not a whole number of blocks of " +
+                            std::to_string(traits->blockElements));
+    auto* bytes = static_cast<uint8_t*>(dst);
+    for (uint64_t b = 0; b < elements / traits->blockElements; ++b)
+        encode(src + b * traits->blockElements, bytes + b * traits->blockBytes);
     return {};
 }
 

@@ -48,6 +48,15 @@ bool canDequantize(TensorType type);
 // when `elements` is not a whole number of blocks or the type is not handled.
 Status dequantize(TensorType type, const void* src, float* dst, uint64_t elements);
 
+// Whether quantize() writes `type` (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q6_K).
+bool canQuantize(TensorType type);
+
+// Encodes `elements` floats (a whole number of blocks) as blocks of `type` into
+// dst (rowBytes(type, elements) bytes). Round to nearest with per-block
+// scales from the block's range; not the iterative search of ggml's own
+// quantiser, so the error may be somewhat larger than llama.cpp's files.
+Status quantize(TensorType type, const float* src, void* dst, uint64_t elements);
+
 // All values of a tensor of `file`, in file order (shape[0] fastest). Checks
 // that the tensor's extent lies inside the file and matches its element count.
 Expected<std::vector<float>> dequantizeTensor(const GgufFile& file, const GgufTensorInfo& info);

@@ -2,7 +2,9 @@
 #include "core/engine/cpu/cpu_backend.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
+#include <initializer_list>
 
 namespace dash::cpu {
 
@@ -18,25 +20,51 @@ struct CpuBackend::Buffers {
 
 namespace {
 
-// out[idx] = in[idx] · wᵀ (+ bias) for the token rows listed in idx; rows are
-// gathered into contiguous scratch unless idx covers every token in order.
-void linearRows(const Matrix& w, const float* in, int64_t n, const std::vector<int64_t>& idx,
-                float* out, const float* bias, ThreadPool& pool, Isa isa,
+// One product of linearRows: the matrix, the output [tokens][rows], its bias.
+struct RowsProduct {
+    const Matrix* w;
+    float* out;
+    const float* bias;
+};
+
+// out[idx] = in[idx] · wᵀ (+ bias) for every product, the token rows listed
+// in idx sharing one input (quantised once, one parallel loop: matmulShared);
+// rows are gathered into contiguous scratch unless idx covers every token in
+// order.
+void linearRows(std::initializer_list<RowsProduct> products, const float* in, int64_t n,
+                const std::vector<int64_t>& idx, ThreadPool& pool, Isa isa,
                 std::vector<float>& gatherIn, std::vector<float>& gatherOut) {
     const auto m = static_cast<int64_t>(idx.size());
+    const int32_t cols = products.begin()->w->cols;
+    std::array<Product, 3> shared;
+    size_t count = 0;
     if (m == n) {
-        matmul(w, in, n, out, pool, isa, bias);
+        for (const RowsProduct& p : products)
+            shared[count++] = {p.w, p.out, p.bias};
+        matmulShared(std::span<const Product>(shared.data(), count), in, n, pool, isa);
         return;
     }
-    gatherIn.resize(static_cast<size_t>(m * w.cols));
-    gatherOut.resize(static_cast<size_t>(m * w.rows));
+    gatherIn.resize(static_cast<size_t>(m * cols));
+    size_t outRows = 0;
+    for (const RowsProduct& p : products)
+        outRows += static_cast<size_t>(p.w->rows);
+    gatherOut.resize(static_cast<size_t>(m) * outRows);
     for (int64_t j = 0; j < m; ++j)
-        std::memcpy(gatherIn.data() + j * w.cols, in + idx[static_cast<size_t>(j)] * w.cols,
-                    sizeof(float) * static_cast<size_t>(w.cols));
-    matmul(w, gatherIn.data(), m, gatherOut.data(), pool, isa, bias);
-    for (int64_t j = 0; j < m; ++j)
-        std::memcpy(out + idx[static_cast<size_t>(j)] * w.rows, gatherOut.data() + j * w.rows,
-                    sizeof(float) * static_cast<size_t>(w.rows));
+        std::memcpy(gatherIn.data() + j * cols, in + idx[static_cast<size_t>(j)] * cols,
+                    sizeof(float) * static_cast<size_t>(cols));
+    float* next = gatherOut.data();
+    for (const RowsProduct& p : products) {
+        shared[count++] = {p.w, next, p.bias};
+        next += static_cast<size_t>(m) * p.w->rows;
+    }
+    matmulShared(std::span<const Product>(shared.data(), count), gatherIn.data(), m, pool, isa);
+    for (size_t i = 0; i < count; ++i) {
+        const int32_t rows = shared[i].w->rows;
+        const RowsProduct& p = *(products.begin() + i);
+        for (int64_t j = 0; j < m; ++j)
+            std::memcpy(p.out + idx[static_cast<size_t>(j)] * rows, shared[i].y + j * rows,
+                        sizeof(float) * static_cast<size_t>(rows));
+    }
 }
 
 const float* optionalData(const std::vector<float>& v) {
@@ -135,7 +163,13 @@ void CpuBackend::ensureCapacity(int64_t positions) {
     const int64_t capacity = std::min(m_maxContext, std::max<int64_t>(positions, 2 * m_capacity));
     const size_t kvDim = static_cast<size_t>(m_model->config().kvDim());
     for (size_t i = 0; i < m_keys.size(); ++i) {
-        m_keys[i].resize(static_cast<size_t>(capacity) * kvDim);
+        // Keys are [kvDim][capacity]: each component's row moves to the new stride.
+        std::vector<float> keys(static_cast<size_t>(capacity) * kvDim);
+        if (m_capacity > 0)
+            for (size_t c = 0; c < kvDim; ++c)
+                std::copy_n(m_keys[i].data() + c * static_cast<size_t>(m_capacity), m_capacity,
+                            keys.data() + c * static_cast<size_t>(capacity));
+        m_keys[i] = std::move(keys);
         m_values[i].resize(static_cast<size_t>(capacity) * kvDim);
         m_visible[i].resize(static_cast<size_t>(capacity), 1);
     }
@@ -198,10 +232,12 @@ Status CpuBackend::runLayer(int32_t layer, std::span<const LayerState> states) {
                                 " but no quantised weights are loaded");
     }
     const std::vector<int64_t>& skipped = b.groups[0];
-    auto linear = [&](LayerState s, LayerMatrix which, const std::vector<int64_t>& idx,
-                      const float* in, float* out) {
-        linearRows(*matrixFor(layer, s, which), in, n, idx, out, biasFor(layer, which), m_pool,
-                   m_isa, b.gatherIn, b.gatherOut);
+    auto product = [&](LayerState s, LayerMatrix which, float* out) {
+        return RowsProduct{matrixFor(layer, s, which), out, biasFor(layer, which)};
+    };
+    auto linear = [&](std::initializer_list<RowsProduct> products, const std::vector<int64_t>& idx,
+                      const float* in) {
+        linearRows(products, in, n, idx, m_pool, m_isa, b.gatherIn, b.gatherOut);
     };
 
     // Attention block: normalise, project Q/K/V per state group.
@@ -211,15 +247,16 @@ Status CpuBackend::runLayer(int32_t layer, std::span<const LayerState> states) {
         if (idx.empty())
             continue;
         const LayerState s = kStates[si];
-        linear(s, LayerMatrix::Q, idx, b.h.data(), b.q.data());
-        linear(s, LayerMatrix::K, idx, b.h.data(), b.k.data());
-        linear(s, LayerMatrix::V, idx, b.h.data(), b.v.data());
+        linear({product(s, LayerMatrix::Q, b.q.data()), product(s, LayerMatrix::K, b.k.data()),
+                product(s, LayerMatrix::V, b.v.data())},
+               idx, b.h.data());
     }
     const bool projectSkipped = m_kvMode == KvMode::Project && !skipped.empty();
     if (projectSkipped) {
         // Skipped tokens still leave K/V at this layer, from the layer's input.
-        linear(LayerState::Full, LayerMatrix::K, skipped, b.h.data(), b.k.data());
-        linear(LayerState::Full, LayerMatrix::V, skipped, b.h.data(), b.v.data());
+        linear({product(LayerState::Full, LayerMatrix::K, b.k.data()),
+                product(LayerState::Full, LayerMatrix::V, b.v.data())},
+               skipped, b.h.data());
     }
     float* keys = m_keys[static_cast<size_t>(layer)].data();
     float* values = m_values[static_cast<size_t>(layer)].data();
@@ -233,7 +270,9 @@ Status CpuBackend::runLayer(int32_t layer, std::span<const LayerState> states) {
         if (!skip)
             m_rope.apply(b.q.data() + t * qDim, c.heads, pos);
         m_rope.apply(b.k.data() + t * kvDim, c.kvHeads, pos);
-        std::memcpy(keys + pos * kvDim, b.k.data() + t * kvDim, sizeof(float) * kvDim);
+        const float* k = b.k.data() + t * kvDim;
+        for (int32_t ci = 0; ci < kvDim; ++ci)
+            keys[ci * m_capacity + pos] = k[ci];
         std::memcpy(values + pos * kvDim, b.v.data() + t * kvDim, sizeof(float) * kvDim);
     }
 
@@ -241,8 +280,8 @@ Status CpuBackend::runLayer(int32_t layer, std::span<const LayerState> states) {
     if (!run.empty()) {
         const uint8_t* mask = m_kvMode == KvMode::Mask ? visible : nullptr;
         if (static_cast<int64_t>(run.size()) == n) {
-            cpu::attention(b.q.data(), keys, values, positions, n, c.heads, c.kvHeads, c.headDim,
-                           mask, b.att.data(), m_pool, m_isa);
+            cpu::attentionTransposed(b.q.data(), keys, values, m_capacity, positions, n, c.heads,
+                                     c.kvHeads, c.headDim, mask, b.att.data(), m_pool, m_isa);
         } else {
             const auto m = static_cast<int64_t>(run.size());
             b.gatherIn.resize(static_cast<size_t>(m * qDim));
@@ -254,8 +293,9 @@ Status CpuBackend::runLayer(int32_t layer, std::span<const LayerState> states) {
                             sizeof(float) * qDim);
                 b.groupPositions[static_cast<size_t>(j)] = positions[t];
             }
-            cpu::attention(b.gatherIn.data(), keys, values, b.groupPositions.data(), m, c.heads,
-                           c.kvHeads, c.headDim, mask, b.gatherOut.data(), m_pool, m_isa);
+            cpu::attentionTransposed(b.gatherIn.data(), keys, values, m_capacity,
+                                     b.groupPositions.data(), m, c.heads, c.kvHeads, c.headDim,
+                                     mask, b.gatherOut.data(), m_pool, m_isa);
             for (int64_t j = 0; j < m; ++j)
                 std::memcpy(b.att.data() + run[static_cast<size_t>(j)] * qDim,
                             b.gatherOut.data() + j * qDim, sizeof(float) * qDim);
@@ -273,16 +313,17 @@ Status CpuBackend::runLayer(int32_t layer, std::span<const LayerState> states) {
         if (idx.empty())
             continue;
         const LayerState s = kStates[si];
-        linear(s, LayerMatrix::O, idx, b.att.data(), b.tmp.data());
+        linear({product(s, LayerMatrix::O, b.tmp.data())}, idx, b.att.data());
         addRows(idx, b.tmp.data(), dim);
         for (int64_t t : idx)
             cpu::rmsNorm(b.x.data() + t * dim, lw.ffnNorm.data(), 1, dim, c.rmsEps,
                          b.h.data() + t * dim);
-        linear(s, LayerMatrix::Gate, idx, b.h.data(), b.gate.data());
-        linear(s, LayerMatrix::Up, idx, b.h.data(), b.up.data());
+        linear({product(s, LayerMatrix::Gate, b.gate.data()),
+                product(s, LayerMatrix::Up, b.up.data())},
+               idx, b.h.data());
         for (int64_t t : idx)
             cpu::swiglu(b.gate.data() + t * c.ffnDim, b.up.data() + t * c.ffnDim, c.ffnDim, m_isa);
-        linear(s, LayerMatrix::Down, idx, b.gate.data(), b.tmp.data());
+        linear({product(s, LayerMatrix::Down, b.tmp.data())}, idx, b.gate.data());
         addRows(idx, b.tmp.data(), dim);
     }
 

@@ -72,7 +72,7 @@ private:
     KvMode m_kvMode = KvMode::Project;
 
     int64_t m_capacity = 0;
-    std::vector<std::vector<float>> m_keys;      // [layer][capacity][kvDim]
+    std::vector<std::vector<float>> m_keys;      // [layer][kvDim][capacity] (transposed)
     std::vector<std::vector<float>> m_values;    // [layer][capacity][kvDim]
     std::vector<std::vector<uint8_t>> m_visible; // [layer][capacity], Mask mode
     std::unique_ptr<Buffers> m_buffers;

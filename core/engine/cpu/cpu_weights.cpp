@@ -6,41 +6,15 @@
 
 #include <cmath>
 #include <cstring>
+#include <sys/mman.h>
+#include <unistd.h>
 
 namespace dash::cpu {
 
 namespace {
 
-// Q8_0 and Q4_0 blocks (f16 scale + 32 values) become Int8/Int4 matrices with
-// group 32: the same values and scales, repacked for the integer kernels.
-Expected<Matrix> fromBlocks(const WeightTensor& t) {
-    const bool int8 = t.type == TensorType::Q8_0;
-    const size_t blockBytes = int8 ? 34 : 18;
-    const size_t blocks = static_cast<size_t>(t.rows) * static_cast<size_t>(t.cols / 32);
-    std::vector<int8_t> q(blocks * 32);
-    std::vector<float> scales(blocks);
-    for (size_t b = 0; b < blocks; ++b) {
-        const uint8_t* block = t.data + b * blockBytes;
-        uint16_t d;
-        std::memcpy(&d, block, 2);
-        scales[b] = halfToFloat(d);
-        int8_t* out = q.data() + b * 32;
-        if (int8) {
-            std::memcpy(out, block + 2, 32);
-        } else {
-            // Q4_0: byte j holds value j (low nibble) and value j + 16, offset by 8.
-            for (int j = 0; j < 16; ++j) {
-                out[j] = static_cast<int8_t>((block[2 + j] & 0x0F) - 8);
-                out[j + 16] = static_cast<int8_t>((block[2 + j] >> 4) - 8);
-            }
-        }
-    }
-    return makeIntMatrix(int8 ? MatrixType::Int8 : MatrixType::Int4, t.rows, t.cols, 32, q.data(),
-                         scales.data());
-}
-
-// Other types are dequantised once, kept as F16 unless a value does not fit
-// in half precision.
+// Types without integer kernels (none that the loader accepts today) are
+// dequantised once, kept as F16 unless a value does not fit in half precision.
 Expected<Matrix> dequantized(const WeightTensor& t) {
     std::vector<float> values(static_cast<size_t>(t.rows) * static_cast<size_t>(t.cols));
     for (int32_t r = 0; r < t.rows; ++r)
@@ -60,6 +34,23 @@ Expected<Matrix> dequantized(const WeightTensor& t) {
     return makeF16Matrix(t.rows, t.cols, std::move(halves));
 }
 
+// Once a tensor is repacked its bytes in the file are not read again on the
+// CPU: hand the pages back so that a quantised model does not occupy its
+// file twice. MADV_PAGEOUT keeps the contents (pages of a mapped file are
+// read again if touched; anonymous memory is left alone without swap).
+void releasePages(const uint8_t* data, size_t bytes) {
+#if defined(MADV_PAGEOUT)
+    const auto page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+    const auto begin = (reinterpret_cast<uintptr_t>(data) + page - 1) / page * page;
+    const auto end = (reinterpret_cast<uintptr_t>(data) + bytes) / page * page;
+    if (end > begin)
+        madvise(reinterpret_cast<void*>(begin), end - begin, MADV_PAGEOUT);
+#else
+    (void)data;
+    (void)bytes;
+#endif
+}
+
 } // namespace
 
 Expected<Matrix> cpuMatrix(const WeightTensor& t) {
@@ -75,12 +66,21 @@ Expected<Matrix> cpuMatrix(const WeightTensor& t) {
         m.type = MatrixType::F16;
         m.data = t.data;
         return m;
-    case TensorType::Q8_0:
-    case TensorType::Q4_0:
-        return fromBlocks(t);
+    case TensorType::BF16:
+        m.type = MatrixType::BF16;
+        m.data = t.data;
+        return m;
     default:
-        return dequantized(t);
+        break;
     }
+    MatrixType tiled;
+    if (!tiledTypeOf(t.type, tiled))
+        return dequantized(t);
+    auto repacked = repackBlocks(t.type, t.rows, t.cols, t.data);
+    if (!repacked.ok())
+        return repacked.error().withContext(t.name);
+    releasePages(t.data, t.byteSize());
+    return repacked;
 }
 
 Expected<std::shared_ptr<const CpuWeights>> CpuWeights::of(const Model& model) {

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
-// The CPU backend's layouts of a model's weights. F32 and F16 matrices are
-// read where the file maps them; Q8_0 and Q4_0 blocks are repacked into the
-// integer kernels' layout (group 32); other types are dequantised once, to F16
-// when every value fits. They are derived once per model (Model::derived) and
-// shared by every CPU backend on that model, as are the INT8/INT4 copies of
-// the DASH states.
+// The CPU backend's layouts of a model's weights. F32, F16 and BF16 matrices
+// are read where the file maps them; GGUF block types (Q8_0, Q4_0, Q4_1,
+// Q5_0, Q5_1, Q4_K, Q5_K, Q6_K) are repacked into the integer kernels' tiled
+// layout (tiled_layout.h), after which their pages of the file are handed
+// back. They are derived once per model (Model::derived) and shared by every
+// CPU backend on that model, as are the INT8/INT4 copies of the DASH states.
 #pragma once
 
 #include "core/engine/cpu/matmul.h"

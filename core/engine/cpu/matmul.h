@@ -1,13 +1,24 @@
 // SPDX-License-Identifier: MIT
 // Weight matrices in the layouts the CPU kernels read, and y = x·Wᵀ for a batch
 // of activation rows.
+//
+// Float matrices (F32, F16, BF16) are read where the file maps them, row-major.
+// Every integer type is repacked once into one tiled layout (tiled_layout.h):
+// tiles of 16 rows, blocks of 32 columns, each block's 16 x 32 codes stored so
+// that one 64-byte vector holds four consecutive columns of all 16 rows. That
+// is the operand order of vpdpbusd, of vpmaddubsw + vpmaddwd and of an AMX B
+// tile, so one layout serves every instruction set; scales stay in the
+// precision the file stores them in, and a repacked matrix takes the bytes of
+// its GGUF blocks (K-quants: within 3 %).
 #pragma once
 
 #include "core/engine/cpu/isa.h"
+#include "core/gguf/gguf.h"
 #include "core/util/status.h"
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 namespace dash {
@@ -21,44 +32,53 @@ class ThreadPool;
 enum class MatrixType : uint8_t {
     F32,
     F16,
-    // Symmetric per-group integer weights: value = scale[row][k / group] * q.
-    Int8, // q in [-127, 127], one byte each
-    // q in [-8, 7] stored as q + 8, two per byte. Each run of 64 values takes 32
-    // bytes, byte j holding value j (low nibble) and value j + 32 (high nibble);
-    // a final run of 32 values takes 16 bytes, byte j holding j and j + 16.
-    Int4,
+    BF16,
+    // The DASH states: symmetric per-group integers q with float scales
+    // (value = scale · q), kept per block of 32 (a group of 64 or 128 repeats
+    // its scale).
+    Int8, // q in [-127, 127]
+    Int4, // q in [-8, 7]
+    // GGUF block types, the file's values and scales repacked (tiled_layout.h).
+    Q8_0,
+    Q4_0,
+    Q4_1,
+    Q5_0,
+    Q5_1,
+    Q4_K,
+    Q5_K,
+    Q6_K,
 };
 
 const char* matrixTypeName(MatrixType type);
+bool isTiled(MatrixType type); // every integer type
+// The tiled type a GGUF tensor type is repacked into (false for float types
+// and types without integer kernels).
+bool tiledTypeOf(TensorType type, MatrixType& out);
 
-// A row-major [rows, cols] weight matrix (rows = output features). `data` and
-// `scales` may point into a memory-mapped file or into `storage`.
+// A [rows, cols] weight matrix (rows = output features). Float types: `data`
+// is row-major, possibly inside a memory-mapped file. Tiled types: `data` the
+// codes and `params` the scales of tiled_layout.h, owned by `storage`.
 struct Matrix {
     MatrixType type = MatrixType::F32;
     int32_t rows = 0;
     int32_t cols = 0;
-    int32_t group = 0;             // Int8/Int4: elements per scale (a multiple of 32)
-    const uint8_t* data = nullptr; // rows * rowBytes()
-    const float* scales = nullptr; // Int8/Int4: [rows][cols / group]
-    // Int8: 64 · scale · Σq per [row][group], removing the offset the kernel
-    // adds to activations so that they are unsigned.
-    const float* offsets = nullptr;
-    // The same factors for whole tiles of four rows, interleaved
-    // [row / 4][group][row % 4] so that SIMD kernels load a tile's four at once.
-    const float* tileScales = nullptr;
-    const float* tileOffsets = nullptr; // Int8 only
+    int32_t group = 0; // Int8/Int4: columns per scale of the source (a multiple of 32)
+    const uint8_t* data = nullptr;
+    const uint8_t* params = nullptr;
     std::shared_ptr<const void> storage;
 
-    size_t rowBytes() const;
-    size_t byteSize() const; // data plus scales
+    int32_t tiles() const { return (rows + 15) / 16; }
+    int32_t blocks() const { return cols / 32; }
+    size_t byteSize() const; // codes plus scales (or the float data)
 };
 
 // Owns converted data and returns a Matrix viewing it.
 Matrix makeF32Matrix(int32_t rows, int32_t cols, std::vector<float> values);
 Matrix makeF16Matrix(int32_t rows, int32_t cols, std::vector<uint16_t> values);
+Matrix makeBf16Matrix(int32_t rows, int32_t cols, std::vector<uint16_t> values);
 
-// Quantises float weights [rows, cols] to Int8 or Int4 with symmetric scales per
-// `group` elements (scale = max|w| / 127 or / 7; Int4 uses [-7, 7] of its range).
+// Quantises float weights [rows, cols] to Int8 or Int4 through quantizeGroups
+// (core/engine/quantize.h): scale = max|w| / 127 or / 7 per `group` values.
 Expected<Matrix> quantizeMatrix(const float* values, int32_t rows, int32_t cols, MatrixType type,
                                 int32_t group);
 // The Int8 (qmax 127) or Int4 (qmax 7) matrix of quantised weights.
@@ -67,15 +87,35 @@ Expected<Matrix> fromQuantized(const GroupQuantized& quantized);
 // and scales [rows][cols / group].
 Expected<Matrix> makeIntMatrix(MatrixType type, int32_t rows, int32_t cols, int32_t group,
                                const int8_t* q, const float* scales);
+// A tiled matrix of GGUF blocks: `src` holds rows x (cols / block size)
+// blocks of `type` (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K), rows after
+// each other as a GGUF tensor stores them.
+Expected<Matrix> repackBlocks(TensorType type, int32_t rows, int32_t cols, const uint8_t* src);
 
-// Row r of w as floats (dequantised).
+// Row r of w as floats (dequantised; for GGUF block types the same values as
+// dequantize() gives for the file's blocks).
 void readRow(const Matrix& w, int32_t row, float* out);
 
-// y[n, rows] = x[n, cols] · wᵀ (+ bias[rows] when not null). Integer matrices
-// quantise each activation row per group first (7 bits for Int8, 8 bits for
-// Int4 weights) and use integer dot products.
+// y[n, rows] = x[n, cols] · wᵀ (+ bias[rows] when not null).
+//   Float matrices: float32 products and sums (BF16 on avx512-bf16 or amx:
+//     activations rounded to bfloat16 pairs, see kernels.h).
+//   Tiled matrices: each activation row is quantised per block of 32 to
+//     8 bits (d = max|x| / 127, q = round(x / d)), and the kernels sum exact
+//     integer dot products per block before scaling them in float.
 // `isa` picks the kernels (a set the CPU supports).
 void matmul(const Matrix& w, const float* x, int64_t n, float* y, ThreadPool& pool, Isa isa,
             const float* bias = nullptr);
+
+// Several products of the same activations x[n, cols] (every matrix has
+// `cols` columns): y[n, rows] = x · wᵀ (+ bias) for each. The activations are
+// quantised once for all tiled matrices, and one parallel loop covers the
+// rows of every matrix (one hand-off to the workers instead of one each).
+struct Product {
+    const Matrix* w = nullptr;
+    float* y = nullptr;
+    const float* bias = nullptr;
+};
+void matmulShared(std::span<const Product> products, const float* x, int64_t n, ThreadPool& pool,
+                  Isa isa);
 
 } // namespace dash::cpu

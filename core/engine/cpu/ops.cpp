@@ -36,15 +36,6 @@ DASH_AVX2 float dotAvx2(const float* a, const float* b, int32_t count) {
     return sum;
 }
 
-DASH_AVX2 void axpyAvx2(float alpha, const float* x, float* y, int32_t count) {
-    const __m256 a = _mm256_set1_ps(alpha);
-    int32_t k = 0;
-    for (; k + 8 <= count; k += 8)
-        _mm256_storeu_ps(y + k, _mm256_fmadd_ps(a, _mm256_loadu_ps(x + k), _mm256_loadu_ps(y + k)));
-    for (; k < count; ++k)
-        y[k] += alpha * x[k];
-}
-
 // e^x in eight lanes: x = n·ln2 + r with |r| <= ln2/2, e^r from its Taylor
 // polynomial of degree 7 (truncation below 6e-9 relative on that interval),
 // and 2^n written into the exponent bits. Inputs below -87.3 give 0 (also -inf),
@@ -107,22 +98,11 @@ DASH_AVX2 void swigluAvx2(float* a, const float* b, int64_t count) {
 
 #endif
 
-void axpy(float alpha, const float* x, float* y, int32_t count, Isa isa) {
-#if DASH_X86
-    if (isa == Isa::Avx2) {
-        axpyAvx2(alpha, x, y, count);
-        return;
-    }
-#endif
-    for (int32_t k = 0; k < count; ++k)
-        y[k] += alpha * x[k];
-}
-
 } // namespace
 
 float dotFloat(const float* a, const float* b, int32_t count, Isa isa) {
 #if DASH_X86
-    if (isa == Isa::Avx2)
+    if (hasLevel(isa, Isa::Avx2))
         return dotAvx2(a, b, count);
 #endif
     float sum = 0;
@@ -189,7 +169,7 @@ void Rope::apply(float* v, int32_t heads, int64_t position) {
 
 void expInPlace(float* x, int64_t count, Isa isa) {
 #if DASH_X86
-    if (isa == Isa::Avx2) {
+    if (hasLevel(isa, Isa::Avx2)) {
         expInPlaceAvx2(x, count);
         return;
     }
@@ -200,7 +180,7 @@ void expInPlace(float* x, int64_t count, Isa isa) {
 
 void swiglu(float* a, const float* b, int64_t count, Isa isa) {
 #if DASH_X86
-    if (isa == Isa::Avx2) {
+    if (hasLevel(isa, Isa::Avx2)) {
         swigluAvx2(a, b, count);
         return;
     }
@@ -209,64 +189,6 @@ void swiglu(float* a, const float* b, int64_t count, Isa isa) {
         const float g = a[i];
         a[i] = g / (1.0f + std::exp(-g)) * b[i];
     }
-}
-
-void attention(const float* q, const float* keys, const float* values, const int64_t* positions,
-               int64_t n, int32_t heads, int32_t kvHeads, int32_t headDim, const uint8_t* visible,
-               float* out, ThreadPool& pool, Isa isa) {
-    const int32_t qDim = heads * headDim;
-    const int32_t kvDim = kvHeads * headDim;
-    const int32_t groupSize = heads / kvHeads;
-    const float scale = 1.0f / std::sqrt(static_cast<float>(headDim));
-    const int64_t tasks = n * heads;
-    int64_t span = 0;
-    for (int64_t t = 0; t < n; ++t)
-        span = std::max(span, positions[t] + 1);
-    const int64_t work = tasks * span * headDim;
-
-    auto run = [&](int64_t begin, int64_t end) {
-        thread_local std::vector<float> weights;
-        weights.resize(static_cast<size_t>(span));
-        for (int64_t task = begin; task < end; ++task) {
-            const int64_t t = task / heads;
-            const int32_t h = static_cast<int32_t>(task % heads);
-            const int32_t kvh = h / groupSize;
-            const float* qh = q + t * qDim + static_cast<int64_t>(h) * headDim;
-            const int64_t last = positions[t];
-            float maxScore = -INFINITY;
-            for (int64_t j = 0; j <= last; ++j) {
-                if (visible && !visible[j] && j != last) {
-                    weights[static_cast<size_t>(j)] = -INFINITY;
-                    continue;
-                }
-                const float s = dotFloat(qh, keys + j * kvDim + static_cast<int64_t>(kvh) * headDim,
-                                         headDim, isa) *
-                                scale;
-                weights[static_cast<size_t>(j)] = s;
-                maxScore = std::max(maxScore, s);
-            }
-            // Masked positions hold -inf and come out of the exponential as 0.
-            for (int64_t j = 0; j <= last; ++j)
-                weights[static_cast<size_t>(j)] -= maxScore;
-            expInPlace(weights.data(), last + 1, isa);
-            double total = 0;
-            for (int64_t j = 0; j <= last; ++j)
-                total += weights[static_cast<size_t>(j)];
-            const auto inv = static_cast<float>(1.0 / total);
-            float* oh = out + t * qDim + static_cast<int64_t>(h) * headDim;
-            std::fill(oh, oh + headDim, 0.0f);
-            for (int64_t j = 0; j <= last; ++j) {
-                const float w = weights[static_cast<size_t>(j)];
-                if (w != 0.0f)
-                    axpy(w * inv, values + j * kvDim + static_cast<int64_t>(kvh) * headDim, oh,
-                         headDim, isa);
-            }
-        }
-    };
-    if (work < (1 << 14))
-        run(0, tasks);
-    else
-        pool.parallelFor(tasks, 1, run);
 }
 
 double dot(const float* a, const float* b, int64_t count) {

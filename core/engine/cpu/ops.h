@@ -54,6 +54,13 @@ void swiglu(float* a, const float* b, int64_t count, Isa isa);
 void attention(const float* q, const float* keys, const float* values, const int64_t* positions,
                int64_t n, int32_t heads, int32_t kvHeads, int32_t headDim, const uint8_t* visible,
                float* out, ThreadPool& pool, Isa isa);
+// The same over the CPU backend's KV cache, whose keys are stored transposed:
+//   keys:   [kvHeads * headDim][capacity] (position fastest)
+//   values: [capacity][kvHeads * headDim]
+void attentionTransposed(const float* q, const float* keys, const float* values, int64_t capacity,
+                         const int64_t* positions, int64_t n, int32_t heads, int32_t kvHeads,
+                         int32_t headDim, const uint8_t* visible, float* out, ThreadPool& pool,
+                         Isa isa);
 
 // Float dot product with SIMD accumulation where available (summation order
 // differs from a sequential loop).

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: MIT
+// Every instruction set this build has kernels for (cpu::allIsas) against the
+// single-threaded scalar reference on the machine that runs the test: every
+// tiled weight type and the float types, with token counts that reach each
+// kernel's tails and AMX's groups of 16. A set this CPU (or its operating
+// system) cannot run is skipped with the reason, so this suite is labelled
+// `isa`: like `gpu`, what it runs depends on the hardware. tst_kernels checks
+// the sets this CPU runs against float64.
+#include "kernel_test_data.h"
+
+#include "core/engine/cpu/thread_pool.h"
+
+#include <QtTest>
+
+#include <memory>
+
+using namespace dash;
+using namespace dash::test;
+using cpu::Matrix;
+using cpu::MatrixType;
+
+Q_DECLARE_METATYPE(dash::cpu::Isa)
+
+class TestIsaPaths : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase() { m_pool = std::make_unique<cpu::ThreadPool>(2); }
+    void isaPaths_data();
+    void isaPaths();
+
+private:
+    std::unique_ptr<cpu::ThreadPool> m_pool;
+};
+
+void TestIsaPaths::isaPaths_data() {
+    QTest::addColumn<cpu::Isa>("isa");
+    for (cpu::Isa isa : cpu::allIsas())
+        QTest::addRow("%s", cpu::isaName(isa)) << isa;
+}
+
+// Every instruction set this build has kernels for, against the scalar
+// reference on this CPU, for every weight type and for token counts that
+// reach each kernel's tails (and AMX's groups of 16). Sets the CPU lacks are
+// skipped, with the reason.
+void TestIsaPaths::isaPaths() {
+    QFETCH(cpu::Isa, isa);
+    const std::string reason = cpu::isaUnsupportedReason(isa);
+    if (!reason.empty())
+        QSKIP(qPrintable(QString("%1 kernels not run: %2").arg(cpu::isaName(isa), reason.c_str())));
+    std::mt19937 rng(static_cast<uint32_t>(isa) + 100);
+    const int rows = 40, cols = 512;
+    cpu::ThreadPool single(1);
+    for (const char* format : kTiledFormats) {
+        const Matrix m = tiledMatrix(format, rows, cols, rng);
+        for (int n : {1, 7, 16, 33}) {
+            const std::vector<float> x = groupedValues(rng, static_cast<size_t>(n), cols);
+            std::vector<float> want(static_cast<size_t>(n) * rows), got(want.size());
+            cpu::matmul(m, x.data(), n, want.data(), single, cpu::Isa::Scalar);
+            cpu::matmul(m, x.data(), n, got.data(), *m_pool, isa);
+            // Same integer sums; the float sums differ in order only.
+            double num = 0, den = 0;
+            for (size_t i = 0; i < want.size(); ++i) {
+                num += (static_cast<double>(got[i]) - want[i]) *
+                       (static_cast<double>(got[i]) - want[i]);
+                den += static_cast<double>(want[i]) * want[i];
+            }
+            QVERIFY2(num <= 1e-11 * den,
+                     qPrintable(QString("%1 n=%2: nmse %3").arg(format).arg(n).arg(num / den)));
+        }
+    }
+    for (MatrixType type : {MatrixType::F32, MatrixType::F16, MatrixType::BF16}) {
+        std::vector<float> w = groupedValues(rng, rows, cols);
+        std::vector<uint16_t> h(w.size());
+        Matrix m;
+        if (type == MatrixType::F32) {
+            m = cpu::makeF32Matrix(rows, cols, w);
+        } else {
+            for (size_t i = 0; i < w.size(); ++i)
+                h[i] = type == MatrixType::F16 ? floatToHalf(w[i]) : floatToBf16(w[i]);
+            m = type == MatrixType::F16 ? cpu::makeF16Matrix(rows, cols, std::move(h))
+                                        : cpu::makeBf16Matrix(rows, cols, std::move(h));
+        }
+        const bool roundsActivations =
+            type == MatrixType::BF16 && cpu::hasLevel(isa, cpu::Isa::Avx512Bf16);
+        for (int n : {1, 5, 16}) {
+            const std::vector<float> x = groupedValues(rng, static_cast<size_t>(n), cols);
+            std::vector<float> want(static_cast<size_t>(n) * rows), got(want.size());
+            cpu::matmul(m, x.data(), n, want.data(), single, cpu::Isa::Scalar);
+            cpu::matmul(m, x.data(), n, got.data(), *m_pool, isa);
+            double num = 0, den = 0;
+            for (size_t i = 0; i < want.size(); ++i) {
+                num += (static_cast<double>(got[i]) - want[i]) *
+                       (static_cast<double>(got[i]) - want[i]);
+                den += static_cast<double>(want[i]) * want[i];
+            }
+            // bfloat16 activations: relative 2^-8 at most per value.
+            const double tolerance = roundsActivations ? 1e-4 : 1e-11;
+            QVERIFY2(num <= tolerance * den, qPrintable(QString("%1 n=%2: nmse %3")
+                                                            .arg(cpu::matrixTypeName(type))
+                                                            .arg(n)
+                                                            .arg(num / den)));
+        }
+    }
+}
+
+QTEST_GUILESS_MAIN(TestIsaPaths)
+#include "tst_isa_paths.moc"
