@@ -39,6 +39,7 @@
 #include "core/gguf/quant.h"
 #include "core/model/model.h"
 #include "core/util/json.h"
+#include "core/util/stats.h"
 
 #include <algorithm>
 #include <atomic>
@@ -67,14 +68,6 @@ namespace {
 double now() {
     return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
         .count();
-}
-
-double median(std::vector<double> v) {
-    if (v.empty())
-        return 0;
-    std::sort(v.begin(), v.end());
-    const size_t n = v.size();
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
 std::string sharedDir() {

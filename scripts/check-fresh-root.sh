@@ -328,6 +328,6 @@ runStep install-deps installDeps
 runStep configure configure
 runStep build build
 runStep link-check linkCheck
-step=done
+step="done"
 childCpu
 echo "check-fresh-root: all steps passed in $((SECONDS - t_start)) s, cpu $cpu_now s${without[*]:+ (without ${without[*]})}"

@@ -241,7 +241,7 @@ void TestCliHostile::infoOnModelsThatCannotRun() {
         QCOMPARE(r.code, 1);
         // The file is still described (metadata), with the reason it cannot run.
         QVERIFY2(r.out.find("general.architecture") != std::string::npos, r.out.c_str());
-        QVERIFY2((r.out + r.err).find(json ? "model_error" : "cannot be run") != std::string::npos,
+        QVERIFY2((r.out + r.err).find(json ? "\"refusal\"" : "kind: refused") != std::string::npos,
                  r.out.c_str());
     }
     // generate says it in one line.

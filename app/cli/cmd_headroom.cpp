@@ -15,6 +15,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
+#include <limits>
 #include <map>
 
 namespace dash::cli {
@@ -103,11 +105,12 @@ int run(const std::vector<std::string>& argv) {
     auto file = args->required("file");
     auto tuneFile = args->required("tune-file");
     auto ratios = parseRatios(args->get("ratios", "1.33,1.67,2.0"));
-    auto windows = args->getInt("windows", 32);
-    auto maxTokens = args->getInt("max-tokens", 0);
-    auto contextArg = args->getInt("context", 0);
-    auto maxSkips = args->getInt("max-skips", -1);
-    auto staticWindows = args->getInt("static-windows", 16);
+    constexpr long long kMaxCount = std::numeric_limits<int32_t>::max();
+    auto windows = args->getInt("windows", 32, 1, kMaxCount);
+    auto maxTokens = args->getInt("max-tokens", 0, 0, kMaxCount);
+    auto contextArg = args->getInt("context", 0, 0, kMaxCount);
+    auto maxSkips = args->getInt("max-skips", -1, -1, kMaxCount);
+    auto staticWindows = args->getInt("static-windows", 16, 1, kMaxCount);
     auto kv = parseKvMode(args->get("kv-mode", "project"));
     auto eo = engineOptions(*args);
     if (auto err = firstError(calibrationPath, file, tuneFile, ratios, windows, maxTokens,
@@ -126,8 +129,6 @@ int run(const std::vector<std::string>& argv) {
     const std::string searchText = args->get("search", "greedy");
     if (searchText != "greedy" && searchText != "exhaustive")
         return fail("headroom", "--search takes greedy or exhaustive, got '" + searchText + "'");
-    if (*windows < 1 || *staticWindows < 1)
-        return fail("headroom", "--windows and --static-windows must be >= 1");
 
     auto calibration = loadCalibration(*calibrationPath);
     if (!calibration.ok())
@@ -218,8 +219,10 @@ int run(const std::vector<std::string>& argv) {
                                       : "";
         const std::string textSha = sha256Hex(*text);
         if (!cachePath.empty()) {
-            if (std::FILE* probe = std::fopen(cachePath.c_str(), "rb")) {
-                std::fclose(probe);
+            // Present (as anything: readJsonFile refuses what is not a
+            // regular file, without opening a FIFO): read; absent: compute.
+            std::error_code ec;
+            if (std::filesystem::exists(std::filesystem::symlink_status(cachePath, ec))) {
                 auto json = readJsonFile(cachePath);
                 if (!json.ok())
                     return failWith(json.error());

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "core/dash/relaxed_training.h"
 
+#include "core/dash/adam.h"
 #include "core/dash/baselines.h"
 #include "core/dash/differentiable_model.h"
 #include "core/engine/generate.h"
@@ -12,27 +13,6 @@
 namespace dash {
 
 namespace {
-
-// Adam ascending the objective (the same update as REINFORCE's).
-struct AdamState {
-    std::vector<float> m, v;
-    int64_t t = 0;
-    void step(std::vector<float>& params, const std::vector<float>& grad, float lr) {
-        constexpr float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
-        if (m.empty()) {
-            m.assign(params.size(), 0.0f);
-            v.assign(params.size(), 0.0f);
-        }
-        ++t;
-        const float c1 = 1.0f - std::pow(b1, static_cast<float>(t));
-        const float c2 = 1.0f - std::pow(b2, static_cast<float>(t));
-        for (size_t i = 0; i < params.size(); ++i) {
-            m[i] = b1 * m[i] + (1 - b1) * grad[i];
-            v[i] = b2 * v[i] + (1 - b2) * grad[i] * grad[i];
-            params[i] += lr * (m[i] / c1) / (std::sqrt(v[i] / c2) + eps);
-        }
-    }
-};
 
 // One decision of a relaxed pass.
 struct RelaxedDecision {
@@ -126,7 +106,7 @@ trainRelaxedPolicy(Engine& engine, const Calibration& calibration, const std::ve
 
     ScoringModel scorer(ScorerShape{c.dim, c.layers, o.embed, o.hidden}, o.lambda);
     scorer.initialize(o.seed);
-    AdamState adam;
+    Adam adam;
     double lambda = o.betaStart;
     const int32_t L = c.layers, dim = c.dim, vocab = c.vocabSize;
     const double sMax = static_cast<double>(o.stateCosts[3]) * L;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "core/dash/training.h"
 
+#include "core/dash/adam.h"
 #include "core/dash/baselines.h"
 #include "core/dash/dash_controller.h"
 #include "core/dash/evaluation.h"
@@ -18,28 +19,6 @@
 namespace dash {
 
 namespace {
-
-// Adam on a flat parameter vector, ascending the objective.
-struct Adam {
-    std::vector<float> m, v;
-    int64_t t = 0;
-
-    void step(std::vector<float>& params, const std::vector<float>& grad, float lr) {
-        constexpr float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
-        if (m.empty()) {
-            m.assign(params.size(), 0.0f);
-            v.assign(params.size(), 0.0f);
-        }
-        ++t;
-        const float c1 = 1.0f - std::pow(b1, static_cast<float>(t));
-        const float c2 = 1.0f - std::pow(b2, static_cast<float>(t));
-        for (size_t i = 0; i < params.size(); ++i) {
-            m[i] = b1 * m[i] + (1 - b1) * grad[i];
-            v[i] = b2 * v[i] + (1 - b2) * grad[i] * grad[i];
-            params[i] += lr * (m[i] / c1) / (std::sqrt(v[i] / c2) + eps);
-        }
-    }
-};
 
 struct TrainerState {
     int64_t step = 0;
