@@ -14,6 +14,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -346,6 +347,35 @@ private slots:
             auto b = test::runCliForked(args, o);
             QVERIFY2(b.exited && b.code != 0, (extra[0] + " " + extra[1]).c_str());
             QVERIFY2(b.err.find(expect) != std::string::npos, b.err.c_str());
+        }
+        // Ctrl-C after the first cell: exit 130, the finished cells kept; the
+        // same command then reads them back and computes the rest.
+        {
+            auto args = base;
+            *(std::find(args.begin(), args.end(), "--limit") + 1) = "arc=12,wikitext2=1";
+            *(std::find(args.begin(), args.end(), "--arc") + 1) =
+                test::dataPath("arc/ARC-Challenge-Test.jsonl");
+            args = withOut(args, path("cli-int"));
+            test::CliProcess p(args, o, path("cli-int-run"));
+            QVERIFY(p.start());
+            while (!p.poll() && p.errorSoFar().find(": acc_norm") == std::string::npos)
+                QTest::qWait(20);
+            p.signal(SIGINT);
+            while (!p.poll())
+                QTest::qWait(20);
+            QVERIFY2(p.result().exited && p.result().code == 130,
+                     (p.result().status() + ": " + p.result().err).c_str());
+            QVERIFY(p.result().err.find("interrupted") != std::string::npos);
+            const auto stored = readCells(path("cli-int"));
+            QVERIFY(stored.ok());
+            QVERIFY(!stored->empty() && stored->size() < 4); // of 4 cells
+            auto resumed = test::runCliForked(args, o);
+            QVERIFY2(resumed.exited && resumed.code == 0, resumed.err.c_str());
+            size_t reread = 0;
+            for (size_t at = 0; (at = resumed.err.find("not recomputed", at)) != std::string::npos;
+                 ++at)
+                ++reread;
+            QCOMPARE(reread, stored->size());
         }
         auto noDirs = test::runCliForked({"eval", "--merge", "--out", path("m")}, o);
         QVERIFY(noDirs.exited && noDirs.code != 0);
