@@ -272,6 +272,33 @@ private slots:
         QVERIFY(refused.error().message().find("differs") != std::string::npos);
     }
 
+    // The speed task: a timing per cell, with the A/A control.
+    void speedTask() {
+        if (!m_ready)
+            DASH_REQUIRE_FILE(m_model + " and ../shared/data");
+        auto model = Model::load(m_model);
+        QVERIFY(model.ok());
+        Engine engine(*model);
+        EvalPlan plan = m_plan;
+        plan.tasks = {Task::Speed};
+        plan.methods = {"full", "random"};
+        plan.ratios = {2.0};
+        plan.speedRounds = 1;
+        auto cells = runEvaluation(engine, m_model, plan, path("speed"));
+        QVERIFY2(cells.ok(), cells.ok() ? "" : cells.error().message().c_str());
+        QCOMPARE(cells->size(), size_t{2});
+        for (const CellResult& c : *cells) {
+            QVERIFY(c.metrics.at("speedup") > 0);
+            QVERIFY(c.metrics.at("aa_control") > 0);
+            QVERIFY(c.metrics.at("full_tok_per_s") > 0);
+            QCOMPARE(c.items, int64_t{1}); // rounds
+        }
+        QCOMPARE(cells->at(0).nominalRatio, 1.0);
+        QVERIFY(cells->at(1).nominalRatio > 1.5); // random skipping at 2x while decoding
+        const std::string tex = resultsLatex(planLayout(plan), *cells);
+        QVERIFY(tex.find("& Speedup \\\\") != std::string::npos);
+    }
+
     void cli() {
         if (!m_ready)
             DASH_REQUIRE_FILE(m_model + " and ../shared/data");

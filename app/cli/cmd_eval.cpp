@@ -81,7 +81,7 @@ Expected<EvalPlan> evalPlan(const Args& args) {
             const size_t eq = item.find('=');
             if (eq == std::string::npos) {
                 DASH_ASSIGN_OR_RETURN(int64_t n, parseCount(item, "--limit"));
-                for (Task t : {Task::WikiText2, Task::CnnDm, Task::Mmlu, Task::Arc})
+                for (Task t : {Task::WikiText2, Task::CnnDm, Task::Mmlu, Task::Arc, Task::Speed})
                     if (!plan.limits.count(t))
                         plan.limits[t] = n;
                 continue;
@@ -102,6 +102,8 @@ Expected<EvalPlan> evalPlan(const Args& args) {
     DASH_ASSIGN_OR_RETURN(long long tokens,
                           args.getInt("summary-tokens", plan.summaryTokens, 1, 4096));
     plan.summaryTokens = static_cast<int32_t>(tokens);
+    DASH_ASSIGN_OR_RETURN(long long rounds, args.getInt("speed-rounds", plan.speedRounds, 1, 1000));
+    plan.speedRounds = static_cast<int>(rounds);
     if (args.flag("skip-malformed"))
         plan.read.malformed = MalformedRows::Skip;
     if (auto shard = args.get("shard")) {
@@ -149,12 +151,13 @@ int runMerge(const Args& args) {
 }
 
 int run(const std::vector<std::string>& argv) {
-    auto args = Args::parse(argv,
-                            options({kModelOptions,
-                                     {"tasks", "methods", "ratios", "limit", "out", "wikitext",
-                                      "arc", "mmlu", "cnndm", "tune-file", "tune-windows",
-                                      "calibration", "mmlu-shots", "summary-tokens", "shard"}}),
-                            {"merge", "quiet", "skip-malformed"});
+    auto args =
+        Args::parse(argv,
+                    options({kModelOptions,
+                             {"tasks", "methods", "ratios", "limit", "out", "wikitext", "arc",
+                              "mmlu", "cnndm", "tune-file", "tune-windows", "calibration",
+                              "mmlu-shots", "summary-tokens", "speed-rounds", "shard"}}),
+                    {"merge", "quiet", "skip-malformed"});
     if (!args.ok())
         return fail("eval", args.error());
     if (args->flag("merge"))
@@ -261,12 +264,13 @@ int run(const std::vector<std::string>& argv) {
 }
 
 const char kUsage[] =
-    "--model FILE.gguf --tasks wikitext2,cnndm,mmlu,arc --out DIR\n"
+    "--model FILE.gguf --tasks wikitext2,cnndm,mmlu,arc,speed --out DIR\n"
     "       [--methods full,early-exit,skipdecode,adaskip,random,static,dash:FILE ...]\n"
     "       [--ratios 1.33,1.67,2.0] [--limit N | --limit task=N,...]\n"
     "       [--wikitext FILE] [--cnndm FILE ...] [--mmlu DIR] [--arc FILE.jsonl]\n"
     "       [--tune-file HELD_OUT_TEXT] [--tune-windows 8] [--calibration C.json]\n"
-    "       [--mmlu-shots 5] [--summary-tokens 48] [--skip-malformed] [--shard K/N]\n"
+    "       [--mmlu-shots 5] [--summary-tokens 48] [--speed-rounds 4] [--skip-malformed]\n"
+    "       [--shard K/N]\n"
     "       [ENGINE OPTIONS] [--quiet]\n"
     "   or: --merge --out DIR SHARD_DIR...\n"
     "  Evaluates every method at every ratio on every task (full precision once)\n"
@@ -274,7 +278,9 @@ const char kUsage[] =
     "  Tasks: wikitext2 (perplexity over context windows), cnndm (greedy summaries,\n"
     "  ROUGE-L F1), mmlu (k-shot, answer letter log-likelihood; --mmlu DIR holds\n"
     "  dev/ and test/), arc (answer text log-likelihood, acc and length-normalised\n"
-    "  acc_norm). Knobs are tuned to each ratio on --tune-file. --limit takes that\n"
+    "  acc_norm), speed (decode speedup against full precision with an A/A control,\n"
+    "  prompts from --wikitext; a timing). Knobs are tuned to each ratio on --tune-file.\n"
+    "  --limit takes that\n"
     "  many items spread over each file (wikitext2: windows).\n"
     "  Every finished cell is stored in DIR/cells with its configuration; running\n"
     "  the command again (after Ctrl-C, say) computes only the missing cells.\n"

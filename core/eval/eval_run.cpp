@@ -31,15 +31,17 @@ const char* taskName(Task task) {
         return "mmlu";
     case Task::Arc:
         return "arc";
+    case Task::Speed:
+        return "speed";
     }
     return "?";
 }
 
 Expected<Task> parseTask(const std::string& text) {
-    for (Task t : {Task::WikiText2, Task::CnnDm, Task::Mmlu, Task::Arc})
+    for (Task t : {Task::WikiText2, Task::CnnDm, Task::Mmlu, Task::Arc, Task::Speed})
         if (text == taskName(t))
             return t;
-    return invalidError("unknown task '" + text + "' (wikitext2, cnndm, mmlu, arc)");
+    return invalidError("unknown task '" + text + "' (wikitext2, cnndm, mmlu, arc, speed)");
 }
 
 const char* primaryMetric(Task task) {
@@ -52,6 +54,8 @@ const char* primaryMetric(Task task) {
         return "acc";
     case Task::Arc:
         return "acc_norm";
+    case Task::Speed:
+        return "speedup";
     }
     return "?";
 }
@@ -220,8 +224,10 @@ std::string cellPath(const std::string& outDir, const std::string& key) {
     return (fs::path(outDir) / "cells" / (key + ".json")).string();
 }
 
-// The results of two cells, timing aside.
+// The results of two cells, timing aside (speed cells are timings).
 bool sameResults(const CellResult& a, const CellResult& b) {
+    if (a.task == Task::Speed)
+        return true;
     return a.metrics == b.metrics && a.nominalRatio == b.nominalRatio && a.knob == b.knob &&
            a.items == b.items && a.truncated == b.truncated;
 }
@@ -284,11 +290,17 @@ Status loadTask(Task task, const EvalPlan& plan, const Tokenizer& tokenizer, Tas
         return {};
     };
     switch (task) {
+    case Task::Speed:
     case Task::WikiText2: {
+        if (data.wikitextIds) {
+            data.hash[task] = data.hash[Task::WikiText2];
+            break;
+        }
         DASH_TRY(need(f.wikitext, "the WikiText-2 file (--wikitext)"));
         DASH_ASSIGN_OR_RETURN(WikiText w, readWikiText(f.wikitext));
         data.wikitextIds = tokenizer.encode(w.text, true);
         data.hash[task] = sha256Hex(w.text);
+        data.hash[Task::WikiText2] = data.hash[task];
         break;
     }
     case Task::CnnDm: {
@@ -422,6 +434,11 @@ Expected<std::vector<CellResult>> runEvaluation(Engine& engine, const std::strin
             config.set("shots", plan.mmluShots);
         if (cell.task == Task::CnnDm)
             config.set("summary_tokens", plan.summaryTokens);
+        if (cell.task == Task::Speed) {
+            config.set("speed_rounds", plan.speedRounds);
+            config.set("backend", engine.backend().info().name);
+            config.set("threads", engine.threads());
+        }
         const std::string key = sha256Hex(config.dump()).substr(0, 16);
         const std::string path = cellPath(outDir, key);
 
@@ -547,6 +564,28 @@ Expected<std::vector<CellResult>> runEvaluation(Engine& engine, const std::strin
             result.metrics["acc"] = static_cast<double>(right) / n;
             result.metrics["acc_norm"] = static_cast<double>(rightNorm) / n;
             result.nominalRatio = tally.ratio();
+            break;
+        }
+        case Task::Speed: {
+            // The sweep's decode lengths: a quarter of the context as prompt,
+            // up to 64 decoded tokens.
+            const int64_t context =
+                std::min<int64_t>(model.config().contextLength, engine.maxContext());
+            SpeedOptions so;
+            so.rounds = plan.speedRounds;
+            so.cancel = observer.cancel;
+            so.promptTokens = std::max<int64_t>(1, context / 4);
+            so.decodeTokens = std::min<int64_t>(64, context - so.promptTokens);
+            DASH_ASSIGN_OR_RETURN(SpeedResult r,
+                                  measureDecodeSpeedup(policy, engine, *data.wikitextIds, so));
+            result.metrics["speedup"] = r.speedup.median;
+            result.metrics["speedup_min"] = r.speedup.min;
+            result.metrics["speedup_max"] = r.speedup.max;
+            result.metrics["aa_control"] = r.control.median;
+            result.metrics["full_tok_per_s"] = r.fullTokensPerSecond;
+            result.metrics["policy_tok_per_s"] = r.policyTokensPerSecond;
+            result.nominalRatio = r.decodeNominalRatio;
+            result.items = r.rounds;
             break;
         }
         case Task::CnnDm: {

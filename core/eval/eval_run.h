@@ -29,10 +29,14 @@
 
 namespace dash::eval {
 
-enum class Task { WikiText2, CnnDm, Mmlu, Arc };
-const char* taskName(Task task); // wikitext2, cnndm, mmlu, arc
+// Speed: decode tokens/s of the policy against full precision in one
+// alternating schedule with an A/A control (core/dash/evaluation's
+// measureDecodeSpeedup), prompts from the WikiText-2 file. Its results are
+// timings: they differ between runs and machines.
+enum class Task { WikiText2, CnnDm, Mmlu, Arc, Speed };
+const char* taskName(Task task); // wikitext2, cnndm, mmlu, arc, speed
 Expected<Task> parseTask(const std::string& text);
-// The metric a table shows for the task: ppl, rouge_l, acc, acc_norm.
+// The metric a table shows for the task: ppl, rouge_l, acc, acc_norm, speedup.
 const char* primaryMetric(Task task);
 
 struct TaskFiles {
@@ -55,6 +59,7 @@ struct EvalPlan {
     std::string calibrationPath; // for "static"
     int mmluShots = 5;
     int32_t summaryTokens = 48; // new tokens per summary at most
+    int speedRounds = 4;        // alternating rounds of the speed task
     ReadOptions read;
     int shardIndex = 0; // 0-based
     int shardCount = 1;
@@ -123,7 +128,7 @@ Expected<TableLayout> readLayout(const std::string& dir);
 Expected<std::vector<CellResult>> readCells(const std::string& dir);
 
 // Reads the folders of shards of one plan (their layouts must agree; a cell
-// key found twice must hold the same results), copies their cells into
+// key found twice must hold the same results, timings aside), copies their cells into
 // `outDir` and returns them.
 Expected<std::vector<CellResult>> mergeShards(const std::vector<std::string>& dirs,
                                               const std::string& outDir, TableLayout* layout);

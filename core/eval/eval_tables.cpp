@@ -90,6 +90,8 @@ std::string resultsLatex(const TableLayout& layout, const std::vector<CellResult
             return "MMLU$\\uparrow$";
         case Task::Arc:
             return "ARC-C$\\uparrow$";
+        case Task::Speed:
+            return "Speedup";
         }
         return "?";
     };
@@ -100,6 +102,8 @@ std::string resultsLatex(const TableLayout& layout, const std::vector<CellResult
         if (it == c->metrics.end() || !std::isfinite(it->second))
             return "--";
         // Perplexity as is; ROUGE-L and accuracies in percent.
+        if (c->task == Task::Speed)
+            return format("%.2f$\\times$", it->second);
         return c->task == Task::WikiText2 ? format("%.2f", it->second)
                                           : format("%.1f", 100.0 * it->second);
     };

@@ -7,7 +7,8 @@
 //   table1.tex    Table 1's layout: one row per method, a column group per
 //                 ratio with one column per task (WikiText-2 perplexity,
 //                 CNN/DM ROUGE-L F1 x 100, MMLU accuracy % (acc), ARC
-//                 accuracy % (acc_norm)); full precision's values repeat in
+//                 accuracy % (acc_norm), measured decode speedup); full
+//                 precision's values repeat in
 //                 every group; a missing cell prints as "--". Needs booktabs.
 #pragma once
 
