@@ -223,6 +223,13 @@ private slots:
         reused = computed = 0;
         QVERIFY(runEvaluation(engine, m_model, changed, path("resumed"), count).ok());
         QCOMPARE(computed, 5); // arc: full once, two methods at two ratios
+        // The folder now holds 25 cells; the plan lists the 20 of the new plan.
+        auto listed = readCells(path("resumed"));
+        QVERIFY(listed.ok());
+        QCOMPARE(listed->size(), planCells(changed).size());
+        for (const CellResult& c : *listed)
+            if (c.task == Task::Arc)
+                QCOMPARE(c.items, int64_t{2});
     }
 
     void shardsMergeToUnsharded() {

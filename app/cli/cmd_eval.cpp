@@ -216,7 +216,9 @@ int run(const std::vector<std::string>& argv) {
             std::fprintf(stderr, "eval: %s\n", note.c_str());
         };
     }
+    std::vector<CellResult> finished;
     observer.onCellFinished = [&](const CellResult& c, bool reused, size_t index, size_t total) {
+        finished.push_back(c);
         if (!reused) {
             auto& t = taskTime[c.task];
             t.first += c.seconds;
@@ -241,12 +243,9 @@ int run(const std::vector<std::string>& argv) {
     auto result = runEvaluation(**made, *args->get("model"), *plan, *out, observer);
     std::signal(SIGINT, SIG_DFL);
     const TableLayout layout = planLayout(*plan);
-    // The tables of every cell stored so far (an interrupted run's too).
-    auto stored = readCells(*out);
-    if (stored.ok()) {
-        if (auto st = writeTables(*out, layout, *stored); !st.ok())
-            return fail("eval", st.error());
-    }
+    // The tables of the plan's cells finished so far (an interrupted run's too).
+    if (auto st = writeTables(*out, layout, finished); !st.ok())
+        return fail("eval", st.error());
     if (!result.ok()) {
         if (result.error().code() == ErrorCode::Cancelled) {
             std::fprintf(stderr,
@@ -257,9 +256,7 @@ int run(const std::vector<std::string>& argv) {
         }
         return fail("eval", result.error());
     }
-    if (!stored.ok())
-        return fail("eval", stored.error());
-    printText(resultsLatex(layout, *stored));
+    printText(resultsLatex(layout, finished));
     return 0;
 }
 
@@ -279,9 +276,9 @@ const char kUsage[] =
     "  ROUGE-L F1), mmlu (k-shot, answer letter log-likelihood; --mmlu DIR holds\n"
     "  dev/ and test/), arc (answer text log-likelihood, acc and length-normalised\n"
     "  acc_norm), speed (decode speedup against full precision with an A/A control,\n"
-    "  prompts from --wikitext; a timing). Knobs are tuned to each ratio on --tune-file.\n"
-    "  --limit takes that\n"
-    "  many items spread over each file (wikitext2: windows).\n"
+    "  prompts from --wikitext; a timing). Knobs are tuned to each ratio on\n"
+    "  --tune-file. --limit takes that many items spread over each file (wikitext2:\n"
+    "  windows).\n"
     "  Every finished cell is stored in DIR/cells with its configuration; running\n"
     "  the command again (after Ctrl-C, say) computes only the missing cells.\n"
     "  --shard K/N runs every N-th cell from the K-th; --merge combines the shards'\n"
@@ -292,7 +289,7 @@ const char kUsage[] =
 } // namespace
 
 const Command kEvalCommand = {
-    "eval", "evaluate methods x ratios x tasks (WikiText-2, CNN/DM, MMLU, ARC) into tables", kUsage,
-    run};
+    "eval", "evaluate methods x ratios x tasks (WikiText-2, CNN/DM, MMLU, ARC, speed) into tables",
+    kUsage, run};
 
 } // namespace dash::cli

@@ -198,21 +198,23 @@ Expected<TableLayout> readLayout(const std::string& dir) {
 
 Expected<std::vector<CellResult>> readCells(const std::string& dir) {
     const fs::path cellsDir = fs::path(dir) / "cells";
-    std::error_code ec;
-    std::vector<std::string> files;
-    if (fs::is_directory(cellsDir, ec))
-        for (const auto& e : fs::directory_iterator(cellsDir, ec))
-            if (e.path().extension() == ".json")
-                files.push_back(e.path().string());
-    if (ec)
-        return ioError(cellsDir.string() + ": " + ec.message());
-    std::sort(files.begin(), files.end());
+    const std::string planPath = (fs::path(dir) / "plan.json").string();
+    DASH_ASSIGN_OR_RETURN(Json plan, readJsonFile(planPath));
+    const Json* keys = plan.find("cells");
+    if (!keys || !keys->isArray())
+        return invalidError(planPath + ": no 'cells' list");
     std::vector<CellResult> cells;
-    for (const std::string& f : files) {
+    for (const Json& key : keys->asArray()) {
+        if (!key.isString() || key.asString().size() != 16 ||
+            key.asString().find_first_not_of("0123456789abcdef") != std::string::npos)
+            return invalidError(planPath + ": 'cells' holds something other than cell keys");
+        const std::string f = (cellsDir / (key.asString() + ".json")).string();
         DASH_ASSIGN_OR_RETURN(Json j, readJsonFile(f));
         auto c = cellFromJson(j);
         if (!c.ok())
             return invalidError(f + ": " + c.error().message());
+        if (c->key != key.asString())
+            return invalidError(f + ": holds cell " + c->key);
         cells.push_back(std::move(*c));
     }
     return cells;
@@ -371,12 +373,17 @@ Expected<std::vector<CellResult>> runEvaluation(Engine& engine, const std::strin
     fs::create_directories(fs::path(outDir) / "cells", ec);
     if (ec)
         return ioError(outDir + ": cannot create the folder: " + ec.message());
-    {
+    // plan.json: the layout and the keys of the plan's cells finished so far
+    // (cells/ may hold others, of earlier plans, which the tables leave out).
+    std::vector<std::string> finishedKeys;
+    auto writePlan = [&]() -> Status {
         Json p = Json::object();
         p.set("layout", layoutToJson(planLayout(plan)));
         p.set("shard", std::to_string(plan.shardIndex + 1) + "/" + std::to_string(plan.shardCount));
-        DASH_TRY(writeOutputFile((fs::path(outDir) / "plan.json").string(), p.dump(2) + "\n"));
-    }
+        p.set("cells", Json::array(finishedKeys));
+        return writeOutputFile((fs::path(outDir) / "plan.json").string(), p.dump(2) + "\n");
+    };
+    DASH_TRY(writePlan());
 
     // What every cell's configuration shares.
     Json modelId = Json::object();
@@ -448,6 +455,8 @@ Expected<std::vector<CellResult>> runEvaluation(Engine& engine, const std::strin
                 auto c = cellFromJson(*stored);
                 if (c.ok() && c->config.dump() == config.dump()) {
                     results.push_back(*c);
+                    finishedKeys.push_back(key);
+                    DASH_TRY(writePlan());
                     if (observer.onCellFinished)
                         observer.onCellFinished(results.back(), true, index, cells.size());
                     continue;
@@ -618,6 +627,8 @@ Expected<std::vector<CellResult>> runEvaluation(Engine& engine, const std::strin
         result.seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         DASH_TRY(writeOutputFile(path, cellToJson(result).dump(2) + "\n"));
+        finishedKeys.push_back(key);
+        DASH_TRY(writePlan());
         results.push_back(std::move(result));
         if (observer.onCellFinished)
             observer.onCellFinished(results.back(), false, index, cells.size());
@@ -655,15 +666,18 @@ Expected<std::vector<CellResult>> mergeShards(const std::vector<std::string>& di
     fs::create_directories(fs::path(outDir) / "cells", ec);
     if (ec)
         return ioError(outDir + ": cannot create the folder: " + ec.message());
+    std::vector<CellResult> cells;
+    std::vector<std::string> keys;
+    for (auto& [key, c] : byKey) {
+        DASH_TRY(writeOutputFile(cellPath(outDir, key), cellToJson(c).dump(2) + "\n"));
+        keys.push_back(key);
+        cells.push_back(std::move(c));
+    }
     Json p = Json::object();
     p.set("layout", layoutToJson(*first));
     p.set("merged_from", Json::array(dirs));
+    p.set("cells", Json::array(keys));
     DASH_TRY(writeOutputFile((fs::path(outDir) / "plan.json").string(), p.dump(2) + "\n"));
-    std::vector<CellResult> cells;
-    for (auto& [key, c] : byKey) {
-        DASH_TRY(writeOutputFile(cellPath(outDir, key), cellToJson(c).dump(2) + "\n"));
-        cells.push_back(std::move(c));
-    }
     *layout = *first;
     return cells;
 }

@@ -107,8 +107,9 @@ struct EvalObserver {
 };
 
 // Runs the plan's shard on `engine`, storing every finished cell in
-// `outDir` (created) and its plan in <outDir>/plan.json. Cancelling keeps the
-// cells finished so far. Returns the shard's cells in plan order.
+// `outDir` (created) and the plan with the keys of its finished cells in
+// <outDir>/plan.json. Cancelling keeps the cells finished so far. Returns the
+// shard's cells in plan order.
 Expected<std::vector<CellResult>> runEvaluation(Engine& engine, const std::string& modelPath,
                                                 const EvalPlan& plan, const std::string& outDir,
                                                 const EvalObserver& observer = {});
@@ -123,7 +124,8 @@ Json layoutToJson(const TableLayout& layout);
 Expected<TableLayout> layoutFromJson(const Json& json);
 TableLayout planLayout(const EvalPlan& plan);
 
-// The layout and cells stored in `dir` (plan.json, cells/*.json).
+// The layout stored in `dir`, and the cells its plan.json lists (cells/ may
+// hold more: those of earlier plans).
 Expected<TableLayout> readLayout(const std::string& dir);
 Expected<std::vector<CellResult>> readCells(const std::string& dir);
 
