@@ -242,19 +242,19 @@ int run(const std::vector<std::string>& argv) {
     std::signal(SIGINT, onInterrupt);
     auto result = runEvaluation(**made, *args->get("model"), *plan, *out, observer);
     std::signal(SIGINT, SIG_DFL);
-    const TableLayout layout = planLayout(*plan);
+    const bool cancelled = !result.ok() && result.error().code() == ErrorCode::Cancelled;
+    if (!result.ok() && !cancelled)
+        return fail("eval", result.error());
     // The tables of the plan's cells finished so far (an interrupted run's too).
+    const TableLayout layout = planLayout(*plan);
     if (auto st = writeTables(*out, layout, finished); !st.ok())
         return fail("eval", st.error());
-    if (!result.ok()) {
-        if (result.error().code() == ErrorCode::Cancelled) {
-            std::fprintf(stderr,
-                         "eval: interrupted; the finished cells are in %s and the same "
-                         "command goes on from there\n",
-                         out->c_str());
-            return 130;
-        }
-        return fail("eval", result.error());
+    if (cancelled) {
+        std::fprintf(stderr,
+                     "eval: interrupted; the finished cells are in %s and the same command goes "
+                     "on from there\n",
+                     out->c_str());
+        return 130;
     }
     printText(resultsLatex(layout, finished));
     return 0;
