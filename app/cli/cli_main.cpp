@@ -22,6 +22,7 @@ const Command* const kCommands[] = {
     &dash::cli::kPerplexityCommand,  &dash::cli::kBenchCommand,    &dash::cli::kCalibrateCommand,
     &dash::cli::kTrainPolicyCommand, &dash::cli::kRunCommand,      &dash::cli::kSweepCommand,
     &dash::cli::kExportCommand,      &dash::cli::kRunsCommand,     &dash::cli::kHeadroomCommand,
+    &dash::cli::kEvalCommand,
 };
 
 std::string engineOptionsHelp() {

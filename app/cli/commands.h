@@ -19,6 +19,7 @@ extern const Command kCalibrateCommand;
 extern const Command kTrainPolicyCommand;
 extern const Command kRunCommand;
 extern const Command kSweepCommand;
+extern const Command kEvalCommand;
 extern const Command kExportCommand;
 extern const Command kHeadroomCommand;
 
