@@ -35,7 +35,7 @@ QSize ElidedLabel::minimumSizeHint() const {
 QSize ElidedLabel::sizeHint() const {
     const QFontMetrics fm(font());
     const QMargins m = contentsMargins();
-    return {fm.horizontalAdvance(m_fullText) + m.left() + m.right(),
+    return {fm.horizontalAdvance(m_fullText) + 1 + m.left() + m.right(),
             fm.height() + m.top() + m.bottom()};
 }
 
@@ -46,7 +46,12 @@ void ElidedLabel::resizeEvent(QResizeEvent* event) {
 
 void ElidedLabel::updateElision() {
     const int width = contentsRect().width();
-    const QString shown = fontMetrics().elidedText(m_fullText, Qt::ElideRight, std::max(0, width));
+    // elidedText() may cut a text that horizontalAdvance() says fits (its
+    // fractional widths round differently): trust the advance first.
+    const QFontMetrics fm = fontMetrics();
+    const QString shown = fm.horizontalAdvance(m_fullText) <= width
+                              ? m_fullText
+                              : fm.elidedText(m_fullText, Qt::ElideRight, std::max(0, width));
     if (shown != text())
         QLabel::setText(shown);
     // The tooltip carries the whole text only where the label cut it.

@@ -212,6 +212,8 @@ void MainWindow::resetLayout() {
     for (int i = 1; i < docks.size(); ++i)
         tabifyDockWidget(docks[0], docks[i]);
     m_curvesDock->raise();
+    // The heatmap keeps most of the height.
+    resizeDocks({m_curvesDock}, {260}, Qt::Vertical);
 }
 
 void MainWindow::createMenus() {

@@ -118,6 +118,7 @@ PolicyPicker::PolicyPicker(QWidget* parent) : QWidget(parent), m_entries(policyE
     layout->addWidget(m_progress);
     layout->addWidget(m_status);
     layout->addWidget(m_error, 1);
+    layout->addStretch(0); // spare room stays to the right, not in the ratio box
     setFocusProxy(m_kind);
 
     // Restore the last choices without announcing each one.
