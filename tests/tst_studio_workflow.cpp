@@ -325,11 +325,9 @@ void TestStudioWorkflow::keyboardReachesEverything() {
     auto* picker = w.findChild<PolicyPicker*>();
     auto* backend = w.findChild<QComboBox*>(QStringLiteral("backendPicker"));
     auto* generate = w.findChild<QSpinBox*>(QStringLiteral("generateTokens"));
-    // The live heatmap (the run browser has one of its own).
-    HeatmapView* heatmap = nullptr;
-    for (HeatmapView* v : w.findChildren<HeatmapView*>())
-        if (v->heatmapModel() == w.heatmapModel())
-            heatmap = v;
+    // The live heatmap, by name (the run browser's has another).
+    HeatmapView* heatmap = w.findChild<HeatmapView*>(QStringLiteral("heatmapView"));
+    QVERIFY(heatmap && heatmap->heatmapModel() == w.heatmapModel());
     QVERIFY(picker && backend && generate && heatmap);
 
     // Tab leaves the prompt without typing a tab character.
