@@ -1781,7 +1781,7 @@
     <message>
         <location line="+3"/>
         <source>&amp;Backend:</source>
-        <translation>&amp;Backend:</translation>
+        <translation>Bac&amp;kend:</translation>
     </message>
     <message>
         <location line="+3"/>
