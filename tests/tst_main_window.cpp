@@ -2,6 +2,7 @@
 // Drives the real main window offscreen: loads the demo model, types prompts
 // key by key, and checks that the heatmap shows what core's Engine computes
 // for the same text and what the dash-cli binary's `trace --json` prints.
+#include "app/studio/elided_label.h"
 #include "app/studio/heatmap_model.h"
 #include "app/studio/inference_client.h"
 #include "app/studio/main_window.h"
@@ -10,6 +11,7 @@
 #include "studio_reference.h"
 #include "test_support.h"
 
+#include <QDockWidget>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -19,7 +21,6 @@
 #include <QProcess>
 #include <QRandomGenerator>
 #include <QStandardPaths>
-#include <QTabWidget>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -169,11 +170,27 @@ void TestMainWindow::typedPromptMatchesEngine() {
     checkHeatmapAgainstEngine(w);
     checkHeatmapAgainstCli(w);
 
-    const auto* ratio = w.findChild<QLabel*>(QStringLiteral("statusNominalRatio"));
+    const auto* ratio = w.findChild<ElidedLabel*>(QStringLiteral("statusNominalRatio"));
     QVERIFY(ratio);
-    QVERIFY2(ratio->text().contains(QStringLiteral("1.00")), qPrintable(ratio->text()));
-    const auto* speed = w.findChild<QLabel*>(QStringLiteral("statusMsPerToken"));
-    QVERIFY(speed && speed->text().contains(QStringLiteral("ms/token")));
+    QVERIFY2(ratio->fullText().contains(QStringLiteral("1.00")), qPrintable(ratio->fullText()));
+    const auto* speed = w.findChild<ElidedLabel*>(QStringLiteral("statusMsPerToken"));
+    QVERIFY(speed && speed->fullText().contains(QStringLiteral("ms/token")));
+    // One ms/token definition: the status line and the timeline show the same
+    // prefill and decode figures, computed from the run's passes.
+    const SnapshotPtr s = w.heatmapModel()->snapshot();
+    const QString prefill = QString::number(s->prefillMsPerToken(), 'f', 3);
+    const QString decode = QString::number(s->decodeMsPerToken(), 'f', 3);
+    QVERIFY2(speed->fullText().contains(QStringLiteral("prefill ") + prefill) &&
+                 speed->fullText().contains(QStringLiteral("decode ") + decode),
+             qPrintable(speed->fullText()));
+    QVERIFY(speed->toolTip().contains(QStringLiteral("wall time")));
+    const auto* timeline = w.findChild<QLabel*>(QStringLiteral("timelineSummary"));
+    QVERIFY(timeline);
+    QVERIFY2(timeline->text().contains(speed->fullText()), qPrintable(timeline->text()));
+    // The overlap figure is named for what it measures on the CPU.
+    const auto* overlap = w.findChild<ElidedLabel*>(QStringLiteral("statusOverlap"));
+    QVERIFY(overlap && overlap->fullText().startsWith(QStringLiteral("thread concurrency")));
+    QVERIFY(overlap->toolTip().contains(QStringLiteral("wall-clock")));
 
     // A screenshot for the CTest result (ATTACHED_FILES).
     QTest::qWait(100);
@@ -182,9 +199,7 @@ void TestMainWindow::typedPromptMatchesEngine() {
     QImage image(shot);
     QVERIFY(!image.isNull());
     QCOMPARE(image.width(), w.width() * static_cast<int>(w.devicePixelRatio()));
-    auto* tabs = w.findChild<QTabWidget*>();
-    QVERIFY(tabs);
-    tabs->setCurrentIndex(1);
+    w.timelineDock()->raise();
     QTest::qWait(50);
     QVERIFY(w.grab().save(QStringLiteral(DASH_TEST_BINARY_DIR "/tst_main_window_timeline.png")));
 }

@@ -73,6 +73,8 @@ void TestRunSaver::recordFromSnapshot() {
     snap.trace.states[snap.trace.cell(3, 1)] = 2;
     for (size_t c = 0; c < snap.trace.layerTimeNs.size(); ++c)
         snap.trace.layerTimeNs[c] = 500.0f;
+    // A prefill pass over the 3 prompt tokens and a decode pass.
+    snap.trace.passes = {{0, 3, 3000, {1500, 1500}}, {3, 1, 1200, {600, 600}}};
     ModelInfo model;
     model.path = QStringLiteral("/models/m.gguf");
     model.architecture = QStringLiteral("llama");
@@ -97,7 +99,10 @@ void TestRunSaver::recordFromSnapshot() {
     QCOMPARE(r.trace.states, snap.trace.states);
     // 8 cells, one at INT8: 32 / 30.
     QCOMPARE(r.metrics.nominalRatio, 32.0 / 30.0);
-    QCOMPARE(r.metrics.msPerToken, 0.001); // 2 layers x 500 ns
+    // Pass wall time over computed tokens: 4200 ns / 4 tokens.
+    QCOMPARE(r.metrics.msPerToken, 4200.0 / 4 / 1e6);
+    QCOMPARE(snap.prefillMsPerToken(), 3000.0 / 3 / 1e6);
+    QCOMPARE(snap.decodeMsPerToken(), 1200.0 / 1 / 1e6);
     QVERIFY(!r.metrics.perplexity);
 }
 
@@ -141,7 +146,21 @@ void TestRunSaver::savesRealRun() {
     QVERIFY(sameBits(run->trace.cosInOut, snap->trace.cosInOut));
     QCOMPARE(run->metrics.nominalRatio, 1.0);
 
-    // A second save of the same model reuses the digest and adds a run.
+    // Saving the same run again adds nothing.
+    w.saveRun();
+    QVERIFY(!w.runSaver()->busy());
+    QTest::qWait(200);
+    QCOMPARE(saved.count(), 1);
+
+    // Another prompt on the same model reuses the digest and adds a run.
+    const QString other = prompt + QStringLiteral(" too");
+    w.inference()->setPrompt(other);
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            const SnapshotPtr s = w.inference()->latestSnapshot();
+            return s && s->prompt == other && !w.inference()->busy();
+        },
+        kTimeoutMs));
     w.saveRun();
     QVERIFY(saved.wait(kTimeoutMs));
     QVERIFY(saved.last().at(0).toLongLong() > id);

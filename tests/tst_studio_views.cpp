@@ -7,6 +7,7 @@
 #include "app/studio/policy_catalog.h"
 #include "app/studio/run_controls.h"
 #include "app/studio/similarity_chart.h"
+#include "app/studio/similarity_curves.h"
 #include "app/studio/stream_timeline.h"
 #include "app/studio/studio_settings.h"
 #include "app/studio/timeline_panel.h"
@@ -87,8 +88,12 @@ void TestStudioViews::initTestCase() {
 
 void TestStudioViews::snapshotFigures() {
     const auto snap = makeSnapshot();
-    // Layer times: 4 layers x 2 us per token.
-    QCOMPARE(snap->msPerToken(), 0.008);
+    // Pass wall time over computed tokens: one 2.5 ms pass over 4 tokens
+    // (not the 4 layers x 2 us of layer time per token: that leaves out
+    // everything between layers).
+    QCOMPARE(snap->msPerToken(), 0.625);
+    QCOMPARE(snap->prefillMsPerToken(), 0.625);
+    QVERIFY(std::isnan(snap->decodeMsPerToken()));
     QCOMPARE(snap->computeFraction(0), 1.0);
     QCOMPARE(snap->computeFraction(2), 0.5);                    // (4 + 0 + 0 + 4) / 16
     QCOMPARE(snap->computeFraction(3), (4 + 4 + 4 + 2) / 16.0); // one INT8 layer
@@ -120,10 +125,12 @@ void TestStudioViews::similarityCurves() {
             sum += static_cast<double>(t.cosInOut[t.cell(tok, l)]);
         QVERIFY(std::abs(mean[l].y() - sum / 3) < 1e-9);
     }
-    // Adjacent similarity has no value at layer 0.
-    const QList<QPointF> adjacent = points(chart.adjacentSeries());
-    QCOMPARE(adjacent.size(), 3);
-    QCOMPARE(adjacent.first().x(), 1.0);
+    // Adjacent similarity is undefined at layer 0, at a skipped layer (its
+    // update is zero) and at the layer after one: token 2 skips layers 1 and
+    // 2, so it has no value anywhere; nothing is drawn as 0.
+    QCOMPARE(chart.adjacentSeries()->count(), 0);
+    for (QLineSeries* s : chart.adjacentSegments())
+        QCOMPARE(s->count(), 0);
     // Skipped layers of token 2 are marked.
     const QList<QPointF> skipped = points(chart.skippedSeries());
     QCOMPARE(skipped.size(), 2);
@@ -132,6 +139,39 @@ void TestStudioViews::similarityCurves() {
 
     chart.setSelectedToken(0);
     QCOMPARE(chart.skippedSeries()->count(), 0);
+    // Token 0 skips nothing: layers 1..3, in one unbroken line.
+    QCOMPARE(chart.adjacentSegments().size(), 1);
+    const QList<QPointF> adjacent = points(chart.adjacentSeries());
+    QCOMPARE(adjacent.size(), 3);
+    for (int l = 1; l < 4; ++l) {
+        QCOMPARE(adjacent[l - 1].x(), double(l));
+        QCOMPARE(adjacent[l - 1].y(), static_cast<double>(t.cosAdjacent[t.cell(0, l)]));
+    }
+    QVERIFY(std::isnan(adjacentSimilarity(t, 2, 3)));
+    QCOMPARE(adjacentSimilarity(t, 3, 3), t.cosAdjacent[t.cell(3, 3)]);
+
+    // A gap in the middle (token 1 skips layer 2 of 6) splits the line in two
+    // and leaves layers 2 and 3 without a value.
+    auto gap = std::make_shared<RunSnapshot>(*snap);
+    Trace& g = gap->trace;
+    g = Trace();
+    g.layers = 6;
+    g.appendTokens({1, 20});
+    for (int l = 0; l < 6; ++l)
+        for (int tok = 0; tok < 2; ++tok)
+            g.cosAdjacent[g.cell(tok, l)] = l == 0 ? kNoValue : 0.5f;
+    g.states[g.cell(1, 2)] = 0;
+    gap->promptIds = {1, 20};
+    gap->generatedIds.clear();
+    gap->tokenTexts = {QStringLiteral("<s>"), QStringLiteral(" The")};
+    chart.setSnapshot(gap);
+    chart.setSelectedToken(1);
+    const QList<QLineSeries*> segments = chart.adjacentSegments();
+    QCOMPARE(segments.size(), 2);
+    QCOMPARE(points(segments[0]), (QList<QPointF>{{1, 0.5}}));
+    QCOMPARE(points(segments[1]), (QList<QPointF>{{4, 0.5}, {5, 0.5}}));
+    chart.setSnapshot(snap);
+    chart.setSelectedToken(0);
     chart.setSelectedToken(-1);
     QCOMPARE(chart.tokenCosSeries()->count(), 0);
     QCOMPARE(chart.meanCosSeries()->count(), 4);
@@ -146,7 +186,11 @@ void TestStudioViews::timeline() {
     panel.setSnapshot(snap);
     const QString summary = panel.summaryText();
     QVERIFY2(summary.contains(QStringLiteral("50.0")), qPrintable(summary));
-    QVERIFY2(summary.contains(QStringLiteral("0.625 ms/token")), qPrintable(summary));
+    // One pass of 2.5 ms over 4 tokens, starting at a prompt token: prefill.
+    QVERIFY2(summary.contains(QStringLiteral("prefill 0.625")), qPrintable(summary));
+    QVERIFY2(summary.contains(QStringLiteral("decode –")), qPrintable(summary));
+    // On the CPU the overlap is named for what it measures.
+    QVERIFY2(summary.contains(QStringLiteral("thread concurrency 50.0 %")), qPrintable(summary));
 
     StreamTimeline* timeline = panel.timeline();
     QVERIFY(timeline->scale() > 0);
@@ -215,6 +259,17 @@ void TestStudioViews::tokenLabels() {
     QCOMPARE(tokenLabel(QStringLiteral("x\ny\t")),
              QStringLiteral("x") + QChar(0x21B5) + QStringLiteral("y") + QChar(0x2192));
     QCOMPARE(tokenLabel(QString(QChar(0x01))), QString(QChar(0x00B7)));
+
+    // Byte-level tokens: whole characters decode, stray bytes show as <0xHH>
+    // instead of U+FFFD.
+    QCOMPARE(bytesDisplayText("W\xC3\xB6rter"), QStringLiteral("Wörter"));
+    QCOMPARE(bytesDisplayText("w\xC3"), QStringLiteral("w<0xC3>"));
+    QCOMPARE(bytesDisplayText("\xB6rter"), QStringLiteral("<0xB6>rter"));
+    QCOMPARE(bytesDisplayText("\xE4\xB8"), QStringLiteral("<0xE4><0xB8>"));
+    QCOMPARE(bytesDisplayText("\xE4\xB8\xAD"), QString(QChar(0x4E2D)));
+    QCOMPARE(bytesDisplayText("\xC0\x80"), QStringLiteral("<0xC0><0x80>")); // overlong NUL
+    QCOMPARE(bytesDisplayText("\xEF\xBF\xBD"), QString(QChar::ReplacementCharacter));
+    QCOMPARE(bytesDisplayText("\xF0\x9F\x98\x80"), QString::fromUtf8("\xF0\x9F\x98\x80"));
 }
 
 void TestStudioViews::settingsRecentModels() {

@@ -17,7 +17,7 @@
 <context>
     <name>Heatmap</name>
     <message>
-        <location filename="../app/studio/heatmap_palette.cpp" line="+38"/>
+        <location filename="../app/studio/heatmap_palette.cpp" line="+39"/>
         <source>skip</source>
         <translation>überspringen</translation>
     </message>
@@ -45,7 +45,7 @@
 <context>
     <name>Jobs</name>
     <message>
-        <location filename="../app/studio/jobs.cpp" line="+38"/>
+        <location filename="../app/studio/jobs.cpp" line="+33"/>
         <source>Loading the model</source>
         <translation>Modell wird geladen</translation>
     </message>
@@ -78,12 +78,12 @@
     <message>
         <location line="+14"/>
         <location line="+111"/>
-        <location line="+173"/>
+        <location line="+46"/>
         <source>Wrote %1</source>
         <translation>%1 geschrieben</translation>
     </message>
     <message>
-        <location line="-279"/>
+        <location line="-152"/>
         <source>Calibrated on %1 sequences (%2 tokens); saved %3</source>
         <translation>Auf %1 Sequenzen (%2 Tokens) kalibriert; %3 gespeichert</translation>
     </message>
@@ -218,42 +218,37 @@
         <translation>Sweep</translation>
     </message>
     <message>
-        <location line="+10"/>
-        <source>Reading the texts</source>
-        <translation>Texte werden gelesen</translation>
-    </message>
-    <message>
-        <location line="+27"/>
+        <location line="+79"/>
         <source>No DASH policy file chosen: DASH rows skipped</source>
         <translation>Keine DASH-Policy-Datei gewählt: DASH-Zeilen übersprungen</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+2"/>
         <source>No calibration chosen: static similarity rows skipped</source>
         <translation>Keine Kalibrierung gewählt: Zeilen für statische Ähnlichkeit übersprungen</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="-76"/>
         <source>Sweeping</source>
         <translation>Sweep läuft</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+42"/>
         <source>%1 at %2×: evaluating on %3</source>
         <translation>%1 bei %2×: Auswertung auf %3</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+14"/>
         <source>  nominal %1×, measured %2×, perplexity %3 (second half %4)</source>
         <translation>  nominell %1×, gemessen %2×, Perplexität %3 (zweite Hälfte %4)</translation>
     </message>
     <message>
-        <location line="+35"/>
+        <location line="-9"/>
         <source>%1 tuned: knob %2 gives %3× on held-out text (target %4×)</source>
         <translation>%1 abgestimmt: Regler %2 ergibt %3× auf zurückgehaltenem Text (Ziel %4×)</translation>
     </message>
     <message numerus="yes">
-        <location line="+25"/>
+        <location line="-29"/>
         <source>%n sweep row(s)</source>
         <translation>
             <numerusform>%n Sweep-Zeile</numerusform>
@@ -286,17 +281,17 @@
         <translation>A/A-Kontrolle ×</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+39"/>
         <source>  A/A control %1× (%2 to %3)</source>
         <translation>  A/A-Kontrolle %1× (%2 bis %3)</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+5"/>
         <source>Warning: the A/A control is outside 1.00 ± %1: the measured speedup of this row is not trustworthy</source>
         <translation>Warnung: Die A/A-Kontrolle liegt außerhalb von 1,00 ± %1: Die gemessene Beschleunigung dieser Zeile ist nicht verlässlich</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-43"/>
         <source>ppl (all)</source>
         <translation>ppl (gesamt)</translation>
     </message>
@@ -306,12 +301,12 @@
         <translation>ppl (2. Hälfte)</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+66"/>
         <source>sweep %1</source>
         <translation>Sweep %1</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+25"/>
         <source>sweep over %1 (up to %2 tokens)</source>
         <translation>Sweep über %1 (bis zu %2 Tokens)</translation>
     </message>
@@ -327,7 +322,7 @@
 <context>
     <name>PolicyCatalog</name>
     <message>
-        <location filename="../app/studio/policy_catalog.cpp" line="+10"/>
+        <location filename="../app/studio/policy_catalog.cpp" line="+11"/>
         <source>Full precision</source>
         <translation>Volle Genauigkeit</translation>
     </message>
@@ -365,7 +360,7 @@
 <context>
     <name>PolicyRuntime</name>
     <message>
-        <location filename="../app/studio/policy_runtime.cpp" line="+34"/>
+        <location filename="../app/studio/policy_runtime.cpp" line="+31"/>
         <source>exit threshold %1</source>
         <translation>Ausstiegsschwelle %1</translation>
     </message>
@@ -390,22 +385,22 @@
         <translation>Kostenverschiebung %1</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+24"/>
         <source>static similarity skipping ranks layers by a calibration file; choose one or compute it (Tools ▸ Calibrate…)</source>
         <translation>das statische Ähnlichkeits-Überspringen ordnet die Schichten nach einer Kalibrierungsdatei; wählen Sie eine aus oder berechnen Sie sie (Werkzeuge ▸ Kalibrieren…)</translation>
     </message>
     <message>
-        <location line="+66"/>
+        <location line="-2"/>
         <source>choose a policy file</source>
         <translation>Policy-Datei wählen</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+23"/>
         <source>Loading %1…</source>
         <translation>%1 wird geladen…</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>%1: DASH, trained for %2×, %3</source>
         <translation>%1: DASH, trainiert für %2×, %3</translation>
     </message>
@@ -420,17 +415,17 @@
         <translation>%1: %2 aus einer Policy-Datei</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+7"/>
         <source>every layer at full precision</source>
         <translation>jede Schicht mit voller Genauigkeit</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+9"/>
         <source>%1 is tuned on held-out text; choose the text in Preferences</source>
         <translation>%1 wird auf zurückgehaltenem Text abgestimmt; wählen Sie den Text in den Einstellungen</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+6"/>
         <source>Tuning %1 to %2× on %3…</source>
         <translation>%1 wird auf %2× abgestimmt (mit %3)…</translation>
     </message>
@@ -440,7 +435,7 @@
         <translation>%1 wird auf %2× abgestimmt…</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+9"/>
         <source>%1 tuned to %2×: %3 gives %4× on %5 held-out tokens</source>
         <translation>%1 auf %2× abgestimmt: %3 ergibt %4× auf %5 zurückgehaltenen Tokens</translation>
     </message>
@@ -453,7 +448,7 @@
 <context>
     <name>dash::studio::CalibrationJobDialog</name>
     <message>
-        <location filename="../app/studio/job_dialogs.cpp" line="+287"/>
+        <location filename="../app/studio/job_dialogs.cpp" line="+298"/>
         <source>Calibrate</source>
         <translation>Kalibrieren</translation>
     </message>
@@ -516,7 +511,7 @@
 <context>
     <name>dash::studio::ComparisonView</name>
     <message>
-        <location filename="../app/studio/comparison_view.cpp" line="+71"/>
+        <location filename="../app/studio/comparison_view.cpp" line="+74"/>
         <source>A: cos(in,out), prompt mean</source>
         <translation>A: cos(ein,aus), Mittel über den Prompt</translation>
     </message>
@@ -536,7 +531,7 @@
         <translation>Kosinus-Ähnlichkeit</translation>
     </message>
     <message>
-        <location line="+84"/>
+        <location line="+129"/>
         <source>A</source>
         <translation>A</translation>
     </message>
@@ -552,11 +547,11 @@
     </message>
     <message>
         <location line="+4"/>
-        <source>, B at %1× the speed of A</source>
-        <translation>, B mit %1× der Geschwindigkeit von A</translation>
+        <source>, B at %1× the speed of A (one run each: no spread, expect run-to-run variation)</source>
+        <translation>, B mit dem %1-Fachen der Geschwindigkeit von A (je ein Lauf: keine Streuung gemessen, Schwankungen von Lauf zu Lauf sind zu erwarten)</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>; measured speedup %1</source>
         <translation>; gemessene Beschleunigung %1</translation>
     </message>
@@ -619,7 +614,7 @@
 <context>
     <name>dash::studio::DiffHeatmapLegend</name>
     <message>
-        <location filename="../app/studio/diff_heatmap_view.cpp" line="+103"/>
+        <location filename="../app/studio/diff_heatmap_view.cpp" line="+105"/>
         <location line="+11"/>
         <source>B computes less</source>
         <translation>B rechnet weniger</translation>
@@ -634,7 +629,7 @@
 <context>
     <name>dash::studio::DiffHeatmapModel</name>
     <message>
-        <location filename="../app/studio/diff_heatmap_model.cpp" line="+113"/>
+        <location filename="../app/studio/diff_heatmap_model.cpp" line="+114"/>
         <source>%1 (A) / %2 (B)</source>
         <translation>%1 (A) / %2 (B)</translation>
     </message>
@@ -657,7 +652,7 @@
 <context>
     <name>dash::studio::DiffHeatmapPanel</name>
     <message>
-        <location filename="../app/studio/diff_heatmap_view.cpp" line="+42"/>
+        <location filename="../app/studio/diff_heatmap_view.cpp" line="+43"/>
         <source>Δ state (cost)</source>
         <translation>Δ Zustand (Kosten)</translation>
     </message>
@@ -667,12 +662,12 @@
         <translation>Δ cos(ein,aus)</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+9"/>
         <source>Difference B − A (hatched: different tokens)</source>
         <translation>Differenz B − A (schraffiert: verschiedene Tokens)</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>Colour:</source>
         <translation>Farbe:</translation>
     </message>
@@ -680,7 +675,7 @@
 <context>
     <name>dash::studio::ExportActions</name>
     <message>
-        <location filename="../app/studio/export_actions.cpp" line="+22"/>
+        <location filename="../app/studio/export_actions.cpp" line="+24"/>
         <source>&amp;Export</source>
         <translation>&amp;Exportieren</translation>
     </message>
@@ -730,7 +725,7 @@
         <translation>Exportieren</translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+38"/>
         <location line="+36"/>
         <source>Cannot write %1: %2</source>
         <translation>%1 kann nicht geschrieben werden: %2</translation>
@@ -769,13 +764,19 @@
 <context>
     <name>dash::studio::ExportFigureDialog</name>
     <message>
-        <location filename="../app/studio/export_figure_dialog.cpp" line="+35"/>
-        <location line="+237"/>
+        <location filename="../app/studio/export_figure_dialog.cpp" line="+40"/>
+        <location line="+4"/>
+        <location line="+257"/>
         <source>Export Figure</source>
         <translation>Abbildung exportieren</translation>
     </message>
     <message>
-        <location line="-233"/>
+        <location line="-260"/>
+        <source>%1 exists. Replace it?</source>
+        <translation>%1 existiert bereits. Ersetzen?</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>Heatmap</source>
         <translation>Heatmap</translation>
     </message>
@@ -895,7 +896,7 @@
         <translation>Datei</translation>
     </message>
     <message>
-        <location line="+136"/>
+        <location line="+156"/>
         <source>%1 × %2 pixels</source>
         <translation>%1 × %2 Pixel</translation>
     </message>
@@ -925,7 +926,12 @@
         <translation>Wählen Sie die zu schreibende Datei.</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+5"/>
+        <source>%1: unknown figure format “.%2”; use .pdf, .svg or .png.</source>
+        <translation>%1: unbekanntes Abbildungsformat „.%2“; .pdf, .svg oder .png verwenden.</translation>
+    </message>
+    <message>
+        <location line="+22"/>
         <source>The figure was written, but its data was not: %1</source>
         <translation>Die Abbildung wurde geschrieben, ihre Daten aber nicht: %1</translation>
     </message>
@@ -933,7 +939,7 @@
 <context>
     <name>dash::studio::FigurePainter</name>
     <message>
-        <location filename="../app/studio/figure_renderer.cpp" line="+237"/>
+        <location filename="../app/studio/figure_renderer.cpp" line="+238"/>
         <source>No tokens</source>
         <translation>Keine Tokens</translation>
     </message>
@@ -1034,7 +1040,7 @@
 <context>
     <name>dash::studio::GeneratedTextView</name>
     <message>
-        <location filename="../app/studio/generated_text_view.cpp" line="+9"/>
+        <location filename="../app/studio/generated_text_view.cpp" line="+10"/>
         <source>Generated text appears here</source>
         <translation>Hier erscheint der erzeugte Text</translation>
     </message>
@@ -1047,7 +1053,7 @@
 <context>
     <name>dash::studio::HeatmapLegend</name>
     <message>
-        <location filename="../app/studio/heatmap_legend.cpp" line="+40"/>
+        <location filename="../app/studio/heatmap_legend.cpp" line="+41"/>
         <location line="+35"/>
         <source>cos(in,out)</source>
         <translation>cos(ein,aus)</translation>
@@ -1056,7 +1062,7 @@
 <context>
     <name>dash::studio::HeatmapModel</name>
     <message>
-        <location filename="../app/studio/heatmap_model.cpp" line="+123"/>
+        <location filename="../app/studio/heatmap_model.cpp" line="+126"/>
         <source>%1 %2  </source>
         <translation>%1 %2  </translation>
     </message>
@@ -1094,7 +1100,7 @@
 <context>
     <name>dash::studio::HeatmapPanel</name>
     <message>
-        <location filename="../app/studio/heatmap_panel.cpp" line="+23"/>
+        <location filename="../app/studio/heatmap_panel.cpp" line="+25"/>
         <source>Layer state</source>
         <translation>Schichtzustand</translation>
     </message>
@@ -1109,17 +1115,17 @@
         <translation>Was die Zellfarbe zeigt</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+16"/>
         <source>Heatmap (tokens × layers)</source>
         <translation>Heatmap (Tokens × Schichten)</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>Colour:</source>
         <translation>Farbe:</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+3"/>
         <source>−</source>
         <translation>−</translation>
     </message>
@@ -1152,12 +1158,12 @@
 <context>
     <name>dash::studio::InferenceWorker</name>
     <message>
-        <location filename="../app/studio/inference_worker.cpp" line="+139"/>
+        <location filename="../app/studio/inference_worker.cpp" line="+161"/>
         <source>No model is loaded.</source>
         <translation>Es ist kein Modell geladen.</translation>
     </message>
     <message>
-        <location line="+45"/>
+        <location line="+33"/>
         <source>%1 unavailable, running on the CPU: %2</source>
         <translation>%1 nicht verfügbar, läuft auf der CPU: %2</translation>
     </message>
@@ -1243,7 +1249,7 @@
 <context>
     <name>dash::studio::LanguageMenu</name>
     <message>
-        <location filename="../app/studio/ui_language.cpp" line="+77"/>
+        <location filename="../app/studio/ui_language.cpp" line="+86"/>
         <source>Language</source>
         <translation>Sprache</translation>
     </message>
@@ -1276,12 +1282,12 @@
 <context>
     <name>dash::studio::MainWindow</name>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="+63"/>
+        <location filename="../app/studio/main_window.cpp" line="+70"/>
         <source>DASH Studio</source>
         <translation>DASH Studio</translation>
     </message>
     <message>
-        <location line="+41"/>
+        <location line="+47"/>
         <source>Saved run #%1 to %2</source>
         <translation>Lauf Nr. %1 in %2 gespeichert</translation>
     </message>
@@ -1291,27 +1297,27 @@
         <translation>Der Lauf wurde nicht gespeichert: %1</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+32"/>
         <source>Type a prompt; every edit runs the model again</source>
         <translation>Geben Sie einen Prompt ein; jede Änderung lässt das Modell erneut laufen</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+6"/>
         <source>Tokens shaded by the compute they used (Σ states / 4L); generated tokens in bold</source>
         <translation>Tokens nach ihrem Rechenaufwand schattiert (Σ Zustände / 4L); erzeugte Tokens fett</translation>
     </message>
     <message>
-        <location line="+12"/>
-        <source>Similarity curves</source>
+        <location line="+16"/>
+        <source>Similarity Curves</source>
         <translation>Ähnlichkeitskurven</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>Stream timeline</source>
-        <translation>Stream-Zeitleiste</translation>
+        <source>Stream Timeline</source>
+        <translation>Stream-Zeitachse</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+42"/>
         <source>&amp;File</source>
         <translation>&amp;Datei</translation>
     </message>
@@ -1336,7 +1342,22 @@
         <translation>Den letzten Lauf im Laufspeicher sichern</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+2"/>
+        <source>&amp;Generate Now</source>
+        <translation>Jetzt &amp;erzeugen</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Ctrl+Return</source>
+        <translation>Ctrl+Return</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Run the prompt now instead of waiting for typing to pause</source>
+        <translation>Den Prompt sofort ausführen, statt auf eine Tipppause zu warten</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>Exported %1</source>
         <translation>%1 exportiert</translation>
     </message>
@@ -1376,7 +1397,42 @@
         <translation>Heatmap-Zoom &amp;zurücksetzen</translation>
     </message>
     <message>
+        <location line="+3"/>
+        <source>Similarity &amp;Curves</source>
+        <translation>Ähnlichkeits&amp;kurven</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Stream &amp;Timeline</source>
+        <translation>Stream-&amp;Zeitachse</translation>
+    </message>
+    <message>
         <location line="+2"/>
+        <source>Reset &amp;Layout</source>
+        <translation>&amp;Layout zurücksetzen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Go to &amp;Prompt</source>
+        <translation>Zum &amp;Prompt</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Ctrl+L</source>
+        <translation>Ctrl+L</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Go to &amp;Heatmap</source>
+        <translation>Zur &amp;Heatmap</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Ctrl+Shift+H</source>
+        <translation>Ctrl+Shift+H</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>&amp;Settings</source>
         <translation>Ein&amp;stellungen</translation>
     </message>
@@ -1391,7 +1447,7 @@
         <translation>Ü&amp;ber DASH Studio</translation>
     </message>
     <message>
-        <location line="+80"/>
+        <location line="+93"/>
         <source>Open Model</source>
         <translation>Modell öffnen</translation>
     </message>
@@ -1411,7 +1467,12 @@
         <translation>&lt;h3&gt;DASH Studio %1&lt;/h3&gt;&lt;p&gt;Erkunden Sie dynamisches Überspringen von Schichten: Ausführungszustände je Token und Schicht, Schichtähnlichkeiten und Zeiten eines Sprachmodells, live während Sie tippen.&lt;/p&gt;</translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+12"/>
+        <source>This run is already saved</source>
+        <translation>Dieser Lauf ist bereits gespeichert</translation>
+    </message>
+    <message>
+        <location line="+29"/>
         <source>Loading %1…</source>
         <translation>%1 wird geladen…</translation>
     </message>
@@ -1444,7 +1505,7 @@
         <translation>Der Prompt lief nicht: %1</translation>
     </message>
     <message numerus="yes">
-        <location line="+17"/>
+        <location line="+18"/>
         <source>%n token(s)</source>
         <translation>
             <numerusform>%n Token</numerusform>
@@ -1452,27 +1513,12 @@
         </translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>%1 ms/token</source>
-        <translation>%1 ms/Token</translation>
-    </message>
-    <message>
-        <location line="+2"/>
+        <location line="+4"/>
         <source>nominal ratio %1×</source>
         <translation>nominelles Verhältnis %1×</translation>
     </message>
     <message>
-        <location line="+3"/>
-        <source>overlap %1 %</source>
-        <translation>Überlappung %1 %</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>overlap –</source>
-        <translation>Überlappung –</translation>
-    </message>
-    <message>
-        <location line="+5"/>
+        <location line="+7"/>
         <source>Running…</source>
         <translation>Läuft…</translation>
     </message>
@@ -1485,7 +1531,7 @@
 <context>
     <name>dash::studio::ModelDownloadPanel</name>
     <message>
-        <location filename="../app/studio/model_download_panel.cpp" line="+20"/>
+        <location filename="../app/studio/model_download_panel.cpp" line="+21"/>
         <source>&lt;b&gt;No model at hand?&lt;/b&gt; Download a small one:</source>
         <translation>&lt;b&gt;Kein Modell zur Hand?&lt;/b&gt; Laden Sie ein kleines herunter:</translation>
     </message>
@@ -1543,7 +1589,7 @@
 <context>
     <name>dash::studio::ModelDownloader</name>
     <message>
-        <location filename="../app/studio/model_download.cpp" line="+116"/>
+        <location filename="../app/studio/model_download.cpp" line="+117"/>
         <location line="+85"/>
         <source>Cannot write %1: %2</source>
         <translation>%1 kann nicht geschrieben werden: %2</translation>
@@ -1600,7 +1646,7 @@
 <context>
     <name>dash::studio::PolicyPicker</name>
     <message>
-        <location filename="../app/studio/policy_picker.cpp" line="+32"/>
+        <location filename="../app/studio/policy_picker.cpp" line="+36"/>
         <source>The policy that chooses how each layer runs for each token</source>
         <translation>Die Policy, die für jedes Token bestimmt, wie jede Schicht läuft</translation>
     </message>
@@ -1610,12 +1656,12 @@
         <translation>%1…</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+12"/>
         <source>Target nominal acceleration ratio (4·L / Σ states)</source>
         <translation>Angestrebtes nominelles Beschleunigungsverhältnis (4·L / Σ Zustände)</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+12"/>
         <source>Open Calibration File…</source>
         <translation>Kalibrierungsdatei öffnen…</translation>
     </message>
@@ -1655,7 +1701,7 @@
         <translation>Optionen</translation>
     </message>
     <message>
-        <location line="+183"/>
+        <location line="+223"/>
         <source>Open Policy File…</source>
         <translation>Policy-Datei öffnen…</translation>
     </message>
@@ -1670,7 +1716,7 @@
         <translation>Liste leeren</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+14"/>
         <source>Choose file…</source>
         <translation>Datei wählen…</translation>
     </message>
@@ -1680,12 +1726,12 @@
         <translation>Eine .policy-Datei öffnen</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>Calibration…</source>
         <translation>Kalibrierung…</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>Static similarity skipping ranks layers by a calibration file</source>
         <translation>Statisches Ähnlichkeits-Überspringen ordnet die Schichten nach einer Kalibrierungsdatei</translation>
     </message>
@@ -1713,12 +1759,12 @@
 <context>
     <name>dash::studio::RunControls</name>
     <message>
-        <location filename="../app/studio/run_controls.cpp" line="+21"/>
+        <location filename="../app/studio/run_controls.cpp" line="+22"/>
         <source>%1 — unavailable: %2</source>
         <translation>%1 — nicht verfügbar: %2</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+16"/>
         <source>none</source>
         <translation>keine</translation>
     </message>
@@ -1728,25 +1774,25 @@
         <translation>Tokens, die bei jedem Lauf nach dem Prompt gierig erzeugt werden</translation>
     </message>
     <message>
-        <location line="+4"/>
-        <source>Policy:</source>
-        <translation>Policy:</translation>
+        <location line="+10"/>
+        <source>&amp;Policy:</source>
+        <translation>&amp;Policy:</translation>
     </message>
     <message>
         <location line="+3"/>
-        <source>Backend:</source>
-        <translation>Backend:</translation>
+        <source>&amp;Backend:</source>
+        <translation>Bac&amp;kend:</translation>
     </message>
     <message>
         <location line="+3"/>
-        <source>Generate:</source>
-        <translation>Erzeugen:</translation>
+        <source>&amp;Generate:</source>
+        <translation>&amp;Erzeugen:</translation>
     </message>
 </context>
 <context>
     <name>dash::studio::RunListModel</name>
     <message>
-        <location filename="../app/studio/run_list_model.cpp" line="+58"/>
+        <location filename="../app/studio/run_list_model.cpp" line="+59"/>
         <source>%1 UTC</source>
         <translation>%1 UTC</translation>
     </message>
@@ -1804,12 +1850,12 @@
 <context>
     <name>dash::studio::RunTools</name>
     <message>
-        <location filename="../app/studio/run_tools.cpp" line="+23"/>
+        <location filename="../app/studio/run_tools.cpp" line="+26"/>
         <source>Runs</source>
         <translation>Läufe</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+35"/>
         <source>&amp;Runs</source>
         <translation>&amp;Läufe</translation>
     </message>
@@ -1820,6 +1866,16 @@
     </message>
     <message>
         <location line="+2"/>
+        <source>&amp;Go to Run List</source>
+        <translation>Zur Lauf&amp;liste</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Ctrl+Shift+R</source>
+        <translation>Ctrl+Shift+R</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Save Runs &amp;Automatically</source>
         <translation>Läufe automatisch &amp;speichern</translation>
     </message>
@@ -1834,7 +1890,12 @@
         <translation>Gewählte Läufe &amp;vergleichen</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
+        <source>Ctrl+Shift+C</source>
+        <translation>Ctrl+Shift+C</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>&amp;Refresh</source>
         <translation>&amp;Aktualisieren</translation>
     </message>
@@ -1862,7 +1923,7 @@
 <context>
     <name>dash::studio::RunsPanel</name>
     <message>
-        <location filename="../app/studio/runs_panel.cpp" line="+54"/>
+        <location filename="../app/studio/runs_panel.cpp" line="+55"/>
         <source>Model path or SHA-256</source>
         <translation>Modellpfad oder SHA-256</translation>
     </message>
@@ -2001,7 +2062,7 @@
 <context>
     <name>dash::studio::SettingsDialog</name>
     <message>
-        <location filename="../app/studio/settings_dialog.cpp" line="+19"/>
+        <location filename="../app/studio/settings_dialog.cpp" line="+20"/>
         <source>Preferences</source>
         <translation>Einstellungen</translation>
     </message>
@@ -2085,7 +2146,7 @@
 <context>
     <name>dash::studio::SimilarityChart</name>
     <message>
-        <location filename="../app/studio/similarity_chart.cpp" line="+24"/>
+        <location filename="../app/studio/similarity_chart.cpp" line="+26"/>
         <source>cos(in,out), prompt mean</source>
         <translation>cos(ein,aus), Mittel über den Prompt</translation>
     </message>
@@ -2110,7 +2171,7 @@
         <translation>Kosinus-Ähnlichkeit</translation>
     </message>
     <message>
-        <location line="+35"/>
+        <location line="+62"/>
         <source>cos(in,out), token %1 “%2”</source>
         <translation>cos(ein,aus), Token %1 „%2“</translation>
     </message>
@@ -2123,7 +2184,7 @@
 <context>
     <name>dash::studio::StreamTimeline</name>
     <message>
-        <location filename="../app/studio/stream_timeline.cpp" line="+173"/>
+        <location filename="../app/studio/stream_timeline.cpp" line="+174"/>
         <source>%1 ms</source>
         <translation>%1 ms</translation>
     </message>
@@ -2188,7 +2249,7 @@ Tokens %3–%4
         <translation>DASH-Policy-Dateien, getrennt durch ;</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+27"/>
         <source>project</source>
         <translation>projizieren</translation>
     </message>
@@ -2273,7 +2334,7 @@ Tokens %3–%4
         <translation>Zusätzlich als JSON speichern</translation>
     </message>
     <message>
-        <location line="+50"/>
+        <location line="+56"/>
         <source>ratios must be numbers &gt;= 1, got &apos;%1&apos;</source>
         <translation>Verhältnisse müssen Zahlen &gt;= 1 sein, erhalten: &apos;%1&apos;</translation>
     </message>
@@ -2287,6 +2348,46 @@ Tokens %3–%4
     <name>dash::studio::TimelinePanel</name>
     <message>
         <location filename="../app/studio/timeline_panel.cpp" line="+28"/>
+        <source>prefill %1 · decode %2 ms/token</source>
+        <translation>Prefill %1 · Decode %2 ms/Token</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>ms/token: wall time of this run&apos;s forward passes divided by the tokens they computed, as dash-cli run prints it. Prefill: the prompt tokens not taken from the cache; decode: the generated tokens, one pass each. One run, no repeats: expect run-to-run spread.</source>
+        <translation>ms/Token: Wanduhrzeit der Vorwärtsdurchläufe dieses Laufs geteilt durch die Tokens, die sie berechnet haben, wie dash-cli run sie ausgibt. Prefill: die nicht aus dem Cache übernommenen Prompt-Tokens; Decode: die erzeugten Tokens, je ein Durchlauf. Ein Lauf ohne Wiederholung: Streuung von Lauf zu Lauf ist zu erwarten.</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>thread concurrency</source>
+        <translation>Thread-Gleichzeitigkeit</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>stream concurrency</source>
+        <translation>Stream-Gleichzeitigkeit</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 %2 %</source>
+        <translation>%1 %2 %</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1 – (no policy stream)</source>
+        <translation>%1 – (kein Policy-Stream)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Thread concurrency: the share of the policy thread&apos;s busy wall-clock time during which a compute thread was busy too. It says the threads ran at the same time, not that the policy cost nothing: on a shared or busy CPU they compete for cores.</source>
+        <translation>Thread-Gleichzeitigkeit: der Anteil der belegten Wanduhrzeit des Policy-Threads, in der auch ein Rechen-Thread belegt war. Sie sagt, dass die Threads gleichzeitig liefen, nicht, dass die Policy nichts kostete: auf einer geteilten oder ausgelasteten CPU konkurrieren sie um Kerne.</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Stream concurrency: the share of the policy stream&apos;s busy time during which the compute stream was busy too, from host-side timestamps of each span; it is not a measurement of concurrent GPU kernels.</source>
+        <translation>Stream-Gleichzeitigkeit: der Anteil der belegten Zeit des Policy-Streams, in der auch der Rechen-Stream belegt war, nach hostseitigen Zeitstempeln jedes Abschnitts; keine Messung gleichzeitig laufender GPU-Kernel.</translation>
+    </message>
+    <message>
+        <location line="+23"/>
         <source>−</source>
         <translation>−</translation>
     </message>
@@ -2320,39 +2421,29 @@ Tokens %3–%4
         <source>No run</source>
         <translation>Kein Lauf</translation>
     </message>
-    <message>
-        <location line="+10"/>
-        <source>overlap %1 % of policy time hidden</source>
-        <translation>Überlappung: %1 % der Policy-Zeit verdeckt</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>overlap – (no policy stream)</source>
-        <translation>Überlappung – (kein Policy-Stream)</translation>
-    </message>
     <message numerus="yes">
-        <location line="+3"/>
-        <source>this run computed %n token(s) in %1 ms (%2 ms/token)</source>
+        <location line="+10"/>
+        <source>this run computed %n token(s) in %1 ms</source>
         <translation>
-            <numerusform>dieser Lauf berechnete %n Token in %1 ms (%2 ms/Token)</numerusform>
-            <numerusform>dieser Lauf berechnete %n Tokens in %1 ms (%2 ms/Token)</numerusform>
+            <numerusform>dieser Lauf berechnete %n Token in %1 ms</numerusform>
+            <numerusform>dieser Lauf berechnete %n Tokens in %1 ms</numerusform>
         </translation>
     </message>
     <message>
         <location line="+3"/>
-        <source>this run computed nothing</source>
-        <translation>dieser Lauf berechnete nichts</translation>
+        <source>%1 · %2 · %3 · %4 reused from the cache</source>
+        <translation>%1 · %2 · %3 · %4 aus dem Cache übernommen</translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>%1 · %2 · %3 reused from the cache</source>
-        <translation>%1 · %2 · %3 aus dem Cache übernommen</translation>
+        <location line="-1"/>
+        <source>this run computed nothing</source>
+        <translation>dieser Lauf berechnete nichts</translation>
     </message>
 </context>
 <context>
     <name>dash::studio::TrainingJobDialog</name>
     <message>
-        <location filename="../app/studio/job_dialogs.cpp" line="-236"/>
+        <location filename="../app/studio/job_dialogs.cpp" line="-245"/>
         <source>Train a DASH Policy</source>
         <translation>DASH-Policy trainieren</translation>
     </message>
@@ -2485,7 +2576,7 @@ Tokens %3–%4
 <context>
     <name>dash::studio::WelcomePage</name>
     <message>
-        <location filename="../app/studio/welcome_page.cpp" line="+14"/>
+        <location filename="../app/studio/welcome_page.cpp" line="+15"/>
         <source>&lt;h1&gt;DASH Studio&lt;/h1&gt;</source>
         <translation>&lt;h1&gt;DASH Studio&lt;/h1&gt;</translation>
     </message>
@@ -2513,7 +2604,7 @@ Tokens %3–%4
 <context>
     <name>main</name>
     <message>
-        <location filename="../app/studio/figure_export_cli.cpp" line="+50"/>
+        <location filename="../app/studio/figure_export_cli.cpp" line="+51"/>
         <source>Write a figure without opening a window: heatmap, curves or timeline.</source>
         <translation>Eine Abbildung schreiben, ohne ein Fenster zu öffnen: heatmap, curves oder timeline.</translation>
     </message>
@@ -2568,7 +2659,7 @@ Tokens %3–%4
         <translation>Die Daten der Abbildung zusätzlich als CSV in diese Datei schreiben.</translation>
     </message>
     <message>
-        <location filename="../app/studio/main.cpp" line="+24"/>
+        <location filename="../app/studio/main.cpp" line="+22"/>
         <source>Explore per-token, per-layer computation of a language model as you type.</source>
         <translation>Erkunden Sie die Berechnung eines Sprachmodells je Token und Schicht, während Sie tippen.</translation>
     </message>

@@ -17,7 +17,7 @@
 <context>
     <name>Heatmap</name>
     <message>
-        <location filename="../app/studio/heatmap_palette.cpp" line="+38"/>
+        <location filename="../app/studio/heatmap_palette.cpp" line="+39"/>
         <source>skip</source>
         <translation>跳过</translation>
     </message>
@@ -45,7 +45,7 @@
 <context>
     <name>Jobs</name>
     <message>
-        <location filename="../app/studio/jobs.cpp" line="+38"/>
+        <location filename="../app/studio/jobs.cpp" line="+33"/>
         <source>Loading the model</source>
         <translation>正在加载模型</translation>
     </message>
@@ -78,12 +78,12 @@
     <message>
         <location line="+14"/>
         <location line="+111"/>
-        <location line="+173"/>
+        <location line="+46"/>
         <source>Wrote %1</source>
         <translation>已写入 %1</translation>
     </message>
     <message>
-        <location line="-279"/>
+        <location line="-152"/>
         <source>Calibrated on %1 sequences (%2 tokens); saved %3</source>
         <translation>已在 %1 个序列（%2 个词元）上完成校准；已保存 %3</translation>
     </message>
@@ -218,42 +218,37 @@
         <translation>扫描</translation>
     </message>
     <message>
-        <location line="+10"/>
-        <source>Reading the texts</source>
-        <translation>正在读取文本</translation>
-    </message>
-    <message>
-        <location line="+27"/>
+        <location line="+79"/>
         <source>No DASH policy file chosen: DASH rows skipped</source>
         <translation>未选择 DASH 策略文件：已跳过 DASH 行</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+2"/>
         <source>No calibration chosen: static similarity rows skipped</source>
         <translation>未选择校准：已跳过静态相似度行</translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location line="-76"/>
         <source>Sweeping</source>
         <translation>正在扫描</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+42"/>
         <source>%1 at %2×: evaluating on %3</source>
         <translation>%1（%2×）：正在 %3 上评估</translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+14"/>
         <source>  nominal %1×, measured %2×, perplexity %3 (second half %4)</source>
         <translation>  名义 %1×，实测 %2×，困惑度 %3（后半段 %4）</translation>
     </message>
     <message>
-        <location line="+35"/>
+        <location line="-9"/>
         <source>%1 tuned: knob %2 gives %3× on held-out text (target %4×)</source>
         <translation>%1 已调参：调节参数 %2 在留出文本上达到 %3×（目标 %4×）</translation>
     </message>
     <message numerus="yes">
-        <location line="+25"/>
+        <location line="-29"/>
         <source>%n sweep row(s)</source>
         <translation>
             <numerusform>%n 行扫描结果</numerusform>
@@ -285,17 +280,17 @@
         <translation>A/A 对照 ×</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+39"/>
         <source>  A/A control %1× (%2 to %3)</source>
         <translation>  A/A 对照 %1×（%2 至 %3）</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+5"/>
         <source>Warning: the A/A control is outside 1.00 ± %1: the measured speedup of this row is not trustworthy</source>
         <translation>警告：A/A 对照超出 1.00 ± %1：此行测得的加速比不可信</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-43"/>
         <source>ppl (all)</source>
         <translation>ppl（全部）</translation>
     </message>
@@ -305,12 +300,12 @@
         <translation>ppl（后半段）</translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+66"/>
         <source>sweep %1</source>
         <translation>扫描 %1</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+25"/>
         <source>sweep over %1 (up to %2 tokens)</source>
         <translation>在 %1 上扫描（最多 %2 个词元）</translation>
     </message>
@@ -325,7 +320,7 @@
 <context>
     <name>PolicyCatalog</name>
     <message>
-        <location filename="../app/studio/policy_catalog.cpp" line="+10"/>
+        <location filename="../app/studio/policy_catalog.cpp" line="+11"/>
         <source>Full precision</source>
         <translation>全精度</translation>
     </message>
@@ -363,7 +358,7 @@
 <context>
     <name>PolicyRuntime</name>
     <message>
-        <location filename="../app/studio/policy_runtime.cpp" line="+34"/>
+        <location filename="../app/studio/policy_runtime.cpp" line="+31"/>
         <source>exit threshold %1</source>
         <translation>退出阈值 %1</translation>
     </message>
@@ -388,22 +383,22 @@
         <translation>代价偏置 %1</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+24"/>
         <source>static similarity skipping ranks layers by a calibration file; choose one or compute it (Tools ▸ Calibrate…)</source>
         <translation>静态相似度跳层按校准文件对各层排序；请选择一个校准文件或计算一个（工具 ▸ 校准…）</translation>
     </message>
     <message>
-        <location line="+66"/>
+        <location line="-2"/>
         <source>choose a policy file</source>
         <translation>请选择策略文件</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+23"/>
         <source>Loading %1…</source>
         <translation>正在加载 %1…</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>%1: DASH, trained for %2×, %3</source>
         <translation>%1：DASH，按 %2× 训练，%3</translation>
     </message>
@@ -418,17 +413,17 @@
         <translation>%1：来自策略文件的 %2</translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+7"/>
         <source>every layer at full precision</source>
         <translation>所有层均为全精度</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+9"/>
         <source>%1 is tuned on held-out text; choose the text in Preferences</source>
         <translation>%1 需在留出文本上调参；请在首选项中选择该文本</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+6"/>
         <source>Tuning %1 to %2× on %3…</source>
         <translation>正在用 %3 将 %1 调至 %2×…</translation>
     </message>
@@ -438,7 +433,7 @@
         <translation>正在将 %1 调至 %2×…</translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+9"/>
         <source>%1 tuned to %2×: %3 gives %4× on %5 held-out tokens</source>
         <translation>%1 已调至 %2×：%3 在 %5 个留出词元上达到 %4×</translation>
     </message>
@@ -451,7 +446,7 @@
 <context>
     <name>dash::studio::CalibrationJobDialog</name>
     <message>
-        <location filename="../app/studio/job_dialogs.cpp" line="+287"/>
+        <location filename="../app/studio/job_dialogs.cpp" line="+298"/>
         <source>Calibrate</source>
         <translation>校准</translation>
     </message>
@@ -514,7 +509,7 @@
 <context>
     <name>dash::studio::ComparisonView</name>
     <message>
-        <location filename="../app/studio/comparison_view.cpp" line="+71"/>
+        <location filename="../app/studio/comparison_view.cpp" line="+74"/>
         <source>A: cos(in,out), prompt mean</source>
         <translation>A：cos(输入,输出)，提示词平均</translation>
     </message>
@@ -534,7 +529,7 @@
         <translation>余弦相似度</translation>
     </message>
     <message>
-        <location line="+84"/>
+        <location line="+129"/>
         <source>A</source>
         <translation>A</translation>
     </message>
@@ -550,11 +545,11 @@
     </message>
     <message>
         <location line="+4"/>
-        <source>, B at %1× the speed of A</source>
-        <translation>，B 的速度为 A 的 %1×</translation>
+        <source>, B at %1× the speed of A (one run each: no spread, expect run-to-run variation)</source>
+        <translation>，B 的速度为 A 的 %1 倍（各仅一次运行：无离散度，运行间会有波动）</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>; measured speedup %1</source>
         <translation>；实测加速 %1</translation>
     </message>
@@ -617,7 +612,7 @@
 <context>
     <name>dash::studio::DiffHeatmapLegend</name>
     <message>
-        <location filename="../app/studio/diff_heatmap_view.cpp" line="+103"/>
+        <location filename="../app/studio/diff_heatmap_view.cpp" line="+105"/>
         <location line="+11"/>
         <source>B computes less</source>
         <translation>B 计算更少</translation>
@@ -632,7 +627,7 @@
 <context>
     <name>dash::studio::DiffHeatmapModel</name>
     <message>
-        <location filename="../app/studio/diff_heatmap_model.cpp" line="+113"/>
+        <location filename="../app/studio/diff_heatmap_model.cpp" line="+114"/>
         <source>%1 (A) / %2 (B)</source>
         <translation>%1（A）/ %2（B）</translation>
     </message>
@@ -655,7 +650,7 @@
 <context>
     <name>dash::studio::DiffHeatmapPanel</name>
     <message>
-        <location filename="../app/studio/diff_heatmap_view.cpp" line="+42"/>
+        <location filename="../app/studio/diff_heatmap_view.cpp" line="+43"/>
         <source>Δ state (cost)</source>
         <translation>Δ 状态（代价）</translation>
     </message>
@@ -665,12 +660,12 @@
         <translation>Δ cos(输入,输出)</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+9"/>
         <source>Difference B − A (hatched: different tokens)</source>
         <translation>差值 B − A（阴影：词元不同）</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>Colour:</source>
         <translation>颜色：</translation>
     </message>
@@ -678,7 +673,7 @@
 <context>
     <name>dash::studio::ExportActions</name>
     <message>
-        <location filename="../app/studio/export_actions.cpp" line="+22"/>
+        <location filename="../app/studio/export_actions.cpp" line="+24"/>
         <source>&amp;Export</source>
         <translation>导出(&amp;E)</translation>
     </message>
@@ -728,7 +723,7 @@
         <translation>导出</translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+38"/>
         <location line="+36"/>
         <source>Cannot write %1: %2</source>
         <translation>无法写入 %1：%2</translation>
@@ -767,13 +762,19 @@
 <context>
     <name>dash::studio::ExportFigureDialog</name>
     <message>
-        <location filename="../app/studio/export_figure_dialog.cpp" line="+35"/>
-        <location line="+237"/>
+        <location filename="../app/studio/export_figure_dialog.cpp" line="+40"/>
+        <location line="+4"/>
+        <location line="+257"/>
         <source>Export Figure</source>
         <translation>导出图表</translation>
     </message>
     <message>
-        <location line="-233"/>
+        <location line="-260"/>
+        <source>%1 exists. Replace it?</source>
+        <translation>%1 已存在。要替换吗？</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>Heatmap</source>
         <translation>热图</translation>
     </message>
@@ -893,7 +894,7 @@
         <translation>文件</translation>
     </message>
     <message>
-        <location line="+136"/>
+        <location line="+156"/>
         <source>%1 × %2 pixels</source>
         <translation>%1 × %2 像素</translation>
     </message>
@@ -923,7 +924,12 @@
         <translation>请选择要写入的文件。</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+5"/>
+        <source>%1: unknown figure format “.%2”; use .pdf, .svg or .png.</source>
+        <translation>%1：未知的图表格式“.%2”；请使用 .pdf、.svg 或 .png。</translation>
+    </message>
+    <message>
+        <location line="+22"/>
         <source>The figure was written, but its data was not: %1</source>
         <translation>图表已写入，但其数据未写入：%1</translation>
     </message>
@@ -931,7 +937,7 @@
 <context>
     <name>dash::studio::FigurePainter</name>
     <message>
-        <location filename="../app/studio/figure_renderer.cpp" line="+237"/>
+        <location filename="../app/studio/figure_renderer.cpp" line="+238"/>
         <source>No tokens</source>
         <translation>没有词元</translation>
     </message>
@@ -1032,7 +1038,7 @@
 <context>
     <name>dash::studio::GeneratedTextView</name>
     <message>
-        <location filename="../app/studio/generated_text_view.cpp" line="+9"/>
+        <location filename="../app/studio/generated_text_view.cpp" line="+10"/>
         <source>Generated text appears here</source>
         <translation>生成的文本显示在此处</translation>
     </message>
@@ -1045,7 +1051,7 @@
 <context>
     <name>dash::studio::HeatmapLegend</name>
     <message>
-        <location filename="../app/studio/heatmap_legend.cpp" line="+40"/>
+        <location filename="../app/studio/heatmap_legend.cpp" line="+41"/>
         <location line="+35"/>
         <source>cos(in,out)</source>
         <translation>cos(输入,输出)</translation>
@@ -1054,7 +1060,7 @@
 <context>
     <name>dash::studio::HeatmapModel</name>
     <message>
-        <location filename="../app/studio/heatmap_model.cpp" line="+123"/>
+        <location filename="../app/studio/heatmap_model.cpp" line="+126"/>
         <source>%1 %2  </source>
         <translation>%1 %2  </translation>
     </message>
@@ -1092,7 +1098,7 @@
 <context>
     <name>dash::studio::HeatmapPanel</name>
     <message>
-        <location filename="../app/studio/heatmap_panel.cpp" line="+23"/>
+        <location filename="../app/studio/heatmap_panel.cpp" line="+25"/>
         <source>Layer state</source>
         <translation>层状态</translation>
     </message>
@@ -1107,17 +1113,17 @@
         <translation>单元颜色所表示的内容</translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+16"/>
         <source>Heatmap (tokens × layers)</source>
         <translation>热图（词元 × 层）</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>Colour:</source>
         <translation>颜色：</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+3"/>
         <source>−</source>
         <translation>−</translation>
     </message>
@@ -1150,12 +1156,12 @@
 <context>
     <name>dash::studio::InferenceWorker</name>
     <message>
-        <location filename="../app/studio/inference_worker.cpp" line="+139"/>
+        <location filename="../app/studio/inference_worker.cpp" line="+161"/>
         <source>No model is loaded.</source>
         <translation>尚未加载模型。</translation>
     </message>
     <message>
-        <location line="+45"/>
+        <location line="+33"/>
         <source>%1 unavailable, running on the CPU: %2</source>
         <translation>%1 不可用，改在 CPU 上运行：%2</translation>
     </message>
@@ -1241,7 +1247,7 @@
 <context>
     <name>dash::studio::LanguageMenu</name>
     <message>
-        <location filename="../app/studio/ui_language.cpp" line="+77"/>
+        <location filename="../app/studio/ui_language.cpp" line="+86"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
@@ -1274,12 +1280,12 @@
 <context>
     <name>dash::studio::MainWindow</name>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="+63"/>
+        <location filename="../app/studio/main_window.cpp" line="+70"/>
         <source>DASH Studio</source>
         <translation>DASH Studio</translation>
     </message>
     <message>
-        <location line="+41"/>
+        <location line="+47"/>
         <source>Saved run #%1 to %2</source>
         <translation>已将运行 #%1 保存到 %2</translation>
     </message>
@@ -1289,27 +1295,27 @@
         <translation>运行未保存：%1</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+32"/>
         <source>Type a prompt; every edit runs the model again</source>
         <translation>输入提示词；每次编辑都会重新运行模型</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+6"/>
         <source>Tokens shaded by the compute they used (Σ states / 4L); generated tokens in bold</source>
         <translation>词元按其计算量着色（Σ 状态 / 4L）；生成的词元以粗体显示</translation>
     </message>
     <message>
-        <location line="+12"/>
-        <source>Similarity curves</source>
+        <location line="+16"/>
+        <source>Similarity Curves</source>
         <translation>相似度曲线</translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>Stream timeline</source>
+        <source>Stream Timeline</source>
         <translation>流时间线</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+42"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
@@ -1334,7 +1340,22 @@
         <translation>将最近一次运行保存到运行存储</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+2"/>
+        <source>&amp;Generate Now</source>
+        <translation>立即生成(&amp;G)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Ctrl+Return</source>
+        <translation>Ctrl+Return</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Run the prompt now instead of waiting for typing to pause</source>
+        <translation>立即运行提示，而不等待输入停顿</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>Exported %1</source>
         <translation>已导出 %1</translation>
     </message>
@@ -1374,7 +1395,42 @@
         <translation>重置热图缩放(&amp;R)</translation>
     </message>
     <message>
+        <location line="+3"/>
+        <source>Similarity &amp;Curves</source>
+        <translation>相似度曲线(&amp;C)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Stream &amp;Timeline</source>
+        <translation>流时间线(&amp;T)</translation>
+    </message>
+    <message>
         <location line="+2"/>
+        <source>Reset &amp;Layout</source>
+        <translation>重置布局(&amp;L)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Go to &amp;Prompt</source>
+        <translation>转到提示(&amp;P)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Ctrl+L</source>
+        <translation>Ctrl+L</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Go to &amp;Heatmap</source>
+        <translation>转到热图(&amp;H)</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Ctrl+Shift+H</source>
+        <translation>Ctrl+Shift+H</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>&amp;Settings</source>
         <translation>设置(&amp;S)</translation>
     </message>
@@ -1389,7 +1445,7 @@
         <translation>关于 DASH Studio(&amp;A)</translation>
     </message>
     <message>
-        <location line="+80"/>
+        <location line="+93"/>
         <source>Open Model</source>
         <translation>打开模型</translation>
     </message>
@@ -1409,7 +1465,12 @@
         <translation>&lt;h3&gt;DASH Studio %1&lt;/h3&gt;&lt;p&gt;探索动态跳层：在您输入的同时，实时查看语言模型每个词元、每一层的执行状态、层间相似度与耗时。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+12"/>
+        <source>This run is already saved</source>
+        <translation>此运行已保存</translation>
+    </message>
+    <message>
+        <location line="+29"/>
         <source>Loading %1…</source>
         <translation>正在加载 %1…</translation>
     </message>
@@ -1441,34 +1502,19 @@
         <translation>提示词未能运行：%1</translation>
     </message>
     <message numerus="yes">
-        <location line="+17"/>
+        <location line="+18"/>
         <source>%n token(s)</source>
         <translation>
             <numerusform>%n 个词元</numerusform>
         </translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>%1 ms/token</source>
-        <translation>%1 毫秒/词元</translation>
-    </message>
-    <message>
-        <location line="+2"/>
+        <location line="+4"/>
         <source>nominal ratio %1×</source>
         <translation>名义加速比 %1×</translation>
     </message>
     <message>
-        <location line="+3"/>
-        <source>overlap %1 %</source>
-        <translation>重叠 %1 %</translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>overlap –</source>
-        <translation>重叠 –</translation>
-    </message>
-    <message>
-        <location line="+5"/>
+        <location line="+7"/>
         <source>Running…</source>
         <translation>运行中…</translation>
     </message>
@@ -1481,7 +1527,7 @@
 <context>
     <name>dash::studio::ModelDownloadPanel</name>
     <message>
-        <location filename="../app/studio/model_download_panel.cpp" line="+20"/>
+        <location filename="../app/studio/model_download_panel.cpp" line="+21"/>
         <source>&lt;b&gt;No model at hand?&lt;/b&gt; Download a small one:</source>
         <translation>&lt;b&gt;手头没有模型？&lt;/b&gt;下载一个小模型：</translation>
     </message>
@@ -1539,7 +1585,7 @@
 <context>
     <name>dash::studio::ModelDownloader</name>
     <message>
-        <location filename="../app/studio/model_download.cpp" line="+116"/>
+        <location filename="../app/studio/model_download.cpp" line="+117"/>
         <location line="+85"/>
         <source>Cannot write %1: %2</source>
         <translation>无法写入 %1：%2</translation>
@@ -1596,7 +1642,7 @@
 <context>
     <name>dash::studio::PolicyPicker</name>
     <message>
-        <location filename="../app/studio/policy_picker.cpp" line="+32"/>
+        <location filename="../app/studio/policy_picker.cpp" line="+36"/>
         <source>The policy that chooses how each layer runs for each token</source>
         <translation>为每个词元决定各层如何运行的策略</translation>
     </message>
@@ -1606,12 +1652,12 @@
         <translation>%1…</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+12"/>
         <source>Target nominal acceleration ratio (4·L / Σ states)</source>
         <translation>目标名义加速比（4·L / Σ 状态）</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+12"/>
         <source>Open Calibration File…</source>
         <translation>打开校准文件…</translation>
     </message>
@@ -1651,7 +1697,7 @@
         <translation>选项</translation>
     </message>
     <message>
-        <location line="+183"/>
+        <location line="+223"/>
         <source>Open Policy File…</source>
         <translation>打开策略文件…</translation>
     </message>
@@ -1666,7 +1712,7 @@
         <translation>清除最近使用</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+14"/>
         <source>Choose file…</source>
         <translation>选择文件…</translation>
     </message>
@@ -1676,12 +1722,12 @@
         <translation>打开 .policy 文件</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>Calibration…</source>
         <translation>校准…</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>Static similarity skipping ranks layers by a calibration file</source>
         <translation>静态相似度跳层按校准文件对各层排序</translation>
     </message>
@@ -1709,12 +1755,12 @@
 <context>
     <name>dash::studio::RunControls</name>
     <message>
-        <location filename="../app/studio/run_controls.cpp" line="+21"/>
+        <location filename="../app/studio/run_controls.cpp" line="+22"/>
         <source>%1 — unavailable: %2</source>
         <translation>%1 — 不可用：%2</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+16"/>
         <source>none</source>
         <translation>无</translation>
     </message>
@@ -1724,25 +1770,25 @@
         <translation>每次运行在提示词之后贪心生成的词元数</translation>
     </message>
     <message>
-        <location line="+4"/>
-        <source>Policy:</source>
-        <translation>策略：</translation>
+        <location line="+10"/>
+        <source>&amp;Policy:</source>
+        <translation>策略(&amp;P)：</translation>
     </message>
     <message>
         <location line="+3"/>
-        <source>Backend:</source>
-        <translation>后端：</translation>
+        <source>&amp;Backend:</source>
+        <translation>后端(&amp;B)：</translation>
     </message>
     <message>
         <location line="+3"/>
-        <source>Generate:</source>
-        <translation>生成：</translation>
+        <source>&amp;Generate:</source>
+        <translation>生成(&amp;G)：</translation>
     </message>
 </context>
 <context>
     <name>dash::studio::RunListModel</name>
     <message>
-        <location filename="../app/studio/run_list_model.cpp" line="+58"/>
+        <location filename="../app/studio/run_list_model.cpp" line="+59"/>
         <source>%1 UTC</source>
         <translation>%1 UTC</translation>
     </message>
@@ -1800,12 +1846,12 @@
 <context>
     <name>dash::studio::RunTools</name>
     <message>
-        <location filename="../app/studio/run_tools.cpp" line="+23"/>
+        <location filename="../app/studio/run_tools.cpp" line="+26"/>
         <source>Runs</source>
         <translation>运行记录</translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+35"/>
         <source>&amp;Runs</source>
         <translation>运行记录(&amp;R)</translation>
     </message>
@@ -1816,6 +1862,16 @@
     </message>
     <message>
         <location line="+2"/>
+        <source>&amp;Go to Run List</source>
+        <translation>转到运行列表(&amp;G)</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Ctrl+Shift+R</source>
+        <translation>Ctrl+Shift+R</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Save Runs &amp;Automatically</source>
         <translation>自动保存运行(&amp;A)</translation>
     </message>
@@ -1830,7 +1886,12 @@
         <translation>比较所选运行(&amp;C)</translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
+        <source>Ctrl+Shift+C</source>
+        <translation>Ctrl+Shift+C</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>&amp;Refresh</source>
         <translation>刷新(&amp;R)</translation>
     </message>
@@ -1858,7 +1919,7 @@
 <context>
     <name>dash::studio::RunsPanel</name>
     <message>
-        <location filename="../app/studio/runs_panel.cpp" line="+54"/>
+        <location filename="../app/studio/runs_panel.cpp" line="+55"/>
         <source>Model path or SHA-256</source>
         <translation>模型路径或 SHA-256</translation>
     </message>
@@ -1995,7 +2056,7 @@
 <context>
     <name>dash::studio::SettingsDialog</name>
     <message>
-        <location filename="../app/studio/settings_dialog.cpp" line="+19"/>
+        <location filename="../app/studio/settings_dialog.cpp" line="+20"/>
         <source>Preferences</source>
         <translation>首选项</translation>
     </message>
@@ -2079,7 +2140,7 @@
 <context>
     <name>dash::studio::SimilarityChart</name>
     <message>
-        <location filename="../app/studio/similarity_chart.cpp" line="+24"/>
+        <location filename="../app/studio/similarity_chart.cpp" line="+26"/>
         <source>cos(in,out), prompt mean</source>
         <translation>cos(输入,输出)，提示词平均</translation>
     </message>
@@ -2104,7 +2165,7 @@
         <translation>余弦相似度</translation>
     </message>
     <message>
-        <location line="+35"/>
+        <location line="+62"/>
         <source>cos(in,out), token %1 “%2”</source>
         <translation>cos(输入,输出)，词元 %1“%2”</translation>
     </message>
@@ -2117,7 +2178,7 @@
 <context>
     <name>dash::studio::StreamTimeline</name>
     <message>
-        <location filename="../app/studio/stream_timeline.cpp" line="+173"/>
+        <location filename="../app/studio/stream_timeline.cpp" line="+174"/>
         <source>%1 ms</source>
         <translation>%1 毫秒</translation>
     </message>
@@ -2182,7 +2243,7 @@ tokens %3–%4
         <translation>DASH 策略文件，以 ; 分隔</translation>
     </message>
     <message>
-        <location line="+24"/>
+        <location line="+27"/>
         <source>project</source>
         <translation>投影</translation>
     </message>
@@ -2267,7 +2328,7 @@ tokens %3–%4
         <translation>同时保存 JSON</translation>
     </message>
     <message>
-        <location line="+50"/>
+        <location line="+56"/>
         <source>ratios must be numbers &gt;= 1, got &apos;%1&apos;</source>
         <translation>比率必须是 &gt;= 1 的数字，实际为 &apos;%1&apos;</translation>
     </message>
@@ -2281,6 +2342,46 @@ tokens %3–%4
     <name>dash::studio::TimelinePanel</name>
     <message>
         <location filename="../app/studio/timeline_panel.cpp" line="+28"/>
+        <source>prefill %1 · decode %2 ms/token</source>
+        <translation>预填充 %1 · 解码 %2 毫秒/词元</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>ms/token: wall time of this run&apos;s forward passes divided by the tokens they computed, as dash-cli run prints it. Prefill: the prompt tokens not taken from the cache; decode: the generated tokens, one pass each. One run, no repeats: expect run-to-run spread.</source>
+        <translation>毫秒/词元：本次运行各前向计算的墙钟时间除以其计算的词元数，与 dash-cli run 输出的一致。预填充：未从缓存取用的提示词元；解码：生成的词元，每个一次前向。仅一次运行、无重复：运行间会有波动。</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>thread concurrency</source>
+        <translation>线程并发度</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>stream concurrency</source>
+        <translation>流并发度</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>%1 %2 %</source>
+        <translation>%1 %2 %</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>%1 – (no policy stream)</source>
+        <translation>%1 –（无策略流）</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Thread concurrency: the share of the policy thread&apos;s busy wall-clock time during which a compute thread was busy too. It says the threads ran at the same time, not that the policy cost nothing: on a shared or busy CPU they compete for cores.</source>
+        <translation>线程并发度：策略线程忙碌的墙钟时间中，计算线程也在忙碌的比例。它表示线程同时运行，并不表示策略没有开销：在共享或繁忙的 CPU 上它们会争用核心。</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Stream concurrency: the share of the policy stream&apos;s busy time during which the compute stream was busy too, from host-side timestamps of each span; it is not a measurement of concurrent GPU kernels.</source>
+        <translation>流并发度：策略流忙碌时间中计算流也在忙碌的比例，依据每个区段的主机端时间戳；这不是对并发 GPU 内核的测量。</translation>
+    </message>
+    <message>
+        <location line="+23"/>
         <source>−</source>
         <translation>−</translation>
     </message>
@@ -2314,38 +2415,28 @@ tokens %3–%4
         <source>No run</source>
         <translation>无运行</translation>
     </message>
-    <message>
-        <location line="+10"/>
-        <source>overlap %1 % of policy time hidden</source>
-        <translation>重叠：%1 % 的策略时间被隐藏</translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>overlap – (no policy stream)</source>
-        <translation>重叠 –（无策略流）</translation>
-    </message>
     <message numerus="yes">
-        <location line="+3"/>
-        <source>this run computed %n token(s) in %1 ms (%2 ms/token)</source>
+        <location line="+10"/>
+        <source>this run computed %n token(s) in %1 ms</source>
         <translation>
-            <numerusform>本次运行用 %1 毫秒计算了 %n 个词元（%2 毫秒/词元）</numerusform>
+            <numerusform>本次运行在 %1 毫秒内计算了 %n 个词元</numerusform>
         </translation>
     </message>
     <message>
         <location line="+3"/>
-        <source>this run computed nothing</source>
-        <translation>本次运行未进行任何计算</translation>
+        <source>%1 · %2 · %3 · %4 reused from the cache</source>
+        <translation>%1 · %2 · %3 · %4 个取自缓存</translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>%1 · %2 · %3 reused from the cache</source>
-        <translation>%1 · %2 · %3 个取自缓存</translation>
+        <location line="-1"/>
+        <source>this run computed nothing</source>
+        <translation>本次运行未进行任何计算</translation>
     </message>
 </context>
 <context>
     <name>dash::studio::TrainingJobDialog</name>
     <message>
-        <location filename="../app/studio/job_dialogs.cpp" line="-236"/>
+        <location filename="../app/studio/job_dialogs.cpp" line="-245"/>
         <source>Train a DASH Policy</source>
         <translation>训练 DASH 策略</translation>
     </message>
@@ -2478,7 +2569,7 @@ tokens %3–%4
 <context>
     <name>dash::studio::WelcomePage</name>
     <message>
-        <location filename="../app/studio/welcome_page.cpp" line="+14"/>
+        <location filename="../app/studio/welcome_page.cpp" line="+15"/>
         <source>&lt;h1&gt;DASH Studio&lt;/h1&gt;</source>
         <translation>&lt;h1&gt;DASH Studio&lt;/h1&gt;</translation>
     </message>
@@ -2506,7 +2597,7 @@ tokens %3–%4
 <context>
     <name>main</name>
     <message>
-        <location filename="../app/studio/figure_export_cli.cpp" line="+50"/>
+        <location filename="../app/studio/figure_export_cli.cpp" line="+51"/>
         <source>Write a figure without opening a window: heatmap, curves or timeline.</source>
         <translation>不打开窗口直接写出图表：heatmap、curves 或 timeline。</translation>
     </message>
@@ -2561,7 +2652,7 @@ tokens %3–%4
         <translation>同时将图表数据以 CSV 写入此文件。</translation>
     </message>
     <message>
-        <location filename="../app/studio/main.cpp" line="+24"/>
+        <location filename="../app/studio/main.cpp" line="+22"/>
         <source>Explore per-token, per-layer computation of a language model as you type.</source>
         <translation>在输入的同时探索语言模型逐词元、逐层的计算。</translation>
     </message>

@@ -5,6 +5,7 @@
 #include "app/studio/diff_heatmap_view.h"
 #include "app/studio/heatmap_model.h"
 #include "app/studio/heatmap_panel.h"
+#include "app/studio/heatmap_view.h"
 #include "app/studio/similarity_curves.h"
 
 #include <QChart>
@@ -13,6 +14,7 @@
 #include <QGridLayout>
 #include <QLabel>
 #include <QLineSeries>
+#include <QScrollBar>
 #include <QSplitter>
 #include <QTableView>
 #include <QVBoxLayout>
@@ -91,12 +93,29 @@ ComparisonView::ComparisonView(QWidget* parent) : QWidget(parent) {
     m_chart = new QChartView(chart, this);
     m_chart->setObjectName(QStringLiteral("comparisonChart"));
     m_chart->setRenderHint(QPainter::Antialiasing);
+    // Room for the axis labels and the legend.
+    m_chart->setMinimumWidth(250);
 
     auto* panelA = new HeatmapPanel(m_heatmapA, this);
     auto* panelB = new HeatmapPanel(m_heatmapB, this);
     auto* diffPanel = new DiffHeatmapPanel(m_diff, this);
-    connect(diffPanel->view(), &QTableView::clicked, this,
+    m_viewA = panelA->view();
+    m_viewB = panelB->view();
+    m_diffView = diffPanel->view();
+    // One token selected in all three, and one horizontal scroll position.
+    connect(m_diffView, &QTableView::clicked, this,
             [this](const QModelIndex& index) { setSelectedToken(index.column()); });
+    for (HeatmapView* v : {m_viewA, m_viewB})
+        connect(v, &HeatmapView::tokenSelected, this, [this](int token) {
+            if (token >= 0 && m_comparison)
+                setSelectedToken(token);
+        });
+    const QList<QAbstractItemView*> views = {m_viewA, m_viewB, m_diffView};
+    for (QAbstractItemView* from : views)
+        for (QAbstractItemView* to : views)
+            if (from != to)
+                connect(from->horizontalScrollBar(), &QScrollBar::valueChanged,
+                        to->horizontalScrollBar(), &QScrollBar::setValue);
 
     auto* summary = new QGridLayout;
     summary->addWidget(m_titleA, 0, 0, 1, 2);
@@ -111,10 +130,13 @@ ComparisonView::ComparisonView(QWidget* parent) : QWidget(parent) {
     heatmaps->addWidget(panelB);
     heatmaps->addWidget(diffPanel);
     auto* main = new QSplitter(Qt::Horizontal, this);
+    main->setObjectName(QStringLiteral("comparisonSplitter"));
     main->addWidget(heatmaps);
     main->addWidget(m_chart);
     main->setStretchFactor(0, 3);
     main->setStretchFactor(1, 2);
+    main->setChildrenCollapsible(false);
+    m_split = main;
 
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(summary);
@@ -138,12 +160,37 @@ void ComparisonView::setComparison(StoredComparisonPtr comparison) {
         m_diff->setComparison(nullptr, nullptr, nullptr);
     }
     updateSummary();
-    updateCurves();
+    // All three open at the last token both runs have.
+    const int common = m_comparison ? m_comparison->comparison.tokens : 0;
+    setSelectedToken(common > 0 ? common - 1 : -1);
 }
 
 void ComparisonView::setSelectedToken(int token) {
+    const bool changed = token != m_token;
     m_token = token;
-    updateCurves();
+    if (token >= 0) {
+        for (HeatmapView* v : {m_viewA, m_viewB})
+            if (v->selectedToken() != token)
+                v->selectToken(token);
+        const QAbstractItemModel* diff = m_diffView->model();
+        if (diff && token < diff->columnCount() && diff->rowCount() > 0) {
+            const QModelIndex cell = diff->index(0, token);
+            m_diffView->setCurrentIndex(cell);
+            m_diffView->scrollTo(cell, QAbstractItemView::EnsureVisible);
+        }
+    }
+    if (changed || token < 0)
+        updateCurves();
+}
+
+void ComparisonView::showEvent(QShowEvent* event) {
+    QWidget::showEvent(event);
+    if (m_sized)
+        return;
+    // The splitter would give the chart only its minimum; start at 3 : 2.
+    m_sized = true;
+    const int width = std::max(m_split->width(), 2 * m_chart->minimumWidth());
+    m_split->setSizes({width * 3 / 5, width * 2 / 5});
 }
 
 QString ComparisonView::speedText() const {
@@ -172,7 +219,8 @@ void ComparisonView::updateSummary() {
             .arg(QString::number(a.metrics.msPerToken, 'f', 3),
                  QString::number(b.metrics.msPerToken, 'f', 3), signedText(d.msPerToken, 3));
     if (a.metrics.msPerToken > 0 && b.metrics.msPerToken > 0)
-        speed += tr(", B at %1× the speed of A")
+        speed += tr(", B at %1× the speed of A (one run each: no spread, expect run-to-run "
+                    "variation)")
                      .arg(QString::number(a.metrics.msPerToken / b.metrics.msPerToken, 'f', 2));
     if (d.measuredSpeedup)
         speed += tr("; measured speedup %1").arg(signedText(*d.measuredSpeedup, 3));

@@ -12,12 +12,15 @@
 class QChartView;
 class QLabel;
 class QLineSeries;
+class QSplitter;
+class QTableView;
 class QValueAxis;
 
 namespace dash::studio {
 
 class DiffHeatmapModel;
 class HeatmapModel;
+class HeatmapView;
 
 class ComparisonView : public QWidget {
     Q_OBJECT
@@ -35,6 +38,15 @@ public:
     QString qualityText() const;
     // Curves of the token in column `token` (-1: prompt means only).
     void setSelectedToken(int token);
+    int selectedToken() const { return m_token; }
+    // The views, for tests: A, B and the difference.
+    HeatmapView* viewA() const { return m_viewA; }
+    HeatmapView* viewB() const { return m_viewB; }
+    QTableView* diffView() const { return m_diffView; }
+    QChartView* chartView() const { return m_chart; }
+
+protected:
+    void showEvent(QShowEvent* event) override;
 
 private:
     void updateSummary();
@@ -52,6 +64,11 @@ private:
     QLabel* m_quality;
     QLabel* m_cells;
     QChartView* m_chart;
+    HeatmapView* m_viewA;
+    HeatmapView* m_viewB;
+    QTableView* m_diffView;
+    QSplitter* m_split;
+    bool m_sized = false; // the splitter got its first sizes
     QLineSeries* m_meanA;
     QLineSeries* m_meanB;
     QLineSeries* m_tokenA;

@@ -2,6 +2,7 @@
 #include "app/studio/diff_heatmap_view.h"
 
 #include "app/studio/diff_heatmap_model.h"
+#include "app/studio/elided_label.h"
 #include "app/studio/heatmap_palette.h"
 
 #include <QComboBox>
@@ -145,6 +146,7 @@ DiffHeatmapPanel::DiffHeatmapPanel(DiffHeatmapModel* model, QWidget* parent)
     m_view->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_view->setSelectionMode(QAbstractItemView::NoSelection);
     m_view->setMouseTracking(true);
+    m_view->setTabKeyNavigation(false); // Tab leaves the table
     m_view->setHorizontalScrollMode(QAbstractItemView::ScrollPerPixel);
     for (QHeaderView* header : {m_view->horizontalHeader(), m_view->verticalHeader()}) {
         header->setSectionResizeMode(QHeaderView::Fixed);
@@ -158,17 +160,20 @@ DiffHeatmapPanel::DiffHeatmapPanel(DiffHeatmapModel* model, QWidget* parent)
     m_mode = new QComboBox(this);
     m_mode->addItem(tr("Δ state (cost)"), static_cast<int>(DiffColorMode::State));
     m_mode->addItem(tr("Δ cos(in,out)"), static_cast<int>(DiffColorMode::CosInOut));
+    m_mode->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_mode->setMinimumContentsLength(8);
     connect(m_mode, &QComboBox::currentIndexChanged, this, &DiffHeatmapPanel::applyColorMode);
     connect(model, &QAbstractItemModel::modelReset, this,
             [this] { m_legend->setCosRange(m_model->maxAbsCosDelta()); });
 
     auto* controls = new QHBoxLayout;
-    controls->addWidget(new QLabel(tr("Difference B − A (hatched: different tokens)"), this));
+    auto* title = new ElidedLabel(this);
+    title->setFullText(tr("Difference B − A (hatched: different tokens)"));
+    controls->addWidget(title, 1);
     controls->addSpacing(12);
     controls->addWidget(new QLabel(tr("Colour:"), this));
     controls->addWidget(m_mode);
     controls->addWidget(m_legend);
-    controls->addStretch(1);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(controls);

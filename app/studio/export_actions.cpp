@@ -6,6 +6,7 @@
 #include "app/studio/heatmap_delegate.h"
 #include "app/studio/heatmap_model.h"
 #include "app/studio/heatmap_view.h"
+#include "app/studio/studio_settings.h"
 #include "core/export/latex_table.h"
 
 #include <QDir>
@@ -68,9 +69,18 @@ void ExportActions::exportFigure(FigureKind kind) {
     spec.sizeMm = defaultFigureSizeMm(kind);
     spec.heatmapColor = m_view->heatmapDelegate()->colorMode();
     spec.token = m_view->selectedToken();
+    // The folder and format of the last export.
+    const StudioSettings settings;
+    spec.format =
+        figureFormatFromPath(QStringLiteral("x.") + settings.exportFormat()).value_or(spec.format);
+    const QString folder =
+        settings.exportFolder().isEmpty() || !QDir(settings.exportFolder()).exists()
+            ? QDir::homePath()
+            : settings.exportFolder();
     auto* dialog = new ExportFigureDialog(snapshot, spec, m_window);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
-    dialog->setPath(QDir::home().filePath(figureKindId(kind) + QStringLiteral(".pdf")));
+    dialog->setPath(QDir(folder).filePath(figureKindId(kind) + QLatin1Char('.') +
+                                          figureFormatSuffix(spec.format)));
     connect(dialog, &ExportFigureDialog::exported, this, &ExportActions::exported);
     dialog->open();
 }

@@ -2,6 +2,7 @@
 #include "app/studio/export_figure_dialog.h"
 
 #include "app/studio/figure_renderer.h"
+#include "app/studio/studio_settings.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -14,6 +15,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QSaveFile>
 #include <QSignalBlocker>
@@ -26,13 +28,19 @@ namespace dash::studio {
 
 namespace {
 
-constexpr QSize kPreviewSize(420, 240);
+constexpr QSize kPreviewSize(240, 130); // small enough for a 960 x 540 (200 %) screen
 
 } // namespace
 
 ExportFigureDialog::ExportFigureDialog(SnapshotPtr snapshot, const FigureSpec& spec,
                                        QWidget* parent)
     : QDialog(parent), m_snapshot(std::move(snapshot)), m_token(spec.token) {
+    m_confirmOverwrite = [this](const QString& file) {
+        return QMessageBox::question(
+                   this, tr("Export Figure"),
+                   tr("%1 exists. Replace it?").arg(QDir::toNativeSeparators(file))) ==
+               QMessageBox::Yes;
+    };
     setWindowTitle(tr("Export Figure"));
 
     m_kind = new QComboBox(this);
@@ -127,6 +135,8 @@ ExportFigureDialog::ExportFigureDialog(SnapshotPtr snapshot, const FigureSpec& s
     setSpec(spec);
     connect(m_kind, &QComboBox::currentIndexChanged, this, &ExportFigureDialog::onKindChanged);
     connect(m_format, &QComboBox::currentIndexChanged, this, &ExportFigureDialog::onFormatChanged);
+    // The file name's extension picks the format.
+    connect(m_path, &QLineEdit::textChanged, this, &ExportFigureDialog::onPathChanged);
     connect(m_unit, &QComboBox::currentIndexChanged, this, &ExportFigureDialog::onUnitChanged);
     for (QDoubleSpinBox* box : {m_width, m_height, m_fontSize})
         connect(box, &QDoubleSpinBox::valueChanged, this, &ExportFigureDialog::updatePreview);
@@ -201,6 +211,15 @@ QString ExportFigureDialog::errorText() const {
 }
 
 void ExportFigureDialog::onKindChanged() {
+    // A suggested name ("heatmap.pdf") follows the figure, so that exporting
+    // another figure does not overwrite the previous one; a chosen name stays.
+    const QString current = path();
+    if (!current.isEmpty()) {
+        const QFileInfo info(current);
+        if (figureKindFromId(info.completeBaseName()))
+            setPath(info.dir().filePath(figureKindId(spec().kind) + QLatin1Char('.') +
+                                        figureFormatSuffix(spec().format)));
+    }
     const QSizeF size = defaultFigureSizeMm(spec().kind);
     const QSignalBlocker bw(m_width), bh(m_height);
     m_width->setValue(size.width() / unitMm());
@@ -209,9 +228,18 @@ void ExportFigureDialog::onKindChanged() {
     updatePreview();
 }
 
+void ExportFigureDialog::onPathChanged() {
+    const std::optional<FigureFormat> format = figureFormatFromPath(path());
+    if (!format || *format == spec().format)
+        return;
+    const int index = m_format->findData(static_cast<int>(*format));
+    if (index >= 0)
+        m_format->setCurrentIndex(index); // renames to the same name: no loop
+}
+
 void ExportFigureDialog::onFormatChanged() {
     const QString current = path();
-    if (!current.isEmpty()) {
+    if (!current.isEmpty() && figureFormatFromPath(current) != spec().format) {
         const QFileInfo info(current);
         setPath(info.dir().filePath(info.completeBaseName() + QLatin1Char('.') +
                                     figureFormatSuffix(spec().format)));
@@ -292,6 +320,20 @@ void ExportFigureDialog::accept() {
         fail(tr("Choose the file to write."));
         return;
     }
+    const QFileInfo info(file);
+    if (!info.suffix().isEmpty() && !figureFormatFromPath(file)) {
+        fail(tr("%1: unknown figure format “.%2”; use .pdf, .svg or .png.")
+                 .arg(QDir::toNativeSeparators(file), info.suffix()));
+        return;
+    }
+    if (info.suffix().isEmpty()) {
+        // No extension: the chosen format's, shown before anything is written.
+        setPath(file + QLatin1Char('.') + figureFormatSuffix(spec().format));
+        accept();
+        return;
+    }
+    if (info.exists() && !m_confirmOverwrite(file))
+        return;
     const FigureSpec s = spec();
     const QString error = writeFigure(*m_snapshot, s, file);
     if (!error.isEmpty()) {
@@ -307,6 +349,9 @@ void ExportFigureDialog::accept() {
         }
     }
     fail({});
+    StudioSettings settings;
+    settings.setExportFolder(info.absolutePath());
+    settings.setExportFormat(figureFormatSuffix(s.format));
     emit exported(file);
     QDialog::accept();
 }

@@ -9,6 +9,8 @@
 
 #include <QDialog>
 
+#include <functional>
+
 class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
@@ -34,6 +36,12 @@ public:
     // The error line under the form (empty when the last export succeeded).
     QString errorText() const;
 
+    // Asked before an existing file is replaced (a question box by default);
+    // false keeps the dialog open and the file as it is.
+    void setOverwriteConfirmation(std::function<bool(const QString&)> confirm) {
+        m_confirmOverwrite = std::move(confirm);
+    }
+
     void accept() override; // writes the files; stays open and shows why when that fails
 
 signals:
@@ -42,6 +50,7 @@ signals:
 private:
     void onKindChanged();
     void onFormatChanged();
+    void onPathChanged();
     void onUnitChanged();
     void configureSizeBoxes();
     void updateEnabled();
@@ -66,6 +75,7 @@ private:
     QLabel* m_pixels;
     QLabel* m_preview;
     QLabel* m_error;
+    std::function<bool(const QString&)> m_confirmOverwrite;
 };
 
 } // namespace dash::studio

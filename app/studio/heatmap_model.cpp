@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "app/studio/heatmap_model.h"
 
+#include "app/studio/similarity_curves.h"
+
 #include "app/studio/heatmap_palette.h"
 #include "app/studio/token_text.h"
 
@@ -81,7 +83,7 @@ QVariant HeatmapModel::data(const QModelIndex& index, int role) const {
         return span > 0 ? (static_cast<double>(v) - m_cosMin) / span : 1.0;
     }
     case CosAdjacentRole:
-        return optionalValue(trace.cosAdjacent[cell]);
+        return optionalValue(adjacentSimilarity(trace, token, layer));
     case NormInRole:
         return optionalValue(trace.normIn[cell]);
     case NormOutRole:
@@ -133,7 +135,7 @@ QString HeatmapModel::cellToolTip(int token, int layer) const {
         .arg(tokenLabel(tokenText(token)).toHtmlEscaped(), source, QString::number(token),
              QString::number(trace.tokens[static_cast<size_t>(token)]), QString::number(layer),
              stateLabel(trace.states[cell]), formatValue(trace.cosInOut[cell], 4),
-             formatValue(trace.cosAdjacent[cell], 4), scores.trimmed(),
+             formatValue(adjacentSimilarity(trace, token, layer), 4), scores.trimmed(),
              QString::number(static_cast<double>(trace.layerTimeNs[cell]) / 1e3, 'f', 1));
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "app/studio/heatmap_panel.h"
 
+#include "app/studio/elided_label.h"
 #include "app/studio/heatmap_delegate.h"
 #include "app/studio/heatmap_legend.h"
 #include "app/studio/heatmap_model.h"
@@ -24,6 +25,8 @@ HeatmapPanel::HeatmapPanel(HeatmapModel* model, QWidget* parent) : QWidget(paren
     m_colorMode->addItem(tr("Layer state"), static_cast<int>(HeatmapColorMode::State));
     m_colorMode->addItem(tr("cos(in,out)"), static_cast<int>(HeatmapColorMode::CosInOut));
     m_colorMode->setToolTip(tr("What the cell colour shows"));
+    m_colorMode->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_colorMode->setMinimumContentsLength(8);
     connect(m_colorMode, &QComboBox::currentIndexChanged, this, &HeatmapPanel::applyColorMode);
 
     auto button = [this](const QString& text, const QString& tip, auto slot) {
@@ -35,12 +38,14 @@ HeatmapPanel::HeatmapPanel(HeatmapModel* model, QWidget* parent) : QWidget(paren
     };
 
     auto* controls = new QHBoxLayout;
-    controls->addWidget(new QLabel(tr("Heatmap (tokens × layers)"), this));
+    // Cut rather than widen the window; the tooltip has the whole title.
+    auto* title = new ElidedLabel(this);
+    title->setFullText(tr("Heatmap (tokens × layers)"));
+    controls->addWidget(title, 1);
     controls->addSpacing(12);
     controls->addWidget(new QLabel(tr("Colour:"), this));
     controls->addWidget(m_colorMode);
     controls->addWidget(m_legend);
-    controls->addStretch(1);
     controls->addWidget(button(tr("−"), tr("Zoom out (Ctrl+wheel)"), &HeatmapView::zoomOut));
     controls->addWidget(button(tr("1:1"), tr("Reset zoom"), &HeatmapView::resetZoom));
     controls->addWidget(button(tr("+"), tr("Zoom in (Ctrl+wheel)"), &HeatmapView::zoomIn));

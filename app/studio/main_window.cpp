@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "app/studio/main_window.h"
 
+#include "app/studio/elided_label.h"
 #include "app/studio/export_actions.h"
 #include "app/studio/generated_text_view.h"
 #include "app/studio/heatmap_model.h"
@@ -21,6 +22,7 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDir>
+#include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileDialog>
@@ -30,10 +32,10 @@
 #include <QMessageBox>
 #include <QMimeData>
 #include <QPlainTextEdit>
+#include <QScrollArea>
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QStatusBar>
-#include <QTabWidget>
 #include <QToolBar>
 #include <QVBoxLayout>
 
@@ -57,6 +59,9 @@ QString droppedModel(const QMimeData* mime) {
     return {};
 }
 
+// Version of the saved dock layout; an older layout is not restored.
+constexpr int kLayoutVersion = 2;
+
 } // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
@@ -72,7 +77,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     m_welcome = new WelcomePage(this);
     m_workspace = createWorkspace();
     m_stack = new QStackedWidget(this);
-    m_stack->addWidget(m_welcome);
+    // The welcome page scrolls on a small screen rather than setting the
+    // window's minimum height.
+    m_welcomeScroll = new QScrollArea(this);
+    m_welcomeScroll->setWidgetResizable(true);
+    m_welcomeScroll->setFrameShape(QFrame::NoFrame);
+    m_welcomeScroll->setWidget(m_welcome);
+    m_stack->addWidget(m_welcomeScroll);
     m_stack->addWidget(m_workspace);
 
     m_errorBanner = new QLabel(this);
@@ -128,7 +139,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
             &SimilarityChart::setSelectedToken);
 
     restoreSettings();
-    m_stack->setCurrentWidget(m_welcome);
+    m_stack->setCurrentWidget(m_welcomeScroll);
 }
 
 MainWindow::~MainWindow() = default;
@@ -140,35 +151,69 @@ QWidget* MainWindow::createWorkspace() {
     m_prompt = new QPlainTextEdit(workspace);
     m_prompt->setObjectName(QStringLiteral("promptEditor"));
     m_prompt->setPlaceholderText(tr("Type a prompt; every edit runs the model again"));
+    m_prompt->setMinimumHeight(3 * m_prompt->fontMetrics().lineSpacing());
+    // Tab moves on to the next control; a tab character would re-run the model.
+    m_prompt->setTabChangesFocus(true);
     m_generated = new GeneratedTextView(workspace);
     m_generated->setObjectName(QStringLiteral("generatedText"));
     m_generated->setToolTip(tr("Tokens shaded by the compute they used (Σ states / 4L); "
                                "generated tokens in bold"));
 
     m_textSplitter = new QSplitter(Qt::Horizontal, workspace);
+    m_textSplitter->setObjectName(QStringLiteral("textSplitter"));
     m_textSplitter->addWidget(m_prompt);
     m_textSplitter->addWidget(m_generated);
+    m_textSplitter->setChildrenCollapsible(false);
 
     m_heatmap = new HeatmapPanel(m_heatmapModel, workspace);
-    m_chart = new SimilarityChart(workspace);
+
+    // The curves and the timeline live in docks (tabbed below the heatmap at
+    // first start), so that a small screen can hide or stack them.
+    m_chart = new SimilarityChart(this);
     m_chart->setObjectName(QStringLiteral("similarityChart"));
-    m_timeline = new TimelinePanel(workspace);
-    m_tabs = new QTabWidget(workspace);
-    m_tabs->addTab(m_chart, tr("Similarity curves"));
-    m_tabs->addTab(m_timeline, tr("Stream timeline"));
+    m_timeline = new TimelinePanel(this);
+    m_curvesDock = createDock(m_chart, tr("Similarity Curves"), "curvesDock");
+    m_timelineDock = createDock(m_timeline, tr("Stream Timeline"), "timelineDock");
 
     m_mainSplitter = new QSplitter(Qt::Vertical, workspace);
+    m_mainSplitter->setObjectName(QStringLiteral("mainSplitter"));
     m_mainSplitter->addWidget(m_textSplitter);
     m_mainSplitter->addWidget(m_heatmap);
-    m_mainSplitter->addWidget(m_tabs);
+    m_mainSplitter->setChildrenCollapsible(false);
     m_mainSplitter->setStretchFactor(0, 1);
-    m_mainSplitter->setStretchFactor(1, 2);
-    m_mainSplitter->setStretchFactor(2, 2);
+    m_mainSplitter->setStretchFactor(1, 3);
 
     auto* layout = new QVBoxLayout(workspace);
+    layout->setContentsMargins(4, 4, 4, 0);
     layout->addWidget(m_controls);
     layout->addWidget(m_mainSplitter, 1);
     return workspace;
+}
+
+QDockWidget* MainWindow::createDock(QWidget* content, const QString& title, const char* name) {
+    auto* dock = new QDockWidget(title, this);
+    dock->setObjectName(QString::fromLatin1(name));
+    content->setMinimumSize(0, 0);
+    dock->setWidget(content);
+    return dock;
+}
+
+void MainWindow::resetLayout() {
+    // All docks tabbed below the heatmap: the layout that fits the smallest
+    // screens; the run list joins them (RunTools created its dock already).
+    QList<QDockWidget*> docks = {m_curvesDock, m_timelineDock};
+    if (auto* runs = findChild<QDockWidget*>(QStringLiteral("runsDock")))
+        docks << runs;
+    for (QDockWidget* d : docks) {
+        d->setFloating(false);
+        addDockWidget(Qt::BottomDockWidgetArea, d);
+        d->show();
+    }
+    for (int i = 1; i < docks.size(); ++i)
+        tabifyDockWidget(docks[0], docks[i]);
+    m_curvesDock->raise();
+    // The heatmap keeps most of the height.
+    resizeDocks({m_curvesDock}, {260}, Qt::Vertical);
 }
 
 void MainWindow::createMenus() {
@@ -181,6 +226,13 @@ void MainWindow::createMenus() {
     m_saveRunAction->setShortcut(QKeySequence::Save);
     m_saveRunAction->setStatusTip(tr("Save the latest run to the run store"));
     m_saveRunAction->setEnabled(false);
+    QAction* runNow = file->addAction(tr("&Generate Now"), this, [this] {
+        if (m_client->hasModel())
+            m_client->runNow();
+    });
+    runNow->setObjectName(QStringLiteral("generateNowAction"));
+    runNow->setShortcut(QKeySequence(tr("Ctrl+Return")));
+    runNow->setStatusTip(tr("Run the prompt now instead of waiting for typing to pause"));
     auto* exporter = new ExportActions(m_heatmapModel, m_heatmap->view(), this);
     connect(exporter, &ExportActions::exported, this, [this](const QString& path) {
         statusBar()->showMessage(tr("Exported %1").arg(QDir::toNativeSeparators(path)), 5000);
@@ -201,6 +253,24 @@ void MainWindow::createMenus() {
     view->addAction(tr("Zoom &Out Heatmap"), heatmap, &HeatmapView::zoomOut)
         ->setShortcut(QKeySequence::ZoomOut);
     view->addAction(tr("&Reset Heatmap Zoom"), heatmap, &HeatmapView::resetZoom);
+    view->addSeparator();
+    QAction* curves = m_curvesDock->toggleViewAction();
+    curves->setText(tr("Similarity &Curves"));
+    view->addAction(curves);
+    QAction* timeline = m_timelineDock->toggleViewAction();
+    timeline->setText(tr("Stream &Timeline"));
+    view->addAction(timeline);
+    view->addAction(tr("Reset &Layout"), this, &MainWindow::resetLayout);
+    view->addSeparator();
+    QAction* focusPrompt = view->addAction(tr("Go to &Prompt"), this,
+                                           [this] { m_prompt->setFocus(Qt::ShortcutFocusReason); });
+    focusPrompt->setShortcut(QKeySequence(tr("Ctrl+L")));
+    QAction* focusHeatmap = view->addAction(tr("Go to &Heatmap"), this, [this] {
+        m_heatmap->view()->setFocus(Qt::ShortcutFocusReason);
+    });
+    // Not Ctrl+H: line edits take it as Backspace.
+    focusHeatmap->setShortcut(QKeySequence(tr("Ctrl+Shift+H")));
+    m_viewMenu = view;
 
     menuBar()->addMenu(tr("&Settings"))->addMenu(createLanguageMenu(this));
 
@@ -209,22 +279,31 @@ void MainWindow::createMenus() {
 }
 
 void MainWindow::createStatusBar() {
-    m_statusActivity = new QLabel(this);
-    m_statusTokens = new QLabel(this);
-    m_statusSpeed = new QLabel(this);
-    m_statusSpeed->setObjectName(QStringLiteral("statusMsPerToken"));
-    m_statusRatio = new QLabel(this);
-    m_statusRatio->setObjectName(QStringLiteral("statusNominalRatio"));
-    m_statusOverlap = new QLabel(this);
-    m_statusOverlap->setObjectName(QStringLiteral("statusOverlap"));
+    // Elided labels: the status line never sets the window's minimum width,
+    // and a cut figure shows whole in its tooltip.
+    auto label = [this](const char* name, int minimumChars) {
+        auto* l = new ElidedLabel(this);
+        l->setObjectName(QString::fromLatin1(name));
+        l->setMinimumChars(minimumChars);
+        return l;
+    };
+    m_statusActivity = label("statusActivity", 4);
+    m_statusTokens = label("statusTokens", 6);
+    m_statusSpeed = label("statusMsPerToken", 8);
+    m_statusRatio = label("statusNominalRatio", 8);
+    m_statusOverlap = label("statusOverlap", 8);
+    // The activity line yields its room first; the figures keep theirs.
+    m_statusActivity->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     statusBar()->addWidget(m_statusActivity, 1);
-    for (QLabel* l : {m_statusTokens, m_statusSpeed, m_statusRatio, m_statusOverlap})
+    for (ElidedLabel* l : {m_statusTokens, m_statusSpeed, m_statusRatio, m_statusOverlap})
         statusBar()->addPermanentWidget(l);
 }
 
 void MainWindow::restoreSettings() {
+    resetLayout();
     restoreGeometry(m_settings.windowGeometry());
-    restoreState(m_settings.windowState());
+    // Layouts of other versions (without these docks) are ignored.
+    restoreState(m_settings.windowState(), kLayoutVersion);
     m_mainSplitter->restoreState(m_settings.splitterState(QStringLiteral("main")));
     m_textSplitter->restoreState(m_settings.splitterState(QStringLiteral("text")));
     m_heatmap->view()->setZoom(m_settings.heatmapZoom());
@@ -236,12 +315,15 @@ void MainWindow::restoreSettings() {
     m_controls->setGenerateTokens(m_settings.generateTokens());
     m_client->setPolicy(m_controls->policy());
     m_client->setGenerateTokens(m_controls->generateTokens());
+    // The client keeps the text and runs it once a model is open.
+    m_prompt->setPlainText(m_settings.prompt());
     updateRecentMenu();
 }
 
 void MainWindow::saveSettings() {
     m_settings.setWindowGeometry(saveGeometry());
-    m_settings.setWindowState(saveState());
+    m_settings.setWindowState(saveState(kLayoutVersion));
+    m_settings.setPrompt(m_prompt->toPlainText());
     m_settings.setSplitterState(QStringLiteral("main"), m_mainSplitter->saveState());
     m_settings.setSplitterState(QStringLiteral("text"), m_textSplitter->saveState());
     m_settings.setHeatmapZoom(m_heatmap->view()->zoom());
@@ -271,7 +353,7 @@ void MainWindow::updateRecentMenu() {
 void MainWindow::openInitialModel(const QString& commandLinePath) {
     const QString path = initialModelPath(commandLinePath, m_settings.lastModel());
     if (path.isEmpty()) {
-        m_stack->setCurrentWidget(m_welcome);
+        m_stack->setCurrentWidget(m_welcomeScroll);
         return;
     }
     openModel(path);
@@ -324,11 +406,16 @@ void MainWindow::saveRun() {
     const SnapshotPtr snapshot = m_client->latestSnapshot();
     if (!snapshot || !snapshot->ok() || !m_client->hasModel())
         return;
+    // Ctrl+S right after an automatic save would store the same run twice.
+    if (m_saver->recentlySaved(*snapshot)) {
+        statusBar()->showMessage(tr("This run is already saved"), 5000);
+        return;
+    }
     m_saver->save(snapshot, m_client->modelInfo());
 }
 
 bool MainWindow::showingWelcomePage() const {
-    return m_stack->currentWidget() == m_welcome;
+    return m_stack->currentWidget() == m_welcomeScroll;
 }
 
 void MainWindow::setErrorText(const QString& text) {
@@ -351,7 +438,7 @@ void MainWindow::dropEvent(QDropEvent* event) {
 
 void MainWindow::onModelLoadStarted(const QString& path) {
     const QString text = tr("Loading %1…").arg(QFileInfo(path).fileName());
-    m_statusActivity->setText(text);
+    m_statusActivity->setFullText(text);
     m_welcome->setStatus(text);
 }
 
@@ -361,7 +448,7 @@ void MainWindow::onModelLoaded(const ModelInfo& info) {
     setErrorText({});
     m_welcome->setStatus({});
     setWindowTitle(tr("%1 — DASH Studio").arg(info.name));
-    m_statusActivity->setText(
+    m_statusActivity->setFullText(
         tr("%1 · %2 · %n thread(s)", nullptr, info.threads).arg(info.name, info.summary));
     m_stack->setCurrentWidget(m_workspace);
     m_prompt->setFocus();
@@ -371,18 +458,19 @@ void MainWindow::onModelLoadFailed(const QString& path, const QString& message) 
     const QString text = tr("Could not open %1: %2").arg(QDir::toNativeSeparators(path), message);
     if (m_client->hasModel()) {
         setErrorText(text);
-        m_statusActivity->setText(tr("Model not changed"));
+        m_statusActivity->setFullText(tr("Model not changed"));
     } else {
         m_welcome->setStatus(text);
-        m_statusActivity->setText(text);
-        m_stack->setCurrentWidget(m_welcome);
+        m_statusActivity->setFullText(text);
+        m_stack->setCurrentWidget(m_welcomeScroll);
     }
 }
 
 void MainWindow::onSnapshot(const SnapshotPtr& snapshot) {
-    if (!snapshot->ok()) {
+    if (!snapshot->ok() && snapshot->policyError.isEmpty()) {
         setErrorText(tr("The prompt did not run: %1").arg(snapshot->error));
     } else {
+        // A policy error shows once, next to the policy picker.
         setErrorText({});
     }
     // The curves take the snapshot first: the heatmap's reset selects a token,
@@ -394,25 +482,24 @@ void MainWindow::onSnapshot(const SnapshotPtr& snapshot) {
     m_timeline->setSnapshot(snapshot);
 
     if (!snapshot->ok()) {
-        for (QLabel* l : {m_statusTokens, m_statusSpeed, m_statusRatio, m_statusOverlap})
-            l->clear();
+        for (ElidedLabel* l : {m_statusTokens, m_statusSpeed, m_statusRatio, m_statusOverlap})
+            l->setFullText({});
         return;
     }
-    m_statusTokens->setText(tr("%n token(s)", nullptr, snapshot->tokenCount()));
-    m_statusSpeed->setText(tr("%1 ms/token").arg(QString::number(snapshot->msPerToken(), 'f', 3)));
-    m_statusRatio->setText(
+    m_statusTokens->setFullText(tr("%n token(s)", nullptr, snapshot->tokenCount()));
+    m_statusSpeed->setFullText(msPerTokenText(*snapshot));
+    m_statusSpeed->setBaseToolTip(msPerTokenDefinition());
+    m_statusRatio->setFullText(
         tr("nominal ratio %1×").arg(QString::number(snapshot->nominalRatio(), 'f', 2)));
-    const bool hasPolicy = busyTimeNs(snapshot->trace.spans, StreamKind::Policy) > 0;
-    m_statusOverlap->setText(
-        hasPolicy ? tr("overlap %1 %").arg(QString::number(snapshot->overlap() * 100, 'f', 1))
-                  : tr("overlap –"));
+    m_statusOverlap->setFullText(concurrencyText(*snapshot));
+    m_statusOverlap->setBaseToolTip(concurrencyDefinition(snapshot->backend));
 }
 
 void MainWindow::onBusyChanged(bool busy) {
     if (busy)
-        m_statusActivity->setText(tr("Running…"));
+        m_statusActivity->setFullText(tr("Running…"));
     else if (m_client->hasModel())
-        m_statusActivity->setText(tr("Ready · %1").arg(m_client->modelInfo().name));
+        m_statusActivity->setFullText(tr("Ready · %1").arg(m_client->modelInfo().name));
 }
 
 } // namespace dash::studio

@@ -11,15 +11,17 @@
 #include <QMainWindow>
 
 class QAction;
+class QDockWidget;
 class QLabel;
 class QMenu;
 class QPlainTextEdit;
+class QScrollArea;
 class QSplitter;
 class QStackedWidget;
-class QTabWidget;
 
 namespace dash::studio {
 
+class ElidedLabel;
 class GeneratedTextView;
 class HeatmapModel;
 class HeatmapPanel;
@@ -49,6 +51,12 @@ public:
     HeatmapModel* heatmapModel() const { return m_heatmapModel; }
     QPlainTextEdit* promptEditor() const { return m_prompt; }
     bool showingWelcomePage() const;
+    // The similarity curves and the stream timeline (the run list's dock
+    // belongs to RunTools); each can be hidden, floated or tabbed.
+    QDockWidget* curvesDock() const { return m_curvesDock; }
+    QDockWidget* timelineDock() const { return m_timelineDock; }
+    // Puts every dock back where a first start puts it and shows it.
+    void resetLayout();
 
 protected:
     void dragEnterEvent(QDragEnterEvent* event) override;
@@ -58,6 +66,7 @@ protected:
 private:
     void createMenus();
     QWidget* createWorkspace();
+    QDockWidget* createDock(QWidget* content, const QString& title, const char* name);
     void createStatusBar();
     void restoreSettings();
     void saveSettings();
@@ -82,6 +91,7 @@ private:
     RunControls* m_controls = nullptr;
     QStackedWidget* m_stack = nullptr;
     WelcomePage* m_welcome = nullptr;
+    QScrollArea* m_welcomeScroll = nullptr;
     QWidget* m_workspace = nullptr;
     QLabel* m_errorBanner = nullptr;
     QPlainTextEdit* m_prompt = nullptr;
@@ -89,15 +99,17 @@ private:
     HeatmapPanel* m_heatmap = nullptr;
     SimilarityChart* m_chart = nullptr;
     TimelinePanel* m_timeline = nullptr;
-    QTabWidget* m_tabs = nullptr;
+    QDockWidget* m_curvesDock = nullptr;
+    QDockWidget* m_timelineDock = nullptr;
+    QMenu* m_viewMenu = nullptr;
     QSplitter* m_mainSplitter = nullptr;
     QSplitter* m_textSplitter = nullptr;
     QMenu* m_recentMenu = nullptr;
-    QLabel* m_statusActivity = nullptr;
-    QLabel* m_statusTokens = nullptr;
-    QLabel* m_statusSpeed = nullptr;
-    QLabel* m_statusRatio = nullptr;
-    QLabel* m_statusOverlap = nullptr;
+    ElidedLabel* m_statusActivity = nullptr;
+    ElidedLabel* m_statusTokens = nullptr;
+    ElidedLabel* m_statusSpeed = nullptr;
+    ElidedLabel* m_statusRatio = nullptr;
+    ElidedLabel* m_statusOverlap = nullptr;
 };
 
 } // namespace dash::studio

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "app/studio/policy_picker.h"
 
+#include "app/studio/elided_label.h"
 #include "app/studio/inference_client.h"
 
 #include <QActionGroup>
@@ -16,6 +17,8 @@
 #include <QSignalBlocker>
 #include <QTimer>
 #include <QToolButton>
+
+#include <utility>
 
 namespace dash::studio {
 
@@ -33,6 +36,9 @@ PolicyPicker::PolicyPicker(QWidget* parent) : QWidget(parent), m_entries(policyE
     m_kind->setToolTip(tr("The policy that chooses how each layer runs for each token"));
     for (const PolicyEntry& e : m_entries)
         m_kind->addItem(e.takesFile ? tr("%1…").arg(e.label) : e.label, e.kind);
+    // Long entries show in the popup; the closed box stays narrow.
+    m_kind->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_kind->setMinimumContentsLength(14);
 
     m_ratio = new QDoubleSpinBox(this);
     m_ratio->setObjectName(QStringLiteral("policyRatio"));
@@ -52,6 +58,7 @@ PolicyPicker::PolicyPicker(QWidget* parent) : QWidget(parent), m_entries(policyE
     connect(m_fileButton, &QToolButton::clicked, this, &PolicyPicker::chooseFile);
 
     auto* calibrationMenu = new QMenu(this);
+    m_calibrationMenu = calibrationMenu;
     calibrationMenu->addAction(tr("Open Calibration File…"), this,
                                &PolicyPicker::chooseCalibration);
     calibrationMenu->addAction(tr("Compute Calibration…"), this,
@@ -88,13 +95,15 @@ PolicyPicker::PolicyPicker(QWidget* parent) : QWidget(parent), m_entries(policyE
     m_progress->setMaximumWidth(80);
     m_progress->setTextVisible(false);
     m_progress->hide();
-    m_status = new QLabel(this);
+    m_status = new ElidedLabel(this);
     m_status->setObjectName(QStringLiteral("policyStatus"));
+    m_status->setMinimumChars(0);
     m_status->setMaximumWidth(360);
     m_error = new QLabel(this);
     m_error->setObjectName(QStringLiteral("policyError"));
     m_error->setWordWrap(true);
     m_error->setMaximumWidth(480);
+    m_error->setMinimumWidth(120);
     m_error->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_error->setStyleSheet(QStringLiteral("QLabel { color: #b2182b; font-weight: bold; }"));
     m_error->hide();
@@ -109,6 +118,8 @@ PolicyPicker::PolicyPicker(QWidget* parent) : QWidget(parent), m_entries(policyE
     layout->addWidget(m_progress);
     layout->addWidget(m_status);
     layout->addWidget(m_error, 1);
+    layout->addStretch(0); // spare room stays to the right, not in the ratio box
+    setFocusProxy(m_kind);
 
     // Restore the last choices without announcing each one.
     m_ratio->setValue(m_settings.policyRatio());
@@ -122,10 +133,8 @@ PolicyPicker::PolicyPicker(QWidget* parent) : QWidget(parent), m_entries(policyE
     updateButtons();
     updateVisibility();
 
-    connect(m_kind, &QComboBox::currentIndexChanged, this, [this] {
-        updateVisibility();
-        emitChanged();
-    });
+    m_appliedIndex = m_kind->currentIndex();
+    connect(m_kind, &QComboBox::currentIndexChanged, this, &PolicyPicker::onKindChanged);
     connect(m_kind, &QComboBox::activated, this, &PolicyPicker::onKindActivated);
     connect(m_ratio, &QDoubleSpinBox::valueChanged, this, [this](double ratio) {
         m_settings.setPolicyRatio(ratio);
@@ -169,7 +178,11 @@ bool PolicyPicker::setPolicyKind(const QString& kind) {
     const int index = m_kind->findData(kind);
     if (index < 0)
         return false;
+    // Asked for by code (restored settings, a finished job): applied even
+    // when its file is missing, which the error line then says.
+    m_settingKind = true;
     m_kind->setCurrentIndex(index);
+    m_settingKind = false;
     return true;
 }
 
@@ -183,9 +196,10 @@ void PolicyPicker::setPolicyFile(const QString& path) {
     m_settings.addRecentPolicyFile(path);
     updateRecentMenu();
     updateButtons();
+    m_pendingKind.clear();
     const int index = m_kind->findData(policyFileKind());
     if (m_kind->currentIndex() != index)
-        m_kind->setCurrentIndex(index); // announces the change
+        setPolicyKind(policyFileKind()); // announces the change
     else
         emitChanged();
 }
@@ -194,7 +208,13 @@ void PolicyPicker::setCalibrationFile(const QString& path) {
     m_calibrationFile = path;
     m_settings.setCalibrationFile(path);
     updateButtons();
-    emitChanged();
+    // A policy chosen while its calibration was missing starts now.
+    const QString pending = std::exchange(m_pendingKind, QString());
+    const PolicyEntry* entry = findPolicy(m_entries, pending);
+    if (entry && entry->needsCalibration && m_kind->currentData().toString() != pending)
+        setPolicyKind(pending);
+    else
+        emitChanged();
 }
 
 void PolicyPicker::setKvMode(KvMode mode) {
@@ -237,14 +257,42 @@ bool PolicyPicker::progressShown() const {
 }
 
 QString PolicyPicker::statusText() const {
-    return m_status->text();
+    return m_status->fullText();
+}
+
+bool PolicyPicker::missingFile(const PolicyEntry& entry) const {
+    return (entry.takesFile && m_file.isEmpty()) ||
+           (entry.needsCalibration && m_calibrationFile.isEmpty());
+}
+
+void PolicyPicker::onKindChanged(int index) {
+    const PolicyEntry* entry = findPolicy(m_entries, m_kind->itemData(index).toString());
+    if (!m_settingKind && entry && missingFile(*entry)) {
+        // Chosen by the user without its file: the current policy and its
+        // results stay until a file is chosen; cancelling changes nothing.
+        m_pendingKind = entry->kind;
+        {
+            const QSignalBlocker block(m_kind);
+            m_kind->setCurrentIndex(m_appliedIndex);
+        }
+        if (entry->takesFile)
+            QTimer::singleShot(0, this, &PolicyPicker::chooseFile);
+        else
+            QTimer::singleShot(0, this, [this] {
+                m_calibrationMenu->popup(m_kind->mapToGlobal(QPoint(0, m_kind->height())));
+            });
+        return;
+    }
+    m_appliedIndex = index;
+    updateVisibility();
+    emitChanged();
 }
 
 void PolicyPicker::onKindActivated() {
     const PolicyEntry* entry = findPolicy(m_entries, m_kind->currentData().toString());
     if (!entry)
         return;
-    // A policy that cannot run without a file asks for one right away.
+    // Re-choosing a policy whose file went missing asks for one.
     if (entry->takesFile && m_file.isEmpty())
         chooseFile();
     else if (entry->needsCalibration && m_calibrationFile.isEmpty())
@@ -280,11 +328,19 @@ void PolicyPicker::updateRecentMenu() {
 }
 
 void PolicyPicker::updateButtons() {
-    m_fileButton->setText(m_file.isEmpty() ? tr("Choose file…") : QFileInfo(m_file).fileName());
+    // File names are cut to a fixed width; the tooltip has the whole path.
+    const auto fit = [](const QWidget* w, const QString& text) {
+        return w->fontMetrics().elidedText(text, Qt::ElideMiddle,
+                                           w->fontMetrics().averageCharWidth() * 18);
+    };
+    m_fileButton->setText(
+        fit(m_fileButton, m_file.isEmpty() ? tr("Choose file…") : QFileInfo(m_file).fileName()));
     m_fileButton->setToolTip(m_file.isEmpty() ? tr("Open a .policy file")
                                               : QDir::toNativeSeparators(m_file));
     m_calibrationButton->setText(
-        m_calibrationFile.isEmpty() ? tr("Calibration…") : QFileInfo(m_calibrationFile).fileName());
+        fit(m_calibrationButton, m_calibrationFile.isEmpty()
+                                     ? tr("Calibration…")
+                                     : QFileInfo(m_calibrationFile).fileName()));
     m_calibrationButton->setToolTip(
         m_calibrationFile.isEmpty()
             ? tr("Static similarity skipping ranks layers by a calibration file")
@@ -317,8 +373,7 @@ void PolicyPicker::emitChanged() {
 
 void PolicyPicker::onPreparing(const QString& message) {
     m_progress->show();
-    m_status->setText(message);
-    m_status->setToolTip(message);
+    m_status->setFullText(message);
 }
 
 void PolicyPicker::onSnapshot(const SnapshotPtr& snapshot) {
@@ -326,8 +381,7 @@ void PolicyPicker::onSnapshot(const SnapshotPtr& snapshot) {
     if (!(snapshot->policy == policy()))
         return;
     showError(snapshot->policyError);
-    m_status->setText(snapshot->policyError.isEmpty() ? snapshot->policyNote : QString());
-    m_status->setToolTip(snapshot->policyNote);
+    m_status->setFullText(snapshot->policyError.isEmpty() ? snapshot->policyNote : QString());
 }
 
 void PolicyPicker::showError(const QString& text) {

@@ -23,6 +23,8 @@ class QToolButton;
 
 namespace dash::studio {
 
+class ElidedLabel;
+
 class InferenceClient;
 
 class PolicyPicker : public QWidget {
@@ -31,6 +33,8 @@ public:
     explicit PolicyPicker(QWidget* parent = nullptr);
 
     PolicySpec policy() const;
+    // The policy kind box (the picker's focus target).
+    QComboBox* kindBox() const { return m_kind; }
     // Selects `kind` when this build offers it; returns whether it did.
     bool setPolicyKind(const QString& kind);
     void setRatio(double ratio);
@@ -57,7 +61,10 @@ signals:
     void calibrationJobRequested();
 
 private:
+    void onKindChanged(int index);
     void onKindActivated();
+    // The entry cannot run without a file that is not chosen yet.
+    bool missingFile(const PolicyEntry& entry) const;
     void updateVisibility();
     void updateRecentMenu();
     void updateButtons();
@@ -80,12 +87,16 @@ private:
     QToolButton* m_fileButton;
     QMenu* m_fileMenu;
     QToolButton* m_calibrationButton;
+    QMenu* m_calibrationMenu;
+    int m_appliedIndex = 0;     // the kind whose policy runs now
+    bool m_settingKind = false; // the kind is being set by code, not chosen
+    QString m_pendingKind;      // chosen, waiting for its file
     QToolButton* m_optionsButton;
     QAction* m_projectKv;
     QAction* m_maskKv;
     QAction* m_async;
     QProgressBar* m_progress;
-    QLabel* m_status;
+    ElidedLabel* m_status;
     QLabel* m_error;
 };
 

@@ -32,8 +32,11 @@ void RunAutoSaver::onSnapshot(const SnapshotPtr& snapshot) {
     if (!m_enabled)
         return;
     // Each result restarts the quiet period, failed and empty ones included:
-    // they mean the user is still editing.
-    m_pending = snapshot->ok() && snapshot->tokenCount() > 0 ? snapshot : nullptr;
+    // they mean the user is still editing. An empty prompt is never saved.
+    m_pending =
+        snapshot->ok() && snapshot->tokenCount() > 0 && !snapshot->prompt.trimmed().isEmpty()
+            ? snapshot
+            : nullptr;
     m_timer.start();
 }
 
@@ -42,17 +45,10 @@ void RunAutoSaver::flush() {
     const SnapshotPtr snapshot = std::move(m_pending);
     m_pending.reset();
     if (!snapshot || !m_client->hasModel() || snapshot->modelPath != m_client->modelInfo().path ||
-        sameAsSaved(*snapshot))
+        m_saver->recentlySaved(*snapshot))
         return;
-    m_saved = snapshot;
     m_saver->save(snapshot, m_client->modelInfo());
     emit saveRequested(snapshot);
-}
-
-bool RunAutoSaver::sameAsSaved(const RunSnapshot& snapshot) const {
-    return m_saved && m_saved->modelPath == snapshot.modelPath &&
-           m_saved->prompt == snapshot.prompt && m_saved->policy == snapshot.policy &&
-           m_saved->generatedIds == snapshot.generatedIds;
 }
 
 } // namespace dash::studio

@@ -2,6 +2,8 @@
 // Saves finished runs automatically, once results settle: every new snapshot
 // restarts a quiet-period timer, and only the run showing when it expires is
 // saved, so typing a sentence saves one run rather than one per keystroke.
+// Empty prompts and runs the saver saved lately (a rerun of the same prompt
+// and policy) are not saved again.
 #pragma once
 
 #include "app/studio/run_snapshot.h"
@@ -36,15 +38,12 @@ signals:
 
 private:
     void onSnapshot(const SnapshotPtr& snapshot);
-    // Whether `snapshot` would save the same run as the last saved one.
-    bool sameAsSaved(const RunSnapshot& snapshot) const;
 
     InferenceClient* m_client;
     RunSaver* m_saver;
     QTimer m_timer;
     bool m_enabled = true;
     SnapshotPtr m_pending;
-    SnapshotPtr m_saved;
 };
 
 } // namespace dash::studio

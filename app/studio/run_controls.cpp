@@ -29,6 +29,9 @@ RunControls::RunControls(QWidget* parent) : QWidget(parent), m_backends(backendE
         }
     }
 
+    m_backend->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_backend->setMinimumContentsLength(10);
+
     m_generate = new QSpinBox(this);
     m_generate->setObjectName(QStringLiteral("generateTokens"));
     m_generate->setRange(0, 256);
@@ -37,15 +40,20 @@ RunControls::RunControls(QWidget* parent) : QWidget(parent), m_backends(backendE
 
     auto* layout = new QHBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(new QLabel(tr("Policy:"), this));
-    layout->addWidget(m_picker);
-    layout->addSpacing(12);
-    layout->addWidget(new QLabel(tr("Backend:"), this));
+    // Alt+P, Alt+B and Alt+G move the focus to each control.
+    auto label = [this](const QString& text, QWidget* buddy) {
+        auto* l = new QLabel(text, this);
+        l->setBuddy(buddy);
+        return l;
+    };
+    layout->addWidget(label(tr("&Policy:"), m_picker->kindBox()));
+    layout->addWidget(m_picker, 1);
+    layout->addSpacing(8);
+    layout->addWidget(label(tr("&Backend:"), m_backend));
     layout->addWidget(m_backend);
-    layout->addSpacing(12);
-    layout->addWidget(new QLabel(tr("Generate:"), this));
+    layout->addSpacing(8);
+    layout->addWidget(label(tr("&Generate:"), m_generate));
     layout->addWidget(m_generate);
-    layout->addStretch(1);
 
     connect(m_picker, &PolicyPicker::policyChanged, this, &RunControls::policyChanged);
     connect(m_backend, &QComboBox::currentIndexChanged, this,

@@ -120,7 +120,8 @@ RunRecord makeRunRecord(const RunSnapshot& snapshot, const ModelInfo& model,
     r.generatedIds = snapshot.generatedIds;
     r.trace = snapshot.trace;
     r.metrics.nominalRatio = snapshot.nominalRatio();
-    r.metrics.msPerToken = snapshot.msPerToken();
+    // The store refuses NaN: a run without timed passes stores 0.
+    r.metrics.msPerToken = std::isfinite(snapshot.msPerToken()) ? snapshot.msPerToken() : 0.0;
     r.metrics.policyOverlap = snapshot.overlap();
     // The prompt's own perplexity: exp of the mean negative log-likelihood.
     const double logLikelihood = snapshot.promptLogLikelihood();

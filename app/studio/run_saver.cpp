@@ -91,7 +91,19 @@ RunSaver::~RunSaver() {
     m_pool.waitForDone();
 }
 
+bool RunSaver::recentlySaved(const RunSnapshot& snapshot) const {
+    for (const SnapshotPtr& r : m_recent)
+        if (r->modelPath == snapshot.modelPath && r->backend == snapshot.backend &&
+            r->prompt == snapshot.prompt && r->policy == snapshot.policy &&
+            r->generatedIds == snapshot.generatedIds)
+            return true;
+    return false;
+}
+
 void RunSaver::save(const SnapshotPtr& snapshot, const ModelInfo& model) {
+    m_recent.append(snapshot);
+    if (m_recent.size() > kRemembered)
+        m_recent.removeFirst();
     ++m_pending;
     auto* watcher = new QFutureWatcher<SaveOutcome>(this);
     connect(watcher, &QFutureWatcher<SaveOutcome>::finished, this, [this, watcher] {

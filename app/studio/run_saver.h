@@ -7,6 +7,7 @@
 #include "app/studio/run_snapshot.h"
 #include "core/util/cancel.h"
 
+#include <QList>
 #include <QObject>
 #include <QThreadPool>
 
@@ -28,6 +29,10 @@ public:
 
     void save(const SnapshotPtr& snapshot, const ModelInfo& model);
     bool busy() const { return m_pending > 0; }
+    // Whether a run with the same model, backend, prompt, policy and
+    // generated tokens was handed to save() lately: saving it again would
+    // only add a duplicate row.
+    bool recentlySaved(const RunSnapshot& snapshot) const;
 
 signals:
     void runSaved(qint64 id, const QString& databasePath);
@@ -39,6 +44,9 @@ private:
     std::shared_ptr<ModelHashCache> m_hashes;
     std::shared_ptr<CancelToken> m_cancel;
     int m_pending = 0;
+    // The latest runs handed to save(), newest last (at most kRemembered).
+    static constexpr int kRemembered = 32;
+    QList<SnapshotPtr> m_recent;
 };
 
 } // namespace dash::studio

@@ -6,14 +6,37 @@
 
 namespace dash::studio {
 
+namespace {
+
+// ms per token over the passes `take` accepts; NaN when none computed a token.
+template <typename Take>
+double passMsPerToken(const Trace& trace, Take take) {
+    int64_t ns = 0;
+    int64_t tokens = 0;
+    for (const PassTiming& p : trace.passes) {
+        if (!take(p))
+            continue;
+        ns += p.totalNs;
+        tokens += p.tokenCount;
+    }
+    return tokens > 0 ? static_cast<double>(ns) / 1e6 / static_cast<double>(tokens)
+                      : std::numeric_limits<double>::quiet_NaN();
+}
+
+} // namespace
+
 double RunSnapshot::msPerToken() const {
-    const int32_t tokens = trace.tokenCount();
-    if (tokens == 0)
-        return 0;
-    double sumNs = 0;
-    for (int32_t t = 0; t < tokens; ++t)
-        sumNs += trace.tokenTimeNs(t);
-    return sumNs / tokens / 1e6;
+    return passMsPerToken(trace, [](const PassTiming&) { return true; });
+}
+
+double RunSnapshot::prefillMsPerToken() const {
+    const auto prompt = static_cast<int32_t>(promptIds.size());
+    return passMsPerToken(trace, [prompt](const PassTiming& p) { return p.firstToken < prompt; });
+}
+
+double RunSnapshot::decodeMsPerToken() const {
+    const auto prompt = static_cast<int32_t>(promptIds.size());
+    return passMsPerToken(trace, [prompt](const PassTiming& p) { return p.firstToken >= prompt; });
 }
 
 double RunSnapshot::computeFraction(int32_t token) const {

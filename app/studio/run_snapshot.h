@@ -89,9 +89,14 @@ struct RunSnapshot {
     bool isGenerated(int32_t token) const {
         return token >= static_cast<int32_t>(promptIds.size());
     }
-    // Mean over tokens of the summed layer times of each token (ms): stable
-    // while typing, because cached tokens keep the times they were computed in.
+    // The one ms/token of the app, as `dash-cli run` prints it: wall time of
+    // this run's forward passes over the tokens they computed (tokens reused
+    // from the KV cache were not computed and do not count); NaN without passes.
     double msPerToken() const;
+    // The same over the passes that started at a prompt token (prefill) and
+    // over the passes of generated tokens (decode, one token each).
+    double prefillMsPerToken() const;
+    double decodeMsPerToken() const;
     // Σ states / (4·L) of one token: 1 at full precision, 0 when every layer skipped.
     double computeFraction(int32_t token) const;
     double nominalRatio() const { return trace.nominalRatio(); }

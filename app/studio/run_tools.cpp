@@ -14,6 +14,8 @@
 #include <QMainWindow>
 #include <QMenu>
 #include <QMenuBar>
+#include <QScrollArea>
+#include <QTableView>
 
 namespace dash::studio {
 
@@ -23,7 +25,12 @@ RunTools::RunTools(QMainWindow* window, InferenceClient* client, RunSaver* saver
     m_panel = new RunsPanel(window);
     m_dock = new QDockWidget(tr("Runs"), window);
     m_dock->setObjectName(QStringLiteral("runsDock"));
-    m_dock->setWidget(m_panel);
+    // Scrolls rather than widening the window past a small screen.
+    auto* scroll = new QScrollArea(m_dock);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setWidget(m_panel);
+    m_dock->setWidget(scroll);
     window->addDockWidget(Qt::RightDockWidgetArea, m_dock);
     m_autoSaver = new RunAutoSaver(client, saver, this);
     reloadSettings();
@@ -55,6 +62,12 @@ void RunTools::createMenus() {
     QAction* browser = m_dock->toggleViewAction();
     browser->setText(tr("Run &Browser"));
     runs->addAction(browser);
+    QAction* goToRuns = runs->addAction(tr("&Go to Run List"), this, [this] {
+        m_dock->show();
+        m_dock->raise();
+        m_panel->table()->setFocus(Qt::ShortcutFocusReason);
+    });
+    goToRuns->setShortcut(QKeySequence(tr("Ctrl+Shift+R")));
     QAction* autoSave = runs->addAction(tr("Save Runs &Automatically"));
     autoSave->setCheckable(true);
     autoSave->setChecked(m_autoSaver->isEnabled());
@@ -64,11 +77,13 @@ void RunTools::createMenus() {
         m_autoSaver->setEnabled(on);
     });
     runs->addSeparator();
-    runs->addAction(tr("&Compare Selected Runs"), this, [this] {
+    QAction* compare = runs->addAction(tr("&Compare Selected Runs"), this, [this] {
         const QList<qint64> ids = m_panel->selectedRuns();
         if (ids.size() == 2)
             m_panel->compareRuns(std::min(ids[0], ids[1]), std::max(ids[0], ids[1]));
     });
+    compare->setObjectName(QStringLiteral("compareRunsAction"));
+    compare->setShortcut(QKeySequence(tr("Ctrl+Shift+C")));
     runs->addAction(tr("&Refresh"), m_panel, &RunsPanel::refresh);
 
     auto* tools = new QMenu(tr("&Tools"), bar);

@@ -4,6 +4,7 @@
 #include "app/studio/comparison_view.h"
 #include "app/studio/heatmap_model.h"
 #include "app/studio/heatmap_panel.h"
+#include "app/studio/heatmap_view.h"
 #include "app/studio/run_list_model.h"
 #include "core/dash/policy.h"
 
@@ -133,7 +134,10 @@ RunsPanel::RunsPanel(QWidget* parent) : QWidget(parent) {
     auto* detailLayout = new QVBoxLayout(detail);
     detailLayout->setContentsMargins(0, 0, 0, 0);
     detailLayout->addWidget(m_details);
-    detailLayout->addWidget(new HeatmapPanel(m_opened, detail), 2);
+    auto* openedHeatmap = new HeatmapPanel(m_opened, detail);
+    // Not "heatmapView": that name finds the main window's live heatmap.
+    openedHeatmap->view()->setObjectName(QStringLiteral("runHeatmapView"));
+    detailLayout->addWidget(openedHeatmap, 2);
     detailLayout->addWidget(m_notes, 1);
     auto* notesButtons = new QHBoxLayout;
     notesButtons->addStretch(1);

@@ -18,10 +18,10 @@
 #include <QApplication>
 #include <QDeadlineTimer>
 #include <QDir>
+#include <QDockWidget>
 #include <QFileInfo>
 #include <QPlainTextEdit>
 #include <QSettings>
-#include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -118,7 +118,8 @@ int main(int argc, char** argv) {
     }
 
     MainWindow w;
-    w.resize(1280, 860);
+    // A 1366 x 768 screen less its title and task bars.
+    w.resize(1366, 708);
     w.show();
     expose(w);
     w.openModel(model);
@@ -140,14 +141,13 @@ int main(int argc, char** argv) {
     ok &= save(w.grab().toImage(), out.filePath(QStringLiteral("main_window.png")));
     if (auto* heatmap = w.findChild<HeatmapPanel*>())
         ok &= save(heatmap->grab().toImage(), out.filePath(QStringLiteral("heatmap.png")));
-    auto* tabs = w.findChild<QTabWidget*>();
     if (auto* chart = w.findChild<SimilarityChart*>()) {
-        tabs->setCurrentWidget(chart);
+        w.curvesDock()->raise();
         settle();
         ok &= save(chart->grab().toImage(), out.filePath(QStringLiteral("similarity_curves.png")));
     }
     if (auto* timeline = w.findChild<TimelinePanel*>()) {
-        tabs->setCurrentWidget(timeline);
+        w.timelineDock()->raise();
         settle();
         ok &= save(timeline->grab().toImage(), out.filePath(QStringLiteral("stream_timeline.png")));
     }

@@ -5,6 +5,7 @@
 #include "app/studio/token_text.h"
 
 #include <QChart>
+#include <QLegendMarker>
 #include <QLineSeries>
 #include <QScatterSeries>
 #include <QValueAxis>
@@ -56,6 +57,14 @@ void SimilarityChart::setSnapshot(SnapshotPtr snapshot) {
     rebuild();
 }
 
+QList<QLineSeries*> SimilarityChart::adjacentSegments() const {
+    QList<QLineSeries*> out = {m_adjacent};
+    for (QLineSeries* s : m_adjacentMore)
+        if (s->count() > 0)
+            out.append(s);
+    return out;
+}
+
 void SimilarityChart::setSelectedToken(int token) {
     m_token = token;
     rebuild();
@@ -65,7 +74,26 @@ void SimilarityChart::rebuild() {
     const SimilarityCurves curves = similarityCurves(m_snapshot.get(), m_token);
     m_tokenCos->replace(curves.tokenCos);
     m_meanCos->replace(curves.meanCos);
-    m_adjacent->replace(curves.adjacent);
+    // One series per run of consecutive layers, so that no line bridges a gap.
+    QList<QList<QPointF>> runs;
+    for (qsizetype i = 0; i < curves.adjacent.size(); ++i) {
+        if (i == 0 || curves.adjacent[i].x() - curves.adjacent[i - 1].x() != 1.0)
+            runs.append(QList<QPointF>());
+        runs.last().append(curves.adjacent[i]);
+    }
+    m_adjacent->replace(runs.value(0));
+    while (m_adjacentMore.size() < runs.size() - 1) {
+        auto* s = new QLineSeries(chart());
+        s->setPen(m_adjacent->pen());
+        chart()->addSeries(s);
+        s->attachAxis(m_axisX);
+        s->attachAxis(m_axisY);
+        for (QLegendMarker* m : chart()->legend()->markers(s))
+            m->setVisible(false);
+        m_adjacentMore.append(s);
+    }
+    for (qsizetype i = 0; i < m_adjacentMore.size(); ++i)
+        m_adjacentMore[i]->replace(runs.value(i + 1));
     m_skipped->replace(curves.skipped);
 
     const int layers = curves.layers;

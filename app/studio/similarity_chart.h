@@ -25,7 +25,10 @@ public:
 
     QLineSeries* tokenCosSeries() const { return m_tokenCos; }
     QLineSeries* meanCosSeries() const { return m_meanCos; }
+    // The first run of consecutive layers with a value; adjacentSegments()
+    // has every run: the line breaks where the similarity is undefined.
     QLineSeries* adjacentSeries() const { return m_adjacent; }
+    QList<QLineSeries*> adjacentSegments() const;
     QScatterSeries* skippedSeries() const { return m_skipped; }
 
 private:
@@ -34,6 +37,7 @@ private:
     QLineSeries* m_tokenCos;
     QLineSeries* m_meanCos;
     QLineSeries* m_adjacent;
+    QList<QLineSeries*> m_adjacentMore; // the runs after the first
     QScatterSeries* m_skipped;
     QValueAxis* m_axisX;
     QValueAxis* m_axisY;

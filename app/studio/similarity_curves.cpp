@@ -3,8 +3,17 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace dash::studio {
+
+float adjacentSimilarity(const Trace& trace, int token, int layer) {
+    const auto skip = static_cast<uint8_t>(LayerState::Skip);
+    if (layer <= 0 || trace.states[trace.cell(token, layer)] == skip ||
+        trace.states[trace.cell(token, layer - 1)] == skip)
+        return std::numeric_limits<float>::quiet_NaN();
+    return trace.cosAdjacent[trace.cell(token, layer)];
+}
 
 SimilarityCurves similarityCurves(const RunSnapshot* snapshot, int token) {
     SimilarityCurves c;
@@ -38,7 +47,7 @@ SimilarityCurves similarityCurves(const RunSnapshot* snapshot, int token) {
             continue;
         const size_t cell = trace->cell(token, l);
         add(c.tokenCos, l, trace->cosInOut[cell]);
-        add(c.adjacent, l, trace->cosAdjacent[cell]);
+        add(c.adjacent, l, adjacentSimilarity(*trace, token, l));
         if (trace->states[cell] == static_cast<uint8_t>(LayerState::Skip) &&
             std::isfinite(trace->cosInOut[cell]))
             c.skipped.append(QPointF(l, trace->cosInOut[cell]));

@@ -18,13 +18,18 @@ struct SimilarityCurves {
     int token = -1; // the token the per-token curves belong to; -1: none
     // Points (layer, value); layers without a finite value are left out.
     QList<QPointF> tokenCos;
-    QList<QPointF> meanCos; // mean over prompt tokens of each layer's finite values
-    QList<QPointF> adjacent;
-    QList<QPointF> skipped; // (layer, cos(in,out)) of the token's skipped layers
+    QList<QPointF> meanCos;  // mean over prompt tokens of each layer's finite values
+    QList<QPointF> adjacent; // gaps where adjacentSimilarity() is NaN
+    QList<QPointF> skipped;  // (layer, cos(in,out)) of the token's skipped layers
     // Range of every value above; min > max when there is none.
     double minValue = 1;
     double maxValue = 0;
 };
+
+// Similarity of the updates of layers `layer` and `layer` - 1 of `token`:
+// NaN where it is undefined (layer 0, or either layer skipped, whose update
+// is zero), which a trace may store as 0.
+float adjacentSimilarity(const Trace& trace, int token, int layer);
 
 // Curves of `snapshot` (may be null) for `token` (out of range: no per-token curves).
 SimilarityCurves similarityCurves(const RunSnapshot* snapshot, int token);

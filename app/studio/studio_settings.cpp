@@ -233,4 +233,28 @@ void StudioSettings::setSplitterState(const QString& name, const QByteArray& sta
     m_settings.setValue(QStringLiteral("window/splitter/") + name, state);
 }
 
+QString StudioSettings::exportFolder() const {
+    return m_settings.value(QStringLiteral("export/folder")).toString();
+}
+
+void StudioSettings::setExportFolder(const QString& folder) {
+    m_settings.setValue(QStringLiteral("export/folder"), folder);
+}
+
+QString StudioSettings::exportFormat() const {
+    return m_settings.value(QStringLiteral("export/format"), QStringLiteral("pdf")).toString();
+}
+
+void StudioSettings::setExportFormat(const QString& suffix) {
+    m_settings.setValue(QStringLiteral("export/format"), suffix);
+}
+
+QString StudioSettings::prompt() const {
+    return m_settings.value(QStringLiteral("window/prompt")).toString();
+}
+
+void StudioSettings::setPrompt(const QString& text) {
+    m_settings.setValue(QStringLiteral("window/prompt"), text);
+}
+
 } // namespace dash::studio

@@ -72,6 +72,14 @@ public:
     void setWindowState(const QByteArray& state);
     QByteArray splitterState(const QString& name) const;
     void setSplitterState(const QString& name, const QByteArray& state);
+    // Where and as what the last figure was exported ("pdf", "svg", "png").
+    QString exportFolder() const;
+    void setExportFolder(const QString& folder);
+    QString exportFormat() const;
+    void setExportFormat(const QString& suffix);
+    // The prompt in the editor when the window last closed.
+    QString prompt() const;
+    void setPrompt(const QString& text);
 
 private:
     QSettings m_settings;

@@ -12,6 +12,17 @@ namespace dash::studio {
 
 class StreamTimeline;
 
+// The timing figures of a run, worded the same in the status line and the
+// timeline. "prefill 0.350 · decode 0.412 ms/token" (RunSnapshot's
+// definitions), and the definition for a tooltip.
+QString msPerTokenText(const RunSnapshot& snapshot);
+QString msPerTokenDefinition();
+// The share of policy time during which compute was busy too, named for what
+// it is on the run's backend ("thread concurrency 12.3 %" on the CPU), and
+// its definition for a tooltip.
+QString concurrencyText(const RunSnapshot& snapshot);
+QString concurrencyDefinition(const QString& backend);
+
 class TimelinePanel : public QWidget {
     Q_OBJECT
 public:

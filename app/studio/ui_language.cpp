@@ -64,9 +64,17 @@ QString UiTranslator::install(const QString& code) {
     // qt_add_translations compiles translations/*.ts into these resources.
     if (m_app.load(QStringLiteral(":/i18n/dash_studio_") + m_language))
         m_appInstalled = QCoreApplication::installTranslator(&m_app);
-    if (m_qt.load(QLocale(m_language), QStringLiteral("qtbase"), QStringLiteral("_"),
-                  QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
+    // Qt's own strings (file dialogs, standard buttons) come from Qt's
+    // translations, a separate package on some systems; without it those
+    // stay English, which the log says.
+    const QString qtDir = QLibraryInfo::path(QLibraryInfo::TranslationsPath);
+    if (m_qt.load(QLocale(m_language), QStringLiteral("qtbase"), QStringLiteral("_"), qtDir))
         m_qtInstalled = QCoreApplication::installTranslator(&m_qt);
+    else
+        qWarning("dash-studio: Qt's translations for %s (qtbase_%s.qm) are not in %s; Qt's "
+                 "dialogs stay in English (install Qt's translations, e.g. "
+                 "qt6-translations-l10n)",
+                 qPrintable(m_language), qPrintable(m_language), qPrintable(qtDir));
     return m_language;
 }
 

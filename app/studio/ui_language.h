@@ -36,6 +36,8 @@ public:
     // current ones. Returns the language now in use.
     QString install(const QString& code);
     QString language() const { return m_language; }
+    // Whether Qt's own translations (qtbase_<lang>.qm) were found and installed.
+    bool qtTranslationsInstalled() const { return m_qtInstalled; }
 
 private:
     void removeAll();
