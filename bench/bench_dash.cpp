@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
     auto text = cli::readTextFile(*tuneFile);
     if (!text.ok())
         return cli::fail("bench_dash", text.error());
-    const std::vector<int32_t> heldOut = cli::encodePrompt(**model, *text);
+    const std::vector<int32_t> heldOut = cli::encodeCorpus(**model, *text);
     std::optional<Calibration> calibration;
     if (auto path = args->get("calibration")) {
         auto c = loadCalibration(*path);

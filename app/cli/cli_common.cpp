@@ -50,6 +50,10 @@ std::vector<int32_t> encodePrompt(const Model& model, const std::string& text) {
     return model.tokenizer().encode(text, true);
 }
 
+std::vector<int32_t> encodeCorpus(const Model& model, const std::string& text) {
+    return model.tokenizer().encode(text, true, false);
+}
+
 Expected<std::string> readTextFile(const std::string& path) {
     return readInputFile(path, kTextInput);
 }

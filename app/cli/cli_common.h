@@ -33,6 +33,9 @@ Expected<std::unique_ptr<Engine>> makeEngine(const EngineSpec& spec,
                                              std::shared_ptr<const Model> model);
 // Prompt ids with BOS/EOS as the model's metadata says.
 std::vector<int32_t> encodePrompt(const Model& model, const std::string& text);
+// A corpus (perplexity, calibration, training text): BOS as the metadata says,
+// and control-token names in it ("<unk>" in WikiText) encoded as text.
+std::vector<int32_t> encodeCorpus(const Model& model, const std::string& text);
 // Reads a whole text file (a regular file within kTextInput).
 Expected<std::string> readTextFile(const std::string& path);
 

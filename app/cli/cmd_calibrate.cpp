@@ -72,7 +72,7 @@ int run(const std::vector<std::string>& argv) {
     if (!made.ok())
         return fail("calibrate", made.error());
     Engine& engine = **made;
-    std::vector<int32_t> ids = encodePrompt(**model, *text);
+    std::vector<int32_t> ids = encodeCorpus(**model, *text);
     std::vector<int32_t> heldOut;
     if (autoMethod) {
         // The tail of the text tunes the method; the calibration never sees it.

@@ -157,8 +157,8 @@ int run(const std::vector<std::string>& argv) {
     Engine& engine = **made;
     engine.setKvMode(*kv);
     const bool quiet = args->flag("quiet");
-    const std::vector<int32_t> ids = encodePrompt(**model, *text);
-    const std::vector<int32_t> heldOut = encodePrompt(**model, *tuneText);
+    const std::vector<int32_t> ids = encodeCorpus(**model, *text);
+    const std::vector<int32_t> heldOut = encodeCorpus(**model, *tuneText);
     const int64_t context = *contextArg > 0 ? *contextArg : c.contextLength;
 
     EvaluationOptions evalOptions;

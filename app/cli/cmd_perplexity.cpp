@@ -43,7 +43,7 @@ int run(const std::vector<std::string>& argv) {
         return fail("perplexity", made.error());
     Engine& engine = **made;
     // BOS first (when the model adds one), then the whole file.
-    const std::vector<int32_t> ids = encodePrompt(**model, *text);
+    const std::vector<int32_t> ids = encodeCorpus(**model, *text);
 
     PerplexityOptions po;
     po.context = *ctx;

@@ -194,7 +194,7 @@ int run(const std::vector<std::string>& argv) {
     if (!made.ok())
         return fail("train-policy", made.error());
     Engine& engine = **made;
-    const std::vector<int32_t> ids = encodePrompt(**model, *text);
+    const std::vector<int32_t> ids = encodeCorpus(**model, *text);
 
     TrainOptions to;
     to.targetRatio = *target;

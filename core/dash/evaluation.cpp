@@ -48,7 +48,9 @@ Expected<std::vector<int32_t>> readTextTokens(const std::string& path, const Tok
     text << in.rdbuf();
     if (in.bad())
         return ioError("cannot read '" + path + "'");
-    std::vector<int32_t> ids = tokenizer.encode(text.str(), true);
+    // Corpus text is data: "<unk>" in WikiText is the five characters, not the
+    // unknown token, as in the references and llama.cpp's perplexity tool.
+    std::vector<int32_t> ids = tokenizer.encode(text.str(), true, false);
     if (maxTokens > 0 && static_cast<int64_t>(ids.size()) > maxTokens)
         ids.resize(static_cast<size_t>(maxTokens));
     return ids;

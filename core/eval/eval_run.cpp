@@ -300,7 +300,7 @@ Status loadTask(Task task, const EvalPlan& plan, const Tokenizer& tokenizer, Tas
         }
         DASH_TRY(need(f.wikitext, "the WikiText-2 file (--wikitext)"));
         DASH_ASSIGN_OR_RETURN(WikiText w, readWikiText(f.wikitext));
-        data.wikitextIds = tokenizer.encode(w.text, true);
+        data.wikitextIds = tokenizer.encode(w.text, true, false);
         data.hash[task] = sha256Hex(w.text);
         data.hash[Task::WikiText2] = data.hash[task];
         break;
