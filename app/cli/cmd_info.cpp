@@ -288,15 +288,15 @@ int run(const std::vector<std::string>& argv) {
         out.set("tensors", std::move(tensors));
     }
 
-    // A refused file is described, and the exit status says it cannot run;
-    // a vocabulary-only file is what it says it is.
-    const int status = report.kind == ModelReport::Kind::Refused ? 1 : 0;
-    if (args->flag("json")) {
+    // A refused file is described; the exit status and the last line on
+    // standard error say that it cannot run and why.
+    if (args->flag("json"))
         printJson(out);
-        return status;
-    }
-    printText(*path, f, report, meta, args->flag("tensors"));
-    return status;
+    else
+        printText(*path, f, report, meta, args->flag("tensors"));
+    if (report.kind == ModelReport::Kind::Refused)
+        return fail("info", *path + ": refused: " + report.refusal);
+    return 0;
 }
 
 } // namespace

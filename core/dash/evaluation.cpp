@@ -5,14 +5,12 @@
 #include "core/engine/sampler.h"
 #include "core/model/tokenizer.h"
 #include "core/util/clock.h"
+#include "core/util/input_file.h"
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 namespace dash {
 
@@ -41,16 +39,12 @@ private:
 
 Expected<std::vector<int32_t>> readTextTokens(const std::string& path, const Tokenizer& tokenizer,
                                               int64_t maxTokens) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        return ioError("cannot open '" + path + "': " + std::strerror(errno));
-    std::stringstream text;
-    text << in.rdbuf();
-    if (in.bad())
-        return ioError("cannot read '" + path + "'");
+    // Through the checked reader: a FIFO, a device or a directory is refused
+    // instead of blocking or reading forever.
+    DASH_ASSIGN_OR_RETURN(std::string text, readInputFile(path, kTextInput));
     // Corpus text is data: "<unk>" in WikiText is the five characters, not the
     // unknown token, as in the references and llama.cpp's perplexity tool.
-    std::vector<int32_t> ids = tokenizer.encode(text.str(), true, false);
+    std::vector<int32_t> ids = tokenizer.encode(text, true, false);
     if (maxTokens > 0 && static_cast<int64_t>(ids.size()) > maxTokens)
         ids.resize(static_cast<size_t>(maxTokens));
     return ids;
