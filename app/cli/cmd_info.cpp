@@ -294,8 +294,11 @@ int run(const std::vector<std::string>& argv) {
         printJson(out);
     else
         printText(*path, f, report, meta, args->flag("tensors"));
-    if (report.kind == ModelReport::Kind::Refused)
-        return fail("info", *path + ": refused: " + report.refusal);
+    if (report.kind == ModelReport::Kind::Refused) {
+        // Model::load's reasons mostly name the file already.
+        const bool named = report.refusal.rfind(*path, 0) == 0;
+        return fail("info", "refused: " + (named ? "" : *path + ": ") + report.refusal);
+    }
     return 0;
 }
 
