@@ -404,6 +404,12 @@ Expected<std::vector<CellResult>> runEvaluation(Engine& engine, const std::strin
     if (!plan.tuneTextPath.empty()) {
         DASH_ASSIGN_OR_RETURN(tuneHash, sha256File(plan.tuneTextPath));
     }
+    // By content: a calibration re-made under the same name must not reuse
+    // the cells of the old one.
+    std::string calibrationHash;
+    if (!plan.calibrationPath.empty()) {
+        DASH_ASSIGN_OR_RETURN(calibrationHash, sha256File(plan.calibrationPath));
+    }
 
     TaskData data;
     std::optional<std::vector<int32_t>> heldOut;
@@ -433,7 +439,7 @@ Expected<std::vector<CellResult>> runEvaluation(Engine& engine, const std::strin
             config.set("tune_sha256", tuneHash);
             config.set("tune_windows", plan.tuneWindows);
             if (cell.method == "static")
-                config.set("calibration", fs::path(plan.calibrationPath).filename().string());
+                config.set("calibration_sha256", calibrationHash);
         }
         config.set("model", modelId);
         config.set("kv_mode", kvModeName(engine.kvMode()));
