@@ -94,8 +94,8 @@ bool CliProcess::start() {
         ::close(err);
         // The test framework's crash handlers (QtTest prints a stack trace
         // with gdb) are not the child's: a crash must end it at once.
-        for (int sig : {SIGPIPE, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGINT, SIGTERM,
-                        SIGALRM})
+        for (int sig :
+             {SIGPIPE, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGINT, SIGTERM, SIGALRM})
             std::signal(sig, SIG_DFL);
         if (m_options.unprivileged && ::geteuid() == 0) {
             if (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0)

@@ -34,8 +34,8 @@ struct CliResult {
     int code = -1;       // exit code when exited
     int signal = 0;      // terminating signal when not
     bool timedOut = false;
-    std::string out; // standard output (empty when redirected)
-    std::string err; // standard error
+    std::string out;       // standard output (empty when redirected)
+    std::string err;       // standard error
     double seconds = 0;    // wall clock, fork to exit
     double cpuSeconds = 0; // user + system time of the child
 
