@@ -68,7 +68,7 @@ public:
                 string(std::string(s));
             return {};
         }
-        const size_t size = scalarSize(v.arrayType);
+        const size_t size = static_cast<size_t>(ggufScalarSize(v.arrayType));
         if (size == 0)
             return unsupportedError("cannot copy '" + key + "': nested arrays");
         m_header.insert(m_header.end(), v.arrayData, v.arrayData + size * v.arrayCount);
@@ -158,27 +158,6 @@ private:
         string(key);
         put(static_cast<uint32_t>(type));
     }
-    static size_t scalarSize(GgufValueType t) {
-        switch (t) {
-        case GgufValueType::U8:
-        case GgufValueType::I8:
-        case GgufValueType::Bool:
-            return 1;
-        case GgufValueType::U16:
-        case GgufValueType::I16:
-            return 2;
-        case GgufValueType::U32:
-        case GgufValueType::I32:
-        case GgufValueType::F32:
-            return 4;
-        case GgufValueType::U64:
-        case GgufValueType::I64:
-        case GgufValueType::F64:
-            return 8;
-        default:
-            return 0;
-        }
-    }
     Status putScalar(GgufValueType t, uint64_t bits) {
         // The reader decoded scalars into a 64-bit union: re-encode them.
         switch (t) {
@@ -192,7 +171,7 @@ private:
             put(bits);
             return {};
         default: {
-            const size_t size = scalarSize(t);
+            const size_t size = static_cast<size_t>(ggufScalarSize(t));
             if (size == 0)
                 return unsupportedError("cannot copy a value of type " +
                                         std::to_string(static_cast<uint32_t>(t)));

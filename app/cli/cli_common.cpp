@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <optional>
+#include <sstream>
 #include <thread>
 
 namespace dash::cli {
@@ -52,6 +53,16 @@ std::vector<int32_t> encodePrompt(const Model& model, const std::string& text) {
 
 std::vector<int32_t> encodeCorpus(const Model& model, const std::string& text) {
     return model.tokenizer().encode(text, true, false);
+}
+
+std::vector<std::string> splitList(const std::string& text) {
+    std::vector<std::string> out;
+    std::stringstream ss(text);
+    std::string item;
+    while (std::getline(ss, item, ','))
+        if (!item.empty())
+            out.push_back(item);
+    return out;
 }
 
 Expected<std::string> readTextFile(const std::string& path) {

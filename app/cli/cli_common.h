@@ -36,6 +36,9 @@ std::vector<int32_t> encodePrompt(const Model& model, const std::string& text);
 // A corpus (perplexity, calibration, training text): BOS as the metadata says,
 // and control-token names in it ("<unk>" in WikiText) encoded as text.
 std::vector<int32_t> encodeCorpus(const Model& model, const std::string& text);
+
+// The non-empty items of a comma-separated option value ("a,,b" -> a, b).
+std::vector<std::string> splitList(const std::string& text);
 // Reads a whole text file (a regular file within kTextInput).
 Expected<std::string> readTextFile(const std::string& path);
 

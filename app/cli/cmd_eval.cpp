@@ -27,16 +27,6 @@ void onInterrupt(int) {
     g_cancel.cancel();
 }
 
-std::vector<std::string> splitList(const std::string& text) {
-    std::vector<std::string> out;
-    std::stringstream ss(text);
-    std::string item;
-    while (std::getline(ss, item, ','))
-        if (!item.empty())
-            out.push_back(item);
-    return out;
-}
-
 Expected<int64_t> parseCount(const std::string& text, const std::string& what) {
     char* end = nullptr;
     const long long v = std::strtoll(text.c_str(), &end, 10);

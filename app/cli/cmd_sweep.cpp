@@ -14,16 +14,6 @@ namespace dash::cli {
 
 namespace {
 
-std::vector<std::string> splitList(const std::string& text) {
-    std::vector<std::string> out;
-    std::stringstream ss(text);
-    std::string item;
-    while (std::getline(ss, item, ','))
-        if (!item.empty())
-            out.push_back(item);
-    return out;
-}
-
 // The options of the command line over SweepOptions' defaults.
 Expected<SweepOptions> sweepOptions(const Args& args) {
     SweepOptions o;

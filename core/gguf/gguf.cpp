@@ -80,30 +80,6 @@ private:
     const std::string& m_name;
 };
 
-uint64_t fixedSize(GgufValueType t) {
-    switch (t) {
-    case GgufValueType::U8:
-    case GgufValueType::I8:
-    case GgufValueType::Bool:
-        return 1;
-    case GgufValueType::U16:
-    case GgufValueType::I16:
-        return 2;
-    case GgufValueType::U32:
-    case GgufValueType::I32:
-    case GgufValueType::F32:
-        return 4;
-    case GgufValueType::U64:
-    case GgufValueType::I64:
-    case GgufValueType::F64:
-        return 8;
-    case GgufValueType::String:
-    case GgufValueType::Array:
-        return 0;
-    }
-    return 0;
-}
-
 bool knownValueType(uint32_t t) {
     return t <= static_cast<uint32_t>(GgufValueType::F64);
 }
@@ -215,7 +191,7 @@ Status readValue(Cursor& c, GgufValueType type, GgufValue& v, const std::string&
             return n.error();
         v.arrayType = static_cast<GgufValueType>(*et);
         v.arrayCount = *n;
-        uint64_t size = fixedSize(v.arrayType);
+        uint64_t size = ggufScalarSize(v.arrayType);
         if (size) {
             if (*n > c.left() / size)
                 return invalidError(file + ": " + what + " claims " + std::to_string(*n) +
@@ -257,7 +233,7 @@ Status readValue(Cursor& c, GgufValueType type, GgufValue& v, const std::string&
         }
         return {};
     }
-    auto p = c.take(fixedSize(type), what);
+    auto p = c.take(ggufScalarSize(type), what);
     if (!p.ok())
         return p.error();
     decodeScalar(type, *p, v);
@@ -265,6 +241,30 @@ Status readValue(Cursor& c, GgufValueType type, GgufValue& v, const std::string&
 }
 
 } // namespace
+
+uint64_t ggufScalarSize(GgufValueType t) {
+    switch (t) {
+    case GgufValueType::U8:
+    case GgufValueType::I8:
+    case GgufValueType::Bool:
+        return 1;
+    case GgufValueType::U16:
+    case GgufValueType::I16:
+        return 2;
+    case GgufValueType::U32:
+    case GgufValueType::I32:
+    case GgufValueType::F32:
+        return 4;
+    case GgufValueType::U64:
+    case GgufValueType::I64:
+    case GgufValueType::F64:
+        return 8;
+    case GgufValueType::String:
+    case GgufValueType::Array:
+        return 0;
+    }
+    return 0;
+}
 
 const char* valueTypeName(GgufValueType type) {
     switch (type) {

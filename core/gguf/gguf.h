@@ -52,6 +52,8 @@ enum class TensorType : uint32_t {
 };
 
 const char* valueTypeName(GgufValueType type);
+// Bytes of one value of a scalar type; 0 for strings and arrays.
+uint64_t ggufScalarSize(GgufValueType type);
 
 // One metadata value. Scalars are decoded; strings and arrays point into the
 // mapped file (valid while the GgufFile lives).
