@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "cuda/cuda_backend.h"
 
+#include "core/engine/op_checks.h"
+
 #include "cuda/cuda_check.h"
 #include "cuda/device_info.h"
 
@@ -37,13 +39,6 @@ Expected<DeviceBuffer> upload(std::span<const T> values, const char* what) {
 Status download(const DeviceBuffer& b, std::span<float> out, size_t count) {
     DASH_CUDA_TRY(cudaDeviceSynchronize());
     DASH_CUDA_TRY(cudaMemcpy(out.data(), b.data(), count * sizeof(float), cudaMemcpyDeviceToHost));
-    return {};
-}
-
-Status checkSize(const char* op, const char* what, size_t have, size_t need) {
-    if (have < need)
-        return invalidError(std::string(op) + ": " + what + " holds " + std::to_string(have) +
-                            " values, needs " + std::to_string(need));
     return {};
 }
 
@@ -134,8 +129,8 @@ Status CudaBackend::rmsNorm(std::span<const float> x, std::span<const float> wei
                             float eps, std::span<float> out) {
     const auto dim = static_cast<int32_t>(weight.size());
     const size_t count = static_cast<size_t>(n) * static_cast<size_t>(dim);
-    DASH_TRY(checkSize("rmsNorm", "x", x.size(), count));
-    DASH_TRY(checkSize("rmsNorm", "out", out.size(), count));
+    DASH_TRY(checkOpSize("rmsNorm", "x", x.size(), count));
+    DASH_TRY(checkOpSize("rmsNorm", "out", out.size(), count));
     DASH_ASSIGN_OR_RETURN(DeviceBuffer dx, upload(x.first(count), "rmsNorm input"));
     DASH_ASSIGN_OR_RETURN(DeviceBuffer dw, upload(weight, "rmsNorm weight"));
     DASH_ASSIGN_OR_RETURN(DeviceBuffer dout,
@@ -181,8 +176,8 @@ Status CudaBackend::linear(const WeightRef& weights, std::span<const float> x, i
                             stateName(weights.state));
     const size_t inCount = static_cast<size_t>(n) * m.cols;
     const size_t outCount = static_cast<size_t>(n) * m.rows;
-    DASH_TRY(checkSize("linear", "x", x.size(), inCount));
-    DASH_TRY(checkSize("linear", "y", y.size(), outCount));
+    DASH_TRY(checkOpSize("linear", "x", x.size(), inCount));
+    DASH_TRY(checkOpSize("linear", "y", y.size(), outCount));
     DASH_TRY(m_runner->reserveTokens(static_cast<int32_t>(n)));
     DASH_ASSIGN_OR_RETURN(DeviceBuffer dx, upload(x.first(inCount), "linear input"));
     DASH_ASSIGN_OR_RETURN(DeviceBuffer dy,
@@ -195,8 +190,8 @@ Status CudaBackend::linear(const WeightRef& weights, std::span<const float> x, i
 Status CudaBackend::rope(std::span<float> v, int64_t n, int32_t heads,
                          std::span<const int64_t> positions) {
     const size_t count = static_cast<size_t>(n) * heads * m_model->config().headDim;
-    DASH_TRY(checkSize("rope", "v", v.size(), count));
-    DASH_TRY(checkSize("rope", "positions", positions.size(), static_cast<size_t>(n)));
+    DASH_TRY(checkOpSize("rope", "v", v.size(), count));
+    DASH_TRY(checkOpSize("rope", "positions", positions.size(), static_cast<size_t>(n)));
     DASH_ASSIGN_OR_RETURN(std::vector<int32_t> pos,
                           narrowPositions(positions, static_cast<size_t>(n), m_maxContext, "rope"));
     DASH_ASSIGN_OR_RETURN(DeviceBuffer dv,
@@ -211,17 +206,8 @@ Status CudaBackend::attention(std::span<const float> q, std::span<const float> k
                               std::span<const float> values, std::span<const int64_t> positions,
                               std::span<const uint8_t> visible, int64_t n, std::span<float> out) {
     const ModelConfig& c = m_model->config();
-    DASH_TRY(checkSize("attention", "positions", positions.size(), static_cast<size_t>(n)));
-    int64_t rows = 0;
-    for (int64_t t = 0; t < n; ++t)
-        rows = std::max(rows, positions[static_cast<size_t>(t)] + 1);
-    DASH_TRY(checkSize("attention", "q", q.size(), static_cast<size_t>(n) * c.qDim()));
-    DASH_TRY(checkSize("attention", "keys", keys.size(), static_cast<size_t>(rows) * c.kvDim()));
-    DASH_TRY(
-        checkSize("attention", "values", values.size(), static_cast<size_t>(rows) * c.kvDim()));
-    DASH_TRY(checkSize("attention", "out", out.size(), static_cast<size_t>(n) * c.qDim()));
-    if (!visible.empty())
-        DASH_TRY(checkSize("attention", "visible", visible.size(), static_cast<size_t>(rows)));
+    DASH_ASSIGN_OR_RETURN(const int64_t rows,
+                          checkAttentionArgs(c, q, keys, values, positions, visible, n, out));
     DASH_ASSIGN_OR_RETURN(
         std::vector<int32_t> pos,
         narrowPositions(positions, static_cast<size_t>(n), INT32_MAX, "attention"));
@@ -247,7 +233,7 @@ Status CudaBackend::attention(std::span<const float> q, std::span<const float> k
 }
 
 Status CudaBackend::swiglu(std::span<float> gate, std::span<const float> up) {
-    DASH_TRY(checkSize("swiglu", "up", up.size(), gate.size()));
+    DASH_TRY(checkOpSize("swiglu", "up", up.size(), gate.size()));
     DASH_ASSIGN_OR_RETURN(DeviceBuffer dg, upload(std::span<const float>(gate), "swiglu gate"));
     DASH_ASSIGN_OR_RETURN(DeviceBuffer du, upload(up.first(gate.size()), "swiglu up"));
     DASH_TRY(launchSwiglu(dg.as<float>(), du.as<const float>(), static_cast<int64_t>(gate.size()),
@@ -258,7 +244,7 @@ Status CudaBackend::swiglu(std::span<float> gate, std::span<const float> up) {
 Status CudaBackend::scaleRows(std::span<float> x, int64_t n, std::span<const float> alpha) {
     const int32_t dim = m_model->config().dim;
     const size_t count = static_cast<size_t>(n) * dim;
-    DASH_TRY(checkSize("scaleRows", "x", x.size(), count));
+    DASH_TRY(checkOpSize("scaleRows", "x", x.size(), count));
     if (alpha.size() != 1 && alpha.size() != static_cast<size_t>(dim))
         return invalidError("scaleRows: alpha has " + std::to_string(alpha.size()) +
                             " values, expected 1 or " + std::to_string(dim));

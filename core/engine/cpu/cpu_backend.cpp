@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "core/engine/cpu/cpu_backend.h"
 
+#include "core/engine/op_checks.h"
+
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -357,22 +359,11 @@ Expected<std::span<const float>> CpuBackend::logits(int64_t first) {
 
 // ---- Single operations
 
-namespace {
-
-Status checkSize(const char* op, const char* what, size_t have, size_t need) {
-    if (have < need)
-        return invalidError(std::string(op) + ": " + what + " holds " + std::to_string(have) +
-                            " values, needs " + std::to_string(need));
-    return {};
-}
-
-} // namespace
-
 Status CpuBackend::rmsNorm(std::span<const float> x, std::span<const float> weight, int64_t n,
                            float eps, std::span<float> out) {
     const auto dim = static_cast<int32_t>(weight.size());
-    DASH_TRY(checkSize("rmsNorm", "x", x.size(), static_cast<size_t>(n) * dim));
-    DASH_TRY(checkSize("rmsNorm", "out", out.size(), static_cast<size_t>(n) * dim));
+    DASH_TRY(checkOpSize("rmsNorm", "x", x.size(), static_cast<size_t>(n) * dim));
+    DASH_TRY(checkOpSize("rmsNorm", "out", out.size(), static_cast<size_t>(n) * dim));
     cpu::rmsNorm(x.data(), weight.data(), n, dim, eps, out.data());
     return {};
 }
@@ -392,8 +383,8 @@ Status CpuBackend::linear(const WeightRef& weights, std::span<const float> x, in
     if (!w)
         return invalidError(std::string("linear: no weights for state ") +
                             stateName(weights.state));
-    DASH_TRY(checkSize("linear", "x", x.size(), static_cast<size_t>(n) * w->cols));
-    DASH_TRY(checkSize("linear", "y", y.size(), static_cast<size_t>(n) * w->rows));
+    DASH_TRY(checkOpSize("linear", "x", x.size(), static_cast<size_t>(n) * w->cols));
+    DASH_TRY(checkOpSize("linear", "y", y.size(), static_cast<size_t>(n) * w->rows));
     matmul(*w, x.data(), n, y.data(), m_pool, m_isa, bias);
     return {};
 }
@@ -402,8 +393,8 @@ Status CpuBackend::rope(std::span<float> v, int64_t n, int32_t heads,
                         std::span<const int64_t> positions) {
     const int32_t headDim = m_model->config().headDim;
     const size_t width = static_cast<size_t>(heads) * headDim;
-    DASH_TRY(checkSize("rope", "v", v.size(), static_cast<size_t>(n) * width));
-    DASH_TRY(checkSize("rope", "positions", positions.size(), static_cast<size_t>(n)));
+    DASH_TRY(checkOpSize("rope", "v", v.size(), static_cast<size_t>(n) * width));
+    DASH_TRY(checkOpSize("rope", "positions", positions.size(), static_cast<size_t>(n)));
     for (int64_t t = 0; t < n; ++t)
         m_rope.apply(v.data() + static_cast<size_t>(t) * width, heads,
                      positions[static_cast<size_t>(t)]);
@@ -414,17 +405,8 @@ Status CpuBackend::attention(std::span<const float> q, std::span<const float> ke
                              std::span<const float> values, std::span<const int64_t> positions,
                              std::span<const uint8_t> visible, int64_t n, std::span<float> out) {
     const ModelConfig& c = m_model->config();
-    DASH_TRY(checkSize("attention", "positions", positions.size(), static_cast<size_t>(n)));
-    int64_t rows = 0;
-    for (int64_t t = 0; t < n; ++t)
-        rows = std::max(rows, positions[static_cast<size_t>(t)] + 1);
-    DASH_TRY(checkSize("attention", "q", q.size(), static_cast<size_t>(n) * c.qDim()));
-    DASH_TRY(checkSize("attention", "keys", keys.size(), static_cast<size_t>(rows) * c.kvDim()));
-    DASH_TRY(
-        checkSize("attention", "values", values.size(), static_cast<size_t>(rows) * c.kvDim()));
-    DASH_TRY(checkSize("attention", "out", out.size(), static_cast<size_t>(n) * c.qDim()));
-    if (!visible.empty())
-        DASH_TRY(checkSize("attention", "visible", visible.size(), static_cast<size_t>(rows)));
+    if (auto rows = checkAttentionArgs(c, q, keys, values, positions, visible, n, out); !rows.ok())
+        return rows.error();
     cpu::attention(q.data(), keys.data(), values.data(), positions.data(), n, c.heads, c.kvHeads,
                    c.headDim, visible.empty() ? nullptr : visible.data(), out.data(), m_pool,
                    m_isa);
@@ -432,14 +414,14 @@ Status CpuBackend::attention(std::span<const float> q, std::span<const float> ke
 }
 
 Status CpuBackend::swiglu(std::span<float> gate, std::span<const float> up) {
-    DASH_TRY(checkSize("swiglu", "up", up.size(), gate.size()));
+    DASH_TRY(checkOpSize("swiglu", "up", up.size(), gate.size()));
     cpu::swiglu(gate.data(), up.data(), static_cast<int64_t>(gate.size()), m_isa);
     return {};
 }
 
 Status CpuBackend::scaleRows(std::span<float> x, int64_t n, std::span<const float> alpha) {
     const int32_t dim = m_model->config().dim;
-    DASH_TRY(checkSize("scaleRows", "x", x.size(), static_cast<size_t>(n) * dim));
+    DASH_TRY(checkOpSize("scaleRows", "x", x.size(), static_cast<size_t>(n) * dim));
     if (alpha.size() != 1 && alpha.size() != static_cast<size_t>(dim))
         return invalidError("scaleRows: alpha has " + std::to_string(alpha.size()) +
                             " values, expected 1 or " + std::to_string(dim));
