@@ -147,7 +147,10 @@ private slots:
         const AblationMap map = defaultAblationMap(layout);
         QVERIFY(map.task == Task::Mmlu);
         const std::string tex = ablationLatex(layout, cells, map);
-        const std::string expected = "\\begin{tabular}{lccc}\n"
+        const std::string expected = "% Table 3 on mmlu (acc); origin: full; 1: static; 2: "
+                                     "dash:p@dynamic; 3: dash:p@scale; 4: dash:p@int8; 5: "
+                                     "dash:p@int4int8\n"
+                                     "\\begin{tabular}{lccc}\n"
                                      "\\toprule\n"
                                      "Method & 1.33$\\times$ & 1.67$\\times$ & 2.00$\\times$ \\\\\n"
                                      "\\midrule\n"

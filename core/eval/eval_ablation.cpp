@@ -5,6 +5,7 @@
 #include "core/export/latex_table.h"
 #include "core/util/output_file.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -248,8 +249,16 @@ std::string ablationCsv(const TableLayout& layout, const std::vector<CellResult>
 
 std::string ablationLatex(const TableLayout& layout, const std::vector<CellResult>& cells,
                           const AblationMap& map) {
-    std::string out =
-        "\\begin{tabular}{l" + std::string(layout.ratios.size(), 'c') + "}\n\\toprule\nMethod";
+    // The rows' methods as a comment, so that the table says what it shows.
+    std::string out = std::string("% Table 3 on ") + taskName(map.task) + " (" +
+                      primaryMetric(map.task) + "); origin: full";
+    for (size_t row = 0; row < kAblationRows; ++row) {
+        std::string label = map.methods[row].empty() ? std::string("none") : map.methods[row];
+        std::replace(label.begin(), label.end(), '\n', ' '); // a file name cannot end the comment
+        std::replace(label.begin(), label.end(), '\r', ' ');
+        out += "; " + std::to_string(row + 1) + ": " + label;
+    }
+    out += "\n\\begin{tabular}{l" + std::string(layout.ratios.size(), 'c') + "}\n\\toprule\nMethod";
     for (double r : layout.ratios)
         out += " & " + format("%.2f", r) + "$\\times$";
     out += " \\\\\n\\midrule\n";

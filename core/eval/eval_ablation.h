@@ -79,8 +79,9 @@ const char* ablationRowName(size_t row);
 // cell is missing), the origin row first at ratio 1.
 std::string ablationCsv(const TableLayout& layout, const std::vector<CellResult>& cells,
                         const AblationMap& map);
-// table3.tex: "Method" and a column per ratio; the origin row's value in the
-// first column. Needs booktabs.
+// table3.tex: a comment line naming each row's method, then "Method" and a
+// column per ratio; the origin row's value in the first column. Needs
+// booktabs.
 std::string ablationLatex(const TableLayout& layout, const std::vector<CellResult>& cells,
                           const AblationMap& map);
 // Writes table3.csv and table3.tex into `dir`.
