@@ -224,6 +224,9 @@ int run(const std::vector<std::string>& argv) {
                args->get("figure-tokens")) {
         return fail("eval", "--figure-method, --figure-ratio and --figure-tokens need --figures");
     }
+    if (auto spec = args->get("ablation"))
+        if (auto map = parseAblationMap(*spec, planLayout(*plan)); !map.ok())
+            return fail("eval", map.error());
     const bool quiet = args->flag("quiet");
     auto model = loadModel(*args);
     if (!model.ok())
