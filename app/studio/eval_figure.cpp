@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "app/studio/eval_figure.h"
 
-#include <QCoreApplication>
 #include <QFileInfo>
 #include <QFontMetricsF>
 #include <QPageSize>
@@ -29,8 +28,9 @@ const QColor kSeriesColors[] = {QColor(0x0072b2), QColor(0xd55e00), QColor(0x009
                                 QColor(0xcc79a7), QColor(0xe69f00), QColor(0x56b4e9),
                                 QColor(Qt::black)};
 
-QString tr(const char* text) {
-    return QCoreApplication::translate("dash::studio::ParetoFigure", text);
+// The figure's words are English only: they are not in the translations yet.
+QString english(const char* words) {
+    return QString::fromUtf8(words);
 }
 
 double niceStep(double range, int maxTicks) {
@@ -142,11 +142,11 @@ Expected<ParetoData> paretoFromResults(const Json& results, const QString& task)
         }
     }
     data.measuredSpeed = hasSpeed;
-    data.xLabel = hasSpeed ? tr("measured decode speedup (×)") : tr("nominal ratio (×)");
-    data.yLabel = data.task == QLatin1String("wikitext2") ? tr("WikiText-2 perplexity")
-                  : data.task == QLatin1String("cnndm")   ? tr("CNN/DM ROUGE-L F1 (%)")
-                  : data.task == QLatin1String("mmlu")    ? tr("MMLU accuracy (%)")
-                                                          : tr("ARC-C accuracy (%)");
+    data.xLabel = hasSpeed ? english("measured decode speedup (×)") : english("nominal ratio (×)");
+    data.yLabel = data.task == QLatin1String("wikitext2") ? english("WikiText-2 perplexity")
+                  : data.task == QLatin1String("cnndm")   ? english("CNN/DM ROUGE-L F1 (%)")
+                  : data.task == QLatin1String("mmlu")    ? english("MMLU accuracy (%)")
+                                                          : english("ARC-C accuracy (%)");
     for (const std::string& method : order) {
         const auto q = quality.find(method);
         if (q == quality.end())
@@ -257,7 +257,7 @@ void paintPareto(QPainter& painter, const QRectF& rect, const ParetoData& data,
                           labelFm.height());
     if (plot.width() <= 0 || plot.height() <= 0) {
         painter.setPen(kAxisColor);
-        text(rect.center(), Qt::AlignCenter, tr("The figure is too small"), labelFont);
+        text(rect.center(), Qt::AlignCenter, english("The figure is too small"), labelFont);
         painter.restore();
         return;
     }
@@ -308,7 +308,7 @@ void paintPareto(QPainter& painter, const QRectF& rect, const ParetoData& data,
 }
 
 QString writePareto(const ParetoData& data, const FigureSpec& spec, const QString& path) {
-    const QString cannotWrite = tr("Cannot write %1").arg(QFileInfo(path).absoluteFilePath());
+    const QString cannotWrite = english("Cannot write %1").arg(QFileInfo(path).absoluteFilePath());
     const QString title = QStringLiteral("DASH Studio — pareto");
     switch (spec.format) {
     case FigureFormat::Png: {

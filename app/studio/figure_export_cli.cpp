@@ -53,8 +53,7 @@ void addFigureExportOptions(QCommandLineParser& parser) {
     parser.addOptions({
         {kExportFigure,
          QCoreApplication::translate("main", "Write a figure without opening a window: heatmap, "
-                                             "curves, timeline (of a trace) or pareto (of an "
-                                             "evaluation)."),
+                                             "curves or timeline."),
          QStringLiteral("kind")},
         {kTrace,
          QCoreApplication::translate("main", "Trace to draw (what dash-cli trace --json writes)."),
@@ -84,12 +83,12 @@ void addFigureExportOptions(QCommandLineParser& parser) {
          QCoreApplication::translate("main", "Also write the figure's data as CSV to this file."),
          QStringLiteral("file.csv")},
         {kResults,
-         QCoreApplication::translate("main", "Evaluation to draw (the results.json of dash-cli "
-                                             "eval), for pareto."),
+         QStringLiteral("--export-figure pareto: the evaluation to draw (results.json of "
+                        "dash-cli eval)."),
          QStringLiteral("results.json")},
         {kTask,
-         QCoreApplication::translate("main", "Quality task of the pareto figure: wikitext2, "
-                                             "cnndm, mmlu or arc (default: the first)."),
+         QStringLiteral("Quality task of the pareto figure: wikitext2, cnndm, mmlu or arc "
+                        "(default: the first)."),
          QStringLiteral("task")},
     });
 }
