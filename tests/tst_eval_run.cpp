@@ -342,7 +342,8 @@ private slots:
         QVERIFY2(r.exited && r.code == 0, (r.status() + ": " + r.err).c_str());
         QVERIFY(r.out.find("\\begin{tabular}") != std::string::npos);
         QVERIFY(r.err.find("ETA") != std::string::npos);
-        for (const char* f : {"results.csv", "results.json", "table1.tex", "plan.json"})
+        for (const char* f :
+             {"results.csv", "results.json", "table1.tex", "plan.json", "runs.sqlite"})
             QVERIFY2(std::filesystem::exists(path(std::string("cli/") + f)), f);
         QCOMPARE(slurp(path("cli/table1.tex")), r.out);
         auto again = test::runCliForked(withOut(base, path("cli")), o);
@@ -374,6 +375,12 @@ private slots:
             {{"--tasks", "squad"}, "unknown task 'squad'"},
             {{"--limit", "arc=-1"}, "--limit"},
             {{"--ratios", "0.5"}, "--ratios"},
+            {{"--db", path("x.sqlite"), "--no-db"}, "--db and --no-db"},
+            {{"--figure-ratio", "2.0"}, "need --figures"},
+            {{"--figures", "--figure-method", "adaskip"}, "figure method 'adaskip'"},
+            {{"--figures", "--figure-ratio", "1.5"}, "figure ratio"},
+            {{"--ablation", "speed=random"}, "--ablation: unknown row 'speed'"},
+            {{"--ablation", "dynamic=dash:x.policy@dynamic"}, "not a method of the evaluation"},
         };
         for (const auto& [extra, expect] : bad) {
             auto args = withOut(base, path("cli-bad"));

@@ -5,6 +5,8 @@
 #include "app/cli/cli_common.h"
 #include "app/cli/commands.h"
 #include "core/dash/policy.h"
+#include "core/eval/eval_ablation.h"
+#include "core/eval/eval_figures.h"
 #include "core/eval/eval_run.h"
 #include "core/eval/eval_tables.h"
 
@@ -12,6 +14,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <sstream>
 
@@ -43,9 +46,10 @@ Expected<EvalPlan> evalPlan(const Args& args) {
         plan.tasks.push_back(task);
     }
     for (const std::string& m : splitList(args.get("methods", "full"))) {
-        if (m.rfind("dash:", 0) == 0) {
-            if (m.size() == 5)
-                return invalidError("--methods: 'dash:' needs a policy file (dash:FILE)");
+        if (const auto dash = parseDashMethod(m)) {
+            if (dash->file.empty())
+                return invalidError("--methods: '" + m +
+                                    "' needs a policy file (dash:FILE or dash:FILE@VARIANT)");
         } else if (m == "dash") {
             return invalidError("--methods: DASH is a trained policy file; write dash:FILE");
         } else {
@@ -109,6 +113,33 @@ Expected<EvalPlan> evalPlan(const Args& args) {
     return plan;
 }
 
+// The run store of --db (default: DIR/runs.sqlite, each shard its own);
+// empty with --no-db.
+Expected<std::string> storePath(const Args& args, const std::string& out) {
+    if (args.flag("no-db")) {
+        if (args.get("db"))
+            return invalidError("--db and --no-db exclude each other");
+        return std::string();
+    }
+    const std::string db = args.get("db", (std::filesystem::path(out) / "runs.sqlite").string());
+    if (db.empty())
+        return invalidError("--db needs a path");
+    return db;
+}
+
+// table3.csv and table3.tex when the layout has a row of the ablation (or
+// --ablation names them).
+Status writeAblation(const Args& args, const std::string& out, const TableLayout& layout,
+                     const std::vector<CellResult>& cells) {
+    AblationMap map = defaultAblationMap(layout);
+    if (auto spec = args.get("ablation")) {
+        DASH_ASSIGN_OR_RETURN(map, parseAblationMap(*spec, layout));
+    }
+    if (map.empty())
+        return {};
+    return writeAblationTables(out, layout, cells, map);
+}
+
 std::string duration(double seconds) {
     char text[32];
     const long long s = std::llround(seconds);
@@ -127,11 +158,16 @@ int runMerge(const Args& args) {
         return fail("eval", out.error());
     if (args.positional().empty())
         return fail("eval", "--merge needs the folders of the shards");
+    auto db = storePath(args, *out);
+    if (!db.ok())
+        return fail("eval", db.error());
     TableLayout layout;
-    auto cells = mergeShards(args.positional(), *out, &layout);
+    auto cells = mergeShards(args.positional(), *out, &layout, *db);
     if (!cells.ok())
         return fail("eval", cells.error());
     if (auto st = writeTables(*out, layout, *cells); !st.ok())
+        return fail("eval", st.error());
+    if (auto st = writeAblation(args, *out, layout, *cells); !st.ok())
         return fail("eval", st.error());
     if (!args.flag("quiet"))
         std::fprintf(stderr, "eval: merged %zu cells from %zu folders into %s\n", cells->size(),
@@ -141,13 +177,15 @@ int runMerge(const Args& args) {
 }
 
 int run(const std::vector<std::string>& argv) {
-    auto args =
-        Args::parse(argv,
-                    options({kModelOptions,
-                             {"tasks", "methods", "ratios", "limit", "out", "wikitext", "arc",
-                              "mmlu", "cnndm", "tune-file", "tune-windows", "calibration",
-                              "mmlu-shots", "summary-tokens", "speed-rounds", "shard"}}),
-                    {"merge", "quiet", "skip-malformed"});
+    auto args = Args::parse(
+        argv,
+        options({kModelOptions,
+                 {"tasks",        "methods",     "ratios",     "limit",          "out",
+                  "wikitext",     "arc",         "mmlu",       "cnndm",          "tune-file",
+                  "tune-windows", "calibration", "mmlu-shots", "summary-tokens", "speed-rounds",
+                  "shard",        "db",          "ablation",   "figure-method",  "figure-ratio",
+                  "figure-tokens"}}),
+        {"merge", "quiet", "skip-malformed", "no-db", "figures"});
     if (!args.ok())
         return fail("eval", args.error());
     if (args->flag("merge"))
@@ -160,6 +198,35 @@ int run(const std::vector<std::string>& argv) {
     auto eo = engineOptions(*args);
     if (auto err = firstError(plan, out, eo))
         return fail("eval", *err);
+    auto db = storePath(*args, *out);
+    if (!db.ok())
+        return fail("eval", db.error());
+    plan->storePath = *db;
+    FigureDataOptions figures;
+    if (args->flag("figures")) {
+        figures.method = args->get("figure-method", "");
+        auto tokens = args->getInt("figure-tokens", figures.sampleTokens, 2, 1 << 20);
+        if (!tokens.ok())
+            return fail("eval", tokens.error());
+        figures.sampleTokens = *tokens;
+        if (auto r = args->get("figure-ratio")) {
+            char* end = nullptr;
+            figures.ratio = std::strtod(r->c_str(), &end);
+            if (r->empty() || *end != '\0' || !(figures.ratio >= 1.0) || figures.ratio > 64)
+                return fail("eval", "--figure-ratio must be a ratio of --ratios, got '" + *r + "'");
+        }
+        // Checked before the run, which may take hours.
+        if (auto cell = figureCell(*plan, figures); !cell.ok())
+            return fail("eval", cell.error());
+        if (plan->files.wikitext.empty())
+            return fail("eval", "--figures needs --wikitext (the figures' sample)");
+    } else if (args->get("figure-method") || args->get("figure-ratio") ||
+               args->get("figure-tokens")) {
+        return fail("eval", "--figure-method, --figure-ratio and --figure-tokens need --figures");
+    }
+    if (auto spec = args->get("ablation"))
+        if (auto map = parseAblationMap(*spec, planLayout(*plan)); !map.ok())
+            return fail("eval", map.error());
     const bool quiet = args->flag("quiet");
     auto model = loadModel(*args);
     if (!model.ok())
@@ -239,12 +306,22 @@ int run(const std::vector<std::string>& argv) {
     const TableLayout layout = planLayout(*plan);
     if (auto st = writeTables(*out, layout, finished); !st.ok())
         return fail("eval", st.error());
+    if (auto st = writeAblation(*args, *out, layout, finished); !st.ok())
+        return fail("eval", st.error());
     if (cancelled) {
         std::fprintf(stderr,
                      "eval: interrupted; the finished cells are in %s and the same command goes "
                      "on from there\n",
                      out->c_str());
         return 130;
+    }
+    if (args->flag("figures")) {
+        auto written = writeFigureData(**made, *plan, finished, *out, figures);
+        if (!written.ok())
+            return fail("eval", written.error());
+        if (!quiet)
+            for (const std::string& f : *written)
+                std::fprintf(stderr, "eval: wrote %s\n", f.c_str());
     }
     printText(resultsLatex(layout, finished));
     return 0;
@@ -257,9 +334,10 @@ const char kUsage[] =
     "       [--wikitext FILE] [--cnndm FILE ...] [--mmlu DIR] [--arc FILE.jsonl]\n"
     "       [--tune-file HELD_OUT_TEXT] [--tune-windows 8] [--calibration C.json]\n"
     "       [--mmlu-shots 5] [--summary-tokens 48] [--speed-rounds 4] [--skip-malformed]\n"
-    "       [--shard K/N]\n"
+    "       [--shard K/N] [--db FILE | --no-db] [--ablation ROW=METHOD,...]\n"
+    "       [--figures [--figure-method M] [--figure-ratio R] [--figure-tokens 64]]\n"
     "       [ENGINE OPTIONS] [--quiet]\n"
-    "   or: --merge --out DIR SHARD_DIR...\n"
+    "   or: --merge --out DIR [--db FILE | --no-db] [--ablation ...] SHARD_DIR...\n"
     "  Evaluates every method at every ratio on every task (full precision once)\n"
     "  and writes DIR/results.csv, DIR/results.json and DIR/table1.tex (also printed).\n"
     "  Tasks: wikitext2 (perplexity over context windows), cnndm (greedy summaries,\n"
@@ -274,7 +352,19 @@ const char kUsage[] =
     "  --shard K/N runs every N-th cell from the K-th; --merge combines the shards'\n"
     "  folders and writes the tables an unsharded run would.\n"
     "  Malformed dataset rows stop the run with file:line, or with --skip-malformed\n"
-    "  are left out and counted on stderr.";
+    "  are left out and counted on stderr.\n"
+    "  Every finished cell is also saved as a run in the run store --db (default\n"
+    "  DIR/runs.sqlite; list with `dash-cli runs list --db FILE`); the cell files\n"
+    "  stay what a run resumes from.\n"
+    "  dash:FILE@VARIANT restricts a DASH policy file: @dynamic (skip only, no\n"
+    "  compensation), @scale (skip only, with alpha), @int8 (skip or INT8),\n"
+    "  @int4int8 (all states). With static and these variants among the methods,\n"
+    "  DIR/table3.csv and table3.tex hold the ablation (Table 3) on MMLU (else ARC,\n"
+    "  else the first task); --ablation task=T,static=M,dynamic=M,scale=M,int8=M,\n"
+    "  int4int8=M maps its rows to other methods.\n"
+    "  --figures writes DIR/figures: traces of a WikiText-2 sample at full precision\n"
+    "  (Fig. 1) and under --figure-method at --figure-ratio (Fig. 4; default the\n"
+    "  first DASH method, the last ratio), drawn by dash-studio --export-figure.";
 
 } // namespace
 

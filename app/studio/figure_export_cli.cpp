@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "app/studio/figure_export_cli.h"
 
+#include "app/studio/eval_figure.h"
 #include "app/studio/figure_renderer.h"
 #include "app/studio/token_text.h"
 #include "core/engine/trace_json.h"
@@ -29,6 +30,9 @@ const QString kModel = QStringLiteral("model");
 const QString kToken = QStringLiteral("token");
 const QString kColor = QStringLiteral("color");
 const QString kData = QStringLiteral("data");
+const QString kResults = QStringLiteral("results");
+const QString kTask = QStringLiteral("task");
+const QString kPareto = QStringLiteral("pareto");
 
 int failWith(int code, const QString& message) {
     std::fprintf(stderr, "dash-studio: %s\n", qPrintable(message));
@@ -78,6 +82,14 @@ void addFigureExportOptions(QCommandLineParser& parser) {
         {kData,
          QCoreApplication::translate("main", "Also write the figure's data as CSV to this file."),
          QStringLiteral("file.csv")},
+        {kResults,
+         QStringLiteral("--export-figure pareto: the evaluation to draw (results.json of "
+                        "dash-cli eval)."),
+         QStringLiteral("results.json")},
+        {kTask,
+         QStringLiteral("Quality task of the pareto figure: wikitext2, cnndm, mmlu or arc "
+                        "(default: the first)."),
+         QStringLiteral("task")},
     });
 }
 
@@ -109,23 +121,16 @@ Expected<SnapshotPtr> loadTraceSnapshot(const QString& tracePath, const QString&
     return SnapshotPtr(std::move(snapshot));
 }
 
-int runFigureExport(const QCommandLineParser& parser) {
-    const auto kind = figureKindFromId(parser.value(kExportFigure));
-    if (!kind)
-        return failWith(2, QStringLiteral("--export-figure must be heatmap, curves or timeline, "
-                                          "got '%1'")
-                               .arg(parser.value(kExportFigure)));
-    if (!parser.isSet(kTrace) || !parser.isSet(kOut))
-        return failWith(2, QStringLiteral("--export-figure needs --trace TRACE.json and --out "
-                                          "FILE"));
-    FigureSpec spec;
-    spec.kind = *kind;
+namespace {
+
+// The options every kind shares (--out's format, --size, --dpi, --font,
+// --font-size) into `spec`; 0, else the exit code after the message.
+int readCommonSpec(const QCommandLineParser& parser, FigureSpec& spec) {
     const QString out = parser.value(kOut);
     const auto format = figureFormatFromPath(out);
     if (!format)
         return failWith(2, QStringLiteral("--out must end in .svg, .pdf or .png: %1").arg(out));
     spec.format = *format;
-    spec.sizeMm = defaultFigureSizeMm(*kind);
     if (parser.isSet(kSize)) {
         const auto size = parseFigureSize(parser.value(kSize));
         if (!size)
@@ -155,6 +160,67 @@ int runFigureExport(const QCommandLineParser& parser) {
         if (!ok || spec.fontPt < 2 || spec.fontPt > 72)
             return failWith(2, QStringLiteral("--font-size must be between 2 and 72 points"));
     }
+    return 0;
+}
+
+Status writeDataCsv(const QString& path, const QByteArray& data) {
+    QSaveFile csv(path);
+    if (!csv.open(QIODevice::WriteOnly) || csv.write(data) < 0 || !csv.commit())
+        return ioError(
+            QStringLiteral("cannot write %1: %2").arg(path, csv.errorString()).toStdString());
+    return {};
+}
+
+// --export-figure pareto --results results.json [--task T]
+int runParetoExport(const QCommandLineParser& parser) {
+    if (!parser.isSet(kResults) || !parser.isSet(kOut))
+        return failWith(2, QStringLiteral("--export-figure pareto needs --results RESULTS.json "
+                                          "and --out FILE"));
+    for (const QString& option : {kTrace, kToken, kColor, kModel})
+        if (parser.isSet(option))
+            return failWith(2,
+                            QStringLiteral("--%1 does not apply to the pareto figure").arg(option));
+    FigureSpec spec;
+    spec.kind = FigureKind::SimilarityCurves; // only for the default one-column size
+    spec.sizeMm = defaultFigureSizeMm(spec.kind);
+    if (const int code = readCommonSpec(parser, spec); code != 0)
+        return code;
+    const std::string path = parser.value(kResults).toStdString();
+    auto json = readJsonFile(path);
+    if (!json.ok())
+        return failWith(1, QString::fromStdString(json.error().message()));
+    auto data = paretoFromResults(*json, parser.value(kTask));
+    if (!data.ok())
+        return failWith(1, QString::fromStdString(path + ": " + data.error().message()));
+    if (const QString error = writePareto(*data, spec, parser.value(kOut)); !error.isEmpty())
+        return failWith(1, error);
+    if (parser.isSet(kData))
+        if (Status st = writeDataCsv(parser.value(kData), paretoDataCsv(*data)); !st.ok())
+            return failWith(1, QString::fromStdString(st.error().message()));
+    return 0;
+}
+
+} // namespace
+
+int runFigureExport(const QCommandLineParser& parser) {
+    if (parser.value(kExportFigure) == kPareto)
+        return runParetoExport(parser);
+    const auto kind = figureKindFromId(parser.value(kExportFigure));
+    if (!kind)
+        return failWith(2, QStringLiteral("--export-figure must be heatmap, curves, timeline or "
+                                          "pareto, got '%1'")
+                               .arg(parser.value(kExportFigure)));
+    if (!parser.isSet(kTrace) || !parser.isSet(kOut))
+        return failWith(2, QStringLiteral("--export-figure needs --trace TRACE.json and --out "
+                                          "FILE"));
+    if (parser.isSet(kResults) || parser.isSet(kTask))
+        return failWith(2, QStringLiteral("--results and --task apply to the pareto figure only"));
+    FigureSpec spec;
+    spec.kind = *kind;
+    spec.sizeMm = defaultFigureSizeMm(*kind);
+    if (const int code = readCommonSpec(parser, spec); code != 0)
+        return code;
+    const QString out = parser.value(kOut);
     if (parser.isSet(kToken)) {
         bool ok = false;
         spec.token = parser.value(kToken).toInt(&ok);
@@ -176,14 +242,10 @@ int runFigureExport(const QCommandLineParser& parser) {
         return failWith(1, QString::fromStdString(snapshot.error().message()));
     if (const QString error = writeFigure(**snapshot, spec, out); !error.isEmpty())
         return failWith(1, error);
-    if (parser.isSet(kData)) {
-        QSaveFile csv(parser.value(kData));
-        if (!csv.open(QIODevice::WriteOnly) || csv.write(figureDataCsv(**snapshot, spec)) < 0 ||
-            !csv.commit())
-            return failWith(
-                1,
-                QStringLiteral("cannot write %1: %2").arg(parser.value(kData), csv.errorString()));
-    }
+    if (parser.isSet(kData))
+        if (Status st = writeDataCsv(parser.value(kData), figureDataCsv(**snapshot, spec));
+            !st.ok())
+            return failWith(1, QString::fromStdString(st.error().message()));
     return 0;
 }
 

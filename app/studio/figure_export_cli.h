@@ -2,6 +2,8 @@
 // `dash-studio --export-figure KIND --trace TRACE.json --out FILE ...`: a paper
 // figure of a trace written without a window, through the same painter as the
 // export dialog. It runs on Qt's offscreen platform, so it needs no display.
+// `--export-figure pareto --results results.json` draws an evaluation's
+// speed/quality curves instead (app/studio/eval_figure.h).
 #pragma once
 
 #include "app/studio/run_snapshot.h"

@@ -3,6 +3,8 @@
 
 #include "core/dash/evaluation.h"
 #include "core/dash/policy_spec.h"
+#include "core/eval/eval_ablation.h"
+#include "core/eval/eval_store.h"
 #include "core/eval/rouge.h"
 #include "core/eval/scoring.h"
 #include "core/model/tokenizer.h"
@@ -397,8 +399,8 @@ Expected<std::vector<CellResult>> runEvaluation(Engine& engine, const std::strin
     modelId.set("context", engine.maxContext());
     std::map<std::string, std::string> policyHash;
     for (const std::string& m : plan.methods)
-        if (m.rfind("dash:", 0) == 0) {
-            DASH_ASSIGN_OR_RETURN(policyHash[m], sha256File(m.substr(5)));
+        if (const auto dash = parseDashMethod(m)) {
+            DASH_ASSIGN_OR_RETURN(policyHash[m], sha256File(dash->file));
         }
     std::string tuneHash;
     if (!plan.tuneTextPath.empty()) {
@@ -410,6 +412,21 @@ Expected<std::vector<CellResult>> runEvaluation(Engine& engine, const std::strin
     if (!plan.calibrationPath.empty()) {
         DASH_ASSIGN_OR_RETURN(calibrationHash, sha256File(plan.calibrationPath));
     }
+
+    // The store is opened before any cell runs, so that a bad path fails at once.
+    std::optional<EvalStore> store;
+    std::string modelSha;
+    if (!plan.storePath.empty()) {
+        DASH_ASSIGN_OR_RETURN(store, EvalStore::open(plan.storePath));
+        modelSha = model.sha256();
+    }
+    auto toStore = [&](const CellResult& c) -> Status {
+        if (store) {
+            DASH_ASSIGN_OR_RETURN(bool saved, store->save(c, modelSha));
+            (void)saved;
+        }
+        return {};
+    };
 
     TaskData data;
     std::optional<std::vector<int32_t>> heldOut;
@@ -460,6 +477,7 @@ Expected<std::vector<CellResult>> runEvaluation(Engine& engine, const std::strin
             if (stored.ok()) {
                 auto c = cellFromJson(*stored);
                 if (c.ok() && c->config.dump() == config.dump()) {
+                    DASH_TRY(toStore(*c));
                     results.push_back(*c);
                     finishedKeys.push_back(key);
                     DASH_TRY(writePlan());
@@ -478,12 +496,13 @@ Expected<std::vector<CellResult>> runEvaluation(Engine& engine, const std::strin
 
         // The policy, tuned once per method and ratio.
         PolicyRequest request;
+        const std::optional<DashMethod> dash = parseDashMethod(cell.method);
         if (cell.method == "full") {
             request.kind = "full";
         } else {
-            if (cell.method.rfind("dash:", 0) == 0) {
+            if (dash) {
                 request.kind = "file";
-                request.filePath = cell.method.substr(5);
+                request.filePath = dash->file;
             } else {
                 request.kind = cell.method;
                 request.calibrationPath = plan.calibrationPath;
@@ -506,6 +525,12 @@ Expected<std::vector<CellResult>> runEvaluation(Engine& engine, const std::strin
         result.method = methodLabel(cell.method);
         result.targetRatio = cell.ratio;
         DASH_ASSIGN_OR_RETURN(BuiltPolicy built, loadPolicy(request, model, build));
+        if (dash && dash->variant != DashVariant::AsTrained) {
+            auto restricted = applyDashVariant(*built.policy, dash->variant);
+            if (!restricted.ok())
+                return invalidError(cell.method + ": " + restricted.error().message());
+            built.policy = std::move(*restricted);
+        }
         if (request.targetRatio) {
             const std::string tuneKey = cell.method + "@" + std::to_string(cell.ratio);
             if (auto t = tuned.find(tuneKey); t != tuned.end()) {
@@ -635,6 +660,7 @@ Expected<std::vector<CellResult>> runEvaluation(Engine& engine, const std::strin
         DASH_TRY(writeOutputFile(path, cellToJson(result).dump(2) + "\n"));
         finishedKeys.push_back(key);
         DASH_TRY(writePlan());
+        DASH_TRY(toStore(result));
         results.push_back(std::move(result));
         if (observer.onCellFinished)
             observer.onCellFinished(results.back(), false, index, cells.size());
@@ -643,9 +669,14 @@ Expected<std::vector<CellResult>> runEvaluation(Engine& engine, const std::strin
 }
 
 Expected<std::vector<CellResult>> mergeShards(const std::vector<std::string>& dirs,
-                                              const std::string& outDir, TableLayout* layout) {
+                                              const std::string& outDir, TableLayout* layout,
+                                              const std::string& storePath) {
     if (dirs.empty())
         return invalidError("nothing to merge");
+    std::optional<EvalStore> store;
+    if (!storePath.empty()) {
+        DASH_ASSIGN_OR_RETURN(store, EvalStore::open(storePath));
+    }
     std::optional<TableLayout> first;
     std::map<std::string, CellResult> byKey;
     for (const std::string& dir : dirs) {
@@ -676,6 +707,10 @@ Expected<std::vector<CellResult>> mergeShards(const std::vector<std::string>& di
     std::vector<std::string> keys;
     for (auto& [key, c] : byKey) {
         DASH_TRY(writeOutputFile(cellPath(outDir, key), cellToJson(c).dump(2) + "\n"));
+        if (store) {
+            DASH_ASSIGN_OR_RETURN(bool saved, store->save(c, std::string()));
+            (void)saved;
+        }
         keys.push_back(key);
         cells.push_back(std::move(c));
     }

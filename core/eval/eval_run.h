@@ -63,6 +63,9 @@ struct EvalPlan {
     ReadOptions read;
     int shardIndex = 0; // 0-based
     int shardCount = 1;
+    // The run store every finished cell is copied to (core/eval/eval_store.h);
+    // empty: none. The cell files stay what a run resumes from.
+    std::string storePath;
 };
 
 struct EvalCell {
@@ -132,7 +135,9 @@ Expected<std::vector<CellResult>> readCells(const std::string& dir);
 // Reads the folders of shards of one plan (their layouts must agree; a cell
 // key found twice must hold the same results, timings aside), copies their cells into
 // `outDir` and returns them.
+// With `storePath`, the merged cells are also copied to that run store.
 Expected<std::vector<CellResult>> mergeShards(const std::vector<std::string>& dirs,
-                                              const std::string& outDir, TableLayout* layout);
+                                              const std::string& outDir, TableLayout* layout,
+                                              const std::string& storePath = {});
 
 } // namespace dash::eval
