@@ -1,13 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "app/studio/eval_figure.h"
 
-#include <QFileInfo>
+#include "app/studio/figure_renderer.h"
+
 #include <QFontMetricsF>
-#include <QPageSize>
 #include <QPainter>
 #include <QPainterPath>
-#include <QPdfWriter>
-#include <QSvgGenerator>
 
 #include <algorithm>
 #include <cmath>
@@ -16,10 +14,6 @@
 namespace dash::studio {
 
 namespace {
-
-// As figure_renderer's vector outputs: 0.1 mm units for SVG, exact PDF pages.
-constexpr int kSvgDpi = 254;
-constexpr int kPdfDpi = 1200;
 
 const QColor kAxisColor(0x222222);
 const QColor kGridColor(0xdddddd);
@@ -308,56 +302,11 @@ void paintPareto(QPainter& painter, const QRectF& rect, const ParetoData& data,
 }
 
 QString writePareto(const ParetoData& data, const FigureSpec& spec, const QString& path) {
-    const QString cannotWrite = english("Cannot write %1").arg(QFileInfo(path).absoluteFilePath());
-    const QString title = QStringLiteral("DASH Studio — pareto");
-    switch (spec.format) {
-    case FigureFormat::Png: {
-        QImage image(figurePixelSize(spec), QImage::Format_RGB32);
-        const int dotsPerMeter = static_cast<int>(std::lround(spec.dpi / kMmPerInch * 1000.0));
-        image.setDotsPerMeterX(dotsPerMeter);
-        image.setDotsPerMeterY(dotsPerMeter);
-        image.fill(Qt::white);
-        {
-            QPainter painter(&image);
-            paintPareto(painter, QRectF(QPointF(0, 0), QSizeF(image.size())), data, spec);
-        }
-        return image.save(path, "PNG") ? QString() : cannotWrite;
-    }
-    case FigureFormat::Svg: {
-        QSvgGenerator svg;
-        svg.setFileName(path);
-        svg.setResolution(kSvgDpi);
-        const QSize size(
-            static_cast<int>(std::lround(spec.sizeMm.width() * kSvgDpi / kMmPerInch)),
-            static_cast<int>(std::lround(spec.sizeMm.height() * kSvgDpi / kMmPerInch)));
-        svg.setSize(size);
-        svg.setViewBox(QRect(QPoint(0, 0), size));
-        svg.setTitle(title);
-        QPainter painter;
-        if (!painter.begin(&svg))
-            return cannotWrite;
-        painter.fillRect(QRectF(QPointF(0, 0), QSizeF(size)), Qt::white);
-        paintPareto(painter, QRectF(QPointF(0, 0), QSizeF(size)), data, spec);
-        painter.end();
-        return QFileInfo(path).size() > 0 ? QString() : cannotWrite;
-    }
-    case FigureFormat::Pdf: {
-        QPdfWriter pdf(path);
-        pdf.setResolution(kPdfDpi);
-        pdf.setPageSize(
-            QPageSize(spec.sizeMm, QPageSize::Millimeter, QString(), QPageSize::ExactMatch));
-        pdf.setPageMargins(QMarginsF(0, 0, 0, 0), QPageLayout::Millimeter);
-        pdf.setCreator(QStringLiteral("DASH Studio"));
-        pdf.setTitle(title);
-        QPainter painter;
-        if (!painter.begin(&pdf))
-            return cannotWrite;
-        paintPareto(painter, QRectF(0, 0, pdf.width(), pdf.height()), data, spec);
-        painter.end();
-        return QFileInfo(path).size() > 0 ? QString() : cannotWrite;
-    }
-    }
-    return cannotWrite;
+    return writePaintedFigure(spec, path, QStringLiteral("DASH Studio — pareto"),
+                              [&](QPainter& painter, const QRectF& rect) {
+                                  painter.fillRect(rect, Qt::white);
+                                  paintPareto(painter, rect, data, spec);
+                              });
 }
 
 QByteArray paretoDataCsv(const ParetoData& data) {

@@ -612,13 +612,22 @@ QImage renderFigureImage(const RunSnapshot& snapshot, const FigureSpec& spec, in
     return image;
 }
 
-QString writeFigure(const RunSnapshot& snapshot, const FigureSpec& spec, const QString& path) {
+QString writePaintedFigure(const FigureSpec& spec, const QString& path, const QString& title,
+                           const std::function<void(QPainter&, const QRectF&)>& paint) {
     const QString cannotWrite =
         QCoreApplication::translate("dash::studio::FigurePainter", "Cannot write %1")
             .arg(QFileInfo(path).absoluteFilePath());
     switch (spec.format) {
     case FigureFormat::Png: {
-        const QImage image = renderFigureImage(snapshot, spec, spec.dpi);
+        QImage image(figurePixelSize(spec), QImage::Format_RGB32);
+        const int dotsPerMeter = static_cast<int>(std::lround(spec.dpi / kMmPerInch * 1000.0));
+        image.setDotsPerMeterX(dotsPerMeter);
+        image.setDotsPerMeterY(dotsPerMeter);
+        image.fill(Qt::white);
+        {
+            QPainter painter(&image);
+            paint(painter, QRectF(QPointF(0, 0), QSizeF(image.size())));
+        }
         return image.save(path, "PNG") ? QString() : cannotWrite;
     }
     case FigureFormat::Svg: {
@@ -630,11 +639,11 @@ QString writeFigure(const RunSnapshot& snapshot, const FigureSpec& spec, const Q
             static_cast<int>(std::lround(spec.sizeMm.height() * kSvgDpi / kMmPerInch)));
         svg.setSize(size);
         svg.setViewBox(QRect(QPoint(0, 0), size));
-        svg.setTitle(titleOf(spec));
+        svg.setTitle(title);
         QPainter painter;
         if (!painter.begin(&svg))
             return cannotWrite;
-        paintFigure(painter, QRectF(QPointF(0, 0), QSizeF(size)), snapshot, spec);
+        paint(painter, QRectF(QPointF(0, 0), QSizeF(size)));
         painter.end();
         return QFileInfo(path).size() > 0 ? QString() : cannotWrite;
     }
@@ -645,16 +654,22 @@ QString writeFigure(const RunSnapshot& snapshot, const FigureSpec& spec, const Q
             QPageSize(spec.sizeMm, QPageSize::Millimeter, QString(), QPageSize::ExactMatch));
         pdf.setPageMargins(QMarginsF(0, 0, 0, 0), QPageLayout::Millimeter);
         pdf.setCreator(QStringLiteral("DASH Studio"));
-        pdf.setTitle(titleOf(spec));
+        pdf.setTitle(title);
         QPainter painter;
         if (!painter.begin(&pdf))
             return cannotWrite;
-        paintFigure(painter, QRectF(0, 0, pdf.width(), pdf.height()), snapshot, spec);
+        paint(painter, QRectF(0, 0, pdf.width(), pdf.height()));
         painter.end();
         return QFileInfo(path).size() > 0 ? QString() : cannotWrite;
     }
     }
     return cannotWrite;
+}
+
+QString writeFigure(const RunSnapshot& snapshot, const FigureSpec& spec, const QString& path) {
+    return writePaintedFigure(
+        spec, path, titleOf(spec),
+        [&](QPainter& painter, const QRectF& rect) { paintFigure(painter, rect, snapshot, spec); });
 }
 
 QByteArray figureDataCsv(const RunSnapshot& snapshot, const FigureSpec& spec) {

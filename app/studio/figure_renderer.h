@@ -12,6 +12,8 @@
 #include <QImage>
 #include <QString>
 
+#include <functional>
+
 class QPainter;
 class QRectF;
 
@@ -26,6 +28,13 @@ void paintFigure(QPainter& painter, const QRectF& rect, const RunSnapshot& snaps
 // The figure as an image of spec's physical size at `dpi` (the PNG, and the
 // dialog's preview at screen resolution).
 QImage renderFigureImage(const RunSnapshot& snapshot, const FigureSpec& spec, int dpi);
+
+// Writes what `paint` draws into a rectangle of spec's physical size to
+// `path` in spec.format (PNG at spec.dpi on white, SVG, or one PDF page),
+// with `title` in the file's metadata. Returns an empty string on success,
+// else why the file was not written.
+QString writePaintedFigure(const FigureSpec& spec, const QString& path, const QString& title,
+                           const std::function<void(QPainter&, const QRectF&)>& paint);
 
 // Writes the figure to `path` in spec.format. Returns an empty string on
 // success, else why the file was not written.
