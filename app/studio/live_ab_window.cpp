@@ -112,6 +112,7 @@ LiveAbWindow::LiveAbWindow(QWidget* parent) : QWidget(parent, Qt::Window) {
     measureRow->addWidget(m_measure, 1);
 
     auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4); // two heatmaps share the width
     layout->addWidget(promptLabel);
     layout->addWidget(m_prompt);
     layout->addLayout(measureRow);
@@ -123,6 +124,7 @@ LiveAbWindow::LiveAbWindow(QWidget* parent) : QWidget(parent, Qt::Window) {
             s.client->setPrompt(text);
     });
     syncViews();
+    m_side[1].panel->followColorMode(m_side[0].panel);
     // B starts as a baseline, so that a first look already shows a difference.
     m_side[1].picker->setPolicyKind(QStringLiteral("early-exit"));
     m_side[1].picker->setRatio(1.5);
