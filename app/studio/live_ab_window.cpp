@@ -57,7 +57,9 @@ LiveAbWindow::LiveAbWindow(QWidget* parent) : QWidget(parent, Qt::Window) {
     m_prompt->setObjectName(QStringLiteral("abPrompt"));
     m_prompt->setPlaceholderText(tr("Type a prompt; both policies run on every edit"));
     m_prompt->setTabChangesFocus(true);
-    m_prompt->setMinimumHeight(fontMetrics().height() * 2 + 12);
+    // A few lines: the heatmaps need the height.
+    m_prompt->setMinimumHeight(fontMetrics().lineSpacing() * 2 + 12);
+    m_prompt->setMaximumHeight(fontMetrics().lineSpacing() * 4 + 12);
     auto* promptLabel = new QLabel(tr("&Prompt:"), this);
     promptLabel->setBuddy(m_prompt);
 

@@ -2,7 +2,6 @@
 #include "app/studio/token_delta_strip.h"
 
 #include "app/studio/diff_heatmap_view.h"
-#include "app/studio/heatmap_palette.h"
 #include "app/studio/heatmap_view.h"
 #include "app/studio/token_text.h"
 
@@ -70,8 +69,9 @@ QColor TokenDeltaStrip::cellColor(Row row, int token) const {
     const double v = value(row, token);
     if (!std::isfinite(v))
         return {};
-    return row == Row::DeltaLogProb ? divergingColor(v / m_deltaScale)
-                                    : sequentialColor(v / m_klScale);
+    // Both rows white at zero: orange where the policy made the token less
+    // likely, purple where more likely or (KL) where the distribution moved.
+    return divergingColor(row == Row::DeltaLogProb ? v / m_deltaScale : v / m_klScale);
 }
 
 int TokenDeltaStrip::rowHeight() const {
@@ -131,8 +131,11 @@ void TokenDeltaStrip::paintEvent(QPaintEvent*) {
     p.setPen(palette().color(QPalette::WindowText));
     for (int r = 0; r < 2; ++r) {
         const QRect label(0, r * rowHeight(), std::max(0, left - 2), rowHeight());
-        if (fontMetrics().horizontalAdvance(names[r]) <= label.width())
-            p.drawText(label, Qt::AlignRight | Qt::AlignVCenter, names[r]);
+        // The whole name, else its first letter ("Δ"); the tooltip has the rest.
+        const QString name = fontMetrics().horizontalAdvance(names[r]) <= label.width()
+                                 ? names[r]
+                                 : names[r].left(1);
+        p.drawText(label, Qt::AlignRight | Qt::AlignVCenter, name);
     }
     p.setClipRect(QRect(left, 0, port->width(), height()));
     const int first = std::max(0, m_view->columnAt(0));
