@@ -13,6 +13,7 @@
 #include "app/studio/heatmap_view.h"
 #include "app/studio/inference_client.h"
 #include "app/studio/live_ab_window.h"
+#include "app/studio/main_window.h"
 #include "app/studio/policy_picker.h"
 #include "app/studio/studio_settings.h"
 #include "app/studio/token_delta_strip.h"
@@ -21,6 +22,7 @@
 #include "test_support.h"
 
 #include <QComboBox>
+#include <QFile>
 #include <QLabel>
 #include <QPlainTextEdit>
 #include <QScreen>
@@ -91,6 +93,7 @@ private slots:
     void initTestCase();
     void typingRunsBothPolicies();
     void measureAlternatesAndSummarises();
+    void mainWindowOpensIt();
 
 private:
     QTemporaryDir m_dir;
@@ -102,8 +105,13 @@ void TestStudioAb::initTestCase() {
     QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_dir.path());
     QCoreApplication::setOrganizationName(QStringLiteral("DashStudioTest"));
     QCoreApplication::setApplicationName(QStringLiteral("tst_studio_ab"));
+    // Runs go to a store under the temporary folder, never the user's.
+    qputenv("XDG_DATA_HOME", QFile::encodeName(m_dir.path() + QStringLiteral("/data")));
+    qputenv("XDG_CACHE_HOME", QFile::encodeName(m_dir.path() + QStringLiteral("/cache")));
     StudioSettings settings;
     settings.setDebounceMs(20);
+    settings.setThreads(2);
+    settings.setAutoSaveRuns(false);
     m_model = QString::fromStdString(test::modelPath("dash-demo-16L.gguf"));
 }
 
@@ -319,6 +327,44 @@ void TestStudioAb::measureAlternatesAndSummarises() {
         [&] {
             return !runs.empty() && runs.back().second->prompt == w.prompt() &&
                    runs.back().second->reusedTokens > 0;
+        },
+        kTimeoutMs));
+}
+
+// Ctrl+Shift+B opens the A/B window on the main window's model and prompt,
+// and the prompt typed in the main window goes on to run there.
+void TestStudioAb::mainWindowOpensIt() {
+    DASH_REQUIRE_FILE(m_model.toStdString());
+    MainWindow w;
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    w.openModel(m_model);
+    QVERIFY(QTest::qWaitFor([&] { return w.inference()->hasModel() && !w.inference()->busy(); },
+                            kTimeoutMs));
+    w.promptEditor()->setFocus();
+    QTest::keyClicks(w.promptEditor(), QStringLiteral("Rain fell"));
+    QVERIFY(!w.liveAbWindow());
+    QTest::keyClick(w.promptEditor(), Qt::Key_B, Qt::ControlModifier | Qt::ShiftModifier);
+    LiveAbWindow* ab = w.liveAbWindow();
+    QVERIFY(ab);
+    QVERIFY(ab->isVisible());
+    QCOMPARE(ab->prompt(), QStringLiteral("Rain fell"));
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            return ab->client(0)->modelInfo().path == w.inference()->modelInfo().path &&
+                   ab->client(1)->hasModel();
+        },
+        kTimeoutMs));
+    QTest::keyClicks(w.promptEditor(), QStringLiteral(" softly"));
+    QCOMPARE(ab->prompt(), QStringLiteral("Rain fell softly"));
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            for (int side : {0, 1}) {
+                const SnapshotPtr s = ab->heatmapModel(side)->snapshot();
+                if (!s || s->prompt != QStringLiteral("Rain fell softly"))
+                    return false;
+            }
+            return true;
         },
         kTimeoutMs));
 }
