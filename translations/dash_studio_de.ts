@@ -448,7 +448,7 @@
 <context>
     <name>dash::studio::CalibrationJobDialog</name>
     <message>
-        <location filename="../app/studio/job_dialogs.cpp" line="+298"/>
+        <location filename="../app/studio/job_dialogs.cpp" line="+314"/>
         <source>Calibrate</source>
         <translation>Kalibrieren</translation>
     </message>
@@ -1082,12 +1082,17 @@
         <translation>Prompt-Token</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+7"/>
+        <source>&lt;br&gt;Against full precision: Δ log p %1 nats · KL %2 nats</source>
+        <translation>&lt;br&gt;Gegenüber voller Genauigkeit: Δ log p %1 nats · KL %2 nats</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>&lt;b&gt;%1&lt;/b&gt; — %2 %3 (id %4)&lt;br&gt;Layer %5: &lt;b&gt;%6&lt;/b&gt;&lt;br&gt;cos(in,out) %7 · adjacent %8&lt;br&gt;Policy scores: %9&lt;br&gt;Time %10 µs</source>
         <translation>&lt;b&gt;%1&lt;/b&gt; — %2 %3 (ID %4)&lt;br&gt;Schicht %5: &lt;b&gt;%6&lt;/b&gt;&lt;br&gt;cos(ein,aus) %7 · benachbart %8&lt;br&gt;Policy-Bewertungen: %9&lt;br&gt;Zeit %10 µs</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+18"/>
         <source>Layer %1</source>
         <translation>Schicht %1</translation>
     </message>
@@ -1158,7 +1163,7 @@
 <context>
     <name>dash::studio::InferenceWorker</name>
     <message>
-        <location filename="../app/studio/inference_worker.cpp" line="+161"/>
+        <location filename="../app/studio/inference_worker.cpp" line="+184"/>
         <source>No model is loaded.</source>
         <translation>Es ist kein Modell geladen.</translation>
     </message>
@@ -1171,7 +1176,7 @@
 <context>
     <name>dash::studio::JobDialog</name>
     <message>
-        <location filename="../app/studio/job_dialogs.cpp" line="-258"/>
+        <location filename="../app/studio/job_dialogs.cpp" line="-273"/>
         <source>%1 is missing</source>
         <translation>%1 fehlt</translation>
     </message>
@@ -1206,7 +1211,22 @@
         <translation>Wird abgebrochen…</translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+23"/>
+        <source>A job is running. Cancel it and close this window?</source>
+        <translation>Ein Auftrag läuft. Abbrechen und dieses Fenster schließen?</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Cancel the Job</source>
+        <translation>Auftrag abbrechen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Keep Running</source>
+        <translation>Weiterlaufen lassen</translation>
+    </message>
+    <message>
+        <location line="+24"/>
         <source>ETA %1</source>
         <translation>Restzeit %1</translation>
     </message>
@@ -1280,9 +1300,100 @@
     </message>
 </context>
 <context>
+    <name>dash::studio::LiveAbWindow</name>
+    <message>
+        <location filename="../app/studio/live_ab_window.cpp" line="+51"/>
+        <source>Live A/B — DASH Studio</source>
+        <translation>Live-A/B — DASH Studio</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Type a prompt; both policies run on every edit</source>
+        <translation>Prompt eingeben; beide Policies laufen bei jeder Änderung</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>&amp;Prompt:</source>
+        <translation>&amp;Prompt:</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Policy &amp;A:</source>
+        <translation>Policy &amp;A:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Policy &amp;B:</source>
+        <translation>Policy &amp;B:</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Difference B − A</source>
+        <translation>Differenz B − A</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source> rounds</source>
+        <translation> Runden</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Measured rounds, after one warm-up round; each round runs A and B twice, in the order A B B A or B A A B</source>
+        <translation>Gemessene Runden nach einer Aufwärmrunde; jede Runde führt A und B je zweimal aus, in der Reihenfolge A B B A oder B A A B</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Measure</source>
+        <translation>&amp;Messen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Time both policies on this prompt: full prefills without the KV cache, one side at a time, alternating</source>
+        <translation>Beide Policies auf diesem Prompt messen: vollständige Prefills ohne KV-Cache, immer nur eine Seite, abwechselnd</translation>
+    </message>
+    <message>
+        <location line="+111"/>
+        <source>Wait until both sides have run, then measure.</source>
+        <translation>Warten, bis beide Seiten gelaufen sind, dann messen.</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>Measuring: run %1 of %2…</source>
+        <translation>Messung: Lauf %1 von %2…</translation>
+    </message>
+    <message>
+        <location line="+28"/>
+        <source>Prefill ms/token, median (quartiles) of %1 runs each: A %2 (%3–%4), B %5 (%6–%7). B&apos;s speed relative to A over %8 rounds: median %9× (%10–%11×)</source>
+        <translation>Prefill ms/Token, Median (Quartile) aus je %1 Läufen: A %2 (%3–%4), B %5 (%6–%7). Geschwindigkeit von B relativ zu A über %8 Runden: Median %9× (%10–%11×)</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>The measurement stopped: %1</source>
+        <translation>Die Messung wurde beendet: %1</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>%1 · nominal %2× · prefill %3 ms/token · mean Δ log p %4 nats · mean KL %5 nats</source>
+        <translation>%1 · nominell %2× · Prefill %3 ms/Token · mittleres Δ log p %4 nats · mittlere KL %5 nats</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>One run each; use a measurement with repeats before comparing speeds. Δ log p: log-likelihood of each prompt token under the policy minus under full precision; KL(full ‖ policy) of the distribution that predicts it.</source>
+        <translation>Je ein Lauf; vor einem Geschwindigkeitsvergleich eine Messung mit Wiederholungen verwenden. Δ log p: Log-Likelihood jedes Prompt-Tokens unter der Policy minus unter voller Genauigkeit; KL(voll ‖ Policy) der Verteilung, die es vorhersagt.</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+19"/>
+        <source>%n cell(s) in another state</source>
+        <translation>
+            <numerusform>%n Zelle in einem anderen Zustand</numerusform>
+            <numerusform>%n Zellen in einem anderen Zustand</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>dash::studio::MainWindow</name>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="+70"/>
+        <location filename="../app/studio/main_window.cpp" line="+71"/>
         <source>DASH Studio</source>
         <translation>DASH Studio</translation>
     </message>
@@ -1317,7 +1428,7 @@
         <translation>Stream-Zeitachse</translation>
     </message>
     <message>
-        <location line="+42"/>
+        <location line="+62"/>
         <source>&amp;File</source>
         <translation>&amp;Datei</translation>
     </message>
@@ -1410,6 +1521,16 @@
         <location line="+2"/>
         <source>Reset &amp;Layout</source>
         <translation>&amp;Layout zurücksetzen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Live &amp;A/B…</source>
+        <translation>Live-&amp;A/B…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Ctrl+Shift+B</source>
+        <translation>Ctrl+Shift+B</translation>
     </message>
     <message>
         <location line="+2"/>
@@ -1633,7 +1754,7 @@
 <context>
     <name>dash::studio::PathField</name>
     <message>
-        <location filename="../app/studio/job_dialogs.cpp" line="-201"/>
+        <location filename="../app/studio/job_dialogs.cpp" line="-216"/>
         <source>Choose a file</source>
         <translation>Datei wählen</translation>
     </message>
@@ -1701,7 +1822,7 @@
         <translation>Optionen</translation>
     </message>
     <message>
-        <location line="+223"/>
+        <location line="+224"/>
         <source>Open Policy File…</source>
         <translation>Policy-Datei öffnen…</translation>
     </message>
@@ -1792,12 +1913,22 @@
 <context>
     <name>dash::studio::RunListModel</name>
     <message>
-        <location filename="../app/studio/run_list_model.cpp" line="+59"/>
+        <location filename="../app/studio/run_list_model.cpp" line="+80"/>
         <source>%1 UTC</source>
         <translation>%1 UTC</translation>
     </message>
     <message>
-        <location line="+63"/>
+        <location line="+2"/>
+        <source>A sweep result: perplexity and speed measured on held-out text; it has no tokens or cells of its own</source>
+        <translation>Ein Sweep-Ergebnis: Perplexität und Geschwindigkeit auf zurückgehaltenem Text gemessen; es hat keine eigenen Tokens oder Zellen</translation>
+    </message>
+    <message>
+        <location line="+26"/>
+        <source>sweep</source>
+        <translation>Sweep</translation>
+    </message>
+    <message>
+        <location line="+48"/>
         <source>#</source>
         <translation>Nr.</translation>
     </message>
@@ -1845,6 +1976,11 @@
         <location line="+2"/>
         <source>Speedup ×</source>
         <translation>Beschleunigung ×</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Backend</source>
+        <translation>Backend</translation>
     </message>
 </context>
 <context>
@@ -1923,7 +2059,7 @@
 <context>
     <name>dash::studio::RunsPanel</name>
     <message>
-        <location filename="../app/studio/runs_panel.cpp" line="+55"/>
+        <location filename="../app/studio/runs_panel.cpp" line="+58"/>
         <source>Model path or SHA-256</source>
         <translation>Modellpfad oder SHA-256</translation>
     </message>
@@ -1943,7 +2079,7 @@
         <translation>Erstellt ab</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+29"/>
         <source>Refresh</source>
         <translation>Aktualisieren</translation>
     </message>
@@ -1964,11 +2100,12 @@
     </message>
     <message>
         <location line="+1"/>
+        <location line="+273"/>
         <source>Compare two selected runs side by side (A: the older)</source>
         <translation>Zwei gewählte Läufe nebeneinander vergleichen (A: der ältere)</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-272"/>
         <source>Delete…</source>
         <translation>Löschen…</translation>
     </message>
@@ -2003,12 +2140,12 @@
         <translation>bis</translation>
     </message>
     <message>
-        <location line="+97"/>
+        <location line="+100"/>
         <source>Compare runs #%1 and #%2 — DASH Studio</source>
         <translation>Läufe Nr. %1 und Nr. %2 vergleichen — DASH Studio</translation>
     </message>
     <message numerus="yes">
-        <location line="+70"/>
+        <location line="+71"/>
         <source>%n run(s)</source>
         <translation>
             <numerusform>%n Lauf</numerusform>
@@ -2021,7 +2158,12 @@
         <translation>Laufspeicher: %1</translation>
     </message>
     <message>
-        <location line="+31"/>
+        <location line="+13"/>
+        <source>Run #%1 is a sweep result: it has no cells to compare</source>
+        <translation>Lauf Nr. %1 ist ein Sweep-Ergebnis: er hat keine Zellen zum Vergleichen</translation>
+    </message>
+    <message>
+        <location line="+24"/>
         <source>Delete Runs</source>
         <translation>Läufe löschen</translation>
     </message>
@@ -2034,7 +2176,12 @@
         </translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+22"/>
+        <source>Sweep results hold figures, not cells: there are no heatmaps to compare</source>
+        <translation>Sweep-Ergebnisse enthalten Kennzahlen, keine Zellen: es gibt keine Heatmaps zu vergleichen</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>Open a run to see its heatmap and notes.</source>
         <translation>Öffnen Sie einen Lauf, um seine Heatmap und Notizen zu sehen.</translation>
     </message>
@@ -2223,7 +2370,7 @@ Tokens %3–%4
 <context>
     <name>dash::studio::SweepJobDialog</name>
     <message>
-        <location filename="../app/studio/job_dialogs.cpp" line="+400"/>
+        <location filename="../app/studio/job_dialogs.cpp" line="+415"/>
         <source>Run a Sweep</source>
         <translation>Sweep ausführen</translation>
     </message>
@@ -2438,6 +2585,34 @@ Tokens %3–%4
         <location line="-1"/>
         <source>this run computed nothing</source>
         <translation>dieser Lauf berechnete nichts</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::TokenDeltaStrip</name>
+    <message>
+        <location filename="../app/studio/token_delta_strip.cpp" line="+38"/>
+        <source>Per token: Δ log p, the change in log-likelihood of the token under the policy against full precision (nats; orange: less likely), and the KL divergence KL(full ‖ policy) of the distribution that predicts it</source>
+        <translation>Je Token: Δ log p, die Änderung der Log-Likelihood des Tokens unter der Policy gegenüber voller Genauigkeit (nats; orange: weniger wahrscheinlich), und die KL-Divergenz KL(voll ‖ Policy) der Verteilung, die es vorhersagt</translation>
+    </message>
+    <message>
+        <location line="+92"/>
+        <source>Δ log p</source>
+        <translation>Δ log p</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>KL</source>
+        <translation>KL</translation>
+    </message>
+    <message>
+        <location line="+35"/>
+        <source>&lt;b&gt;%1&lt;/b&gt; (token %2): no value (nothing predicts the first token; generated tokens are not compared)</source>
+        <translation>&lt;b&gt;%1&lt;/b&gt; (Token %2): kein Wert (nichts sagt das erste Token vorher; erzeugte Tokens werden nicht verglichen)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>&lt;b&gt;%1&lt;/b&gt; (token %2)&lt;br&gt;Δ log p = %3 nats (policy − full precision)&lt;br&gt;KL(full ‖ policy) = %4 nats</source>
+        <translation>&lt;b&gt;%1&lt;/b&gt; (Token %2)&lt;br&gt;Δ log p = %3 nats (Policy − volle Genauigkeit)&lt;br&gt;KL(voll ‖ Policy) = %4 nats</translation>
     </message>
 </context>
 <context>

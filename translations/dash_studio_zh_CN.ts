@@ -446,7 +446,7 @@
 <context>
     <name>dash::studio::CalibrationJobDialog</name>
     <message>
-        <location filename="../app/studio/job_dialogs.cpp" line="+298"/>
+        <location filename="../app/studio/job_dialogs.cpp" line="+314"/>
         <source>Calibrate</source>
         <translation>校准</translation>
     </message>
@@ -1080,12 +1080,17 @@
         <translation>提示词词元</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+7"/>
+        <source>&lt;br&gt;Against full precision: Δ log p %1 nats · KL %2 nats</source>
+        <translation>&lt;br&gt;相对全精度：Δ log p %1 nats · KL %2 nats</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>&lt;b&gt;%1&lt;/b&gt; — %2 %3 (id %4)&lt;br&gt;Layer %5: &lt;b&gt;%6&lt;/b&gt;&lt;br&gt;cos(in,out) %7 · adjacent %8&lt;br&gt;Policy scores: %9&lt;br&gt;Time %10 µs</source>
         <translation>&lt;b&gt;%1&lt;/b&gt; — %2 %3（ID %4）&lt;br&gt;层 %5：&lt;b&gt;%6&lt;/b&gt;&lt;br&gt;cos(输入,输出) %7 · 相邻 %8&lt;br&gt;策略得分：%9&lt;br&gt;时间 %10 µs</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+18"/>
         <source>Layer %1</source>
         <translation>层 %1</translation>
     </message>
@@ -1156,7 +1161,7 @@
 <context>
     <name>dash::studio::InferenceWorker</name>
     <message>
-        <location filename="../app/studio/inference_worker.cpp" line="+161"/>
+        <location filename="../app/studio/inference_worker.cpp" line="+184"/>
         <source>No model is loaded.</source>
         <translation>尚未加载模型。</translation>
     </message>
@@ -1169,7 +1174,7 @@
 <context>
     <name>dash::studio::JobDialog</name>
     <message>
-        <location filename="../app/studio/job_dialogs.cpp" line="-258"/>
+        <location filename="../app/studio/job_dialogs.cpp" line="-273"/>
         <source>%1 is missing</source>
         <translation>缺少 %1</translation>
     </message>
@@ -1204,7 +1209,22 @@
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+23"/>
+        <source>A job is running. Cancel it and close this window?</source>
+        <translation>有任务正在运行。取消该任务并关闭此窗口吗？</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Cancel the Job</source>
+        <translation>取消任务</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Keep Running</source>
+        <translation>继续运行</translation>
+    </message>
+    <message>
+        <location line="+24"/>
         <source>ETA %1</source>
         <translation>预计剩余 %1</translation>
     </message>
@@ -1278,9 +1298,99 @@
     </message>
 </context>
 <context>
+    <name>dash::studio::LiveAbWindow</name>
+    <message>
+        <location filename="../app/studio/live_ab_window.cpp" line="+51"/>
+        <source>Live A/B — DASH Studio</source>
+        <translation>实时 A/B — DASH Studio</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Type a prompt; both policies run on every edit</source>
+        <translation>输入提示词；每次编辑都会运行两个策略</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>&amp;Prompt:</source>
+        <translation>提示词(&amp;P)：</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Policy &amp;A:</source>
+        <translation>策略 A(&amp;A)：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Policy &amp;B:</source>
+        <translation>策略 B(&amp;B)：</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Difference B − A</source>
+        <translation>差值 B − A</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source> rounds</source>
+        <translation> 轮</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Measured rounds, after one warm-up round; each round runs A and B twice, in the order A B B A or B A A B</source>
+        <translation>预热一轮之后的测量轮数；每轮 A 和 B 各运行两次，顺序为 A B B A 或 B A A B</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>&amp;Measure</source>
+        <translation>测量(&amp;M)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Time both policies on this prompt: full prefills without the KV cache, one side at a time, alternating</source>
+        <translation>在此提示词上为两个策略计时：不使用 KV 缓存的完整预填充，每次只运行一侧，交替进行</translation>
+    </message>
+    <message>
+        <location line="+111"/>
+        <source>Wait until both sides have run, then measure.</source>
+        <translation>请等两侧都运行完毕后再测量。</translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>Measuring: run %1 of %2…</source>
+        <translation>正在测量：第 %1 次运行，共 %2 次…</translation>
+    </message>
+    <message>
+        <location line="+28"/>
+        <source>Prefill ms/token, median (quartiles) of %1 runs each: A %2 (%3–%4), B %5 (%6–%7). B&apos;s speed relative to A over %8 rounds: median %9× (%10–%11×)</source>
+        <translation>预填充 ms/词元，各 %1 次运行的中位数（四分位数）：A %2（%3–%4），B %5（%6–%7）。%8 轮中 B 相对 A 的速度：中位数 %9×（%10–%11×）</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>The measurement stopped: %1</source>
+        <translation>测量已停止：%1</translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>%1 · nominal %2× · prefill %3 ms/token · mean Δ log p %4 nats · mean KL %5 nats</source>
+        <translation>%1 · 名义 %2× · 预填充 %3 ms/词元 · 平均 Δ log p %4 nats · 平均 KL %5 nats</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>One run each; use a measurement with repeats before comparing speeds. Δ log p: log-likelihood of each prompt token under the policy minus under full precision; KL(full ‖ policy) of the distribution that predicts it.</source>
+        <translation>各运行一次；比较速度前请使用带重复的测量。Δ log p：每个提示词元在策略下的对数似然减去全精度下的对数似然；KL(全精度 ‖ 策略) 为预测该词元的分布之间的散度。</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+19"/>
+        <source>%n cell(s) in another state</source>
+        <translation>
+            <numerusform>%n 个单元格状态不同</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>dash::studio::MainWindow</name>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="+70"/>
+        <location filename="../app/studio/main_window.cpp" line="+71"/>
         <source>DASH Studio</source>
         <translation>DASH Studio</translation>
     </message>
@@ -1315,7 +1425,7 @@
         <translation>流时间线</translation>
     </message>
     <message>
-        <location line="+42"/>
+        <location line="+62"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
@@ -1408,6 +1518,16 @@
         <location line="+2"/>
         <source>Reset &amp;Layout</source>
         <translation>重置布局(&amp;L)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Live &amp;A/B…</source>
+        <translation>实时 A/B(&amp;A)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Ctrl+Shift+B</source>
+        <translation>Ctrl+Shift+B</translation>
     </message>
     <message>
         <location line="+2"/>
@@ -1629,7 +1749,7 @@
 <context>
     <name>dash::studio::PathField</name>
     <message>
-        <location filename="../app/studio/job_dialogs.cpp" line="-201"/>
+        <location filename="../app/studio/job_dialogs.cpp" line="-216"/>
         <source>Choose a file</source>
         <translation>选择文件</translation>
     </message>
@@ -1697,7 +1817,7 @@
         <translation>选项</translation>
     </message>
     <message>
-        <location line="+223"/>
+        <location line="+224"/>
         <source>Open Policy File…</source>
         <translation>打开策略文件…</translation>
     </message>
@@ -1788,12 +1908,22 @@
 <context>
     <name>dash::studio::RunListModel</name>
     <message>
-        <location filename="../app/studio/run_list_model.cpp" line="+59"/>
+        <location filename="../app/studio/run_list_model.cpp" line="+80"/>
         <source>%1 UTC</source>
         <translation>%1 UTC</translation>
     </message>
     <message>
-        <location line="+63"/>
+        <location line="+2"/>
+        <source>A sweep result: perplexity and speed measured on held-out text; it has no tokens or cells of its own</source>
+        <translation>扫描结果：在留出文本上测得的困惑度和速度；它本身没有词元或单元格</translation>
+    </message>
+    <message>
+        <location line="+26"/>
+        <source>sweep</source>
+        <translation>扫描</translation>
+    </message>
+    <message>
+        <location line="+48"/>
         <source>#</source>
         <translation>#</translation>
     </message>
@@ -1841,6 +1971,11 @@
         <location line="+2"/>
         <source>Speedup ×</source>
         <translation>加速 ×</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Backend</source>
+        <translation>后端</translation>
     </message>
 </context>
 <context>
@@ -1919,7 +2054,7 @@
 <context>
     <name>dash::studio::RunsPanel</name>
     <message>
-        <location filename="../app/studio/runs_panel.cpp" line="+55"/>
+        <location filename="../app/studio/runs_panel.cpp" line="+58"/>
         <source>Model path or SHA-256</source>
         <translation>模型路径或 SHA-256</translation>
     </message>
@@ -1939,7 +2074,7 @@
         <translation>创建于（起）</translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+29"/>
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
@@ -1960,11 +2095,12 @@
     </message>
     <message>
         <location line="+1"/>
+        <location line="+273"/>
         <source>Compare two selected runs side by side (A: the older)</source>
         <translation>并排比较所选的两次运行（A：较早的一次）</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-272"/>
         <source>Delete…</source>
         <translation>删除…</translation>
     </message>
@@ -1999,12 +2135,12 @@
         <translation>至</translation>
     </message>
     <message>
-        <location line="+97"/>
+        <location line="+100"/>
         <source>Compare runs #%1 and #%2 — DASH Studio</source>
         <translation>比较运行 #%1 与 #%2 — DASH Studio</translation>
     </message>
     <message numerus="yes">
-        <location line="+70"/>
+        <location line="+71"/>
         <source>%n run(s)</source>
         <translation>
             <numerusform>%n 次运行</numerusform>
@@ -2016,7 +2152,12 @@
         <translation>运行存储：%1</translation>
     </message>
     <message>
-        <location line="+31"/>
+        <location line="+13"/>
+        <source>Run #%1 is a sweep result: it has no cells to compare</source>
+        <translation>运行 #%1 是扫描结果：没有可比较的单元格</translation>
+    </message>
+    <message>
+        <location line="+24"/>
         <source>Delete Runs</source>
         <translation>删除运行</translation>
     </message>
@@ -2028,7 +2169,12 @@
         </translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+22"/>
+        <source>Sweep results hold figures, not cells: there are no heatmaps to compare</source>
+        <translation>扫描结果只含数值，不含单元格：没有可比较的热图</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>Open a run to see its heatmap and notes.</source>
         <translation>打开一次运行以查看其热图和备注。</translation>
     </message>
@@ -2217,7 +2363,7 @@ tokens %3–%4
 <context>
     <name>dash::studio::SweepJobDialog</name>
     <message>
-        <location filename="../app/studio/job_dialogs.cpp" line="+400"/>
+        <location filename="../app/studio/job_dialogs.cpp" line="+415"/>
         <source>Run a Sweep</source>
         <translation>运行扫描</translation>
     </message>
@@ -2431,6 +2577,34 @@ tokens %3–%4
         <location line="-1"/>
         <source>this run computed nothing</source>
         <translation>本次运行未进行任何计算</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::TokenDeltaStrip</name>
+    <message>
+        <location filename="../app/studio/token_delta_strip.cpp" line="+38"/>
+        <source>Per token: Δ log p, the change in log-likelihood of the token under the policy against full precision (nats; orange: less likely), and the KL divergence KL(full ‖ policy) of the distribution that predicts it</source>
+        <translation>每个词元：Δ log p，即该词元在策略下相对全精度的对数似然变化（nats；橙色：可能性降低），以及预测它的分布的 KL 散度 KL(全精度 ‖ 策略)</translation>
+    </message>
+    <message>
+        <location line="+92"/>
+        <source>Δ log p</source>
+        <translation>Δ log p</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>KL</source>
+        <translation>KL</translation>
+    </message>
+    <message>
+        <location line="+35"/>
+        <source>&lt;b&gt;%1&lt;/b&gt; (token %2): no value (nothing predicts the first token; generated tokens are not compared)</source>
+        <translation>&lt;b&gt;%1&lt;/b&gt;（词元 %2）：无数值（第一个词元无从预测；生成的词元不作比较）</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>&lt;b&gt;%1&lt;/b&gt; (token %2)&lt;br&gt;Δ log p = %3 nats (policy − full precision)&lt;br&gt;KL(full ‖ policy) = %4 nats</source>
+        <translation>&lt;b&gt;%1&lt;/b&gt;（词元 %2）&lt;br&gt;Δ log p = %3 nats（策略 − 全精度）&lt;br&gt;KL(全精度 ‖ 策略) = %4 nats</translation>
     </message>
 </context>
 <context>

@@ -129,14 +129,25 @@ QString HeatmapModel::cellToolTip(int token, int layer) const {
         scores = tr("none (no policy scored this cell)");
     const QString source =
         m_snapshot->isGenerated(token) ? tr("generated token") : tr("prompt token");
+    // What the policy changed for this token, when the run was compared with
+    // full precision (live A/B).
+    QString cost;
+    const auto t = static_cast<size_t>(token);
+    if (t < m_snapshot->deltaLogProbs.size() && std::isfinite(m_snapshot->deltaLogProbs[t]) &&
+        t < m_snapshot->klFromFull.size())
+        cost = tr("<br>Against full precision: Δ log p %1 nats · KL %2 nats")
+                   .arg(formatValue(m_snapshot->deltaLogProbs[t], 4),
+                        formatValue(m_snapshot->klFromFull[t], 4));
     // One multi-argument arg(): token text may itself contain "%1".
     return tr("<b>%1</b> — %2 %3 (id %4)<br>Layer %5: <b>%6</b><br>"
               "cos(in,out) %7 · adjacent %8<br>Policy scores: %9<br>Time %10 µs")
-        .arg(tokenLabel(tokenText(token)).toHtmlEscaped(), source, QString::number(token),
-             QString::number(trace.tokens[static_cast<size_t>(token)]), QString::number(layer),
-             stateLabel(trace.states[cell]), formatValue(trace.cosInOut[cell], 4),
-             formatValue(adjacentSimilarity(trace, token, layer), 4), scores.trimmed(),
-             QString::number(static_cast<double>(trace.layerTimeNs[cell]) / 1e3, 'f', 1));
+               .arg(tokenLabel(tokenText(token)).toHtmlEscaped(), source, QString::number(token),
+                    QString::number(trace.tokens[static_cast<size_t>(token)]),
+                    QString::number(layer), stateLabel(trace.states[cell]),
+                    formatValue(trace.cosInOut[cell], 4),
+                    formatValue(adjacentSimilarity(trace, token, layer), 4), scores.trimmed(),
+                    QString::number(static_cast<double>(trace.layerTimeNs[cell]) / 1e3, 'f', 1)) +
+           cost;
 }
 
 QVariant HeatmapModel::headerData(int section, Qt::Orientation orientation, int role) const {

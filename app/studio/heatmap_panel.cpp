@@ -43,7 +43,8 @@ HeatmapPanel::HeatmapPanel(HeatmapModel* model, QWidget* parent) : QWidget(paren
     title->setFullText(tr("Heatmap (tokens × layers)"));
     controls->addWidget(title, 1);
     controls->addSpacing(12);
-    controls->addWidget(new QLabel(tr("Colour:"), this));
+    m_colorLabel = new QLabel(tr("Colour:"), this);
+    controls->addWidget(m_colorLabel);
     controls->addWidget(m_colorMode);
     controls->addWidget(m_legend);
     controls->addWidget(button(tr("−"), tr("Zoom out (Ctrl+wheel)"), &HeatmapView::zoomOut));
@@ -64,6 +65,15 @@ void HeatmapPanel::applyColorMode() {
     m_view->heatmapDelegate()->setColorMode(mode);
     m_legend->setColorMode(mode);
     m_view->viewport()->update();
+}
+
+void HeatmapPanel::followColorMode(HeatmapPanel* leader) {
+    for (QWidget* w : {static_cast<QWidget*>(m_colorLabel), static_cast<QWidget*>(m_colorMode),
+                       static_cast<QWidget*>(m_legend)})
+        w->hide();
+    m_colorMode->setCurrentIndex(leader->m_colorMode->currentIndex());
+    connect(leader->m_colorMode, &QComboBox::currentIndexChanged, m_colorMode,
+            &QComboBox::setCurrentIndex);
 }
 
 void HeatmapPanel::updateLegendRange() {

@@ -5,6 +5,7 @@
 #include <QWidget>
 
 class QComboBox;
+class QLabel;
 
 namespace dash::studio {
 
@@ -19,6 +20,9 @@ public:
 
     HeatmapView* view() const { return m_view; }
     HeatmapModel* model() const { return m_model; }
+    // Colours cells as `leader` does and leaves the colour choice and the
+    // legend to it (two heatmaps side by side, one legend: narrower).
+    void followColorMode(HeatmapPanel* leader);
 
 private:
     void applyColorMode();
@@ -28,6 +32,7 @@ private:
     HeatmapView* m_view;
     HeatmapLegend* m_legend;
     QComboBox* m_colorMode;
+    QLabel* m_colorLabel;
 };
 
 } // namespace dash::studio

@@ -80,6 +80,8 @@ void InferenceClient::submitRun() {
     request.prompt = m_prompt;
     request.generateTokens = m_generateTokens;
     request.policy = m_policy;
+    request.referenceFull = m_referenceFull;
+    request.reuseCache = m_reuseCache;
     m_worker->requestRun(request);
     updateBusy();
 }

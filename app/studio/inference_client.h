@@ -28,6 +28,13 @@ public:
     int generateTokens() const { return m_generateTokens; }
     void setPolicy(const PolicySpec& policy);
     const PolicySpec& policy() const { return m_policy; }
+    // Runs also compare each prompt token with full precision (RunSnapshot's
+    // deltaLogProbs and klFromFull); applies from the next run.
+    void setReferenceFull(bool on) { m_referenceFull = on; }
+    bool referenceFull() const { return m_referenceFull; }
+    // False: every run prefills the whole prompt (for timings); applies from
+    // the next run.
+    void setReuseCache(bool on) { m_reuseCache = on; }
     // Worker threads for the next model load (0: one per hardware thread).
     void setThreads(int threads) { m_threads = threads; }
     int threads() const { return m_threads; }
@@ -77,6 +84,8 @@ private:
     QString m_prompt;
     int m_generateTokens = 0;
     int m_threads = 0;
+    bool m_referenceFull = false;
+    bool m_reuseCache = true;
     PolicySpec m_policy;
     SnapshotPtr m_latest;
 };

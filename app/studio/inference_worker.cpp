@@ -14,8 +14,27 @@
 #include <QMutexLocker>
 
 #include <algorithm>
+#include <cmath>
 
 namespace dash::studio {
+
+namespace {
+
+// log softmax of `logits` in float64: out[v] = logits[v] - log Σ exp(logits).
+void logSoftmax(std::span<const float> logits, std::vector<double>& out) {
+    out.resize(logits.size());
+    double peak = -INFINITY;
+    for (float x : logits)
+        peak = std::max(peak, static_cast<double>(x));
+    double sum = 0;
+    for (float x : logits)
+        sum += std::exp(static_cast<double>(x) - peak);
+    const double shift = peak + std::log(sum);
+    for (size_t v = 0; v < logits.size(); ++v)
+        out[v] = static_cast<double>(logits[v]) - shift;
+}
+
+} // namespace
 
 InferenceWorker::InferenceWorker(QObject* parent) : QObject(parent) {
     qRegisterMetaType<SnapshotPtr>();
@@ -109,6 +128,8 @@ void InferenceWorker::load(const LoadRequest& request) {
         return;
     }
     m_engine.reset();
+    m_refEngine.reset();
+    m_refTokens.clear();
     m_model = std::move(model).value();
     m_threads = request.threads;
     const QString backend = buildEngine(request.threads);
@@ -151,6 +172,8 @@ SnapshotPtr InferenceWorker::execute(const RunRequest& request) {
         if (rebuild) {
             // Another backend: a new engine, so nothing of the old KV cache stays.
             buildEngine(m_threads);
+            m_refEngine.reset();
+            m_refTokens.clear();
             m_cache = Trace{};
             m_cache.layers = m_model->config().layers;
             m_cacheLogProbs.clear();
@@ -276,7 +299,11 @@ Status InferenceWorker::compute(const RunRequest& request, RunSnapshot& snap) {
     // generation starts from the last prompt token's logits. The last reused
     // token runs again too: its logits give the likelihood of the first new one.
     size_t reuse = 0;
-    if (request.policy == m_cachePolicy && !m_policy.probesContext()) {
+    const bool referenceCached = m_cacheHasReference &&
+                                 m_cacheDelta.size() == m_cacheLogProbs.size() &&
+                                 m_cacheKl.size() == m_cacheLogProbs.size();
+    if (request.reuseCache && request.policy == m_cachePolicy && !m_policy.probesContext() &&
+        (!request.referenceFull || referenceCached)) {
         const size_t limit =
             std::min({m_cache.tokens.size(), ids.size() - 1, m_cacheLogProbs.size()});
         while (reuse < limit && m_cache.tokens[reuse] == ids[reuse])
@@ -291,6 +318,9 @@ Status InferenceWorker::compute(const RunRequest& request, RunSnapshot& snap) {
     m_cache.clockOriginNs = 0;
     m_cachePolicy = request.policy;
     m_cacheLogProbs.resize(reuse == 0 ? 0 : reuse + 1);
+    m_cacheDelta.resize(m_cacheLogProbs.size());
+    m_cacheKl.resize(m_cacheLogProbs.size());
+    m_cacheHasReference = request.referenceFull;
     snap.reusedTokens = static_cast<int32_t>(reuse);
 
     // AdaSkip ranks the layers on the whole prompt before running it.
@@ -301,7 +331,7 @@ Status InferenceWorker::compute(const RunRequest& request, RunSnapshot& snap) {
     forward.trace = &m_cache;
     forward.cancel = &m_cancel;
     forward.controller = controller.get();
-    const Status status = runTokens(ids, reuse, newTokens, forward, snap);
+    const Status status = runTokens(request, ids, reuse, newTokens, forward, snap);
     // Each forward call leaves the cache and the trace in step, even when it
     // fails; anything else is a broken invariant, and starting afresh is safe.
     if (m_engine->position() != m_cache.tokenCount()) {
@@ -309,15 +339,81 @@ Status InferenceWorker::compute(const RunRequest& request, RunSnapshot& snap) {
         m_cache.clear();
         m_cacheLogProbs.clear();
     }
-    if (!status.ok())
+    if (!status.ok()) {
+        m_cacheHasReference = false;
         return status;
+    }
     snap.promptLogProbs = m_cacheLogProbs;
+    if (request.referenceFull) {
+        snap.deltaLogProbs = m_cacheDelta;
+        snap.klFromFull = m_cacheKl;
+    }
     snap.trace = m_cache;
     return {};
 }
 
-Status InferenceWorker::runTokens(const std::vector<int32_t>& ids, size_t reuse, int32_t newTokens,
-                                  const ForwardOptions& forward, RunSnapshot& snap) {
+Status InferenceWorker::compareWithFull(const RunRequest& request, const std::vector<int32_t>& ids,
+                                        size_t reuse, std::span<const float> logits) {
+    if (m_cacheDelta.empty()) {
+        m_cacheDelta.push_back(kNoValue);
+        m_cacheKl.push_back(kNoValue);
+    }
+    const size_t count = ids.size();
+    if (request.policy.kind == QStringLiteral("full")) {
+        // The policy is the reference: nothing changes, by definition.
+        for (size_t p = reuse; p + 1 < count; ++p) {
+            m_cacheDelta.push_back(0.0f);
+            m_cacheKl.push_back(0.0f);
+        }
+        return {};
+    }
+    if (!m_refEngine) {
+        BackendOptions options;
+        options.threads = m_threads;
+        auto backend = createBackend(m_engineBackend.toStdString(), m_model, options);
+        if (!backend.ok())
+            backend = createBackend("cpu", m_model, options);
+        if (!backend.ok())
+            return backend.error();
+        m_refEngine = std::make_unique<Engine>(m_model, std::move(backend).value());
+        m_refTokens.clear();
+    }
+    // The reference keeps its own common prefix, but never past `reuse`: its
+    // logits must cover every position the policy computed.
+    size_t common = 0;
+    const size_t limit = std::min(m_refTokens.size(), reuse);
+    while (common < limit && m_refTokens[common] == ids[common])
+        ++common;
+    m_refEngine->truncate(static_cast<int64_t>(common));
+    m_refTokens.resize(common);
+    const std::vector<int32_t> suffix(ids.begin() + static_cast<std::ptrdiff_t>(common), ids.end());
+    ForwardOptions options;
+    options.allLogits = true;
+    options.cancel = &m_cancel;
+    DASH_ASSIGN_OR_RETURN(std::span<const float> full, m_refEngine->forward(suffix, options));
+    m_refTokens = ids;
+
+    // Row p - reuse of `logits` and row p - common of `full` both predict p + 1.
+    const auto vocab = static_cast<size_t>(m_model->config().vocabSize);
+    std::vector<double> logPolicy;
+    std::vector<double> logFull;
+    for (size_t p = reuse; p + 1 < count; ++p) {
+        logSoftmax(logits.subspan((p - reuse) * vocab, vocab), logPolicy);
+        logSoftmax(full.subspan((p - common) * vocab, vocab), logFull);
+        const auto target = static_cast<size_t>(ids[p + 1]);
+        double kl = 0;
+        for (size_t v = 0; v < vocab; ++v)
+            kl += std::exp(logFull[v]) * (logFull[v] - logPolicy[v]);
+        m_cacheDelta.push_back(static_cast<float>(logPolicy[target] - logFull[target]));
+        // Rounding can make a zero divergence slightly negative.
+        m_cacheKl.push_back(static_cast<float>(std::max(0.0, kl)));
+    }
+    return {};
+}
+
+Status InferenceWorker::runTokens(const RunRequest& request, const std::vector<int32_t>& ids,
+                                  size_t reuse, int32_t newTokens, const ForwardOptions& forward,
+                                  RunSnapshot& snap) {
     const Tokenizer& tokenizer = m_model->tokenizer();
     const std::vector<int32_t> suffix(ids.begin() + static_cast<std::ptrdiff_t>(reuse), ids.end());
     ForwardOptions prompt = forward;
@@ -333,6 +429,8 @@ Status InferenceWorker::runTokens(const std::vector<int32_t>& ids, size_t reuse,
     for (size_t j = 0; j + 1 < suffix.size(); ++j)
         m_cacheLogProbs.push_back(static_cast<float>(
             logProbability(logits.subspan(j * vocab, vocab), ids[reuse + j + 1])));
+    if (request.referenceFull)
+        DASH_TRY(compareWithFull(request, ids, reuse, logits));
     if (newTokens == 0)
         return {};
 

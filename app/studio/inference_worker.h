@@ -74,9 +74,13 @@ private:
     Status compute(const RunRequest& request, RunSnapshot& snap);
     // The request's policy, built (tuned) and applied to the engine.
     Expected<Policy*> activatePolicy(const RunRequest& request, RunSnapshot& snap);
+    // Fills m_cacheDelta/m_cacheKl for positions reuse + 1 ... from the policy's
+    // prefill logits [ids.size() - reuse][vocab] and a full-precision pass.
+    Status compareWithFull(const RunRequest& request, const std::vector<int32_t>& ids, size_t reuse,
+                           std::span<const float> logits);
     // Runs ids[reuse...] with every logit kept, then greedy generation.
-    Status runTokens(const std::vector<int32_t>& ids, size_t reuse, int32_t newTokens,
-                     const ForwardOptions& forward, RunSnapshot& snap);
+    Status runTokens(const RunRequest& request, const std::vector<int32_t>& ids, size_t reuse,
+                     int32_t newTokens, const ForwardOptions& forward, RunSnapshot& snap);
     // The engine for m_model on the requested backend, else on the CPU;
     // returns the line backendSelected carries.
     QString buildEngine(int threads);
@@ -105,6 +109,14 @@ private:
     PolicySpec m_cachePolicy; // policy that computed m_cache
     // [position] log p(token | earlier) of the cached prompt tokens (NaN at 0).
     std::vector<float> m_cacheLogProbs;
+    // Parallel to m_cacheLogProbs while m_cacheHasReference: RunSnapshot's
+    // deltaLogProbs and klFromFull of the cached tokens.
+    std::vector<float> m_cacheDelta;
+    std::vector<float> m_cacheKl;
+    bool m_cacheHasReference = false;
+    // The full-precision reference: its own engine and KV cache (ids in it).
+    std::unique_ptr<Engine> m_refEngine;
+    std::vector<int32_t> m_refTokens;
     PolicyRuntime m_policy;
 };
 

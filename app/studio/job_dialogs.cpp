@@ -16,6 +16,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
@@ -211,9 +212,24 @@ void JobDialog::setUseButtonText(const QString& text) {
     m_useText = text;
 }
 
+bool JobDialog::confirmCancel() {
+    QMessageBox box(QMessageBox::Question, windowTitle(),
+                    tr("A job is running. Cancel it and close this window?"),
+                    QMessageBox::Yes | QMessageBox::No, this);
+    box.setObjectName(QStringLiteral("confirmCancelBox"));
+    box.button(QMessageBox::Yes)->setText(tr("Cancel the Job"));
+    box.button(QMessageBox::No)->setText(tr("Keep Running"));
+    box.setDefaultButton(QMessageBox::No);
+    return box.exec() == QMessageBox::Yes;
+}
+
 void JobDialog::reject() {
-    // A running job is cancelled first; the dialog closes when it has stopped.
+    // A running job is cancelled first, if the user agrees (Escape or the
+    // window's close button must not throw away an hour of training); the
+    // dialog closes when it has stopped.
     if (m_runner->running()) {
+        if (m_closeWhenDone || !confirmCancel())
+            return;
         m_closeWhenDone = true;
         cancelJob();
         return;

@@ -71,6 +71,8 @@ protected:
     // Shows "Use" after a successful job, for its first file.
     void setUseButtonText(const QString& text);
     void reject() override;
+    // Asks whether closing may cancel the running job (No is the default).
+    bool confirmCancel();
 
 private:
     void onFinished(const JobOutcome& outcome);

@@ -9,6 +9,7 @@
 #include "app/studio/heatmap_view.h"
 #include "app/studio/inference_client.h"
 #include "app/studio/inference_worker.h"
+#include "app/studio/live_ab_window.h"
 #include "app/studio/model_locator.h"
 #include "app/studio/run_controls.h"
 #include "app/studio/run_saver.h"
@@ -198,6 +199,24 @@ QDockWidget* MainWindow::createDock(QWidget* content, const QString& title, cons
     return dock;
 }
 
+void MainWindow::showLiveAb() {
+    if (!m_ab) {
+        m_ab = new LiveAbWindow(this);
+        // The main prompt leads: what is typed here runs there too.
+        connect(m_prompt, &QPlainTextEdit::textChanged, m_ab, [this] {
+            if (m_ab->isVisible())
+                m_ab->setPrompt(m_prompt->toPlainText());
+        });
+    }
+    const QString path = m_client->modelInfo().path;
+    if (!path.isEmpty() && m_ab->client(0)->modelInfo().path != path)
+        m_ab->openModel(path, m_settings.threads());
+    m_ab->setPrompt(m_prompt->toPlainText());
+    m_ab->show();
+    m_ab->raise();
+    m_ab->activateWindow();
+}
+
 void MainWindow::resetLayout() {
     // All docks tabbed below the heatmap: the layout that fits the smallest
     // screens; the run list joins them (RunTools created its dock already).
@@ -261,6 +280,9 @@ void MainWindow::createMenus() {
     timeline->setText(tr("Stream &Timeline"));
     view->addAction(timeline);
     view->addAction(tr("Reset &Layout"), this, &MainWindow::resetLayout);
+    view->addSeparator();
+    QAction* ab = view->addAction(tr("Live &A/B…"), this, &MainWindow::showLiveAb);
+    ab->setShortcut(QKeySequence(tr("Ctrl+Shift+B")));
     view->addSeparator();
     QAction* focusPrompt = view->addAction(tr("Go to &Prompt"), this,
                                            [this] { m_prompt->setFocus(Qt::ShortcutFocusReason); });

@@ -26,6 +26,7 @@ class GeneratedTextView;
 class HeatmapModel;
 class HeatmapPanel;
 class InferenceClient;
+class LiveAbWindow;
 class RunControls;
 class RunSaver;
 class RunTools;
@@ -57,6 +58,10 @@ public:
     QDockWidget* timelineDock() const { return m_timelineDock; }
     // Puts every dock back where a first start puts it and shows it.
     void resetLayout();
+    // Opens the live A/B window on this model and prompt (it then follows
+    // the prompt typed here).
+    void showLiveAb();
+    LiveAbWindow* liveAbWindow() const { return m_ab; }
 
 protected:
     void dragEnterEvent(QDragEnterEvent* event) override;
@@ -101,6 +106,7 @@ private:
     TimelinePanel* m_timeline = nullptr;
     QDockWidget* m_curvesDock = nullptr;
     QDockWidget* m_timelineDock = nullptr;
+    LiveAbWindow* m_ab = nullptr;
     QMenu* m_viewMenu = nullptr;
     QSplitter* m_mainSplitter = nullptr;
     QSplitter* m_textSplitter = nullptr;

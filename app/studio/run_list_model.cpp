@@ -46,6 +46,27 @@ QVariant RunListModel::data(const QModelIndex& index, int role) const {
         return QString::fromStdString(r.modelPath);
     case PolicyKindRole:
         return QString::fromStdString(r.policyKind);
+    case SweepRowRole:
+        return isSweepRow(r);
+    case SortRole:
+        switch (index.column()) {
+        case IdColumn:
+            return static_cast<qint64>(r.id);
+        case CreatedColumn:
+            return static_cast<qint64>(r.createdMs);
+        case TokensColumn:
+            return r.tokenCount;
+        case RatioColumn:
+            return r.nominalRatio;
+        case MsPerTokenColumn:
+            return r.msPerToken;
+        case PerplexityColumn:
+            return r.perplexity.value_or(-1.0);
+        case SpeedupColumn:
+            return r.measuredSpeedup.value_or(-1.0);
+        default:
+            return data(index, Qt::DisplayRole).toString().toLower();
+        }
     case Qt::TextAlignmentRole:
         return index.column() == LabelColumn || index.column() == ModelColumn ||
                        index.column() == PolicyColumn
@@ -57,6 +78,11 @@ QVariant RunListModel::data(const QModelIndex& index, int role) const {
                 .arg(QString::fromStdString(r.modelPath), QString::fromStdString(r.modelSha256));
         if (index.column() == CreatedColumn)
             return tr("%1 UTC").arg(QString::fromStdString(formatUtcTimestamp(r.createdMs)));
+        if (index.column() == TokensColumn && isSweepRow(r))
+            return tr("A sweep result: perplexity and speed measured on held-out text; it has "
+                      "no tokens or cells of its own");
+        if (index.column() == BackendColumn && !r.deviceName.empty())
+            return QString::fromStdString(r.deviceName);
         return {};
     case Qt::DisplayRole:
     case Qt::EditRole:
@@ -78,7 +104,11 @@ QVariant RunListModel::data(const QModelIndex& index, int role) const {
     case PolicyColumn:
         return QString::fromStdString(r.policyKind);
     case TokensColumn:
+        if (isSweepRow(r))
+            return tr("sweep");
         return r.tokenCount;
+    case BackendColumn:
+        return QString::fromStdString(r.backend);
     case RatioColumn:
         return QString::number(r.nominalRatio, 'f', 2);
     case MsPerTokenColumn:
@@ -114,6 +144,10 @@ Qt::ItemFlags RunListModel::flags(const QModelIndex& index) const {
     return f;
 }
 
+bool RunListModel::isSweepRow(const RunSummary& run) {
+    return run.tokenCount == 0 && run.perplexity.has_value();
+}
+
 QVariant RunListModel::headerData(int section, Qt::Orientation orientation, int role) const {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return QAbstractTableModel::headerData(section, orientation, role);
@@ -138,6 +172,8 @@ QVariant RunListModel::headerData(int section, Qt::Orientation orientation, int 
         return tr("Perplexity");
     case SpeedupColumn:
         return tr("Speedup ×");
+    case BackendColumn:
+        return tr("Backend");
     default:
         return {};
     }

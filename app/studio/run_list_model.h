@@ -26,6 +26,7 @@ public:
         MsPerTokenColumn,
         PerplexityColumn,
         SpeedupColumn,
+        BackendColumn,
         ColumnCount
     };
     enum Role {
@@ -33,7 +34,17 @@ public:
         CreatedMsRole,                // qint64, Unix ms (UTC)
         ModelPathRole,                // QString
         PolicyKindRole,               // QString
+        // The column's value for sorting: numbers as numbers (a missing
+        // perplexity or speedup sorts first), text as text.
+        SortRole,
+        // bool: a sweep result (figures measured on held-out text, no cells
+        // of its own), not a run of a prompt.
+        SweepRowRole,
     };
+
+    // A sweep saves each row as a run without traced tokens but with a
+    // perplexity; a run of a prompt always has tokens.
+    static bool isSweepRow(const RunSummary& run);
 
     explicit RunListModel(QObject* parent = nullptr);
 

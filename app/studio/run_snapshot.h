@@ -37,6 +37,12 @@ struct RunRequest {
     QString prompt;
     int32_t generateTokens = 0; // greedy tokens after the prefill
     PolicySpec policy;
+    // Also run the prompt at full precision (on a second engine with its own
+    // KV cache) for RunSnapshot::deltaLogProbs and klFromFull.
+    bool referenceFull = false;
+    // False: run the whole prompt again instead of reusing the KV cache of
+    // its common prefix (a timing of the full prefill).
+    bool reuseCache = true;
 };
 
 struct ModelInfo {
@@ -65,6 +71,12 @@ struct RunSnapshot {
     // [prompt token] log p(token | earlier tokens) under the run's policy; NaN
     // for the first token, which nothing predicts.
     std::vector<float> promptLogProbs;
+    // With RunRequest::referenceFull, per prompt token t (NaN at t = 0):
+    // log p_policy(t | <t) - log p_full(t | <t), and the KL divergence
+    // KL(p_full || p_policy) of the next-token distributions that predict t,
+    // in nats. Both 0 for the full-precision policy; empty without reference.
+    std::vector<float> deltaLogProbs;
+    std::vector<float> klFromFull;
     // Display text of every traced token: the prompt ids, then the generated ids.
     QStringList tokenTexts;
     // Cells of every token. Cells of reused tokens come from the KV cache of

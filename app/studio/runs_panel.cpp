@@ -20,10 +20,12 @@
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QTableView>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 
 namespace dash::studio {
@@ -76,7 +78,14 @@ RunsPanel::RunsPanel(QWidget* parent) : QWidget(parent) {
 
     m_table = new QTableView(this);
     m_table->setObjectName(QStringLiteral("runsTable"));
-    m_table->setModel(m_list);
+    // Sorted by any column (newest first until a header is clicked); rows
+    // are read back through RunIdRole, so the proxy needs no mapping there.
+    m_sorted = new QSortFilterProxyModel(this);
+    m_sorted->setSourceModel(m_list);
+    m_sorted->setSortRole(RunListModel::SortRole);
+    m_table->setModel(m_sorted);
+    m_table->setSortingEnabled(true);
+    m_table->sortByColumn(RunListModel::IdColumn, Qt::DescendingOrder);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_table->setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed |
@@ -172,7 +181,7 @@ RunsPanel::RunsPanel(QWidget* parent) : QWidget(parent) {
     });
     connect(m_table, &QTableView::activated, this, [this](const QModelIndex& index) {
         if (index.column() != RunListModel::LabelColumn)
-            openRun(m_list->runId(index.row()));
+            openRun(index.data(RunListModel::RunIdRole).toLongLong());
     });
     connect(m_compareButton, &QPushButton::clicked, this, [this] {
         const QList<qint64> ids = selectedRuns();
@@ -279,8 +288,9 @@ void RunsPanel::onListed(quint64 request, const RunSummaries& runs) {
     for (qint64 id : selected) {
         const int row = m_list->rowOf(id);
         if (row >= 0)
-            m_table->selectionModel()->select(m_list->index(row, 0), QItemSelectionModel::Select |
-                                                                         QItemSelectionModel::Rows);
+            m_table->selectionModel()->select(m_sorted->mapFromSource(m_list->index(row, 0)),
+                                              QItemSelectionModel::Select |
+                                                  QItemSelectionModel::Rows);
     }
     m_status->setText(tr("%n run(s)", nullptr, static_cast<int>(runs->size())));
     updateButtons();
@@ -312,17 +322,23 @@ void RunsPanel::deleteRuns(const QList<qint64>& ids) {
 }
 
 void RunsPanel::compareRuns(qint64 a, qint64 b) {
+    for (qint64 id : {a, b}) {
+        const int row = m_list->rowOf(id);
+        if (row >= 0 && RunListModel::isSweepRow(m_list->runs()[static_cast<size_t>(row)])) {
+            m_status->setText(tr("Run #%1 is a sweep result: it has no cells to compare").arg(id));
+            return;
+        }
+    }
     m_compareRequest = m_store->compare(a, b);
 }
 
 QList<qint64> RunsPanel::selectedRuns() const {
-    QList<int> rows;
-    for (const QModelIndex& index : m_table->selectionModel()->selectedRows())
-        rows << index.row();
-    std::sort(rows.begin(), rows.end());
+    QModelIndexList rows = m_table->selectionModel()->selectedRows();
+    std::sort(rows.begin(), rows.end(),
+              [](const QModelIndex& a, const QModelIndex& b) { return a.row() < b.row(); });
     QList<qint64> ids;
-    for (int row : rows)
-        ids << m_list->runId(row);
+    for (const QModelIndex& index : rows)
+        ids << index.data(RunListModel::RunIdRole).toLongLong();
     return ids;
 }
 
@@ -347,9 +363,17 @@ void RunsPanel::onRunSaved(qint64, const QString& databasePath) {
 }
 
 void RunsPanel::updateButtons() {
-    const qsizetype n = m_table->selectionModel()->selectedRows().size();
+    const QModelIndexList rows = m_table->selectionModel()->selectedRows();
+    const qsizetype n = rows.size();
+    // Sweep results have no cells: their heatmaps would be blank.
+    const bool sweep = std::any_of(rows.begin(), rows.end(), [](const QModelIndex& i) {
+        return i.data(RunListModel::SweepRowRole).toBool();
+    });
     m_openButton->setEnabled(n >= 1);
-    m_compareButton->setEnabled(n == 2);
+    m_compareButton->setEnabled(n == 2 && !sweep);
+    m_compareButton->setToolTip(
+        sweep ? tr("Sweep results hold figures, not cells: there are no heatmaps to compare")
+              : tr("Compare two selected runs side by side (A: the older)"));
     m_deleteButton->setEnabled(n >= 1);
 }
 

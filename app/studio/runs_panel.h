@@ -20,6 +20,7 @@ class QLabel;
 class QLineEdit;
 class QPlainTextEdit;
 class QPushButton;
+class QSortFilterProxyModel;
 class QTableView;
 
 namespace dash::studio {
@@ -82,6 +83,7 @@ private:
 
     RunStoreClient* m_store;
     RunListModel* m_list;
+    QSortFilterProxyModel* m_sorted;
     HeatmapModel* m_opened;
     StoredRunPtr m_openedRun;
     quint64 m_listRequest = 0;

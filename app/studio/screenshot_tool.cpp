@@ -2,7 +2,8 @@
 // dash-studio-screenshots: renders the main views of DASH Studio offscreen to
 // PNG files for the documentation (docs/screenshots/): the main window with
 // the heatmap, the heatmap panel, the similarity curves, the stream timeline,
-// the welcome page, the export dialog, and two paper figures as exported.
+// the welcome page, the export dialog, the live A/B window (full precision
+// against Early-Exit at 1.5x), and two paper figures as exported.
 //
 // usage: dash-studio-screenshots OUT_DIR [--model FILE.gguf] [--policy KIND]
 #include "app/studio/export_figure_dialog.h"
@@ -10,6 +11,7 @@
 #include "app/studio/heatmap_model.h"
 #include "app/studio/heatmap_panel.h"
 #include "app/studio/inference_client.h"
+#include "app/studio/live_ab_window.h"
 #include "app/studio/main_window.h"
 #include "app/studio/similarity_chart.h"
 #include "app/studio/studio_settings.h"
@@ -150,6 +152,28 @@ int main(int argc, char** argv) {
         w.timelineDock()->raise();
         settle();
         ok &= save(timeline->grab().toImage(), out.filePath(QStringLiteral("stream_timeline.png")));
+    }
+
+    {
+        w.showLiveAb();
+        LiveAbWindow* ab = w.liveAbWindow();
+        // The 1366 x 768 screen less title and task bars, as the main window.
+        ab->resize(1366, 708);
+        expose(*ab);
+        if (!waitUntil([&] {
+                for (int side : {0, 1}) {
+                    const SnapshotPtr s = ab->heatmapModel(side)->snapshot();
+                    if (!s || s->prompt != prompt || ab->client(side)->busy())
+                        return false;
+                }
+                return true;
+            })) {
+            std::fprintf(stderr, "dash-studio-screenshots: the A/B window did not run\n");
+            return 1;
+        }
+        settle();
+        ok &= save(ab->grab().toImage(), out.filePath(QStringLiteral("live_ab.png")));
+        ab->close();
     }
 
     const SnapshotPtr snapshot = w.heatmapModel()->snapshot();
