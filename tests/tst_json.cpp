@@ -101,6 +101,14 @@ void TestJson::checkedIntegerComparesExactly() {
     QVERIFY2(str.error().message().find("field 'e' is a string") != std::string::npos,
              str.error().message().c_str());
     QVERIFY(!j->integer("f", 0, maxI).ok());
+    QCOMPARE(j->unsignedInteger("f").value(), std::numeric_limits<uint64_t>::max());
+    QCOMPARE(j->unsignedInteger("a").value(), uint64_t(maxI));
+    QCOMPARE(j->unsignedInteger("c").value(), uint64_t(1000));
+    QVERIFY(!j->unsignedInteger("d").ok());
+    auto negative = Json::parse("{\"n\": -1, \"big\": 1.8446744073709552e19}");
+    QVERIFY(negative.ok());
+    QVERIFY(!negative->unsignedInteger("n").ok());
+    QVERIFY(!negative->unsignedInteger("big").ok()); // 2^64 exactly: one past the range
     auto missing = j->integer("g", 0, 10);
     QVERIFY(!missing.ok());
     QVERIFY2(missing.error().message().find("missing field 'g'") != std::string::npos,

@@ -222,6 +222,24 @@ Expected<int64_t> Json::integer(std::string_view key, int64_t min, int64_t max) 
     return value;
 }
 
+Expected<uint64_t> Json::unsignedInteger(std::string_view key) const {
+    auto v = member(key, Type::Number);
+    if (!v.ok())
+        return v.error();
+    const Json& n = **v;
+    if (n.numberKind() == NumberKind::Unsigned)
+        return n.asUnsigned();
+    if (n.numberKind() == NumberKind::Signed && n.asInt() >= 0)
+        return static_cast<uint64_t>(n.asInt());
+    // 2^64 as a double; every whole double in [0, 2^64) converts exactly.
+    const double d = n.asNumber();
+    if (n.numberKind() == NumberKind::Float && d >= 0 && d < 18446744073709551616.0 &&
+        d == std::floor(d))
+        return static_cast<uint64_t>(d);
+    return invalidError("field '" + std::string(key) +
+                        "' must be a whole number from 0 to 18446744073709551615, got " + n.dump());
+}
+
 Expected<double> Json::number(std::string_view key) const {
     auto v = member(key, Type::Number);
     if (!v.ok())

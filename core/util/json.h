@@ -90,6 +90,8 @@ public:
     // A member that must be a whole number in [min, max] (compared exactly
     // for integers; a fractional-form number such as 1e3 must be whole).
     Expected<int64_t> integer(std::string_view key, int64_t min, int64_t max) const;
+    // A member that must be a whole number in [0, UINT64_MAX] (a seed).
+    Expected<uint64_t> unsignedInteger(std::string_view key) const;
 
     // Compact when indent < 0. Non-finite numbers are written as null; bytes
     // that are not UTF-8 are written as U+FFFD.
