@@ -146,7 +146,7 @@ inline RunRecord makeRun(uint64_t seed, int32_t tokens = 48, int32_t layers = 8)
             clock += 1000;
         }
     }
-    // Past 2^53: does not survive as a JSON double.
+    // Past 2^53: exact only as a JSON integer, not as a double.
     t.clockOriginNs = 9007199254740993ll + static_cast<int64_t>(seed);
 
     if (seed % 3 != 2)

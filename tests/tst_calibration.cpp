@@ -327,6 +327,7 @@ void TestCalibration::jsonRoundTrip() {
 void TestCalibration::malformedJson_data() {
     QTest::addColumn<QString>("text");
     QTest::addColumn<QString>("reason");
+    // Whole numbers held as doubles are written with ".0" ("1.0").
     const std::string good = sampleCalibration().toJson().dump();
     auto row = [](const char* name, const std::string& text, const char* reason) {
         QTest::newRow(name) << QString::fromStdString(text) << QString::fromLatin1(reason);
@@ -335,15 +336,17 @@ void TestCalibration::malformedJson_data() {
     row("no format", replaced(good, "\"format\":", "\"formats\":"), "format");
     row("future version", replaced(good, "\"version\":1", "\"version\":2"), "version 2");
     row("unknown method", replaced(good, "\"least-squares\"", "\"median\""), "median");
-    row("norm_ratio too short", replaced(good, "\"norm_ratio\":[1,", "\"norm_ratio\":["),
+    row("norm_ratio too short", replaced(good, "\"norm_ratio\":[1.0,", "\"norm_ratio\":["),
         "norm_ratio");
     row("per_channel row too long",
-        replaced(good, "\"per_channel\":[[1,2,3,4]", "\"per_channel\":[[1,2,3,4,5]"),
+        replaced(good, "\"per_channel\":[[1.0,2.0,3.0,4.0]",
+                 "\"per_channel\":[[1.0,2.0,3.0,4.0,5.0]"),
         "per_channel");
-    row("gamma missing a row", replaced(good, "\"gamma\":[[4,3,2,1],", "\"gamma\":["), "gamma");
+    row("gamma missing a row", replaced(good, "\"gamma\":[[4.0,3.0,2.0,1.0],", "\"gamma\":["),
+        "gamma");
     row("NaN written as null", replaced(good, "\"mean_cos\":[0.5", "\"mean_cos\":[null"),
         "mean_cos");
-    row("a string for a number", replaced(good, "\"gamma\":[[4", "\"gamma\":[[\"4\""), "gamma");
+    row("a string for a number", replaced(good, "\"gamma\":[[4.0", "\"gamma\":[[\"4\""), "gamma");
     row("NaN literal", replaced(good, "\"mean_cos\":[0.5", "\"mean_cos\":[NaN"), "");
     row("layers out of range", replaced(good, "\"layers\":3", "\"layers\":-3"), "layers");
     row("not an object", "[1, 2, 3]", "format");

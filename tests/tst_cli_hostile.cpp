@@ -640,7 +640,7 @@ void TestCliHostile::policyBeyondFloatRange() {
     QVERIFY(model.ok());
     Json j = policyFileJson(RandomSkipPolicy(3, 0.3, 5), **model);
     Json state = j["state"];
-    state.set("seed", Json(1e19));
+    state.set("seed", Json(1e20)); // past UINT64_MAX
     j.set("state", state);
     reseal(j);
     writeFile(path("seed.policy"), j.dump());

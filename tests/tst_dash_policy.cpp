@@ -951,7 +951,8 @@ std::unique_ptr<Policy> samplePolicy(PolicyKind kind, const Model& model,
     case PolicyKind::AdaSkip:
         return std::make_unique<AdaSkipPolicy>(layers, 1.7);
     case PolicyKind::RandomSkip:
-        return std::make_unique<RandomSkipPolicy>(layers, 0.35, 9);
+        // A seed past INT64_MAX (and 2^53): files must carry it exactly.
+        return std::make_unique<RandomSkipPolicy>(layers, 0.35, (uint64_t{1} << 63) + 9);
     case PolicyKind::StaticSimilarity:
         return std::make_unique<StaticSimilarityPolicy>(layers, calibration.meanCos, 2.3);
     case PolicyKind::Dash: {

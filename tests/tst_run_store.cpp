@@ -844,6 +844,21 @@ void TestRunStore::jsonExportImportRoundTrip() {
     QVERIFY(json["trace"]["cos_adjacent"][0][0].isNull());
     QCOMPARE(json["trace"]["cos_in_out"].size(), size_t{2});
     QCOMPARE(json["trace"]["cos_in_out"][0].size(), size_t{3});
+    // The clock origin (past 2^53) is an exact JSON integer in the text; earlier
+    // builds wrote such integers as decimal strings, which still import.
+    const int64_t origin = r.trace.clockOriginNs;
+    QVERIFY(origin > (int64_t{1} << 53));
+    auto reread = Json::parse(json.dump());
+    REQUIRE_OK(reread);
+    QVERIFY((*reread)["trace"]["clock_origin_ns"].isInteger());
+    QCOMPARE((*reread)["trace"]["clock_origin_ns"].asInt(), origin);
+    Json legacy = *reread;
+    Json trace = legacy["trace"];
+    trace.set("clock_origin_ns", std::to_string(origin));
+    legacy.set("trace", trace);
+    auto fromLegacy = runFromJson(legacy);
+    REQUIRE_OK(fromLegacy);
+    QCOMPARE(fromLegacy->trace.clockOriginNs, origin);
 }
 
 void TestRunStore::jsonImportErrorsNameTheField() {

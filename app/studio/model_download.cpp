@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: MIT
 #include "app/studio/model_download.h"
 
+#include "core/util/json.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
-#include <QJsonArray>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QNetworkRequest>
 #include <QRegularExpression>
+
+#include <limits>
 
 namespace dash::studio {
 
@@ -37,26 +38,29 @@ QList<KnownModel> parseKnownModels(const QByteArray& json, QString* error) {
             *error = message;
         return QList<KnownModel>();
     };
-    QJsonParseError parseError;
-    const QJsonDocument doc = QJsonDocument::fromJson(json, &parseError);
-    if (parseError.error != QJsonParseError::NoError)
-        return failed(QStringLiteral("known models: %1 at offset %2")
-                          .arg(parseError.errorString())
-                          .arg(parseError.offset));
-    if (!doc.isArray())
+    auto doc = Json::parse(std::string_view(json.constData(), static_cast<size_t>(json.size())));
+    if (!doc.ok())
+        return failed(
+            QStringLiteral("known models: %1").arg(QString::fromStdString(doc.error().message())));
+    if (!doc->isArray())
         return failed(QStringLiteral("known models: expected a JSON array"));
     static const QRegularExpression hex64(QStringLiteral("^[0-9a-f]{64}$"));
     QList<KnownModel> models;
-    const QJsonArray array = doc.array();
-    for (qsizetype i = 0; i < array.size(); ++i) {
-        const QJsonObject o = array.at(i).toObject();
+    for (size_t i = 0; i < doc->size(); ++i) {
+        const Json& o = (*doc)[i];
         const QString where = QStringLiteral("known models: entry %1").arg(i);
+        // A missing or mistyped field reads as empty and is refused below.
+        auto text = [&o](const char* key) {
+            const Json& v = o[key];
+            return v.isString() ? QString::fromStdString(v.asString()) : QString();
+        };
         KnownModel m;
-        m.name = o.value(QLatin1String("name")).toString();
-        m.url = QUrl(o.value(QLatin1String("url")).toString(), QUrl::StrictMode);
-        m.sha256 = o.value(QLatin1String("sha256")).toString().toLatin1();
-        m.size = static_cast<qint64>(o.value(QLatin1String("size")).toDouble(-1));
-        m.description = o.value(QLatin1String("description")).toString();
+        m.name = text("name");
+        m.url = QUrl(text("url"), QUrl::StrictMode);
+        m.sha256 = text("sha256").toLatin1();
+        auto size = o.integer("size", 1, std::numeric_limits<qint64>::max());
+        m.size = size.ok() ? *size : -1;
+        m.description = text("description");
         if (m.name.isEmpty() || m.name.contains(QLatin1Char('/')) ||
             !m.name.endsWith(QLatin1String(".gguf")))
             return failed(where + QStringLiteral(": 'name' must be a .gguf file name"));

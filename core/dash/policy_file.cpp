@@ -39,7 +39,7 @@ Expected<double> knobFrom(const Json& state, const char* key) {
     return v;
 }
 
-// Whole-number knobs (a window length, a seed), read without an undefined
+// Whole-number knobs (a window length), read without an undefined
 // conversion of an out-of-range double.
 Expected<int64_t> integerKnob(const Json& state, const char* key, int64_t min, int64_t max) {
     auto v = state.integer(key, min, max);
@@ -138,10 +138,11 @@ Expected<std::unique_ptr<Policy>> policyFromFileJson(const Json& j, const Model&
     }
     case PolicyKind::RandomSkip: {
         DASH_ASSIGN_OR_RETURN(double p, knobFrom(*state, "probability"));
-        // Seeds travel as JSON numbers, exact up to 2^53.
-        DASH_ASSIGN_OR_RETURN(int64_t seed, integerKnob(*state, "seed", 0, int64_t{1} << 53));
-        return std::unique_ptr<Policy>(
-            new RandomSkipPolicy(c.layers, p, static_cast<uint64_t>(seed)));
+        // Seeds travel as exact JSON integers over the whole uint64 range.
+        auto seed = state->unsignedInteger("seed");
+        if (!seed.ok())
+            return seed.error().withContext("policy");
+        return std::unique_ptr<Policy>(new RandomSkipPolicy(c.layers, p, *seed));
     }
     case PolicyKind::StaticSimilarity: {
         DASH_ASSIGN_OR_RETURN(double k, knobFrom(*state, "skip_layers"));

@@ -139,8 +139,9 @@ Expected<bool> loadCheckpoint(const std::string& path, const Json& print, Traine
         auto restored = ScoringModel::fromJson(j["scorer"], dim, layers);
         if (!restored.ok())
             return restored.error();
-        // Counts are whole numbers up to 2^53 (exact in JSON); a step such as
-        // 1e300 is refused instead of wrapping to a negative step.
+        // Counts are whole numbers up to 2^53 (also exact as doubles, as the
+        // optimiser uses them); a step such as 1e300 is refused instead of
+        // wrapping to a negative step.
         constexpr int64_t kMaxCount = int64_t{1} << 53;
         DASH_ASSIGN_OR_RETURN(s.step, j.integer("step", 0, kMaxCount));
         DASH_ASSIGN_OR_RETURN(s.adam.t, j.integer("adam_t", 0, kMaxCount));

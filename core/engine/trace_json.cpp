@@ -85,7 +85,8 @@ constexpr double kInfinity = std::numeric_limits<double>::infinity();
 // Cosines computed in float may stray this far past +-1.
 constexpr double kCosSlack = 1e-3;
 constexpr int64_t kMaxInt32 = std::numeric_limits<int32_t>::max();
-// Times in nanoseconds: exactly representable in a double (2^53 ns is 104 days).
+// Times in nanoseconds, at most 2^53 (104 days) from the clock origin: past
+// any real trace, and differences and sums of such times cannot overflow.
 constexpr int64_t kMaxNs = int64_t{1} << 53;
 
 } // namespace

@@ -3,6 +3,7 @@
 
 #include "core/engine/trace_json.h"
 #include "core/util/json_numbers.h"
+#include "core/util/unicode.h"
 
 #include <bit>
 #include <charconv>
@@ -39,7 +40,7 @@ Json floatJson(float v) {
                     : static_cast<double>(v));
 }
 
-// Doubles beyond 2^53 and non-finite values do not survive a JSON number.
+// Non-finite doubles have no JSON number.
 Json doubleJson(double v) {
     if (std::isnan(v))
         return Json("nan");
@@ -48,15 +49,26 @@ Json doubleJson(double v) {
     return Json(v);
 }
 
-Json optionalJson(const std::optional<double>& v) {
-    return v ? doubleJson(*v) : Json();
+// Text as a JSON string when it is UTF-8; otherwise (a byte-level token cut
+// mid-character in generated text, a path in another encoding) as
+// {"bytes": "<lowercase hex>"}, since a JSON string holds only UTF-8.
+Json textJson(const std::string& s) {
+    if (isValidUtf8(s))
+        return Json(s);
+    static const char kHex[] = "0123456789abcdef";
+    std::string hex;
+    hex.reserve(2 * s.size());
+    for (unsigned char c : s) {
+        hex += kHex[c >> 4];
+        hex += kHex[c & 15];
+    }
+    Json out = Json::object();
+    out.set("bytes", std::move(hex));
+    return out;
 }
 
-Json int64Json(int64_t v) {
-    constexpr int64_t kExact = int64_t{1} << 53;
-    if (v >= -kExact && v <= kExact)
-        return Json(v);
-    return Json(std::to_string(v));
+Json optionalJson(const std::optional<double>& v) {
+    return v ? doubleJson(*v) : Json();
 }
 
 // Reads the fields of one JSON object, naming "<prefix><key>" in errors.
@@ -80,9 +92,26 @@ public:
         return v;
     }
 
+    // A string, or text that is not UTF-8 as textJson() writes it.
     Expected<std::string> string(std::string_view key) const {
-        DASH_ASSIGN_OR_RETURN(const Json* v, member(key, Json::Type::String));
-        return v->asString();
+        const Json* v = m_object.find(key);
+        if (v && v->isObject()) {
+            const Json& hex = (*v)["bytes"];
+            std::string out;
+            bool ok = hex.isString() && hex.asString().size() % 2 == 0;
+            for (size_t i = 0; ok && i < hex.asString().size(); i += 2) {
+                unsigned value = 0;
+                const char* first = hex.asString().data() + i;
+                auto r = std::from_chars(first, first + 2, value, 16);
+                ok = r.ec == std::errc() && r.ptr == first + 2;
+                out += static_cast<char>(value);
+            }
+            if (!ok)
+                return error(key, "expected a string or {\"bytes\": \"<hex>\"}");
+            return out;
+        }
+        DASH_ASSIGN_OR_RETURN(const Json* s, member(key, Json::Type::String));
+        return s->asString();
     }
 
     Expected<int64_t> int64(std::string_view key) const {
@@ -115,6 +144,7 @@ public:
     }
 
     Expected<int64_t> readInt64(const Json& v, std::string_view key) const {
+        // Earlier builds wrote integers beyond 2^53 as decimal strings.
         if (v.isString()) {
             int64_t out = 0;
             const std::string& s = v.asString();
@@ -123,6 +153,12 @@ public:
                 return error(key, "expected an integer, found \"" + s + "\"");
             return out;
         }
+        if (v.isInteger()) {
+            if (v.numberKind() == Json::NumberKind::Unsigned)
+                return error(key, "out of the 64-bit signed range");
+            return v.asInt();
+        }
+        // A number in fractional form (1e3) is exact only up to 2^53.
         if (!v.isNumber() || v.asNumber() != std::floor(v.asNumber()) ||
             std::fabs(v.asNumber()) > 9007199254740992.0)
             return error(key, "expected an integer");
@@ -269,10 +305,10 @@ Json traceJson(const Trace& t) {
         Json e = Json::object();
         e.set("first_token", p.firstToken);
         e.set("tokens", p.tokenCount);
-        e.set("total_ns", int64Json(p.totalNs));
+        e.set("total_ns", p.totalNs);
         Json::Array layerNs;
         for (int64_t ns : p.layerNs)
-            layerNs.push_back(int64Json(ns));
+            layerNs.push_back(ns);
         e.set("layer_ns", Json(std::move(layerNs)));
         passes.push(std::move(e));
     }
@@ -284,12 +320,12 @@ Json traceJson(const Trace& t) {
         e.set("first_token", s.firstToken);
         e.set("tokens", s.tokenCount);
         e.set("layer", s.layer);
-        e.set("start_ns", int64Json(s.startNs));
-        e.set("end_ns", int64Json(s.endNs));
+        e.set("start_ns", s.startNs);
+        e.set("end_ns", s.endNs);
         spans.push(std::move(e));
     }
     out.set("spans", std::move(spans));
-    out.set("clock_origin_ns", int64Json(t.clockOriginNs));
+    out.set("clock_origin_ns", t.clockOriginNs);
     return out;
 }
 
@@ -365,39 +401,39 @@ Json runToJson(const RunRecord& run) {
     Json out = Json::object();
     out.set("format", kRunJsonFormat);
     out.set("format_version", kRunJsonVersion);
-    out.set("id", int64Json(run.id));
-    out.set("created_ms", int64Json(run.createdMs));
-    out.set("updated_ms", int64Json(run.updatedMs));
-    out.set("label", run.label);
-    out.set("notes", run.notes);
+    out.set("id", run.id);
+    out.set("created_ms", run.createdMs);
+    out.set("updated_ms", run.updatedMs);
+    out.set("label", textJson(run.label));
+    out.set("notes", textJson(run.notes));
 
     Json model = Json::object();
-    model.set("path", run.model.path);
-    model.set("size_bytes", int64Json(run.model.sizeBytes));
+    model.set("path", textJson(run.model.path));
+    model.set("size_bytes", run.model.sizeBytes);
     model.set("sha256", run.model.sha256);
-    model.set("architecture", run.model.architecture);
-    model.set("metadata_json", run.model.metadataJson);
+    model.set("architecture", textJson(run.model.architecture));
+    model.set("metadata_json", textJson(run.model.metadataJson));
     out.set("model", std::move(model));
 
     Json policy = Json::object();
-    policy.set("kind", run.policy.kind);
-    policy.set("parameters_json", run.policy.parametersJson);
+    policy.set("kind", textJson(run.policy.kind));
+    policy.set("parameters_json", textJson(run.policy.parametersJson));
     policy.set("file_sha256", run.policy.fileSha256);
     policy.set("kv_mode", kvModeName(run.policy.kvMode));
     out.set("policy", std::move(policy));
 
     Json env = Json::object();
-    env.set("backend", run.environment.backend);
-    env.set("device_name", run.environment.deviceName);
-    env.set("driver_version", run.environment.driverVersion);
-    env.set("cuda_version", run.environment.cudaVersion);
-    env.set("build_id", run.environment.buildId);
+    env.set("backend", textJson(run.environment.backend));
+    env.set("device_name", textJson(run.environment.deviceName));
+    env.set("driver_version", textJson(run.environment.driverVersion));
+    env.set("cuda_version", textJson(run.environment.cudaVersion));
+    env.set("build_id", textJson(run.environment.buildId));
     env.set("threads", run.environment.threads);
     out.set("environment", std::move(env));
 
-    out.set("prompt_text", run.promptText);
+    out.set("prompt_text", textJson(run.promptText));
     out.set("prompt_ids", Json::array(run.promptIds));
-    out.set("generated_text", run.generatedText);
+    out.set("generated_text", textJson(run.generatedText));
     out.set("generated_ids", Json::array(run.generatedIds));
 
     Json metrics = Json::object();

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
-// A small JSON value with a strict parser and a writer. Used for CLI output,
-// policy and run files, and reading reference data in tests.
+// A JSON value for CLI output, policy and run files, and reading reference
+// data in tests. Parsing and writing go through nlohmann-json (json.cpp);
+// this tree keeps the typed, error-returning access the callers use.
+// Integers are held exactly (int64, or uint64 above INT64_MAX): a seed or a
+// byte count above 2^53 survives a round trip.
 #pragma once
 
 #include "core/util/status.h"
@@ -25,10 +28,12 @@ public:
     Json(bool b) : m_type(Type::Bool), m_bool(b) {}
     Json(double d) : m_type(Type::Number), m_number(d) {}
     Json(float d) : m_type(Type::Number), m_number(d) {}
-    Json(int v) : m_type(Type::Number), m_number(v) {}
-    Json(int64_t v) : m_type(Type::Number), m_number(static_cast<double>(v)) {}
-    Json(uint64_t v) : m_type(Type::Number), m_number(static_cast<double>(v)) {}
-    Json(uint32_t v) : m_type(Type::Number), m_number(v) {}
+    Json(int v) : Json(static_cast<int64_t>(v)) {}
+    Json(uint32_t v) : Json(static_cast<int64_t>(v)) {}
+    Json(int64_t v)
+        : m_type(Type::Number), m_numberKind(NumberKind::Signed), m_number(static_cast<double>(v)),
+          m_signed(v) {}
+    Json(uint64_t v);
     Json(const char* s) : m_type(Type::String), m_string(s) {}
     Json(std::string s) : m_type(Type::String), m_string(std::move(s)) {}
     Json(std::string_view s) : m_type(Type::String), m_string(s) {}
@@ -52,11 +57,16 @@ public:
     bool isString() const { return m_type == Type::String; }
     bool isArray() const { return m_type == Type::Array; }
     bool isObject() const { return m_type == Type::Object; }
+    // A number written without fraction or exponent (held exactly).
+    bool isInteger() const { return m_type == Type::Number && m_numberKind != NumberKind::Float; }
 
     bool asBool() const { return m_bool; }
+    // Integers above 2^53 round to the nearest double here; asInt() is exact.
     double asNumber() const { return m_number; }
-    // The number truncated toward zero, saturated to the int64 range (0 for
-    // NaN): never an undefined conversion. Use integer() for checked reading.
+    // An integer exactly (saturated to INT64_MAX for uint64 above it); a
+    // fractional number truncated toward zero and saturated to the int64
+    // range (0 for NaN): never an undefined conversion. Use integer() for
+    // checked reading.
     int64_t asInt() const;
     const std::string& asString() const { return m_string; }
     const Array& asArray() const { return m_array; }
@@ -77,22 +87,34 @@ public:
     Expected<double> number(std::string_view key) const;
     Expected<std::string> string(std::string_view key) const;
     Expected<const Json*> member(std::string_view key, Type type) const;
-    // A member that must be a whole number in [min, max].
+    // A member that must be a whole number in [min, max] (compared exactly
+    // for integers; a fractional-form number such as 1e3 must be whole).
     Expected<int64_t> integer(std::string_view key, int64_t min, int64_t max) const;
+    // A member that must be a whole number in [0, UINT64_MAX] (a seed).
+    Expected<uint64_t> unsignedInteger(std::string_view key) const;
 
-    // Compact when indent < 0. Non-finite numbers are written as null.
+    // Compact when indent < 0. Non-finite numbers are written as null; bytes
+    // that are not UTF-8 are written as U+FFFD.
     std::string dump(int indent = -1) const;
+    // Strict RFC 8259 text (one value, nothing after it), at most 512 levels
+    // deep; numbers beyond the double range are refused.
     static Expected<Json> parse(std::string_view text);
 
     std::vector<double> toDoubles() const;
     std::vector<int64_t> toInts() const;
 
-private:
-    void dumpTo(std::string& out, int indent, int depth) const;
+    // How a number is held: parsed or built as an integer, or as a double.
+    enum class NumberKind { Float, Signed, Unsigned };
+    NumberKind numberKind() const { return m_numberKind; }
+    uint64_t asUnsigned() const { return m_unsigned; } // valid for NumberKind::Unsigned
 
+private:
     Type m_type = Type::Null;
+    NumberKind m_numberKind = NumberKind::Float;
     bool m_bool = false;
-    double m_number = 0;
+    double m_number = 0; // every number, rounded for integers above 2^53
+    int64_t m_signed = 0;
+    uint64_t m_unsigned = 0;
     std::string m_string;
     Array m_array;
     Object m_object;

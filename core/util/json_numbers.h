@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Checks for numbers read from or written to files. JSON holds doubles; most
-// values end up as floats or integers, and a check done on the double (finite)
+// Checks for numbers read from or written to files. Fractional JSON numbers
+// are doubles; most end up as floats, and a check done on the double (finite)
 // does not survive the narrowing (1e300 becomes an infinite float, then null
 // in the next file written). These check where the number is narrowed.
 #pragma once
