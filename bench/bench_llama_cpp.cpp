@@ -546,7 +546,14 @@ int main(int argc, char** argv) {
     }
     if (o.check)
         return runCheck(o, demo, llama.get());
-    if (o.memory)
-        return runMemory(o, cases, llama.get(), "/proc/self/exe");
+    if (o.memory) {
+        // The probe runs through popen's shell, where /proc/self/exe would
+        // name the shell: resolve this program's own path first.
+        std::error_code ec;
+        const std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+        if (ec)
+            return fail("cannot resolve /proc/self/exe: " + ec.message());
+        return runMemory(o, cases, llama.get(), self.c_str());
+    }
     return runSpeed(o, cases, llama.get());
 }
