@@ -6,6 +6,9 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 #include <thread>
 
 namespace dash::bench {
@@ -152,8 +155,12 @@ double secondsSince(std::chrono::steady_clock::time_point start) {
 }
 
 // Eight independent accumulators so that the adds never wait for each other;
-// 64 bytes (one cache line) per iteration.
-uint64_t sumWords(const uint64_t* p, size_t n) {
+// 64 bytes (one cache line) per iteration. The portable version: eight loads
+// per line. On the 2-core AVX-512 machine these benchmarks run on, one core summed
+// 17 GB/s this way and 26 GB/s with the AVX2 loop below (19 GB/s with 64-byte
+// AVX-512 loads), so a scalar probe understated the bandwidth that the
+// engine's kernels reach and put the roofline too low.
+uint64_t sumWordsScalar(const uint64_t* p, size_t n) {
     uint64_t s[8] = {};
     size_t i = 0;
     for (; i + 8 <= n; i += 8)
@@ -162,6 +169,33 @@ uint64_t sumWords(const uint64_t* p, size_t n) {
     for (; i < n; ++i)
         s[0] += p[i];
     return s[0] + s[1] + s[2] + s[3] + s[4] + s[5] + s[6] + s[7];
+}
+
+#if defined(__x86_64__)
+// Four 32-byte loads (two cache lines) and four accumulators per step.
+__attribute__((target("avx2"))) uint64_t sumWordsAvx2(const uint64_t* p, size_t n) {
+    __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        a0 = _mm256_add_epi64(a0, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i)));
+        a1 = _mm256_add_epi64(a1, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + 4)));
+        a2 = _mm256_add_epi64(a2, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + 8)));
+        a3 = _mm256_add_epi64(a3, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + 12)));
+    }
+    const __m256i s = _mm256_add_epi64(_mm256_add_epi64(a0, a1), _mm256_add_epi64(a2, a3));
+    uint64_t lanes[4];
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(lanes), s);
+    return lanes[0] + lanes[1] + lanes[2] + lanes[3] + sumWordsScalar(p + i, n - i);
+}
+#endif
+
+// The AVX2 sum where the CPU has it (the total is the same).
+uint64_t sumWords(const uint64_t* p, size_t n) {
+#if defined(__x86_64__)
+    if (__builtin_cpu_supports("avx2"))
+        return sumWordsAvx2(p, n);
+#endif
+    return sumWordsScalar(p, n);
 }
 
 // Runs part(t, first, count) on `threads` threads over `lines` cache lines.

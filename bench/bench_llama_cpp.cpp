@@ -29,12 +29,12 @@
 // --memory: peak resident memory of each engine on each model, each in a
 // fresh process after one prefill and decode, beside the file size and the
 // KV cache.
+#include "bench_harness.h"
 #include "bench_models.h"
 #include "llama_cpp_client.h"
 
 #include "core/engine/cpu/cpu_backend.h"
 #include "core/engine/cpu/isa.h"
-#include "core/engine/cpu/thread_pool.h"
 #include "core/engine/engine.h"
 #include "core/gguf/quant.h"
 #include "core/model/model.h"
@@ -42,7 +42,6 @@
 #include "core/util/stats.h"
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -50,7 +49,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <immintrin.h>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -160,40 +158,19 @@ std::unique_ptr<Engine> makeEngine(std::shared_ptr<const Model> model, const Opt
 }
 
 // ---------------------------------------------------------------------------
-// Read-only bandwidth: every thread sums its share of a buffer larger than any
-// cache, several passes; the median pass.
-
-__attribute__((target("avx2"))) uint64_t sumBytes(const uint8_t* p, size_t n) {
-    __m256i acc0 = _mm256_setzero_si256(), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-    for (size_t i = 0; i + 128 <= n; i += 128) {
-        acc0 = _mm256_add_epi64(acc0, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i)));
-        acc1 = _mm256_add_epi64(acc1,
-                                _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + 32)));
-        acc2 = _mm256_add_epi64(acc2,
-                                _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + 64)));
-        acc3 = _mm256_add_epi64(acc3,
-                                _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + 96)));
-    }
-    const __m256i s = _mm256_add_epi64(_mm256_add_epi64(acc0, acc1), _mm256_add_epi64(acc2, acc3));
-    uint64_t lanes[4];
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(lanes), s);
-    return lanes[0] + lanes[1] + lanes[2] + lanes[3];
-}
+// Read-only bandwidth: the probe of bench_harness.h (the one bench_engine
+// uses), `threads` threads summing a 1 GiB buffer; the median of 7 passes.
 
 double readBandwidth(int threads) {
-    const size_t bytes = size_t{1} << 30;
-    std::vector<uint8_t> buffer(bytes);
-    for (size_t i = 0; i < bytes; i += 4096)
-        buffer[i] = static_cast<uint8_t>(i >> 12);
-    cpu::ThreadPool pool(threads);
+    bench::ProbeBuffer buffer(uint64_t{1} << 30);
+    const uint64_t expected = bench::expectedSum(buffer);
     std::vector<double> passes;
-    std::atomic<uint64_t> sink{0};
     for (int pass = 0; pass < 7; ++pass) {
-        const double t0 = now();
-        pool.parallelFor(static_cast<int64_t>(bytes / 4096), 256, [&](int64_t b, int64_t e) {
-            sink += sumBytes(buffer.data() + b * 4096, static_cast<size_t>(e - b) * 4096);
-        });
-        passes.push_back(static_cast<double>(bytes) / (now() - t0));
+        uint64_t sum = 0;
+        const double s = bench::timeReadPass(buffer, threads, &sum);
+        if (sum != expected)
+            return 0;
+        passes.push_back(static_cast<double>(buffer.bytes()) / s);
     }
     return median(passes);
 }
@@ -569,7 +546,14 @@ int main(int argc, char** argv) {
     }
     if (o.check)
         return runCheck(o, demo, llama.get());
-    if (o.memory)
-        return runMemory(o, cases, llama.get(), "/proc/self/exe");
+    if (o.memory) {
+        // The probe runs through popen's shell, where /proc/self/exe would
+        // name the shell: resolve this program's own path first.
+        std::error_code ec;
+        const std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+        if (ec)
+            return fail("cannot resolve /proc/self/exe: " + ec.message());
+        return runMemory(o, cases, llama.get(), self.c_str());
+    }
     return runSpeed(o, cases, llama.get());
 }

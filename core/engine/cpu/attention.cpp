@@ -125,25 +125,51 @@ DASH_AVX512 void scoresAvx512(const float* q, const float* keys, int64_t capacit
     }
 }
 
-DASH_AVX512 void mixAvx512(const float* w, const float* values, int64_t stride, int64_t count,
-                           int32_t headDim, float* out) {
-    for (int32_t d = 0; d < headDim; d += 16) {
-        const __mmask16 m = static_cast<__mmask16>((1u << std::min(16, headDim - d)) - 1);
-        __m512 a0 = _mm512_setzero_ps(), a1 = a0;
-        int64_t j = 0;
-        for (; j + 2 <= count; j += 2) {
-            a0 = _mm512_fmadd_ps(_mm512_set1_ps(w[j]),
-                                 _mm512_maskz_loadu_ps(m, values + j * stride + d), a0);
-            a1 = _mm512_fmadd_ps(_mm512_set1_ps(w[j + 1]),
-                                 _mm512_maskz_loadu_ps(m, values + (j + 1) * stride + d), a1);
-        }
-        if (j < count)
-            a0 = _mm512_fmadd_ps(_mm512_set1_ps(w[j]),
-                                 _mm512_maskz_loadu_ps(m, values + j * stride + d), a0);
-        _mm512_mask_storeu_ps(out + d, m, _mm512_add_ps(a0, a1));
+// Up to 4 blocks of 16 dimensions in one pass over the positions: each block
+// keeps its own two chains (even and odd positions, summed in the same order
+// as one block at a time), so a short head has 2 x B independent FMA chains
+// instead of 2.
+template <int B>
+DASH_AVX512 void mixBlocksAvx512(const float* w, const float* values, int64_t stride, int64_t count,
+                                 int32_t headDim, int32_t d0, float* out) {
+    __mmask16 m[B];
+    __m512 a0[B], a1[B];
+    for (int b = 0; b < B; ++b) {
+        m[b] = static_cast<__mmask16>((1u << std::min(16, headDim - d0 - 16 * b)) - 1);
+        a0[b] = _mm512_setzero_ps();
+        a1[b] = _mm512_setzero_ps();
     }
+    const float* v = values + d0;
+    int64_t j = 0;
+    for (; j + 2 <= count; j += 2) {
+        const __m512 w0 = _mm512_set1_ps(w[j]), w1 = _mm512_set1_ps(w[j + 1]);
+        for (int b = 0; b < B; ++b) {
+            a0[b] =
+                _mm512_fmadd_ps(w0, _mm512_maskz_loadu_ps(m[b], v + j * stride + 16 * b), a0[b]);
+            a1[b] = _mm512_fmadd_ps(w1, _mm512_maskz_loadu_ps(m[b], v + (j + 1) * stride + 16 * b),
+                                    a1[b]);
+        }
+    }
+    if (j < count)
+        for (int b = 0; b < B; ++b)
+            a0[b] = _mm512_fmadd_ps(_mm512_set1_ps(w[j]),
+                                    _mm512_maskz_loadu_ps(m[b], v + j * stride + 16 * b), a0[b]);
+    for (int b = 0; b < B; ++b)
+        _mm512_mask_storeu_ps(out + d0 + 16 * b, m[b], _mm512_add_ps(a0[b], a1[b]));
 }
 
+DASH_AVX512 void mixAvx512(const float* w, const float* values, int64_t stride, int64_t count,
+                           int32_t headDim, float* out) {
+    int32_t d = 0;
+    for (; headDim - d > 48; d += 64)
+        mixBlocksAvx512<4>(w, values, stride, count, headDim, d, out);
+    if (headDim - d > 32)
+        mixBlocksAvx512<3>(w, values, stride, count, headDim, d, out);
+    else if (headDim - d > 16)
+        mixBlocksAvx512<2>(w, values, stride, count, headDim, d, out);
+    else if (headDim - d > 0)
+        mixBlocksAvx512<1>(w, values, stride, count, headDim, d, out);
+}
 #endif
 
 } // namespace

@@ -56,14 +56,66 @@ DASH_TARGET void bf16Rows(const Matrix& w, const uint16_t* xb, float* y, int64_t
             y[(t0 + j) * w.rows + r + i] = _mm512_reduce_add_ps(acc[i][j]);
 }
 
+// One row against T tokens (decode), U accumulators per token to hide the
+// latency of vdpbf16ps. Rows are read one after the other so that a thread's
+// rows form one sequential stream for the hardware prefetcher (see
+// rowsDirect in kernels_avx512.cpp).
+template <int T>
+DASH_TARGET void bf16Row(const Matrix& w, const uint16_t* xb, float* y, int64_t t0, int32_t r) {
+    constexpr int U = T == 1 ? 4 : 2;
+    const int32_t cols = w.cols;
+    const uint16_t* row = reinterpret_cast<const uint16_t*>(w.data) + static_cast<size_t>(r) * cols;
+    __m512 acc[T][U];
+    for (auto& a : acc)
+        for (auto& v : a)
+            v = _mm512_setzero_ps();
+    const int32_t kMain = cols / (32 * U) * (32 * U);
+    for (int32_t k = 0; k < kMain; k += 32 * U) {
+#pragma GCC unroll 4
+        for (int u = 0; u < U; ++u) {
+            const __m512bh wv = reinterpret_cast<__m512bh>(
+                _mm512_loadu_si512(reinterpret_cast<const void*>(row + k + 32 * u)));
+#pragma GCC unroll 4
+            for (int j = 0; j < T; ++j)
+                acc[j][u] = _mm512_dpbf16_ps(
+                    acc[j][u], wv,
+                    reinterpret_cast<__m512bh>(_mm512_loadu_si512(
+                        reinterpret_cast<const void*>(xb + (t0 + j) * cols + k + 32 * u))));
+        }
+    }
+    for (int32_t k = kMain; k < cols; k += 32) {
+        const int32_t left = std::min(32, cols - k);
+        const __mmask32 m = left == 32 ? 0xFFFFFFFFu : (1u << left) - 1;
+        const __m512bh wv = reinterpret_cast<__m512bh>(_mm512_maskz_loadu_epi16(m, row + k));
+#pragma GCC unroll 4
+        for (int j = 0; j < T; ++j)
+            acc[j][0] = _mm512_dpbf16_ps(
+                acc[j][0], wv,
+                reinterpret_cast<__m512bh>(_mm512_maskz_loadu_epi16(m, xb + (t0 + j) * cols + k)));
+    }
+#pragma GCC unroll 4
+    for (int j = 0; j < T; ++j) {
+        __m512 s = acc[j][0];
+        for (int u = 1; u < U; ++u)
+            s = _mm512_add_ps(s, acc[j][u]);
+        y[(t0 + j) * w.rows + r] = _mm512_reduce_add_ps(s);
+    }
+}
+
+// Batches (T = 4): four rows at a time share each token vector.
 template <int T>
 DASH_TARGET void bf16AllRows(const Matrix& w, const uint16_t* xb, float* y, int64_t t0, int32_t r0,
                              int32_t r1) {
     int32_t r = r0;
-    for (; r + 4 <= r1; r += 4)
-        bf16Rows<4, T>(w, xb, y, t0, r);
-    for (; r < r1; ++r)
-        bf16Rows<1, T>(w, xb, y, t0, r);
+    if constexpr (T >= 4) {
+        for (; r + 4 <= r1; r += 4)
+            bf16Rows<4, T>(w, xb, y, t0, r);
+        for (; r < r1; ++r)
+            bf16Rows<1, T>(w, xb, y, t0, r);
+    } else {
+        for (; r < r1; ++r)
+            bf16Row<T>(w, xb, y, t0, r);
+    }
 }
 
 } // namespace

@@ -115,11 +115,18 @@ void rmsNorm(const float* x, const float* weight, int64_t n, int32_t dim, float 
     for (int64_t t = 0; t < n; ++t) {
         const float* xt = x + t * dim;
         float* ot = out + t * dim;
-        double ss = 0;
-        for (int32_t k = 0; k < dim; ++k)
-            ss += static_cast<double>(xt[k]) * xt[k];
+        // Four partial sums in double: independent chains of adds, where one
+        // chain makes every add wait for the previous one.
+        double part[4] = {0, 0, 0, 0};
+        int32_t k = 0;
+        for (; k + 4 <= dim; k += 4)
+            for (int i = 0; i < 4; ++i)
+                part[i] += static_cast<double>(xt[k + i]) * xt[k + i];
+        for (; k < dim; ++k)
+            part[0] += static_cast<double>(xt[k]) * xt[k];
+        const double ss = (part[0] + part[1]) + (part[2] + part[3]);
         const auto scale = static_cast<float>(1.0 / std::sqrt(ss / dim + eps));
-        for (int32_t k = 0; k < dim; ++k)
+        for (k = 0; k < dim; ++k)
             ot[k] = xt[k] * scale * weight[k];
     }
 }
