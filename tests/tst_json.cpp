@@ -28,6 +28,7 @@ private slots:
     void nestingIsBounded();
     void stringsRoundTrip();
     void insertionOrderKept();
+    void indentedKeepsScalarArraysOnOneLine();
 };
 
 namespace {
@@ -192,6 +193,27 @@ void TestJson::insertionOrderKept() {
     QVERIFY(j.ok());
     QCOMPARE(j->dump(), std::string("{\"z\":1,\"a\":2,\"m\":{\"y\":3,\"b\":4}}"));
     QCOMPARE(j->asObject().front().first, std::string("z"));
+}
+
+// Per-token rows stay rows in indented files; nested values go on lines of
+// their own, and the text reads back as the same value.
+void TestJson::indentedKeepsScalarArraysOnOneLine() {
+    auto j = Json::parse(R"({"ids":[1,2,3],"rows":[[0.5,1],[2]],"m":{},"e":[],"s":"x\u00e9"})");
+    QVERIFY(j.ok());
+    const std::string expected = "{\n"
+                                 "  \"ids\": [1, 2, 3],\n"
+                                 "  \"rows\": [\n"
+                                 "    [0.5, 1],\n"
+                                 "    [2]\n"
+                                 "  ],\n"
+                                 "  \"m\": {},\n"
+                                 "  \"e\": [],\n"
+                                 "  \"s\": \"x\xc3\xa9\"\n"
+                                 "}";
+    QCOMPARE(j->dump(2), expected);
+    auto back = Json::parse(j->dump(2));
+    QVERIFY(back.ok());
+    QCOMPARE(back->dump(), j->dump());
 }
 
 QTEST_GUILESS_MAIN(TestJson)

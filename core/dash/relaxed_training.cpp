@@ -4,6 +4,7 @@
 #include "core/dash/adam.h"
 #include "core/dash/baselines.h"
 #include "core/dash/differentiable_model.h"
+#include "core/dash/trained_policy.h"
 #include "core/engine/generate.h"
 
 #include <algorithm>
@@ -305,29 +306,13 @@ trainRelaxedPolicy(Engine& engine, const Calibration& calibration, const std::ve
     }
     engine.reset();
 
-    auto policy = std::make_unique<DashPolicy>(std::make_shared<const ScoringModel>(scorer),
-                                               calibration, o.quantGroup);
-    policy->runtime().async = o.async;
-    policy->runtime().allowInt4 = o.allowInt4;
-    policy->runtime().allowInt8 = o.allowInt8;
-    policy->runtime().stateCosts = o.stateCosts;
-    progress.phase = "tune";
-    if (onProgress)
-        onProgress(progress);
-    TuneOptions tune;
-    tune.target = o.targetRatio;
-    tune.windows = o.tuneWindows;
-    tune.cancel = o.cancel;
-    DASH_ASSIGN_OR_RETURN(TuneResult tuned, tuneToRatio(*policy, engine, heldOut, tune));
+    DASH_ASSIGN_OR_RETURN(TunedPolicy trained, tuneTrainedPolicy(scorer, calibration, o, engine,
+                                                                 heldOut, progress, onProgress));
+    std::unique_ptr<DashPolicy> policy = std::move(trained.policy);
+    const TuneResult& tuned = trained.tuned;
 
     Json& t = policy->training();
-    t.set("data_sha256", dataSha256);
-    t.set("data_tokens", static_cast<int64_t>(ids.size()));
-    t.set("held_out_tokens", static_cast<int64_t>(heldOut.size()));
-    t.set("steps", o.steps);
-    t.set("window", o.window);
-    t.set("seed", o.seed);
-    t.set("learning_rate", o.learningRate);
+    recordTrainingData(t, o, dataSha256, ids.size(), heldOut.size());
     t.set("target_ratio", o.targetRatio);
     t.set("cost_weight", lambda);
     t.set("imitation_steps", o.imitationSteps);

@@ -6,6 +6,7 @@
 #include "core/dash/dash_controller.h"
 #include "core/dash/evaluation.h"
 #include "core/dash/relaxed_training.h"
+#include "core/dash/trained_policy.h"
 #include "core/engine/generate.h"
 #include "core/util/json_numbers.h"
 
@@ -687,29 +688,13 @@ trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vecto
     }
     engine.reset();
 
-    auto policy = std::make_unique<DashPolicy>(std::make_shared<const ScoringModel>(scorer),
-                                               calibration, o.quantGroup);
-    policy->runtime().async = o.async;
-    policy->runtime().allowInt4 = o.allowInt4;
-    policy->runtime().allowInt8 = o.allowInt8;
-    policy->runtime().stateCosts = o.stateCosts;
-    progress.phase = "tune";
-    if (onProgress)
-        onProgress(progress);
-    TuneOptions tune;
-    tune.target = o.targetRatio;
-    tune.windows = o.tuneWindows;
-    tune.cancel = o.cancel;
-    DASH_ASSIGN_OR_RETURN(TuneResult tuned, tuneToRatio(*policy, engine, heldOut, tune));
+    DASH_ASSIGN_OR_RETURN(TunedPolicy trained, tuneTrainedPolicy(scorer, calibration, o, engine,
+                                                                 heldOut, progress, onProgress));
+    std::unique_ptr<DashPolicy> policy = std::move(trained.policy);
+    const TuneResult& tuned = trained.tuned;
 
     Json& t = policy->training();
-    t.set("data_sha256", dataSha256);
-    t.set("data_tokens", static_cast<int64_t>(ids.size()));
-    t.set("held_out_tokens", static_cast<int64_t>(heldOut.size()));
-    t.set("steps", o.steps);
-    t.set("window", o.window);
-    t.set("seed", o.seed);
-    t.set("learning_rate", o.learningRate);
+    recordTrainingData(t, o, dataSha256, ids.size(), heldOut.size());
     t.set("temperature_start", o.temperatureStart);
     t.set("temperature_end", o.temperatureEnd);
     t.set("target_ratio", o.targetRatio);
@@ -734,6 +719,38 @@ trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vecto
     if (!o.label.empty())
         t.set("label", o.label);
     return policy;
+}
+
+Expected<TunedPolicy>
+tuneTrainedPolicy(const ScoringModel& scorer, const Calibration& calibration, const TrainOptions& o,
+                  Engine& engine, const std::vector<int32_t>& heldOut, TrainProgress& progress,
+                  const std::function<void(const TrainProgress&)>& onProgress) {
+    auto policy = std::make_unique<DashPolicy>(std::make_shared<const ScoringModel>(scorer),
+                                               calibration, o.quantGroup);
+    policy->runtime().async = o.async;
+    policy->runtime().allowInt4 = o.allowInt4;
+    policy->runtime().allowInt8 = o.allowInt8;
+    policy->runtime().stateCosts = o.stateCosts;
+    progress.phase = "tune";
+    if (onProgress)
+        onProgress(progress);
+    TuneOptions tune;
+    tune.target = o.targetRatio;
+    tune.windows = o.tuneWindows;
+    tune.cancel = o.cancel;
+    DASH_ASSIGN_OR_RETURN(TuneResult tuned, tuneToRatio(*policy, engine, heldOut, tune));
+    return TunedPolicy{std::move(policy), tuned};
+}
+
+void recordTrainingData(Json& t, const TrainOptions& o, const std::string& dataSha256,
+                        size_t dataTokens, size_t heldOutTokens) {
+    t.set("data_sha256", dataSha256);
+    t.set("data_tokens", static_cast<int64_t>(dataTokens));
+    t.set("held_out_tokens", static_cast<int64_t>(heldOutTokens));
+    t.set("steps", o.steps);
+    t.set("window", o.window);
+    t.set("seed", o.seed);
+    t.set("learning_rate", o.learningRate);
 }
 
 Expected<StateCosts> measurePolicyStateCosts(Engine& engine, const Calibration& calibration,

@@ -270,10 +270,66 @@ std::vector<int64_t> Json::toInts() const {
     return out;
 }
 
+namespace {
+
+// Invalid UTF-8 (a byte-level token piece, a truncated name) is replaced
+// rather than refused: output is never lost over one string.
+std::string compact(const Nlohmann& value) {
+    return value.dump(-1, ' ', false, Nlohmann::error_handler_t::replace);
+}
+
+// Indented text in which an array's scalars stay on one line, so that a
+// trace's or a calibration's per-token rows read as rows (nlohmann would put
+// every number on a line of its own). Scalars and keys are written by
+// nlohmann.
+void dumpIndented(const Json& value, int indent, int depth, std::string& out) {
+    const auto newline = [&](int d) {
+        out += '\n';
+        out.append(static_cast<size_t>(indent) * static_cast<size_t>(d), ' ');
+    };
+    const auto nested = [](const Json& v) { return v.isArray() || v.isObject(); };
+    if (value.isArray()) {
+        const Json::Array& items = value.asArray();
+        out += '[';
+        for (size_t i = 0; i < items.size(); ++i) {
+            if (i)
+                out += ',';
+            if (nested(items[i]))
+                newline(depth + 1);
+            else if (i)
+                out += ' ';
+            dumpIndented(items[i], indent, depth + 1, out);
+        }
+        if (!items.empty() && nested(items.back()))
+            newline(depth);
+        out += ']';
+    } else if (value.isObject()) {
+        const Json::Object& members = value.asObject();
+        out += '{';
+        for (size_t i = 0; i < members.size(); ++i) {
+            if (i)
+                out += ',';
+            newline(depth + 1);
+            out += compact(Nlohmann(members[i].first));
+            out += ": ";
+            dumpIndented(members[i].second, indent, depth + 1, out);
+        }
+        if (!members.empty())
+            newline(depth);
+        out += '}';
+    } else {
+        out += compact(toNlohmann(value));
+    }
+}
+
+} // namespace
+
 std::string Json::dump(int indent) const {
-    // Invalid UTF-8 (a byte-level token piece, a truncated name) is replaced
-    // rather than refused: output is never lost over one string.
-    return toNlohmann(*this).dump(indent, ' ', false, Nlohmann::error_handler_t::replace);
+    if (indent < 0)
+        return compact(toNlohmann(*this));
+    std::string out;
+    dumpIndented(*this, indent, 0, out);
+    return out;
 }
 
 Expected<Json> Json::parse(std::string_view text) {
