@@ -3,7 +3,10 @@
 # Installs every Debian 12 package DASH Studio needs to build and test.
 #   scripts/install-deps.sh          build + test dependencies
 #   scripts/install-deps.sh --bench  also the PyTorch reference used by bench/
+#   scripts/install-deps.sh --slurm  also a single-node Slurm (slurmctld, slurmd,
+#                                    munge) for tests/tst_eval_slurm.sh
 #   scripts/install-deps.sh --list   print the package list and exit
+# Options combine (--bench --slurm; --list with either prints the longer list).
 # Runs apt-get as root, or through sudo when sudo exists. Without either it
 # prints the apt-get command for an administrator to run and fails.
 # The CUDA toolkit is not a Debian package: when /usr/local/cuda (or nvcc on
@@ -23,20 +26,27 @@ packages=(
     clang libclang-rt-14-dev
     python3
 )
-case "${1:-}" in
---bench)
-    packages+=(python3-torch python3-numpy python3-sentencepiece libopenblas0-pthread)
-    ;;
---list)
+list=0
+for option in "$@"; do
+    case "$option" in
+    --bench)
+        packages+=(python3-torch python3-numpy python3-sentencepiece libopenblas0-pthread)
+        ;;
+    --slurm)
+        # The test runs its own daemons from a temporary folder, not the system ones.
+        packages+=(slurmctld slurmd slurm-client munge)
+        ;;
+    --list) list=1 ;;
+    *)
+        echo "install-deps: unknown option '$option' (expected --bench, --slurm or --list)" >&2
+        exit 2
+        ;;
+    esac
+done
+if ((list)); then
     printf '%s\n' "${packages[@]}"
     exit 0
-    ;;
-"") ;;
-*)
-    echo "install-deps: unknown option '$1' (expected --bench or --list)" >&2
-    exit 2
-    ;;
-esac
+fi
 
 missing=()
 for p in "${packages[@]}"; do
