@@ -15,23 +15,14 @@ set -euo pipefail
 cli=$1
 source_dir=$2
 shared=${3:-$source_dir/../shared}
-model=${DASH_MODEL_DIR:-$shared/models}/dash-demo-16L.gguf
-data=${DASH_DATA_DIR:-$shared/data}
-for f in "$model" "$data/arc/ARC-Challenge-Test.jsonl" "$data/wikitext2_test.raw" \
-    "$data/wikitext2_valid.txt"; do
-    if [ ! -f "$f" ]; then
-        echo "shared file not found: $f"
-        [ "${DASH_REQUIRE_SHARED:-0}" = 1 ] && exit 1
-        exit 77
-    fi
-done
+# shellcheck source-path=SCRIPTDIR source=tst_eval_slurm_common.sh
+. "$(dirname "$0")/tst_eval_slurm_common.sh"
+evalSlurmRequireShared
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/bin"
-head -c 20000 "$data/wikitext2_test.raw" >"$work/wiki.raw"
-head -c 20000 "$data/wikitext2_valid.txt" >"$work/tune.txt"
-head -n 3 "$data/arc/ARC-Challenge-Test.jsonl" >"$work/arc.jsonl"
+evalSlurmPrepare
 
 # The stand-in sbatch: logs its arguments, runs the script as the job
 # (array tasks in order), prints the job id as --parsable asks.
@@ -93,9 +84,6 @@ chmod +x "$work/bin/dash-cli-logged"
 export FAKE_SLURM_LOG=$work/sbatch.log FAKE_SLURM_DIR=$work
 export DASH_CLI=$work/bin/dash-cli-logged
 : >"$FAKE_SLURM_LOG"
-eval_args=(--model "$model" --tasks arc,wikitext2 --methods full,random --ratios 2.0
-    --limit arc=2,wikitext2=1 --arc "$work/arc.jsonl" --wikitext "$work/wiki.raw"
-    --tune-file "$work/tune.txt" --tune-windows 2 --threads 2 --quiet)
 
 fail() {
     echo "tst_eval_slurm_fake: $*" >&2
@@ -132,13 +120,5 @@ done
     fail "merge ran: ${commands[2]}"
 
 # Merged = unsharded, table for table; each shard has its own run store.
-"$cli" eval "${eval_args[@]}" --out "$work/whole" >/dev/null || fail "unsharded run failed"
-for f in results.csv table1.tex; do
-    cmp -s "$work/out/merged/$f" "$work/whole/$f" || fail "merged $f differs from the unsharded one"
-done
-for k in 1 2; do
-    [ -s "$work/out/shard-$k/runs.sqlite" ] || fail "shard $k wrote no run store"
-done
-listed=$("$cli" runs list --db "$work/out/merged/runs.sqlite" --json | grep -o '"id"' | wc -l)
-[ "$listed" -eq 4 ] || fail "the merged store lists $listed runs, not the 4 cells"
+evalSlurmCheckMerged "$work/out"
 echo "tst_eval_slurm_fake: 2 shards through the stand-in sbatch merge to the unsharded tables"
