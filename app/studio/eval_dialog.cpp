@@ -22,6 +22,7 @@
 #include <QPushButton>
 #include <QSpinBox>
 #include <QTableWidget>
+#include <QToolButton>
 
 #include <algorithm>
 #include <cmath>
@@ -226,7 +227,8 @@ EvalJobDialog::EvalJobDialog(const JobDefaults& defaults, const QString& dataDir
     auto* outLayout = new QHBoxLayout(outRow);
     outLayout->setContentsMargins(0, 0, 0, 0);
     outLayout->addWidget(m_out, 1);
-    auto* browse = new QPushButton(QStringLiteral("…"), outRow);
+    auto* browse = new QToolButton(outRow);
+    browse->setText(QStringLiteral("…"));
     browse->setToolTip(tr("Choose the output folder"));
     outLayout->addWidget(browse);
     m_resume = new QLabel(this);
@@ -286,7 +288,7 @@ EvalJobDialog::EvalJobDialog(const JobDefaults& defaults, const QString& dataDir
         box->insertLayout(box->count() - 1, resultButtons);
 
     connect(m_out, &QLineEdit::textChanged, this, &EvalJobDialog::updateResumeNote);
-    connect(browse, &QPushButton::clicked, this, [this] {
+    connect(browse, &QToolButton::clicked, this, [this] {
         const QString dir =
             QFileDialog::getExistingDirectory(this, tr("Output folder"), m_out->text());
         if (!dir.isEmpty())
@@ -320,6 +322,7 @@ EvalJobDialog::EvalJobDialog(const JobDefaults& defaults, const QString& dataDir
         updateResumeNote();
     });
     updateResumeNote();
+    resize(700, 780); // the form's rows, the log and Table 1
 }
 
 void EvalJobDialog::updateResumeNote() {
