@@ -319,7 +319,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../app/studio/eval_dialog.cpp" line="+98"/>
+        <location filename="../app/studio/eval_dialog.cpp" line="+99"/>
         <source>Cancelled: the %n finished cell(s) stay in the folder; starting again resumes from them</source>
         <translation>
             <numerusform>Abgebrochen: Die %n fertige Zelle bleibt im Ordner; ein neuer Start setzt dort fort</numerusform>
@@ -791,7 +791,7 @@
         <translation>von</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+10"/>
         <source>Choose the output folder</source>
         <translation>Ausgabeordner wählen</translation>
     </message>
@@ -897,7 +897,7 @@
         <translation>PDF (*.pdf);;SVG (*.svg);;PNG (*.png)</translation>
     </message>
     <message numerus="yes">
-        <location line="+16"/>
+        <location line="+17"/>
         <source>This folder holds %n finished cell(s): the run resumes from them and computes only the missing cells.</source>
         <translation>
             <numerusform>Dieser Ordner enthält %n fertige Zelle: Der Lauf setzt dort fort und berechnet nur die fehlenden Zellen.</numerusform>

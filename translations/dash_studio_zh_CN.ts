@@ -317,7 +317,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../app/studio/eval_dialog.cpp" line="+98"/>
+        <location filename="../app/studio/eval_dialog.cpp" line="+99"/>
         <source>Cancelled: the %n finished cell(s) stay in the folder; starting again resumes from them</source>
         <translation>
             <numerusform>已取消：%n 个已完成的单元保留在文件夹中；再次开始将从这里继续</numerusform>
@@ -787,7 +787,7 @@
         <translation>/</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+10"/>
         <source>Choose the output folder</source>
         <translation>选择输出文件夹</translation>
     </message>
@@ -893,7 +893,7 @@
         <translation>PDF (*.pdf);;SVG (*.svg);;PNG (*.png)</translation>
     </message>
     <message numerus="yes">
-        <location line="+16"/>
+        <location line="+17"/>
         <source>This folder holds %n finished cell(s): the run resumes from them and computes only the missing cells.</source>
         <translation>
             <numerusform>该文件夹中有 %n 个已完成的单元：运行将从这里继续，只计算缺少的单元。</numerusform>
