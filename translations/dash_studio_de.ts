@@ -318,6 +318,14 @@
             <numerusform>%n Zeilen im Laufspeicher %1 gespeichert</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <location filename="../app/studio/eval_dialog.cpp" line="+99"/>
+        <source>Cancelled: the %n finished cell(s) stay in the folder; starting again resumes from them</source>
+        <translation>
+            <numerusform>Abgebrochen: Die %n fertige Zelle bleibt im Ordner; ein neuer Start setzt dort fort</numerusform>
+            <numerusform>Abgebrochen: Die %n fertigen Zellen bleiben im Ordner; ein neuer Start setzt dort fort</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>PolicyCatalog</name>
@@ -670,6 +678,297 @@
         <location line="+3"/>
         <source>Colour:</source>
         <translation>Farbe:</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::EvalJobDialog</name>
+    <message>
+        <location filename="../app/studio/eval_dialog.cpp" line="-58"/>
+        <source>Evaluation</source>
+        <translation>Auswertung</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Loading the model</source>
+        <translation>Modell wird geladen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Loading %1</source>
+        <translation>%1 wird geladen</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Cell %1 of %2: %3, %4 at %5×</source>
+        <translation>Zelle %1 von %2: %3, %4 bei %5×</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>[%1/%2] %3, %4 at %5×: %6 %7, nominal %8×%9</source>
+        <translation>[%1/%2] %3, %4 bei %5×: %6 %7, nominal %8×%9</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source> (stored earlier, not recomputed)</source>
+        <translation> (früher gespeichert, nicht neu berechnet)</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+25"/>
+        <source>%n cell(s)</source>
+        <translation>
+            <numerusform>%n Zelle</numerusform>
+            <numerusform>%n Zellen</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>limits must be counts &gt;= 0, got &apos;%1&apos;</source>
+        <translation>Grenzen müssen Anzahlen &gt;= 0 sein, erhalten: &apos;%1&apos;</translation>
+    </message>
+    <message>
+        <location line="+46"/>
+        <source>method</source>
+        <translation>Methode</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Evaluate</source>
+        <translation>Auswerten</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>GGUF models (*.gguf)</source>
+        <translation>GGUF-Modelle (*.gguf)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Comma-separated: wikitext2, cnndm, mmlu, arc, speed</source>
+        <translation>Durch Kommas getrennt: wikitext2, cnndm, mmlu, arc, speed</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Comma-separated: full, early-exit, skipdecode, adaskip, random, static, dash:FILE</source>
+        <translation>Durch Kommas getrennt: full, early-exit, skipdecode, adaskip, random, static, dash:DATEI</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>all items; or N; or task=N, …</source>
+        <translation>alle Einträge; oder N; oder Aufgabe=N, …</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Text (*.txt *.raw);;All files (*)</source>
+        <translation>Text (*.txt *.raw);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>CNN/DM JSONL or CSV files, separated by ;</source>
+        <translation>CNN/DM-Dateien (JSONL oder CSV), durch ; getrennt</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>folder with dev/ and test/</source>
+        <translation>Ordner mit dev/ und test/</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>JSONL (*.jsonl);;All files (*)</source>
+        <translation>JSONL (*.jsonl);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Text (*.txt);;All files (*)</source>
+        <translation>Text (*.txt);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Calibrations (*.json)</source>
+        <translation>Kalibrierungen (*.json)</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>of</source>
+        <translation>von</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Choose the output folder</source>
+        <translation>Ausgabeordner wählen</translation>
+    </message>
+    <message>
+        <location line="+28"/>
+        <source>Model</source>
+        <translation>Modell</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Tasks</source>
+        <translation>Aufgaben</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Methods</source>
+        <translation>Methoden</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Ratios</source>
+        <translation>Verhältnisse</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Items per task</source>
+        <translation>Einträge je Aufgabe</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>WikiText-2</source>
+        <translation>WikiText-2</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>CNN/DM</source>
+        <translation>CNN/DM</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>MMLU</source>
+        <translation>MMLU</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ARC</source>
+        <translation>ARC</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Held-out text (tuning)</source>
+        <translation>Zurückgehaltener Text (Abstimmung)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Calibration (static)</source>
+        <translation>Kalibrierung (statisch)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Shard</source>
+        <translation>Teil</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+21"/>
+        <source>Output folder</source>
+        <translation>Ausgabeordner</translation>
+    </message>
+    <message>
+        <location line="-17"/>
+        <source>Show Results</source>
+        <translation>Ergebnisse anzeigen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Show the results of the output folder</source>
+        <translation>Die Ergebnisse des Ausgabeordners anzeigen</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Export Tables…</source>
+        <translation>Tabellen exportieren…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Export Pareto Figure…</source>
+        <translation>Pareto-Abbildung exportieren…</translation>
+    </message>
+    <message>
+        <location line="+25"/>
+        <source>Export the tables to</source>
+        <translation>Tabellen exportieren nach</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Export the Pareto figure</source>
+        <translation>Pareto-Abbildung exportieren</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>PDF (*.pdf);;SVG (*.svg);;PNG (*.png)</source>
+        <translation>PDF (*.pdf);;SVG (*.svg);;PNG (*.png)</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+17"/>
+        <source>This folder holds %n finished cell(s): the run resumes from them and computes only the missing cells.</source>
+        <translation>
+            <numerusform>Dieser Ordner enthält %n fertige Zelle: Der Lauf setzt dort fort und berechnet nur die fehlenden Zellen.</numerusform>
+            <numerusform>Dieser Ordner enthält %n fertige Zellen: Der Lauf setzt dort fort und berechnet nur die fehlenden Zellen.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>A new evaluation: the folder holds no finished cells.</source>
+        <translation>Eine neue Auswertung: Der Ordner enthält keine fertigen Zellen.</translation>
+    </message>
+    <message>
+        <location line="+46"/>
+        <source>method &apos;%1&apos; needs a policy file (dash:FILE)</source>
+        <translation>Methode &apos;%1&apos; braucht eine Policy-Datei (dash:DATEI)</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>ratios must be numbers from 1 to 64, got &apos;%1&apos;</source>
+        <translation>Verhältnisse müssen Zahlen von 1 bis 64 sein, erhalten: &apos;%1&apos;</translation>
+    </message>
+    <message>
+        <location line="+43"/>
+        <source>the model is missing</source>
+        <translation>das Modell fehlt</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>the output folder is missing</source>
+        <translation>der Ausgabeordner fehlt</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>choose at least one task</source>
+        <translation>mindestens eine Aufgabe wählen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>choose at least one method</source>
+        <translation>mindestens eine Methode wählen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>choose at least one ratio</source>
+        <translation>mindestens ein Verhältnis wählen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>the shard must be K of N with K &lt;= N</source>
+        <translation>der Teil muss K von N mit K &lt;= N sein</translation>
+    </message>
+    <message>
+        <location line="+25"/>
+        <location line="+22"/>
+        <source>no results are shown</source>
+        <translation>es werden keine Ergebnisse angezeigt</translation>
+    </message>
+    <message>
+        <location line="-10"/>
+        <source>cannot copy %1 to %2</source>
+        <translation>%1 kann nicht nach %2 kopiert werden</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>%1 holds no tables</source>
+        <translation>%1 enthält keine Tabellen</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>the figure&apos;s file name must end in .svg, .pdf or .png: %1</source>
+        <translation>der Dateiname der Abbildung muss auf .svg, .pdf oder .png enden: %1</translation>
     </message>
 </context>
 <context>
@@ -1032,7 +1331,7 @@
         <translation>Zeit (ms)</translation>
     </message>
     <message>
-        <location line="+37"/>
+        <location line="+38"/>
         <source>Cannot write %1</source>
         <translation>%1 kann nicht geschrieben werden</translation>
     </message>
@@ -1130,7 +1429,7 @@
         <translation>Farbe:</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>−</source>
         <translation>−</translation>
     </message>
@@ -1302,7 +1601,7 @@
 <context>
     <name>dash::studio::LiveAbWindow</name>
     <message>
-        <location filename="../app/studio/live_ab_window.cpp" line="+51"/>
+        <location filename="../app/studio/live_ab_window.cpp" line="+53"/>
         <source>Live A/B — DASH Studio</source>
         <translation>Live-A/B — DASH Studio</translation>
     </message>
@@ -1312,7 +1611,7 @@
         <translation>Prompt eingeben; beide Policies laufen bei jeder Änderung</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+5"/>
         <source>&amp;Prompt:</source>
         <translation>&amp;Prompt:</translation>
     </message>
@@ -1327,7 +1626,7 @@
         <translation>Policy &amp;B:</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+16"/>
         <source>Difference B − A</source>
         <translation>Differenz B − A</translation>
     </message>
@@ -1352,7 +1651,7 @@
         <translation>Beide Policies auf diesem Prompt messen: vollständige Prefills ohne KV-Cache, immer nur eine Seite, abwechselnd</translation>
     </message>
     <message>
-        <location line="+111"/>
+        <location line="+116"/>
         <source>Wait until both sides have run, then measure.</source>
         <translation>Warten, bis beide Seiten gelaufen sind, dann messen.</translation>
     </message>
@@ -1710,7 +2009,7 @@
 <context>
     <name>dash::studio::ModelDownloader</name>
     <message>
-        <location filename="../app/studio/model_download.cpp" line="+117"/>
+        <location filename="../app/studio/model_download.cpp" line="+121"/>
         <location line="+85"/>
         <source>Cannot write %1: %2</source>
         <translation>%1 kann nicht geschrieben werden: %2</translation>
@@ -1986,7 +2285,7 @@
 <context>
     <name>dash::studio::RunTools</name>
     <message>
-        <location filename="../app/studio/run_tools.cpp" line="+26"/>
+        <location filename="../app/studio/run_tools.cpp" line="+28"/>
         <source>Runs</source>
         <translation>Läufe</translation>
     </message>
@@ -2054,6 +2353,11 @@
         <location line="+1"/>
         <source>Run &amp;Sweep…</source>
         <translation>&amp;Sweep ausführen…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Evaluate…</source>
+        <translation>&amp;Auswerten…</translation>
     </message>
 </context>
 <context>
@@ -2590,12 +2894,12 @@ Tokens %3–%4
 <context>
     <name>dash::studio::TokenDeltaStrip</name>
     <message>
-        <location filename="../app/studio/token_delta_strip.cpp" line="+38"/>
+        <location filename="../app/studio/token_delta_strip.cpp" line="+37"/>
         <source>Per token: Δ log p, the change in log-likelihood of the token under the policy against full precision (nats; orange: less likely), and the KL divergence KL(full ‖ policy) of the distribution that predicts it</source>
         <translation>Je Token: Δ log p, die Änderung der Log-Likelihood des Tokens unter der Policy gegenüber voller Genauigkeit (nats; orange: weniger wahrscheinlich), und die KL-Divergenz KL(voll ‖ Policy) der Verteilung, die es vorhersagt</translation>
     </message>
     <message>
-        <location line="+92"/>
+        <location line="+93"/>
         <source>Δ log p</source>
         <translation>Δ log p</translation>
     </message>
@@ -2605,7 +2909,7 @@ Tokens %3–%4
         <translation>KL</translation>
     </message>
     <message>
-        <location line="+35"/>
+        <location line="+38"/>
         <source>&lt;b&gt;%1&lt;/b&gt; (token %2): no value (nothing predicts the first token; generated tokens are not compared)</source>
         <translation>&lt;b&gt;%1&lt;/b&gt; (Token %2): kein Wert (nichts sagt das erste Token vorher; erzeugte Tokens werden nicht verglichen)</translation>
     </message>
@@ -2779,7 +3083,7 @@ Tokens %3–%4
 <context>
     <name>main</name>
     <message>
-        <location filename="../app/studio/figure_export_cli.cpp" line="+51"/>
+        <location filename="../app/studio/figure_export_cli.cpp" line="+55"/>
         <source>Write a figure without opening a window: heatmap, curves or timeline.</source>
         <translation>Eine Abbildung schreiben, ohne ein Fenster zu öffnen: heatmap, curves oder timeline.</translation>
     </message>

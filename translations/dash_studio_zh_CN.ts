@@ -316,6 +316,13 @@
             <numerusform>已将 %n 行保存到运行存储 %1</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <location filename="../app/studio/eval_dialog.cpp" line="+99"/>
+        <source>Cancelled: the %n finished cell(s) stay in the folder; starting again resumes from them</source>
+        <translation>
+            <numerusform>已取消：%n 个已完成的单元保留在文件夹中；再次开始将从这里继续</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>PolicyCatalog</name>
@@ -668,6 +675,295 @@
         <location line="+3"/>
         <source>Colour:</source>
         <translation>颜色：</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::EvalJobDialog</name>
+    <message>
+        <location filename="../app/studio/eval_dialog.cpp" line="-58"/>
+        <source>Evaluation</source>
+        <translation>评估</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Loading the model</source>
+        <translation>正在加载模型</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Loading %1</source>
+        <translation>正在加载 %1</translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>Cell %1 of %2: %3, %4 at %5×</source>
+        <translation>单元 %1/%2：%3，%4，%5×</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>[%1/%2] %3, %4 at %5×: %6 %7, nominal %8×%9</source>
+        <translation>[%1/%2] %3，%4，%5×：%6 %7，名义 %8×%9</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source> (stored earlier, not recomputed)</source>
+        <translation>（先前已保存，未重新计算）</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+25"/>
+        <source>%n cell(s)</source>
+        <translation>
+            <numerusform>%n 个单元</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>limits must be counts &gt;= 0, got &apos;%1&apos;</source>
+        <translation>限制必须是 &gt;= 0 的数量，得到 &apos;%1&apos;</translation>
+    </message>
+    <message>
+        <location line="+46"/>
+        <source>method</source>
+        <translation>方法</translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>Evaluate</source>
+        <translation>评估</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>GGUF models (*.gguf)</source>
+        <translation>GGUF 模型 (*.gguf)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Comma-separated: wikitext2, cnndm, mmlu, arc, speed</source>
+        <translation>以逗号分隔：wikitext2, cnndm, mmlu, arc, speed</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Comma-separated: full, early-exit, skipdecode, adaskip, random, static, dash:FILE</source>
+        <translation>以逗号分隔：full, early-exit, skipdecode, adaskip, random, static, dash:文件</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>all items; or N; or task=N, …</source>
+        <translation>全部条目；或 N；或 任务=N, …</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Text (*.txt *.raw);;All files (*)</source>
+        <translation>文本 (*.txt *.raw);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>CNN/DM JSONL or CSV files, separated by ;</source>
+        <translation>CNN/DM 的 JSONL 或 CSV 文件，以 ; 分隔</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>folder with dev/ and test/</source>
+        <translation>包含 dev/ 和 test/ 的文件夹</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>JSONL (*.jsonl);;All files (*)</source>
+        <translation>JSONL (*.jsonl);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Text (*.txt);;All files (*)</source>
+        <translation>文本 (*.txt);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Calibrations (*.json)</source>
+        <translation>校准文件 (*.json)</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>of</source>
+        <translation>/</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Choose the output folder</source>
+        <translation>选择输出文件夹</translation>
+    </message>
+    <message>
+        <location line="+28"/>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Tasks</source>
+        <translation>任务</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Methods</source>
+        <translation>方法</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Ratios</source>
+        <translation>比率</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Items per task</source>
+        <translation>每个任务的条目数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>WikiText-2</source>
+        <translation>WikiText-2</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>CNN/DM</source>
+        <translation>CNN/DM</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>MMLU</source>
+        <translation>MMLU</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ARC</source>
+        <translation>ARC</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Held-out text (tuning)</source>
+        <translation>保留文本（调参）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Calibration (static)</source>
+        <translation>校准（静态）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Shard</source>
+        <translation>分片</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+21"/>
+        <source>Output folder</source>
+        <translation>输出文件夹</translation>
+    </message>
+    <message>
+        <location line="-17"/>
+        <source>Show Results</source>
+        <translation>显示结果</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Show the results of the output folder</source>
+        <translation>显示输出文件夹中的结果</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Export Tables…</source>
+        <translation>导出表格…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Export Pareto Figure…</source>
+        <translation>导出 Pareto 图…</translation>
+    </message>
+    <message>
+        <location line="+25"/>
+        <source>Export the tables to</source>
+        <translation>将表格导出到</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Export the Pareto figure</source>
+        <translation>导出 Pareto 图</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>PDF (*.pdf);;SVG (*.svg);;PNG (*.png)</source>
+        <translation>PDF (*.pdf);;SVG (*.svg);;PNG (*.png)</translation>
+    </message>
+    <message numerus="yes">
+        <location line="+17"/>
+        <source>This folder holds %n finished cell(s): the run resumes from them and computes only the missing cells.</source>
+        <translation>
+            <numerusform>该文件夹中有 %n 个已完成的单元：运行将从这里继续，只计算缺少的单元。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>A new evaluation: the folder holds no finished cells.</source>
+        <translation>新的评估：该文件夹中没有已完成的单元。</translation>
+    </message>
+    <message>
+        <location line="+46"/>
+        <source>method &apos;%1&apos; needs a policy file (dash:FILE)</source>
+        <translation>方法 &apos;%1&apos; 需要策略文件 (dash:文件)</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>ratios must be numbers from 1 to 64, got &apos;%1&apos;</source>
+        <translation>比率必须是 1 到 64 之间的数，得到 &apos;%1&apos;</translation>
+    </message>
+    <message>
+        <location line="+43"/>
+        <source>the model is missing</source>
+        <translation>缺少模型</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>the output folder is missing</source>
+        <translation>缺少输出文件夹</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>choose at least one task</source>
+        <translation>请至少选择一个任务</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>choose at least one method</source>
+        <translation>请至少选择一种方法</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>choose at least one ratio</source>
+        <translation>请至少选择一个比率</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>the shard must be K of N with K &lt;= N</source>
+        <translation>分片必须为 K/N 且 K &lt;= N</translation>
+    </message>
+    <message>
+        <location line="+25"/>
+        <location line="+22"/>
+        <source>no results are shown</source>
+        <translation>未显示任何结果</translation>
+    </message>
+    <message>
+        <location line="-10"/>
+        <source>cannot copy %1 to %2</source>
+        <translation>无法将 %1 复制到 %2</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>%1 holds no tables</source>
+        <translation>%1 中没有表格</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>the figure&apos;s file name must end in .svg, .pdf or .png: %1</source>
+        <translation>图的文件名必须以 .svg、.pdf 或 .png 结尾：%1</translation>
     </message>
 </context>
 <context>
@@ -1030,7 +1326,7 @@
         <translation>时间（毫秒）</translation>
     </message>
     <message>
-        <location line="+37"/>
+        <location line="+38"/>
         <source>Cannot write %1</source>
         <translation>无法写入 %1</translation>
     </message>
@@ -1128,7 +1424,7 @@
         <translation>颜色：</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>−</source>
         <translation>−</translation>
     </message>
@@ -1300,7 +1596,7 @@
 <context>
     <name>dash::studio::LiveAbWindow</name>
     <message>
-        <location filename="../app/studio/live_ab_window.cpp" line="+51"/>
+        <location filename="../app/studio/live_ab_window.cpp" line="+53"/>
         <source>Live A/B — DASH Studio</source>
         <translation>实时 A/B — DASH Studio</translation>
     </message>
@@ -1310,7 +1606,7 @@
         <translation>输入提示词；每次编辑都会运行两个策略</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+5"/>
         <source>&amp;Prompt:</source>
         <translation>提示词(&amp;P)：</translation>
     </message>
@@ -1325,7 +1621,7 @@
         <translation>策略 B(&amp;B)：</translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+16"/>
         <source>Difference B − A</source>
         <translation>差值 B − A</translation>
     </message>
@@ -1350,7 +1646,7 @@
         <translation>在此提示词上为两个策略计时：不使用 KV 缓存的完整预填充，每次只运行一侧，交替进行</translation>
     </message>
     <message>
-        <location line="+111"/>
+        <location line="+116"/>
         <source>Wait until both sides have run, then measure.</source>
         <translation>请等两侧都运行完毕后再测量。</translation>
     </message>
@@ -1705,7 +2001,7 @@
 <context>
     <name>dash::studio::ModelDownloader</name>
     <message>
-        <location filename="../app/studio/model_download.cpp" line="+117"/>
+        <location filename="../app/studio/model_download.cpp" line="+121"/>
         <location line="+85"/>
         <source>Cannot write %1: %2</source>
         <translation>无法写入 %1：%2</translation>
@@ -1981,7 +2277,7 @@
 <context>
     <name>dash::studio::RunTools</name>
     <message>
-        <location filename="../app/studio/run_tools.cpp" line="+26"/>
+        <location filename="../app/studio/run_tools.cpp" line="+28"/>
         <source>Runs</source>
         <translation>运行记录</translation>
     </message>
@@ -2049,6 +2345,11 @@
         <location line="+1"/>
         <source>Run &amp;Sweep…</source>
         <translation>运行扫描(&amp;S)…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Evaluate…</source>
+        <translation>评估(&amp;E)…</translation>
     </message>
 </context>
 <context>
@@ -2582,12 +2883,12 @@ tokens %3–%4
 <context>
     <name>dash::studio::TokenDeltaStrip</name>
     <message>
-        <location filename="../app/studio/token_delta_strip.cpp" line="+38"/>
+        <location filename="../app/studio/token_delta_strip.cpp" line="+37"/>
         <source>Per token: Δ log p, the change in log-likelihood of the token under the policy against full precision (nats; orange: less likely), and the KL divergence KL(full ‖ policy) of the distribution that predicts it</source>
         <translation>每个词元：Δ log p，即该词元在策略下相对全精度的对数似然变化（nats；橙色：可能性降低），以及预测它的分布的 KL 散度 KL(全精度 ‖ 策略)</translation>
     </message>
     <message>
-        <location line="+92"/>
+        <location line="+93"/>
         <source>Δ log p</source>
         <translation>Δ log p</translation>
     </message>
@@ -2597,7 +2898,7 @@ tokens %3–%4
         <translation>KL</translation>
     </message>
     <message>
-        <location line="+35"/>
+        <location line="+38"/>
         <source>&lt;b&gt;%1&lt;/b&gt; (token %2): no value (nothing predicts the first token; generated tokens are not compared)</source>
         <translation>&lt;b&gt;%1&lt;/b&gt;（词元 %2）：无数值（第一个词元无从预测；生成的词元不作比较）</translation>
     </message>
@@ -2771,7 +3072,7 @@ tokens %3–%4
 <context>
     <name>main</name>
     <message>
-        <location filename="../app/studio/figure_export_cli.cpp" line="+51"/>
+        <location filename="../app/studio/figure_export_cli.cpp" line="+55"/>
         <source>Write a figure without opening a window: heatmap, curves or timeline.</source>
         <translation>不打开窗口直接写出图表：heatmap、curves 或 timeline。</translation>
     </message>

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "app/studio/run_tools.h"
 
+#include "app/studio/eval_dialog.h"
 #include "app/studio/inference_client.h"
 #include "app/studio/job_dialogs.h"
 #include "app/studio/policy_picker.h"
@@ -11,6 +12,7 @@
 
 #include <QAction>
 #include <QDockWidget>
+#include <QFileInfo>
 #include <QMainWindow>
 #include <QMenu>
 #include <QMenuBar>
@@ -90,6 +92,7 @@ void RunTools::createMenus() {
     tools->addAction(tr("&Calibrate…"), this, &RunTools::showCalibrationJob);
     tools->addAction(tr("&Train Policy…"), this, &RunTools::showTrainingJob);
     tools->addAction(tr("Run &Sweep…"), this, &RunTools::showSweepJob);
+    tools->addAction(tr("&Evaluate…"), this, &RunTools::showEvalJob);
 
     bar->insertMenu(before, runs);
     bar->insertMenu(before, tools);
@@ -132,6 +135,15 @@ JobDialog* RunTools::showSweepJob() {
         if (outcome.ok)
             m_panel->refresh();
     });
+    show(dialog);
+    return dialog;
+}
+
+JobDialog* RunTools::showEvalJob() {
+    JobDefaults defaults{m_client->hasModel() ? m_client->modelInfo().path : QString(),
+                         m_settings.heldOutText(), m_settings.threads()};
+    const QString dataDir = QFileInfo(StudioSettings::defaultHeldOutText()).absolutePath();
+    auto* dialog = new EvalJobDialog(defaults, dataDir, m_window);
     show(dialog);
     return dialog;
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The run-history and job tools of the main window, installed in one place:
 // the run browser dock, automatic saving of runs, the Runs and Tools menus
-// (calibrate, train a policy, run a sweep) and the policy picker's link to the
+// (calibrate, train a policy, run a sweep, evaluate) and the policy picker's link to the
 // inference client and to calibration jobs.
 #pragma once
 
@@ -37,6 +37,7 @@ public:
     JobDialog* showCalibrationJob();
     JobDialog* showTrainingJob();
     JobDialog* showSweepJob();
+    JobDialog* showEvalJob();
 
 private:
     void createMenus();
