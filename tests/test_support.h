@@ -1,16 +1,43 @@
 // SPDX-License-Identifier: MIT
 // Helpers shared by the QtTest suites: where the shared models and data live,
-// and skipping (or failing, in CI) when they are absent.
+// skipping (or failing, in CI) when they are absent, and whole-file text
+// reading and writing.
 #pragma once
 
 #include <QFileInfo>
 #include <QString>
 #include <QtTest>
 
+#include <filesystem>
+#include <fstream>
 #include <initializer_list>
+#include <sstream>
 #include <string>
 
 namespace dash::test {
+
+// The whole file as bytes ("" when it cannot be read).
+inline std::string slurp(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+// Writes `text` to `path`, creating its folder.
+inline void spit(const std::string& path, const std::string& text) {
+    std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+    std::ofstream(path, std::ios::binary) << text;
+}
+
+// The first `lines` lines of a file.
+inline std::string headLines(const std::string& path, int lines) {
+    std::ifstream in(path, std::ios::binary);
+    std::string out, line;
+    for (int i = 0; i < lines && std::getline(in, line); ++i)
+        out += line + "\n";
+    return out;
+}
 
 inline QString sharedDir() {
     const QByteArray env = qgetenv("DASH_SHARED_DIR");

@@ -29,27 +29,11 @@
 using namespace dash;
 using namespace dash::eval;
 
+using test::headLines;
+using test::slurp;
+using test::spit;
+
 namespace {
-
-std::string slurp(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-void spit(const std::string& path, const std::string& text) {
-    std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-    std::ofstream(path, std::ios::binary) << text;
-}
-
-std::string headLines(const std::string& path, int lines) {
-    std::ifstream in(path, std::ios::binary);
-    std::string out, line;
-    for (int i = 0; i < lines && std::getline(in, line); ++i)
-        out += line + "\n";
-    return out;
-}
 
 CellResult makeCell(Task task, const std::string& method, double ratio,
                     std::map<std::string, double> metrics) {

@@ -6,6 +6,7 @@
 // system) cannot run is skipped with the reason, so this suite is labelled
 // `isa`: like `gpu`, what it runs depends on the hardware. tst_kernels checks
 // the sets this CPU runs against float64.
+#include "backend_parity.h"
 #include "kernel_test_data.h"
 
 #include "core/engine/cpu/thread_pool.h"
@@ -59,14 +60,9 @@ void TestIsaPaths::isaPaths() {
             cpu::matmul(m, x.data(), n, want.data(), single, cpu::Isa::Scalar);
             cpu::matmul(m, x.data(), n, got.data(), *m_pool, isa);
             // Same integer sums; the float sums differ in order only.
-            double num = 0, den = 0;
-            for (size_t i = 0; i < want.size(); ++i) {
-                num += (static_cast<double>(got[i]) - want[i]) *
-                       (static_cast<double>(got[i]) - want[i]);
-                den += static_cast<double>(want[i]) * want[i];
-            }
-            QVERIFY2(num <= 1e-11 * den,
-                     qPrintable(QString("%1 n=%2: nmse %3").arg(format).arg(n).arg(num / den)));
+            const double nmse = normalizedError(got, want);
+            QVERIFY2(nmse <= 1e-11,
+                     qPrintable(QString("%1 n=%2: nmse %3").arg(format).arg(n).arg(nmse)));
         }
     }
     // Float matrices: the tiled shape, and one whose rows (a partial group of
@@ -96,20 +92,15 @@ void TestIsaPaths::isaPaths() {
                 std::vector<float> want(static_cast<size_t>(n) * rows), got(want.size());
                 cpu::matmul(m, x.data(), n, want.data(), single, cpu::Isa::Scalar);
                 cpu::matmul(m, x.data(), n, got.data(), *m_pool, isa);
-                double num = 0, den = 0;
-                for (size_t i = 0; i < want.size(); ++i) {
-                    num += (static_cast<double>(got[i]) - want[i]) *
-                           (static_cast<double>(got[i]) - want[i]);
-                    den += static_cast<double>(want[i]) * want[i];
-                }
+                const double nmse = normalizedError(got, want);
                 // bfloat16 activations: relative 2^-8 at most per value.
                 const double tolerance = roundsActivations ? 1e-4 : 1e-11;
-                QVERIFY2(num <= tolerance * den, qPrintable(QString("%1 %2x%3 n=%4: nmse %5")
-                                                                .arg(cpu::matrixTypeName(type))
-                                                                .arg(rows)
-                                                                .arg(cols)
-                                                                .arg(n)
-                                                                .arg(num / den)));
+                QVERIFY2(nmse <= tolerance, qPrintable(QString("%1 %2x%3 n=%4: nmse %5")
+                                                           .arg(cpu::matrixTypeName(type))
+                                                           .arg(rows)
+                                                           .arg(cols)
+                                                           .arg(n)
+                                                           .arg(nmse)));
             }
         }
 }

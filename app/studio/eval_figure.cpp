@@ -27,33 +27,15 @@ QString english(const char* words) {
     return QString::fromUtf8(words);
 }
 
-double niceStep(double range, int maxTicks) {
-    const double raw = range / std::max(1, maxTicks);
-    const double p = std::pow(10.0, std::floor(std::log10(raw)));
-    for (double m : {1.0, 2.0, 2.5, 5.0})
-        if (m * p >= raw)
-            return m * p;
-    return 10 * p;
-}
-
+// The ticks of an axis from lo to hi (widened by half a unit each way when
+// the range is empty) and their step.
 QList<double> ticks(double lo, double hi, int maxTicks, double* step) {
     if (!(hi > lo)) {
         lo -= 0.5;
         hi += 0.5;
     }
     *step = niceStep(hi - lo, maxTicks);
-    QList<double> out;
-    for (double i = std::floor(lo / *step + 1e-9); i <= std::ceil(hi / *step - 1e-9); ++i)
-        out.append(std::abs(i) < 1e-9 ? 0.0 : i * *step);
-    return out;
-}
-
-QString tickLabel(double v, double step) {
-    int decimals = std::max(0, static_cast<int>(-std::floor(std::log10(step) + 1e-9)));
-    const double scaled = step * std::pow(10.0, decimals);
-    if (std::abs(scaled - std::round(scaled)) > 1e-6)
-        ++decimals; // 2.5 x 10^k needs one more
-    return QString::number(v, 'f', decimals);
+    return niceTicks(lo, hi, maxTicks);
 }
 
 const char* primaryMetric(const QString& task) {

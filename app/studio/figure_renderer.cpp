@@ -40,39 +40,6 @@ const QColor kSkippedColor(0xd55e00);
 const QColor kAxisColor(0x222222);
 const QColor kGridColor(0xdddddd);
 
-// A round step (1, 2, 2.5 or 5 times a power of ten) that cuts `range` into
-// at most `maxTicks` intervals.
-double niceStep(double range, int maxTicks) {
-    const double raw = range / std::max(1, maxTicks);
-    const double p = std::pow(10.0, std::floor(std::log10(raw)));
-    for (double m : {1.0, 2.0, 2.5, 5.0})
-        if (m * p >= raw)
-            return m * p;
-    return 10 * p;
-}
-
-// Multiples of a round step from below `lo` to above `hi`.
-QList<double> niceTicks(double lo, double hi, int maxTicks) {
-    if (!(hi > lo))
-        hi = lo + 1;
-    const double step = niceStep(hi - lo, maxTicks);
-    const double first = std::floor(lo / step + 1e-9);
-    const double last = std::ceil(hi / step - 1e-9);
-    QList<double> ticks;
-    for (double i = first; i <= last; ++i)
-        ticks.append(std::abs(i) < 1e-9 ? 0.0 : i * step);
-    return ticks;
-}
-
-// Tick label with as many decimals as the step needs.
-QString tickLabel(double value, double step) {
-    int decimals = std::max(0, static_cast<int>(-std::floor(std::log10(step) + 1e-9)));
-    if (std::abs(step / std::pow(10.0, -decimals) - std::round(step / std::pow(10.0, -decimals))) >
-        1e-6)
-        ++decimals; // 2.5 × 10^k needs one more
-    return QString::number(value, 'f', decimals);
-}
-
 // Smallest step of the form 1, 2, 5 × 10^k that is at least `minimum`.
 int integerStep(double minimum) {
     int step = 1;
@@ -585,6 +552,35 @@ QString titleOf(const FigureSpec& spec) {
 }
 
 } // namespace
+
+double niceStep(double range, int maxTicks) {
+    const double raw = range / std::max(1, maxTicks);
+    const double p = std::pow(10.0, std::floor(std::log10(raw)));
+    for (double m : {1.0, 2.0, 2.5, 5.0})
+        if (m * p >= raw)
+            return m * p;
+    return 10 * p;
+}
+
+QList<double> niceTicks(double lo, double hi, int maxTicks) {
+    if (!(hi > lo))
+        hi = lo + 1;
+    const double step = niceStep(hi - lo, maxTicks);
+    const double first = std::floor(lo / step + 1e-9);
+    const double last = std::ceil(hi / step - 1e-9);
+    QList<double> ticks;
+    for (double i = first; i <= last; ++i)
+        ticks.append(std::abs(i) < 1e-9 ? 0.0 : i * step);
+    return ticks;
+}
+
+QString tickLabel(double value, double step) {
+    int decimals = std::max(0, static_cast<int>(-std::floor(std::log10(step) + 1e-9)));
+    if (std::abs(step / std::pow(10.0, -decimals) - std::round(step / std::pow(10.0, -decimals))) >
+        1e-6)
+        ++decimals; // 2.5 × 10^k needs one more
+    return QString::number(value, 'f', decimals);
+}
 
 int figureToken(const RunSnapshot& snapshot, const FigureSpec& spec) {
     const int tokens = snapshot.tokenCount();

@@ -10,6 +10,7 @@
 #include "app/studio/run_snapshot.h"
 
 #include <QImage>
+#include <QList>
 #include <QString>
 
 #include <functional>
@@ -43,6 +44,14 @@ QString writeFigure(const RunSnapshot& snapshot, const FigureSpec& spec, const Q
 // The numbers behind the figure as CSV: the trace's cells (heatmap), the
 // curves (similarity), or the spans (timeline).
 QByteArray figureDataCsv(const RunSnapshot& snapshot, const FigureSpec& spec);
+
+// Axis ticks shared by the figures: a round step (1, 2, 2.5 or 5 times a
+// power of ten) that cuts `range` into at most `maxTicks` intervals; the
+// multiples of that step from below `lo` to above `hi`; a tick label with as
+// many decimals as the step needs.
+double niceStep(double range, int maxTicks);
+QList<double> niceTicks(double lo, double hi, int maxTicks);
+QString tickLabel(double value, double step);
 
 // The token whose curves a figure shows: spec.token when valid, else the last
 // prompt token (-1 when the run has none).

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include "core/eval/eval_ablation.h"
 
+#include "core/eval/eval_tables.h"
+
 #include "core/dash/dash_policy.h"
 #include "core/export/latex_table.h"
 #include "core/util/output_file.h"
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <filesystem>
 
 namespace dash::eval {
@@ -20,21 +21,6 @@ constexpr DashVariant kVariants[] = {DashVariant::Dynamic, DashVariant::Scale, D
 // The option names of the rows in parseAblationMap.
 constexpr const char* kRowKeys[kAblationRows] = {"static", "dynamic", "scale", "int8", "int4int8"};
 
-std::string format(const char* spec, double v) {
-    char text[64];
-    std::snprintf(text, sizeof text, spec, v);
-    return text;
-}
-
-const CellResult* findCell(const std::vector<CellResult>& cells, const std::string& method,
-                           double ratio, Task task) {
-    for (const CellResult& c : cells)
-        if (c.method == method && c.task == task &&
-            std::lround(c.targetRatio * 100) == std::lround(ratio * 100))
-            return &c;
-    return nullptr;
-}
-
 std::optional<double> metricOf(const CellResult* c) {
     if (!c)
         return std::nullopt;
@@ -42,17 +28,6 @@ std::optional<double> metricOf(const CellResult* c) {
     if (it == c->metrics.end() || !std::isfinite(it->second))
         return std::nullopt;
     return it->second;
-}
-
-// As Table 1 prints it: perplexity and speedup as they are, the others x 100.
-std::string shown(Task task, std::optional<double> v) {
-    if (!v)
-        return "--";
-    if (task == Task::WikiText2)
-        return format("%.2f", *v);
-    if (task == Task::Speed)
-        return format("%.2f$\\times$", *v);
-    return format("%.1f", 100.0 * *v);
 }
 
 std::string csvField(const std::string& s) {
@@ -234,8 +209,8 @@ std::string ablationCsv(const TableLayout& layout, const std::vector<CellResult>
     std::string out = "row,method,target_ratio,task,metric,value\n";
     auto line = [&](const std::string& row, const std::string& method, double ratio,
                     std::optional<double> v) {
-        out += csvField(row) + "," + csvField(method) + "," + format("%.2f", ratio) + "," + task +
-               "," + metric + "," + (v ? format("%.6f", *v) : std::string()) + "\n";
+        out += csvField(row) + "," + csvField(method) + "," + formatNumber("%.2f", ratio) + "," +
+               task + "," + metric + "," + (v ? formatNumber("%.6f", *v) : std::string()) + "\n";
     };
     line("Origin", "full", 1.0, metricOf(findCell(cells, "full", 1.0, map.task)));
     for (size_t row = 0; row < kAblationRows; ++row)
@@ -260,20 +235,19 @@ std::string ablationLatex(const TableLayout& layout, const std::vector<CellResul
     }
     out += "\n\\begin{tabular}{l" + std::string(layout.ratios.size(), 'c') + "}\n\\toprule\nMethod";
     for (double r : layout.ratios)
-        out += " & " + format("%.2f", r) + "$\\times$";
+        out += " & " + formatNumber("%.2f", r) + "$\\times$";
     out += " \\\\\n\\midrule\n";
     out += std::string("Origin (") + metricCaption(map.task) + ")";
     for (size_t i = 0; i < layout.ratios.size(); ++i)
-        out += " & " + (i == 0 ? shown(map.task, metricOf(findCell(cells, "full", 1.0, map.task)))
-                               : std::string());
+        out +=
+            " & " + (i == 0 ? tableValue(findCell(cells, "full", 1.0, map.task)) : std::string());
     out += " \\\\\n";
     for (size_t row = 0; row < kAblationRows; ++row) {
         out += std::to_string(row + 1) + ". " + latexEscape(ablationRowName(row));
         for (double r : layout.ratios)
-            out += " & " +
-                   shown(map.task, map.methods[row].empty()
-                                       ? std::nullopt
-                                       : metricOf(findCell(cells, map.methods[row], r, map.task)));
+            out += " & " + (map.methods[row].empty()
+                                ? std::string("--")
+                                : tableValue(findCell(cells, map.methods[row], r, map.task)));
         out += " \\\\\n";
     }
     out += "\\bottomrule\n\\end{tabular}\n";

@@ -10,16 +10,12 @@
 
 namespace dash::eval {
 
-namespace {
-
-std::string format(const char* spec, double v) {
+std::string formatNumber(const char* spec, double v) {
     char text[64];
     std::snprintf(text, sizeof text, spec, v);
     return text;
 }
 
-// The cell of (method, ratio, task); full precision's at ratio 1 whatever
-// the ratio asked. Null when absent.
 const CellResult* findCell(const std::vector<CellResult>& cells, const std::string& method,
                            double ratio, Task task) {
     const double want = method == "full" ? 1.0 : ratio;
@@ -29,6 +25,20 @@ const CellResult* findCell(const std::vector<CellResult>& cells, const std::stri
             return &c;
     return nullptr;
 }
+
+std::string tableValue(const CellResult* c) {
+    if (!c)
+        return "--";
+    const auto it = c->metrics.find(primaryMetric(c->task));
+    if (it == c->metrics.end() || !std::isfinite(it->second))
+        return "--";
+    if (c->task == Task::Speed)
+        return formatNumber("%.2f$\\times$", it->second);
+    return c->task == Task::WikiText2 ? formatNumber("%.2f", it->second)
+                                      : formatNumber("%.1f", 100.0 * it->second);
+}
+
+namespace {
 
 // The cells in layout order: methods, then ratios, then tasks (full once).
 std::vector<const CellResult*> ordered(const TableLayout& layout,
@@ -61,10 +71,10 @@ std::string resultsCsv(const TableLayout& layout, const std::vector<CellResult>&
     for (const CellResult* c : ordered(layout, cells))
         for (const auto& [name, value] : c->metrics)
             out += std::string(taskName(c->task)) + "," + csvField(c->method) + "," +
-                   format("%.2f", c->targetRatio) + "," + name + "," + format("%.6f", value) + "," +
-                   format("%.4f", c->nominalRatio) + "," + format("%.6g", c->knob) + "," +
-                   format("%.4f", c->heldOutRatio) + "," + std::to_string(c->items) + "," +
-                   std::to_string(c->truncated) + "\n";
+                   formatNumber("%.2f", c->targetRatio) + "," + name + "," +
+                   formatNumber("%.6f", value) + "," + formatNumber("%.4f", c->nominalRatio) + "," +
+                   formatNumber("%.6g", c->knob) + "," + formatNumber("%.4f", c->heldOutRatio) +
+                   "," + std::to_string(c->items) + "," + std::to_string(c->truncated) + "\n";
     return out;
 }
 
@@ -95,23 +105,12 @@ std::string resultsLatex(const TableLayout& layout, const std::vector<CellResult
         }
         return "?";
     };
-    auto value = [](const CellResult* c) -> std::string {
-        if (!c)
-            return "--";
-        const auto it = c->metrics.find(primaryMetric(c->task));
-        if (it == c->metrics.end() || !std::isfinite(it->second))
-            return "--";
-        // Perplexity as is; ROUGE-L and accuracies in percent.
-        if (c->task == Task::Speed)
-            return format("%.2f$\\times$", it->second);
-        return c->task == Task::WikiText2 ? format("%.2f", it->second)
-                                          : format("%.1f", 100.0 * it->second);
-    };
     std::string out =
         "\\begin{tabular}{l" + std::string(t * layout.ratios.size(), 'c') + "}\n\\toprule\n";
     out += "Method";
     for (double r : layout.ratios)
-        out += " & \\multicolumn{" + std::to_string(t) + "}{c}{" + format("%.2f", r) + "$\\times$}";
+        out += " & \\multicolumn{" + std::to_string(t) + "}{c}{" + formatNumber("%.2f", r) +
+               "$\\times$}";
     out += " \\\\\n";
     for (size_t i = 0; i < layout.ratios.size(); ++i)
         out += "\\cmidrule(lr){" + std::to_string(2 + i * t) + "-" +
@@ -125,7 +124,7 @@ std::string resultsLatex(const TableLayout& layout, const std::vector<CellResult
         out += m == "full" ? std::string("Full precision") : latexEscape(m);
         for (double r : layout.ratios)
             for (Task task : layout.tasks)
-                out += " & " + value(findCell(cells, m, r, task));
+                out += " & " + tableValue(findCell(cells, m, r, task));
         out += " \\\\\n";
     }
     out += "\\bottomrule\n\\end{tabular}\n";

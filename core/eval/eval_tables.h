@@ -19,6 +19,17 @@
 
 namespace dash::eval {
 
+// printf of one number with `spec` (e.g. "%.2f").
+std::string formatNumber(const char* spec, double v);
+// The cell of (method, ratio, task); full precision's at ratio 1 whatever
+// the ratio asked. Null when absent.
+const CellResult* findCell(const std::vector<CellResult>& cells, const std::string& method,
+                           double ratio, Task task);
+// A cell's primary metric as the LaTeX tables print it: perplexity as it is,
+// speedup with "$\times$", ROUGE-L and accuracies x 100 with one decimal;
+// "--" for a missing cell or a value that is not finite.
+std::string tableValue(const CellResult* c);
+
 std::string resultsCsv(const TableLayout& layout, const std::vector<CellResult>& cells);
 Json resultsJson(const TableLayout& layout, const std::vector<CellResult>& cells);
 std::string resultsLatex(const TableLayout& layout, const std::vector<CellResult>& cells);
