@@ -79,10 +79,9 @@ Expected<Json> fromNlohmann(const Nlohmann& value, int depth) {
     return Json();
 }
 
-Nlohmann toNlohmann(const Json& value) {
+// A null, bool, number or string as nlohmann's value, which writes it.
+Nlohmann scalarToNlohmann(const Json& value) {
     switch (value.type()) {
-    case Json::Type::Null:
-        return nullptr;
     case Json::Type::Bool:
         return value.asBool();
     case Json::Type::Number:
@@ -97,20 +96,9 @@ Nlohmann toNlohmann(const Json& value) {
         return nullptr;
     case Json::Type::String:
         return value.asString();
-    case Json::Type::Array: {
-        Nlohmann out = Nlohmann::array();
-        for (const auto& item : value.asArray())
-            out.push_back(toNlohmann(item));
-        return out;
+    default:
+        return nullptr;
     }
-    case Json::Type::Object: {
-        Nlohmann out = Nlohmann::object();
-        for (const auto& [key, item] : value.asObject())
-            out[key] = toNlohmann(item);
-        return out;
-    }
-    }
-    return nullptr;
 }
 
 } // namespace
@@ -278,12 +266,16 @@ std::string compact(const Nlohmann& value) {
     return value.dump(-1, ' ', false, Nlohmann::error_handler_t::replace);
 }
 
-// Indented text in which an array's scalars stay on one line, so that a
-// trace's or a calibration's per-token rows read as rows (nlohmann would put
-// every number on a line of its own). Scalars and keys are written by
-// nlohmann.
-void dumpIndented(const Json& value, int indent, int depth, std::string& out) {
+// The text of `value`: compact when indent < 0; otherwise indented, with an
+// array's scalars kept on one line, so that a trace's or a calibration's
+// per-token rows read as rows (nlohmann would put every number on a line of
+// its own). Scalars and keys are written by nlohmann; the tree is walked
+// here rather than copied into nlohmann's.
+void writeText(const Json& value, int indent, int depth, std::string& out) {
+    const bool pretty = indent >= 0;
     const auto newline = [&](int d) {
+        if (!pretty)
+            return;
         out += '\n';
         out.append(static_cast<size_t>(indent) * static_cast<size_t>(d), ' ');
     };
@@ -296,9 +288,9 @@ void dumpIndented(const Json& value, int indent, int depth, std::string& out) {
                 out += ',';
             if (nested(items[i]))
                 newline(depth + 1);
-            else if (i)
+            else if (i && pretty)
                 out += ' ';
-            dumpIndented(items[i], indent, depth + 1, out);
+            writeText(items[i], indent, depth + 1, out);
         }
         if (!items.empty() && nested(items.back()))
             newline(depth);
@@ -311,24 +303,22 @@ void dumpIndented(const Json& value, int indent, int depth, std::string& out) {
                 out += ',';
             newline(depth + 1);
             out += compact(Nlohmann(members[i].first));
-            out += ": ";
-            dumpIndented(members[i].second, indent, depth + 1, out);
+            out += pretty ? ": " : ":";
+            writeText(members[i].second, indent, depth + 1, out);
         }
         if (!members.empty())
             newline(depth);
         out += '}';
     } else {
-        out += compact(toNlohmann(value));
+        out += compact(scalarToNlohmann(value));
     }
 }
 
 } // namespace
 
 std::string Json::dump(int indent) const {
-    if (indent < 0)
-        return compact(toNlohmann(*this));
     std::string out;
-    dumpIndented(*this, indent, 0, out);
+    writeText(*this, indent, 0, out);
     return out;
 }
 
