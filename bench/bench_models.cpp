@@ -373,9 +373,9 @@ Expected<std::string> requantizedModel(const std::string& source, TensorType typ
     w.keyString(kMarkerKey, marker);
     std::vector<TensorType> types;
     for (const GgufTensorInfo& t : in->tensors()) {
-        const bool matrix =
-            t.shape.size() == 2 && t.cols() % block == 0 &&
-            (t.type == TensorType::F16 || t.type == TensorType::F32 || t.type == TensorType::BF16);
+        const bool matrix = t.shape.size() == 2 && t.cols() % block == 0 &&
+                            (type == TensorType::F32 || t.type == TensorType::F16 ||
+                             t.type == TensorType::F32 || t.type == TensorType::BF16);
         types.push_back(matrix ? type : t.type);
         w.tensor(t.name, t.shape, types.back());
     }

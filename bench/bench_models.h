@@ -23,7 +23,8 @@ namespace dash::bench {
 Expected<std::string> qwenShapedModel(const std::string& dir, const std::string& format);
 
 // `source` with every 2-D weight re-encoded as `type` (norms and biases stay
-// F32), written into `dir`.
+// F32), written into `dir`. Source weights are F16, F32 or BF16, or any type
+// when `type` is F32 (its values dequantised, exactly).
 Expected<std::string> requantizedModel(const std::string& source, TensorType type,
                                        const std::string& dir);
 
