@@ -128,6 +128,10 @@ public:
     // Bytes of a tensor's data; its extent was checked at open.
     const uint8_t* tensorData(const GgufTensorInfo& info) const { return m_data + info.offset; }
 
+    // Whether the bytes are a read-only private mapping of the file (pages a
+    // reader no longer needs may be unmapped), not a caller's buffer.
+    bool mapped() const { return m_mapping != nullptr; }
+
     // The whole file (for hashing).
     std::span<const uint8_t> bytes() const { return {m_data, static_cast<size_t>(m_size)}; }
 

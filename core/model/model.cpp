@@ -9,6 +9,8 @@
 #include <cmath>
 #include <cstring>
 #include <sstream>
+#include <sys/mman.h>
+#include <unistd.h>
 
 namespace dash {
 
@@ -426,6 +428,26 @@ Status checkTensorNames(const GgufFile& file, const ModelConfig& c) {
 
 } // namespace
 
+namespace {
+
+// What loading read from a mapped file (the metadata: for a 151936-token
+// vocabulary about 4 MB of strings, scores and types; the norms and biases,
+// copied into vectors) is held elsewhere by now: unmap every page, as the CPU
+// backend does for the tensors it repacks. MADV_DONTNEED on a read-only
+// private file mapping drops only this process's page-table entries; what is
+// read later (a weight matrix, a metadata value) maps the file's unchanged
+// bytes again.
+void dropLoadedPages(const GgufFile& file) {
+    if (!file.mapped())
+        return;
+    const auto page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+    const uint64_t end = (file.fileSize() + page - 1) / page * page; // the mapping's extent
+    if (end > 0)
+        madvise(const_cast<uint8_t*>(file.bytes().data()), end, MADV_DONTNEED);
+}
+
+} // namespace
+
 Expected<std::shared_ptr<Model>> Model::load(const std::string& path) {
     DASH_ASSIGN_OR_RETURN(std::unique_ptr<GgufFile> file, GgufFile::open(path));
     return fromFile(std::move(file));
@@ -485,6 +507,7 @@ Expected<std::shared_ptr<Model>> Model::fromFile(std::shared_ptr<const GgufFile>
             DASH_ASSIGN_OR_RETURN(l.bv, w.vector(p + "attn_v.bias", c.kvDim()));
         }
     }
+    dropLoadedPages(*file);
     return model;
 }
 

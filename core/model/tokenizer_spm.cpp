@@ -132,7 +132,9 @@ SpmTokenizer::SpmTokenizer(TokenizerData data)
     m_byteIds.fill(-1);
     m_scores.assign(n, 0.0f);
     m_text.reserve(n, m_data.tokens.byteSize());
-    m_innerPairs.reserve(m_data.tokens.byteSize());
+    // m_innerPairs is not reserved for every byte of the vocabulary (a bound
+    // on the pairs, far above their number: for 151936 tokens a 32 MB
+    // table); it grows as pairs are found.
     for (size_t i = 0; i < n; ++i) {
         const auto id = static_cast<int32_t>(i);
         const std::string_view piece = m_data.tokens[i];

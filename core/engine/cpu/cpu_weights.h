@@ -2,8 +2,8 @@
 // The CPU backend's layouts of a model's weights. F32, F16 and BF16 matrices
 // are read where the file maps them; GGUF block types (Q8_0, Q4_0, Q4_1,
 // Q5_0, Q5_1, Q4_K, Q5_K, Q6_K) are repacked into the integer kernels' tiled
-// layout (tiled_layout.h), after which their pages of the file are handed
-// back. They are derived once per model (Model::derived) and shared by every
+// layout (tiled_layout.h), their pages of the file unmapped as they are
+// read. They are derived once per model (Model::derived) and shared by every
 // CPU backend on that model, as are the INT8/INT4 copies of the DASH states.
 #pragma once
 
@@ -34,7 +34,9 @@ struct CpuWeights {
 Expected<std::shared_ptr<const std::vector<LayerMatrices>>>
 quantizedLayers(const Model& model, MatrixType type, int32_t group);
 
-// `tensor` in a layout the kernels read.
-Expected<Matrix> cpuMatrix(const WeightTensor& tensor);
+// `tensor` in a layout the kernels read. With `dropFilePages` (the tensor lies
+// in a read-only private mapping of its file) the pages of a repacked tensor
+// are unmapped as they are read; they map the file again if touched later.
+Expected<Matrix> cpuMatrix(const WeightTensor& tensor, bool dropFilePages = false);
 
 } // namespace dash::cpu

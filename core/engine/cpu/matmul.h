@@ -17,6 +17,7 @@
 #include "core/util/status.h"
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <vector>
@@ -89,8 +90,14 @@ Expected<Matrix> makeIntMatrix(MatrixType type, int32_t rows, int32_t cols, int3
                                const int8_t* q, const float* scales);
 // A tiled matrix of GGUF blocks: `src` holds rows x (cols / block size)
 // blocks of `type` (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K), rows after
-// each other as a GGUF tensor stores them.
-Expected<Matrix> repackBlocks(TensorType type, int32_t rows, int32_t cols, const uint8_t* src);
+// each other as a GGUF tensor stores them. `consumed`, when given, is called
+// as the repacking goes (about every MiB of `src`, and once at the end) with
+// the number of leading rows of `src` it has read for the last time, so that
+// the caller can hand their pages back before the rest is read: the source of
+// a large tensor (a 151936 x 896 embedding) is then never resident whole
+// beside its repacked copy.
+Expected<Matrix> repackBlocks(TensorType type, int32_t rows, int32_t cols, const uint8_t* src,
+                              const std::function<void(int32_t rows)>& consumed = {});
 
 // Row r of w as floats (dequantised; for GGUF block types the same values as
 // dequantize() gives for the file's blocks).

@@ -4,6 +4,7 @@
 #include "core/engine/quantize.h"
 #include "core/gguf/quant.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace dash::cpu {
@@ -316,7 +317,8 @@ bool tiledTypeOf(TensorType type, MatrixType& out) {
     }
 }
 
-Expected<Matrix> repackBlocks(TensorType type, int32_t rows, int32_t cols, const uint8_t* src) {
+Expected<Matrix> repackBlocks(TensorType type, int32_t rows, int32_t cols, const uint8_t* src,
+                              const std::function<void(int32_t rows)>& consumed) {
     MatrixType mt;
     if (!tiledTypeOf(type, mt))
         return invalidError("no integer kernels for " + tensorTypeName(type) + " blocks");
@@ -333,8 +335,13 @@ Expected<Matrix> repackBlocks(TensorType type, int32_t rows, int32_t cols, const
     const size_t rowBytes =
         static_cast<size_t>(cols / static_cast<int32_t>(traits->blockElements)) *
         traits->blockBytes;
+    // Tiles per call of `consumed`: about 1 MiB of source rows.
+    const int32_t tilesPerReport = static_cast<int32_t>(
+        std::max<size_t>(1, (size_t{1} << 20) / (rowBytes * static_cast<size_t>(kTileRows))));
     uint8_t codes[8][kTileRows][kBlock];
     for (int32_t t = 0; t < m.tiles(); ++t) {
+        if (consumed && t > 0 && t % tilesPerReport == 0)
+            consumed(t * kTileRows);
         for (int32_t g = 0; g < blocks / perGguf; ++g) {
             std::memset(codes, 0, sizeof codes);
             uint8_t* params =
@@ -356,6 +363,8 @@ Expected<Matrix> repackBlocks(TensorType type, int32_t rows, int32_t cols, const
                                       static_cast<size_t>(f.codeBytes));
         }
     }
+    if (consumed)
+        consumed(rows);
     return m;
 }
 
