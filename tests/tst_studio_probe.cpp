@@ -3,7 +3,8 @@
 // lens of the selected token and a counterfactual chosen from the heatmap's
 // context menu by keyboard arrive from the worker while the event loop runs,
 // and their numbers equal a recomputation on a fresh core Engine that replays
-// the run's recorded states (float64 log softmax here); Clear forgets it.
+// the run's recorded states (float64 log softmax here); Clear forgets it;
+// the next edit still reuses the run's KV cache.
 #include "app/studio/cell_probe_panel.h"
 #include "app/studio/heatmap_model.h"
 #include "app/studio/heatmap_view.h"
@@ -225,6 +226,21 @@ void TestStudioProbe::lensAndCounterfactual() {
     clear->click();
     QVERIFY(!panel->counterfactual());
     QCOMPARE(panel->counterfactualTable()->columnCount(), 0);
+
+    // Probes ran on an engine of their own: the next edit still reuses the
+    // run's KV cache and keeps the reused tokens' cells.
+    const QString longer = prompt + QStringLiteral(" at dusk");
+    client.setPrompt(longer);
+    client.runNow();
+    QVERIFY(QTest::qWaitFor(
+        [&] { return heatmapModel.snapshot() && heatmapModel.snapshot()->prompt == longer; },
+        kTimeoutMs));
+    const SnapshotPtr next = heatmapModel.snapshot();
+    QVERIFY2(next->ok(), qPrintable(next->error));
+    QVERIFY(next->reusedTokens > 0);
+    for (int t = 0; t < next->reusedTokens; ++t)
+        for (int l = 0; l < layers; ++l)
+            QCOMPARE(next->trace.state(t, l), snap->trace.state(t, l));
 }
 
 QTEST_MAIN(TestStudioProbe)
