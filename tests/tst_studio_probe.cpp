@@ -164,18 +164,25 @@ void TestStudioProbe::lensAndCounterfactual() {
     const LayerState forced = was == LayerState::Skip ? LayerState::Full : LayerState::Skip;
     view->setFocus();
     view->setCurrentIndex(heatmapModel.index(layer, token));
+    // Shift+F10 opens the menu of the current cell.
+    QTest::keyClick(view, Qt::Key_F10, Qt::ShiftModifier);
+    auto openMenu = [] {
+        for (QWidget* w : QApplication::topLevelWidgets())
+            if (w->objectName() == QStringLiteral("forceCellMenu") && w->isVisible())
+                return qobject_cast<QMenu*>(w);
+        return static_cast<QMenu*>(nullptr);
+    };
+    QVERIFY(QTest::qWaitFor([&] { return openMenu() != nullptr; }, 5000));
+    QVERIFY(openMenu()->actions().first()->text().contains(
+        QStringLiteral("token %1 / layer %2").arg(token).arg(layer)));
+    openMenu()->close();
+    QVERIFY(QTest::qWaitFor([&] { return openMenu() == nullptr; }, 5000));
+    // The Menu key does too.
     QContextMenuEvent menuKey(QContextMenuEvent::Keyboard, QPoint(1, 1),
                               view->mapToGlobal(QPoint(1, 1)));
     QApplication::sendEvent(view, &menuKey);
     QMenu* menu = nullptr;
-    QVERIFY(QTest::qWaitFor(
-        [&] {
-            for (QWidget* w : QApplication::topLevelWidgets())
-                if (w->objectName() == QStringLiteral("forceCellMenu") && w->isVisible())
-                    menu = qobject_cast<QMenu*>(w);
-            return menu != nullptr;
-        },
-        5000));
+    QVERIFY(QTest::qWaitFor([&] { return (menu = openMenu()) != nullptr; }, 5000));
     const QString label =
         forced == LayerState::Skip ? QStringLiteral("Skip") : QStringLiteral("Full");
     QAction* action = nullptr;
