@@ -204,6 +204,8 @@ void TestStudioProbe::lensAndCounterfactual() {
     QCOMPARE(cf.cell.state, forced);
     QCOMPARE(cf.originalState, was);
     QCOMPARE(panel->counterfactualTable()->columnCount(), tokens - token - 1);
+    QCOMPARE(view->markedToken(), token);
+    QCOMPARE(view->markedLayer(), layer);
     QVERIFY(panel->counterfactualSummary()->text().contains(QStringLiteral("token %1").arg(token)));
 
     StateTable changed = table;
@@ -233,6 +235,7 @@ void TestStudioProbe::lensAndCounterfactual() {
     clear->click();
     QVERIFY(!panel->counterfactual());
     QCOMPARE(panel->counterfactualTable()->columnCount(), 0);
+    QCOMPARE(view->markedToken(), -1);
 
     // Probes ran on an engine of their own: the next edit still reuses the
     // run's KV cache and keeps the reused tokens' cells.

@@ -243,6 +243,7 @@ void CellProbePanel::forceCell(int token, int layer, LayerState state) {
 
 void CellProbePanel::clearCounterfactual() {
     m_counterfactual.reset();
+    m_view->setMarkedCell(-1, -1);
     m_cfTable->setColumnCount(0);
     m_clear->setEnabled(false);
     m_cfSummary->setText(tr("Counterfactual: right-click a heatmap cell (or press the Menu key) "
@@ -331,6 +332,7 @@ void CellProbePanel::showCounterfactual() {
     const int k = static_cast<int>(cf.cell.token);
     const int count = static_cast<int>(cf.deltaLogProbs.size());
     m_clear->setEnabled(true);
+    m_view->setMarkedCell(k, cf.cell.layer);
     // Columns: the tokens after the forced one, whose predictions it can reach.
     const int columns = std::max(0, count - k - 1);
     m_cfTable->setColumnCount(columns);
