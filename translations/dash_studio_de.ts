@@ -575,12 +575,12 @@
     </message>
     <message>
         <location line="+22"/>
-        <location line="+135"/>
+        <location line="+136"/>
         <source>Logit lens: select a token in the heatmap.</source>
         <translation>Logit-Lens: ein Token in der Heatmap auswählen.</translation>
     </message>
     <message>
-        <location line="-74"/>
+        <location line="-75"/>
         <source>Force token %1 / layer %2 to</source>
         <translation>Token %1 / Schicht %2 erzwingen als</translation>
     </message>
@@ -600,7 +600,7 @@
         <translation>Token %1 „%2“ / Schicht %3 wird als %4 erzwungen…</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+12"/>
         <source>Counterfactual: right-click a heatmap cell (or press the Menu key) to force it to another state and see what changes for each later token.</source>
         <translation>Kontrafaktum: Rechtsklick auf eine Heatmap-Zelle (oder die Menütaste) erzwingt einen anderen Zustand und zeigt, was sich für jedes spätere Token ändert.</translation>
     </message>
@@ -625,7 +625,7 @@
         <translation>Logit-Lens fehlgeschlagen: %1</translation>
     </message>
     <message>
-        <location line="+37"/>
+        <location line="+38"/>
         <source>log p(token %1) %2 → %3</source>
         <translation>log p(Token %1) %2 → %3</translation>
     </message>

@@ -572,12 +572,12 @@
     </message>
     <message>
         <location line="+22"/>
-        <location line="+135"/>
+        <location line="+136"/>
         <source>Logit lens: select a token in the heatmap.</source>
         <translation>Logit 透镜：请在热图中选择一个词元。</translation>
     </message>
     <message>
-        <location line="-74"/>
+        <location line="-75"/>
         <source>Force token %1 / layer %2 to</source>
         <translation>将词元 %1 / 层 %2 强制为</translation>
     </message>
@@ -597,7 +597,7 @@
         <translation>正在将词元 %1“%2”/ 层 %3 强制为 %4…</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+12"/>
         <source>Counterfactual: right-click a heatmap cell (or press the Menu key) to force it to another state and see what changes for each later token.</source>
         <translation>反事实：右键单击热图单元格（或按菜单键）将其强制为另一状态，并查看每个后续词元的变化。</translation>
     </message>
@@ -622,7 +622,7 @@
         <translation>Logit 透镜失败：%1</translation>
     </message>
     <message>
-        <location line="+37"/>
+        <location line="+38"/>
         <source>log p(token %1) %2 → %3</source>
         <translation>log p(词元 %1) %2 → %3</translation>
     </message>
