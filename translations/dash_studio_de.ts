@@ -517,6 +517,160 @@
     </message>
 </context>
 <context>
+    <name>dash::studio::CellProbePanel</name>
+    <message>
+        <location filename="../app/studio/cell_probe_panel.cpp" line="+32"/>
+        <source>Skip</source>
+        <translation>Überspringen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>INT4</source>
+        <translation>INT4</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>INT8</source>
+        <translation>INT8</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Full</source>
+        <translation>Voll</translation>
+    </message>
+    <message>
+        <location line="+37"/>
+        <source>Δ log p</source>
+        <translation>Δ log p</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>KL</source>
+        <translation>KL</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Per later token: the change in log-likelihood of the token when the cell is forced, and the KL divergence (nats) from the run&apos;s next-token distribution to the forced one</source>
+        <translation>Je späterem Token: die Änderung der Log-Likelihood des Tokens, wenn die Zelle erzwungen wird, und die KL-Divergenz (nats) von der Verteilung des nächsten Tokens im Lauf zur erzwungenen</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Force the current heatmap cell to:</source>
+        <translation>Aktuelle Heatmap-Zelle erzwingen als:</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Clear</source>
+        <translation>Zurücksetzen</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>#%1</source>
+        <translation>#%1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Logit lens: the most probable next tokens read from each layer&apos;s output through the final norm and the output head</source>
+        <translation>Logit-Lens: die wahrscheinlichsten nächsten Tokens, gelesen aus der Ausgabe jeder Schicht über die finale Norm und den Ausgabekopf</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <location line="+136"/>
+        <source>Logit lens: select a token in the heatmap.</source>
+        <translation>Logit-Lens: ein Token in der Heatmap auswählen.</translation>
+    </message>
+    <message>
+        <location line="-75"/>
+        <source>Force token %1 / layer %2 to</source>
+        <translation>Token %1 / Schicht %2 erzwingen als</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Clear Counterfactual</source>
+        <translation>Kontrafaktum zurücksetzen</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Select a heatmap cell first.</source>
+        <translation>Zuerst eine Heatmap-Zelle auswählen.</translation>
+    </message>
+    <message>
+        <location line="+28"/>
+        <source>Forcing token %1 “%2” / layer %3 to %4…</source>
+        <translation>Token %1 „%2“ / Schicht %3 wird als %4 erzwungen…</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Counterfactual: right-click a heatmap cell (or press the Menu key) to force it to another state and see what changes for each later token.</source>
+        <translation>Kontrafaktum: Rechtsklick auf eine Heatmap-Zelle (oder die Menütaste) erzwingt einen anderen Zustand und zeigt, was sich für jedes spätere Token ändert.</translation>
+    </message>
+    <message>
+        <location line="+31"/>
+        <source>Logit lens of token %1 “%2”: computing…</source>
+        <translation>Logit-Lens von Token %1 „%2“: wird berechnet…</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>The counterfactual was stopped by a newer run.</source>
+        <translation>Das Kontrafaktum wurde von einem neueren Lauf abgebrochen.</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Counterfactual failed: %1</source>
+        <translation>Kontrafaktum fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Logit lens failed: %1</source>
+        <translation>Logit-Lens fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <location line="+38"/>
+        <source>log p(token %1) %2 → %3</source>
+        <translation>log p(Token %1) %2 → %3</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Forcing token %1 “%2” / layer %3 from %4 to %5</source>
+        <translation>Token %1 „%2“ / Schicht %3 von %4 auf %5 erzwungen</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>: the last token predicts nothing within the run, so nothing changes.</source>
+        <translation>: Das letzte Token sagt innerhalb des Laufs nichts vorher, also ändert sich nichts.</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>: next-token Δ log p %1, KL %2; later tokens changed: %3 of %4</source>
+        <translation>: Δ log p des nächsten Tokens %1, KL %2; geänderte spätere Tokens: %3 von %4</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source> (largest |Δ log p| %1 at token %2 “%3”)</source>
+        <translation> (größtes |Δ log p| %1 bei Token %2 „%3“)</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>L%1 · %2</source>
+        <translation>L%1 · %2</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>%1  %2 %</source>
+        <translation>%1  %2 %</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>token id %1 “%2”: logit %3, probability %4</source>
+        <translation>Token-ID %1 „%2“: Logit %3, Wahrscheinlichkeit %4</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Logit lens of token %1 “%2” (top %3 per layer output):</source>
+        <translation>Logit-Lens von Token %1 „%2“ (Top %3 je Schichtausgabe):</translation>
+    </message>
+</context>
+<context>
     <name>dash::studio::ComparisonView</name>
     <message>
         <location filename="../app/studio/comparison_view.cpp" line="+74"/>
@@ -1238,7 +1392,7 @@
 <context>
     <name>dash::studio::FigurePainter</name>
     <message>
-        <location filename="../app/studio/figure_renderer.cpp" line="+238"/>
+        <location filename="../app/studio/figure_renderer.cpp" line="+205"/>
         <source>No tokens</source>
         <translation>Keine Tokens</translation>
     </message>
@@ -1331,7 +1485,7 @@
         <translation>Zeit (ms)</translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+67"/>
         <source>Cannot write %1</source>
         <translation>%1 kann nicht geschrieben werden</translation>
     </message>
@@ -1462,12 +1616,23 @@
 <context>
     <name>dash::studio::InferenceWorker</name>
     <message>
-        <location filename="../app/studio/inference_worker.cpp" line="+184"/>
+        <location filename="../app/studio/inference_worker.cpp" line="+219"/>
+        <location line="+44"/>
         <source>No model is loaded.</source>
         <translation>Es ist kein Modell geladen.</translation>
     </message>
     <message>
-        <location line="+33"/>
+        <location line="+4"/>
+        <source>There is no run to probe.</source>
+        <translation>Es gibt keinen Lauf zum Untersuchen.</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>This run&apos;s model or policy is no longer the active one; run it again to probe it.</source>
+        <translation>Modell oder Policy dieses Laufs sind nicht mehr aktiv; zum Untersuchen erneut ausführen.</translation>
+    </message>
+    <message>
+        <location line="+58"/>
         <source>%1 unavailable, running on the CPU: %2</source>
         <translation>%1 nicht verfügbar, läuft auf der CPU: %2</translation>
     </message>
@@ -1692,7 +1857,7 @@
 <context>
     <name>dash::studio::MainWindow</name>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="+71"/>
+        <location filename="../app/studio/main_window.cpp" line="+72"/>
         <source>DASH Studio</source>
         <translation>DASH Studio</translation>
     </message>
@@ -1725,6 +1890,11 @@
         <location line="+1"/>
         <source>Stream Timeline</source>
         <translation>Stream-Zeitachse</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Counterfactual and Logit Lens</source>
+        <translation>Kontrafaktum und Logit-Lens</translation>
     </message>
     <message>
         <location line="+62"/>
@@ -1815,6 +1985,11 @@
         <location line="+3"/>
         <source>Stream &amp;Timeline</source>
         <translation>Stream-&amp;Zeitachse</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Counter&amp;factual and Logit Lens</source>
+        <translation>Kontra&amp;faktum und Logit-Lens</translation>
     </message>
     <message>
         <location line="+2"/>

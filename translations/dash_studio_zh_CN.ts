@@ -514,6 +514,160 @@
     </message>
 </context>
 <context>
+    <name>dash::studio::CellProbePanel</name>
+    <message>
+        <location filename="../app/studio/cell_probe_panel.cpp" line="+32"/>
+        <source>Skip</source>
+        <translation>跳过</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>INT4</source>
+        <translation>INT4</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>INT8</source>
+        <translation>INT8</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Full</source>
+        <translation>全精度</translation>
+    </message>
+    <message>
+        <location line="+37"/>
+        <source>Δ log p</source>
+        <translation>Δ log p</translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>KL</source>
+        <translation>KL</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Per later token: the change in log-likelihood of the token when the cell is forced, and the KL divergence (nats) from the run&apos;s next-token distribution to the forced one</source>
+        <translation>每个后续词元：强制该单元格后该词元对数似然的变化，以及从本次运行的下一词元分布到强制后分布的 KL 散度（nats）</translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Force the current heatmap cell to:</source>
+        <translation>将当前热图单元格强制为：</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Clear</source>
+        <translation>清除</translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>#%1</source>
+        <translation>#%1</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Logit lens: the most probable next tokens read from each layer&apos;s output through the final norm and the output head</source>
+        <translation>Logit 透镜：经最终归一化和输出头从每层输出读出的最可能的下一个词元</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <location line="+136"/>
+        <source>Logit lens: select a token in the heatmap.</source>
+        <translation>Logit 透镜：请在热图中选择一个词元。</translation>
+    </message>
+    <message>
+        <location line="-75"/>
+        <source>Force token %1 / layer %2 to</source>
+        <translation>将词元 %1 / 层 %2 强制为</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Clear Counterfactual</source>
+        <translation>清除反事实</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Select a heatmap cell first.</source>
+        <translation>请先选择一个热图单元格。</translation>
+    </message>
+    <message>
+        <location line="+28"/>
+        <source>Forcing token %1 “%2” / layer %3 to %4…</source>
+        <translation>正在将词元 %1“%2”/ 层 %3 强制为 %4…</translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Counterfactual: right-click a heatmap cell (or press the Menu key) to force it to another state and see what changes for each later token.</source>
+        <translation>反事实：右键单击热图单元格（或按菜单键）将其强制为另一状态，并查看每个后续词元的变化。</translation>
+    </message>
+    <message>
+        <location line="+31"/>
+        <source>Logit lens of token %1 “%2”: computing…</source>
+        <translation>词元 %1“%2”的 Logit 透镜：计算中…</translation>
+    </message>
+    <message>
+        <location line="+22"/>
+        <source>The counterfactual was stopped by a newer run.</source>
+        <translation>反事实已被较新的运行中止。</translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Counterfactual failed: %1</source>
+        <translation>反事实失败：%1</translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Logit lens failed: %1</source>
+        <translation>Logit 透镜失败：%1</translation>
+    </message>
+    <message>
+        <location line="+38"/>
+        <source>log p(token %1) %2 → %3</source>
+        <translation>log p(词元 %1) %2 → %3</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Forcing token %1 “%2” / layer %3 from %4 to %5</source>
+        <translation>将词元 %1“%2”/ 层 %3 从 %4 强制为 %5</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>: the last token predicts nothing within the run, so nothing changes.</source>
+        <translation>：最后一个词元在本次运行中不预测任何内容，因此没有变化。</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>: next-token Δ log p %1, KL %2; later tokens changed: %3 of %4</source>
+        <translation>：下一词元 Δ log p %1，KL %2；发生变化的后续词元：%3 / %4</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source> (largest |Δ log p| %1 at token %2 “%3”)</source>
+        <translation>（最大 |Δ log p| %1，位于词元 %2“%3”）</translation>
+    </message>
+    <message>
+        <location line="+19"/>
+        <source>L%1 · %2</source>
+        <translation>L%1 · %2</translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>%1  %2 %</source>
+        <translation>%1  %2 %</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>token id %1 “%2”: logit %3, probability %4</source>
+        <translation>词元 ID %1“%2”：logit %3，概率 %4</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Logit lens of token %1 “%2” (top %3 per layer output):</source>
+        <translation>词元 %1“%2”的 Logit 透镜（每层输出前 %3 名）：</translation>
+    </message>
+</context>
+<context>
     <name>dash::studio::ComparisonView</name>
     <message>
         <location filename="../app/studio/comparison_view.cpp" line="+74"/>
@@ -1233,7 +1387,7 @@
 <context>
     <name>dash::studio::FigurePainter</name>
     <message>
-        <location filename="../app/studio/figure_renderer.cpp" line="+238"/>
+        <location filename="../app/studio/figure_renderer.cpp" line="+205"/>
         <source>No tokens</source>
         <translation>没有词元</translation>
     </message>
@@ -1326,7 +1480,7 @@
         <translation>时间（毫秒）</translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+67"/>
         <source>Cannot write %1</source>
         <translation>无法写入 %1</translation>
     </message>
@@ -1457,12 +1611,23 @@
 <context>
     <name>dash::studio::InferenceWorker</name>
     <message>
-        <location filename="../app/studio/inference_worker.cpp" line="+184"/>
+        <location filename="../app/studio/inference_worker.cpp" line="+219"/>
+        <location line="+44"/>
         <source>No model is loaded.</source>
         <translation>尚未加载模型。</translation>
     </message>
     <message>
-        <location line="+33"/>
+        <location line="+4"/>
+        <source>There is no run to probe.</source>
+        <translation>没有可探查的运行。</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>This run&apos;s model or policy is no longer the active one; run it again to probe it.</source>
+        <translation>此运行的模型或策略已不再处于活动状态；请重新运行后再探查。</translation>
+    </message>
+    <message>
+        <location line="+58"/>
         <source>%1 unavailable, running on the CPU: %2</source>
         <translation>%1 不可用，改在 CPU 上运行：%2</translation>
     </message>
@@ -1686,7 +1851,7 @@
 <context>
     <name>dash::studio::MainWindow</name>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="+71"/>
+        <location filename="../app/studio/main_window.cpp" line="+72"/>
         <source>DASH Studio</source>
         <translation>DASH Studio</translation>
     </message>
@@ -1719,6 +1884,11 @@
         <location line="+1"/>
         <source>Stream Timeline</source>
         <translation>流时间线</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Counterfactual and Logit Lens</source>
+        <translation>反事实与 Logit 透镜</translation>
     </message>
     <message>
         <location line="+62"/>
@@ -1809,6 +1979,11 @@
         <location line="+3"/>
         <source>Stream &amp;Timeline</source>
         <translation>流时间线(&amp;T)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Counter&amp;factual and Logit Lens</source>
+        <translation>反事实与 Logit 透镜(&amp;F)</translation>
     </message>
     <message>
         <location line="+2"/>

@@ -5,6 +5,7 @@
 #include "app/studio/heatmap_model.h"
 
 #include <QHeaderView>
+#include <QPainter>
 #include <QWheelEvent>
 
 #include <algorithm>
@@ -83,8 +84,28 @@ void HeatmapView::applyZoom() {
     verticalHeader()->setVisible(height >= 10);
 }
 
+void HeatmapView::setMarkedCell(int token, int layer) {
+    if (token == m_markedToken && layer == m_markedLayer)
+        return;
+    m_markedToken = token;
+    m_markedLayer = layer;
+    viewport()->update();
+}
+
 void HeatmapView::paintEvent(QPaintEvent* event) {
     QTableView::paintEvent(event);
+    if (m_markedToken >= 0 && m_markedLayer >= 0 && model()) {
+        const QRect cell = visualRect(model()->index(m_markedLayer, m_markedToken));
+        if (cell.isValid() && cell.intersects(event->rect())) {
+            // Black and white dashes: visible on every palette colour.
+            QPainter painter(viewport());
+            const QRect box = cell.adjusted(1, 1, -2, -2);
+            painter.setPen(QPen(Qt::white, 2));
+            painter.drawRect(box);
+            painter.setPen(QPen(Qt::black, 2, Qt::DashLine));
+            painter.drawRect(box);
+        }
+    }
     emit viewportPainted();
 }
 

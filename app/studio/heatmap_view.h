@@ -29,6 +29,11 @@ public:
     int selectedToken() const { return m_selectedToken; }
     void selectToken(int token);
 
+    // Outlines one cell (the cell a counterfactual forced); -1: none.
+    void setMarkedCell(int token, int layer);
+    int markedToken() const { return m_markedToken; }
+    int markedLayer() const { return m_markedLayer; }
+
     void zoomIn();
     void zoomOut();
     void resetZoom();
@@ -53,6 +58,8 @@ private:
     HeatmapDelegate* m_delegate = nullptr;
     double m_zoom = 1.0;
     int m_selectedToken = -1;
+    int m_markedToken = -1;
+    int m_markedLayer = -1;
     // While the last token is selected, new runs keep selecting their last
     // token, so that the curves follow typing.
     bool m_followLast = true;

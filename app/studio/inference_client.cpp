@@ -15,6 +15,11 @@ InferenceClient::InferenceClient(QObject* parent) : QObject(parent) {
     connect(m_worker, &InferenceWorker::modelLoaded, this, &InferenceClient::onModelLoaded);
     connect(m_worker, &InferenceWorker::modelLoadFailed, this, &InferenceClient::onModelLoadFailed);
     connect(m_worker, &InferenceWorker::runFinished, this, &InferenceClient::onRunFinished);
+    connect(m_worker, &InferenceWorker::probeFinished, this, [this](const ProbeResultPtr& result) {
+        const int kind = static_cast<int>(result->request.kind);
+        if (result->request.id == m_probeIds[kind])
+            emit probeFinished(result);
+    });
     connect(m_worker, &InferenceWorker::runCancelled, this, [this](quint64 generation) {
         emit runCancelled(generation);
         settle(generation);
@@ -84,6 +89,13 @@ void InferenceClient::submitRun() {
     request.reuseCache = m_reuseCache;
     m_worker->requestRun(request);
     updateBusy();
+}
+
+quint64 InferenceClient::requestProbe(ProbeRequest request) {
+    const int kind = static_cast<int>(request.kind);
+    request.id = ++m_probeIds[kind];
+    m_worker->requestProbe(request);
+    return request.id;
 }
 
 bool InferenceClient::busy() const {

@@ -4,6 +4,7 @@
 // (hotspot's job generations). Nothing here waits on the engine.
 #pragma once
 
+#include "app/studio/cell_probe.h"
 #include "app/studio/run_snapshot.h"
 
 #include <QObject>
@@ -45,6 +46,11 @@ public:
     // Runs the current prompt now, bypassing the debouncer.
     void runNow();
 
+    // Asks the worker about a finished run (see InferenceWorker::requestProbe);
+    // returns the request's id. Only the newest probe of each kind is
+    // reported: older answers are dropped.
+    quint64 requestProbe(ProbeRequest request);
+
     const QString& prompt() const { return m_prompt; }
     bool hasModel() const { return m_hasModel; }
     const ModelInfo& modelInfo() const { return m_modelInfo; }
@@ -61,6 +67,8 @@ signals:
     void staleSnapshotDropped(quint64 generation);
     void runCancelled(quint64 generation);
     void busyChanged(bool busy);
+    // The newest probe of its kind finished (answered, failed or cancelled).
+    void probeFinished(const dash::studio::ProbeResultPtr& result);
     // The policy of the coming run is being built: a slow step (tuning) started.
     void policyPreparing(const QString& message);
 
@@ -88,6 +96,7 @@ private:
     bool m_reuseCache = true;
     PolicySpec m_policy;
     SnapshotPtr m_latest;
+    quint64 m_probeIds[kProbeKinds] = {};
 };
 
 } // namespace dash::studio

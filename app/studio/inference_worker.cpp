@@ -38,6 +38,7 @@ void logSoftmax(std::span<const float> logits, std::vector<double>& out) {
 
 InferenceWorker::InferenceWorker(QObject* parent) : QObject(parent) {
     qRegisterMetaType<SnapshotPtr>();
+    qRegisterMetaType<ProbeResultPtr>();
     qRegisterMetaType<ModelInfo>();
 }
 
@@ -47,6 +48,8 @@ void InferenceWorker::requestLoad(quint64 generation, const QString& path, int t
     QMutexLocker lock(&m_mutex);
     m_pendingLoad = LoadRequest{generation, path, threads};
     m_pendingRun.reset();
+    for (auto& probe : m_pendingProbe)
+        probe.reset();
     if (m_running)
         m_cancel.cancel();
     scheduleLocked();
@@ -65,10 +68,21 @@ void InferenceWorker::requestRun(const RunRequest& request) {
     scheduleLocked();
 }
 
+void InferenceWorker::requestProbe(const ProbeRequest& request) {
+    QMutexLocker lock(&m_mutex);
+    const int kind = static_cast<int>(request.kind);
+    m_pendingProbe[kind] = request;
+    if (m_running && m_runningProbe == kind)
+        m_cancel.cancel();
+    scheduleLocked();
+}
+
 void InferenceWorker::cancelAll() {
     QMutexLocker lock(&m_mutex);
     m_pendingLoad.reset();
     m_pendingRun.reset();
+    for (auto& probe : m_pendingProbe)
+        probe.reset();
     if (m_running)
         m_cancel.cancel();
 }
@@ -89,10 +103,19 @@ void InferenceWorker::drainQueue() {
     for (;;) {
         std::optional<LoadRequest> load;
         std::optional<RunRequest> run;
+        std::optional<ProbeRequest> probe;
         std::function<void(const RunRequest&)> hook;
         {
             QMutexLocker lock(&m_mutex);
             m_running = false;
+            m_runningProbe = -1;
+            // The lens first: it answers a selection and is quick.
+            std::optional<ProbeRequest>* nextProbe = nullptr;
+            for (int kind :
+                 {static_cast<int>(ProbeKind::Lens), static_cast<int>(ProbeKind::Counterfactual)}) {
+                if (!nextProbe && m_pendingProbe[kind])
+                    nextProbe = &m_pendingProbe[kind];
+            }
             if (m_pendingLoad) {
                 load = std::move(m_pendingLoad);
                 m_pendingLoad.reset();
@@ -102,6 +125,12 @@ void InferenceWorker::drainQueue() {
                 m_running = true;
                 m_cancel.reset();
                 hook = m_runStartHook;
+            } else if (nextProbe) {
+                probe = std::move(*nextProbe);
+                nextProbe->reset();
+                m_running = true;
+                m_runningProbe = static_cast<int>(probe->kind);
+                m_cancel.reset();
             } else {
                 m_scheduled = false;
                 return;
@@ -109,6 +138,10 @@ void InferenceWorker::drainQueue() {
         }
         if (load) {
             this->load(*load);
+            continue;
+        }
+        if (probe) {
+            emit probeFinished(this->probe(*probe));
             continue;
         }
         if (hook)
@@ -130,6 +163,7 @@ void InferenceWorker::load(const LoadRequest& request) {
     m_engine.reset();
     m_refEngine.reset();
     m_refTokens.clear();
+    m_probeEngine.reset();
     m_model = std::move(model).value();
     m_threads = request.threads;
     const QString backend = buildEngine(request.threads);
@@ -173,6 +207,7 @@ SnapshotPtr InferenceWorker::execute(const RunRequest& request) {
             // Another backend: a new engine, so nothing of the old KV cache stays.
             buildEngine(m_threads);
             m_refEngine.reset();
+            m_probeEngine.reset();
             m_refTokens.clear();
             m_cache = Trace{};
             m_cache.layers = m_model->config().layers;
@@ -200,6 +235,85 @@ SnapshotPtr InferenceWorker::execute(const RunRequest& request) {
         snap->tokenTexts.push_back(tokenDisplayText(tokenizer, id));
     snap->wallNs = wall.nsecsElapsed();
     return snap;
+}
+
+Expected<Engine*> InferenceWorker::probeEngine() {
+    if (!m_probeEngine) {
+        BackendOptions options;
+        options.threads = m_threads;
+        auto backend = createBackend(m_engineBackend.toStdString(), m_model, options);
+        if (!backend.ok())
+            backend = createBackend("cpu", m_model, options);
+        if (!backend.ok())
+            return backend.error();
+        m_probeEngine = std::make_unique<Engine>(m_model, std::move(backend).value());
+    }
+    m_probeEngine->setKvMode(m_engine->kvMode());
+    if (m_engine->quantizedGroup() > 0)
+        DASH_TRY(m_probeEngine->enableQuantizedStates(m_engine->quantizedGroup()));
+    DASH_TRY(m_probeEngine->setCompensation(m_engine->compensation()));
+    return m_probeEngine.get();
+}
+
+ProbeResultPtr InferenceWorker::probe(const ProbeRequest& request) {
+    auto result = std::make_shared<ProbeResult>();
+    result->request = request;
+    const RunSnapshot* snap = request.snapshot.get();
+    if (!m_engine || !m_model) {
+        result->error = tr("No model is loaded.");
+        return result;
+    }
+    if (!snap || !snap->ok() || snap->trace.tokenCount() == 0) {
+        result->error = tr("There is no run to probe.");
+        return result;
+    }
+    // The main engine holds the compensation, KV mode and quantised states
+    // of the policy that ran last; another run's cells would replay wrongly.
+    if (snap->modelPath != m_modelPath || !(snap->policy == m_cachePolicy)) {
+        result->error = tr("This run's model or policy is no longer the active one; "
+                           "run it again to probe it.");
+        return result;
+    }
+    const Trace& trace = snap->trace;
+    StateTable table(trace.tokenCount(), trace.layers);
+    for (size_t i = 0; i < table.cells.size() && i < trace.states.size(); ++i)
+        table.cells[i] = static_cast<LayerState>(trace.states[i]);
+    auto engine = probeEngine();
+    if (!engine.ok()) {
+        result->error = QString::fromStdString(engine.error().message());
+        return result;
+    }
+    Status status;
+    if (request.kind == ProbeKind::Counterfactual) {
+        auto cf = runCounterfactual(**engine, trace.tokens, table,
+                                    {request.token, request.layer, request.state}, &m_cancel);
+        if (cf.ok())
+            result->counterfactual = std::move(cf).value();
+        else
+            status = cf.error();
+    } else {
+        auto lens =
+            runLogitLens(**engine, trace.tokens, &table, request.token, request.topK, &m_cancel);
+        if (lens.ok()) {
+            result->lens = std::move(lens).value();
+            const Tokenizer& tokenizer = m_model->tokenizer();
+            for (const auto& layer : result->lens.layers) {
+                QStringList texts;
+                for (const LensCandidate& c : layer)
+                    texts << tokenDisplayText(tokenizer, c.id);
+                result->lensTexts.push_back(texts);
+            }
+        } else {
+            status = lens.error();
+        }
+    }
+    if (!status.ok()) {
+        if (status.error().code() == ErrorCode::Cancelled)
+            result->cancelled = true;
+        else
+            result->error = QString::fromStdString(status.error().message());
+    }
+    return result;
 }
 
 QString InferenceWorker::buildEngine(int threads) {

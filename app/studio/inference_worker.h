@@ -8,6 +8,7 @@
 // request arrives. Results leave as immutable snapshots on queued signals.
 #pragma once
 
+#include "app/studio/cell_probe.h"
 #include "app/studio/policy_runtime.h"
 #include "app/studio/run_snapshot.h"
 #include "core/engine/engine.h"
@@ -37,6 +38,12 @@ public:
     void requestLoad(quint64 generation, const QString& path, int threads);
     // Queues a run, replacing the queued one; cancels the running run.
     void requestRun(const RunRequest& request);
+    // Queues a probe of a finished run, replacing the queued probe of its
+    // kind and cancelling a running one of that kind. Probes run after queued
+    // loads and runs, on an engine of their own (the run's KV cache stays),
+    // configured as the run's policy configured the main engine; a new run
+    // cancels a running probe.
+    void requestProbe(const ProbeRequest& request);
     // Drops the queued work and cancels the running run.
     void cancelAll();
     // Called on the worker thread when a run starts, before the engine runs.
@@ -51,6 +58,8 @@ signals:
     void modelLoaded(quint64 generation, const dash::studio::ModelInfo& info);
     void modelLoadFailed(quint64 generation, const QString& path, const QString& message);
     void runFinished(const dash::studio::SnapshotPtr& snapshot);
+    // Every probe ends here: answered, failed or cancelled.
+    void probeFinished(const dash::studio::ProbeResultPtr& result);
     void runCancelled(quint64 generation);
     // A run's policy is being built: a slow step (tuning to a ratio) started.
     void policyPreparing(quint64 generation, const QString& message);
@@ -70,6 +79,10 @@ private:
     void load(const LoadRequest& request);
     // Null when the run was cancelled.
     SnapshotPtr execute(const RunRequest& request);
+    ProbeResultPtr probe(const ProbeRequest& request);
+    // m_probeEngine, made on first use, with m_engine's compensation, KV
+    // mode and quantised states.
+    Expected<Engine*> probeEngine();
     // Runs the prompt (reusing the cached prefix) and the generation into `snap`.
     Status compute(const RunRequest& request, RunSnapshot& snap);
     // The request's policy, built (tuned) and applied to the engine.
@@ -89,6 +102,8 @@ private:
     QMutex m_mutex;
     std::optional<LoadRequest> m_pendingLoad;
     std::optional<RunRequest> m_pendingRun;
+    std::optional<ProbeRequest> m_pendingProbe[kProbeKinds];
+    int m_runningProbe = -1; // ProbeKind of the running probe, -1: none
     bool m_scheduled = false;
     bool m_running = false;
     // While the running request builds its policy, newer runs of the same
@@ -117,6 +132,8 @@ private:
     // The full-precision reference: its own engine and KV cache (ids in it).
     std::unique_ptr<Engine> m_refEngine;
     std::vector<int32_t> m_refTokens;
+    // Counterfactuals and lenses replay runs here (its KV cache is scratch).
+    std::unique_ptr<Engine> m_probeEngine;
     PolicyRuntime m_policy;
 };
 

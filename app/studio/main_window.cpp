@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "app/studio/main_window.h"
 
+#include "app/studio/cell_probe_panel.h"
 #include "app/studio/elided_label.h"
 #include "app/studio/export_actions.h"
 #include "app/studio/generated_text_view.h"
@@ -175,6 +176,8 @@ QWidget* MainWindow::createWorkspace() {
     m_timeline = new TimelinePanel(this);
     m_curvesDock = createDock(m_chart, tr("Similarity Curves"), "curvesDock");
     m_timelineDock = createDock(m_timeline, tr("Stream Timeline"), "timelineDock");
+    m_probeDock = createDock(new CellProbePanel(m_heatmap->view(), m_client, this),
+                             tr("Counterfactual and Logit Lens"), "probeDock");
 
     m_mainSplitter = new QSplitter(Qt::Vertical, workspace);
     m_mainSplitter->setObjectName(QStringLiteral("mainSplitter"));
@@ -220,7 +223,7 @@ void MainWindow::showLiveAb() {
 void MainWindow::resetLayout() {
     // All docks tabbed below the heatmap: the layout that fits the smallest
     // screens; the run list joins them (RunTools created its dock already).
-    QList<QDockWidget*> docks = {m_curvesDock, m_timelineDock};
+    QList<QDockWidget*> docks = {m_curvesDock, m_timelineDock, m_probeDock};
     if (auto* runs = findChild<QDockWidget*>(QStringLiteral("runsDock")))
         docks << runs;
     for (QDockWidget* d : docks) {
@@ -279,6 +282,9 @@ void MainWindow::createMenus() {
     QAction* timeline = m_timelineDock->toggleViewAction();
     timeline->setText(tr("Stream &Timeline"));
     view->addAction(timeline);
+    QAction* probe = m_probeDock->toggleViewAction();
+    probe->setText(tr("Counter&factual and Logit Lens"));
+    view->addAction(probe);
     view->addAction(tr("Reset &Layout"), this, &MainWindow::resetLayout);
     view->addSeparator();
     QAction* ab = view->addAction(tr("Live &A/B…"), this, &MainWindow::showLiveAb);

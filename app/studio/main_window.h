@@ -106,6 +106,7 @@ private:
     TimelinePanel* m_timeline = nullptr;
     QDockWidget* m_curvesDock = nullptr;
     QDockWidget* m_timelineDock = nullptr;
+    QDockWidget* m_probeDock = nullptr; // CellProbePanel
     LiveAbWindow* m_ab = nullptr;
     QMenu* m_viewMenu = nullptr;
     QSplitter* m_mainSplitter = nullptr;
