@@ -684,6 +684,8 @@ void TestRunStore::listFilters() {
     QCOMPARE(s.nominalRatio, r.metrics.nominalRatio);
     QCOMPARE(s.measuredSpeedup, r.metrics.measuredSpeedup);
     QCOMPARE(s.msPerToken, r.metrics.msPerToken);
+    QCOMPARE(s.promptText, r.promptText);
+    QCOMPARE(s.policyParametersJson, r.policy.parametersJson);
 }
 
 void TestRunStore::labelNotesAndDelete() {

@@ -98,6 +98,7 @@ class TestStudioRuns : public QObject {
 private slots:
     void initTestCase();
     void listSortsAndShowsSweepRows();
+    void promptAndPolicyFileColumns();
     void closingARunningJobAsks();
 
 private:
@@ -181,6 +182,67 @@ void TestStudioRuns::listSortsAndShowsSweepRows() {
     // Two runs of prompts still compare.
     panel.compareRuns(ids[0], ids[1]);
     QVERIFY(shown.wait(kTimeoutMs));
+}
+
+void TestStudioRuns::promptAndPolicyFileColumns() {
+    const QString path = m_dir.filePath(QStringLiteral("columns.sqlite"));
+    // A long prompt over two lines with a policy file, a short one with a
+    // built-in policy, and one whose policy file sorts first by name.
+    const std::string longPrompt = "zebras cross the river\nat dawn, " + std::string(80, 'x');
+    qint64 ids[3] = {};
+    {
+        auto store = RunStore::open(path.toStdString());
+        QVERIFY(store.ok());
+        RunRecord runs[3] = {makeRun(5, 1.0, 1.0, "cpu", std::nullopt),
+                             makeRun(5, 1.0, 1.0, "cpu", std::nullopt),
+                             makeRun(5, 1.0, 1.0, "cpu", std::nullopt)};
+        runs[0].promptText = longPrompt;
+        runs[0].policy.kind = "dash";
+        runs[0].policy.parametersJson = R"({"file":"/policies/run 2/zz_dash.json"})";
+        runs[1].promptText = "apples";
+        runs[1].policy.parametersJson = R"({"target_ratio":1.5})";
+        runs[2].promptText = "Mangoes";
+        runs[2].policy.kind = "dash";
+        runs[2].policy.parametersJson = R"({"file":"/other/aa_dash.json","target_ratio":2})";
+        for (int i = 0; i < 3; ++i) {
+            auto id = store->save(runs[i]);
+            QVERIFY(id.ok());
+            ids[i] = *id;
+        }
+    }
+    RunsPanel panel;
+    panel.setDatabasePath(path);
+    QTableView* table = panel.table();
+    QTRY_COMPARE_WITH_TIMEOUT(table->model()->rowCount(), 3, kTimeoutMs);
+    QAbstractItemModel* m = table->model();
+    QCOMPARE(m->headerData(RunListModel::PromptColumn, Qt::Horizontal).toString(),
+             QStringLiteral("Prompt"));
+    QCOMPARE(m->headerData(RunListModel::PolicyFileColumn, Qt::Horizontal).toString(),
+             QStringLiteral("Policy File"));
+
+    table->sortByColumn(RunListModel::IdColumn, Qt::AscendingOrder);
+    // On one line, cut after kPromptExcerpt characters; the whole text in the tooltip.
+    const QString shown = m->index(0, RunListModel::PromptColumn).data().toString();
+    const QString whole = QString::fromStdString(longPrompt);
+    QCOMPARE(shown.size(), RunListModel::kPromptExcerpt + 1);
+    QVERIFY(shown.endsWith(QChar(0x2026)));
+    QVERIFY(!shown.contains(QLatin1Char('\n')));
+    QCOMPARE(shown.left(RunListModel::kPromptExcerpt),
+             whole.simplified().left(RunListModel::kPromptExcerpt));
+    QCOMPARE(m->index(0, RunListModel::PromptColumn).data(Qt::ToolTipRole).toString(), whole);
+    QCOMPARE(m->index(1, RunListModel::PromptColumn).data().toString(), QStringLiteral("apples"));
+    // The policy file's name, its path in the tooltip; nothing for a built-in policy.
+    QCOMPARE(m->index(0, RunListModel::PolicyFileColumn).data().toString(),
+             QStringLiteral("zz_dash.json"));
+    QCOMPARE(m->index(0, RunListModel::PolicyFileColumn).data(Qt::ToolTipRole).toString(),
+             QStringLiteral("/policies/run 2/zz_dash.json"));
+    QVERIFY(m->index(1, RunListModel::PolicyFileColumn).data().toString().isEmpty());
+
+    // Sortable like the other columns, case-insensitively.
+    table->sortByColumn(RunListModel::PromptColumn, Qt::AscendingOrder);
+    QCOMPARE(idsInViewOrder(table), (QList<qint64>{ids[1], ids[2], ids[0]}));
+    table->sortByColumn(RunListModel::PolicyFileColumn, Qt::DescendingOrder);
+    QCOMPARE(idsInViewOrder(table), (QList<qint64>{ids[0], ids[2], ids[1]}));
 }
 
 void TestStudioRuns::closingARunningJobAsks() {

@@ -78,12 +78,12 @@
     <message>
         <location line="+14"/>
         <location line="+111"/>
-        <location line="+46"/>
+        <location line="+47"/>
         <source>Wrote %1</source>
         <translation>%1 geschrieben</translation>
     </message>
     <message>
-        <location line="-152"/>
+        <location line="-153"/>
         <source>Calibrated on %1 sequences (%2 tokens); saved %3</source>
         <translation>Auf %1 Sequenzen (%2 Tokens) kalibriert; %3 gespeichert</translation>
     </message>
@@ -218,7 +218,7 @@
         <translation>Sweep</translation>
     </message>
     <message>
-        <location line="+79"/>
+        <location line="+80"/>
         <source>No DASH policy file chosen: DASH rows skipped</source>
         <translation>Keine DASH-Policy-Datei gewählt: DASH-Zeilen übersprungen</translation>
     </message>
@@ -228,12 +228,12 @@
         <translation>Keine Kalibrierung gewählt: Zeilen für statische Ähnlichkeit übersprungen</translation>
     </message>
     <message>
-        <location line="-76"/>
+        <location line="-77"/>
         <source>Sweeping</source>
         <translation>Sweep läuft</translation>
     </message>
     <message>
-        <location line="+42"/>
+        <location line="+43"/>
         <source>%1 at %2×: evaluating on %3</source>
         <translation>%1 bei %2×: Auswertung auf %3</translation>
     </message>
@@ -456,7 +456,7 @@
 <context>
     <name>dash::studio::CalibrationJobDialog</name>
     <message>
-        <location filename="../app/studio/job_dialogs.cpp" line="+314"/>
+        <location filename="../app/studio/job_dialogs.cpp" line="+316"/>
         <source>Calibrate</source>
         <translation>Kalibrieren</translation>
     </message>
@@ -2352,6 +2352,49 @@
     </message>
 </context>
 <context>
+    <name>dash::studio::RerunDialog</name>
+    <message>
+        <location filename="../app/studio/run_rerun.cpp" line="+98"/>
+        <source>Re-run #%1 with Another Policy</source>
+        <translation>Lauf Nr. %1 mit anderer Policy wiederholen</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>The prompt, model and number of generated tokens of run #%1 stay as they were; the result is saved as a new run and opened beside the original.</source>
+        <translation>Prompt, Modell und Zahl der erzeugten Tokens von Lauf Nr. %1 bleiben, wie sie waren; das Ergebnis wird als neuer Lauf gespeichert und neben dem Original geöffnet.</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Prompt:</source>
+        <translation>Prompt:</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Model:</source>
+        <translation>Modell:</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Generated tokens:</source>
+        <translation>Erzeugte Tokens:</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Policy of the run:</source>
+        <translation>Policy des Laufs:</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>New policy:</source>
+        <translation>Neue Policy:</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Re-run</source>
+        <translation>Wiederholen</translation>
+    </message>
+</context>
+<context>
     <name>dash::studio::RunControls</name>
     <message>
         <location filename="../app/studio/run_controls.cpp" line="+22"/>
@@ -2387,7 +2430,7 @@
 <context>
     <name>dash::studio::RunListModel</name>
     <message>
-        <location filename="../app/studio/run_list_model.cpp" line="+80"/>
+        <location filename="../app/studio/run_list_model.cpp" line="+97"/>
         <source>%1 UTC</source>
         <translation>%1 UTC</translation>
     </message>
@@ -2397,12 +2440,12 @@
         <translation>Ein Sweep-Ergebnis: Perplexität und Geschwindigkeit auf zurückgehaltenem Text gemessen; es hat keine eigenen Tokens oder Zellen</translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+30"/>
         <source>sweep</source>
         <translation>Sweep</translation>
     </message>
     <message>
-        <location line="+48"/>
+        <location line="+57"/>
         <source>#</source>
         <translation>Nr.</translation>
     </message>
@@ -2456,6 +2499,24 @@
         <source>Backend</source>
         <translation>Backend</translation>
     </message>
+    <message>
+        <location line="+2"/>
+        <source>Prompt</source>
+        <translation>Prompt</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Policy File</source>
+        <translation>Policy-Datei</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::RunRerunner</name>
+    <message>
+        <location filename="../app/studio/run_rerun.cpp" line="-57"/>
+        <source>cannot load %1: %2</source>
+        <translation>%1 kann nicht geladen werden: %2</translation>
+    </message>
 </context>
 <context>
     <name>dash::studio::RunTools</name>
@@ -2505,7 +2566,7 @@
         <translation>Ctrl+Shift+C</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>&amp;Refresh</source>
         <translation>&amp;Aktualisieren</translation>
     </message>
@@ -2538,7 +2599,17 @@
 <context>
     <name>dash::studio::RunsPanel</name>
     <message>
-        <location filename="../app/studio/runs_panel.cpp" line="+58"/>
+        <location filename="../app/studio/runs_panel.cpp" line="+61"/>
+        <source>Re-run with Another &amp;Policy…</source>
+        <translation>Mit anderer &amp;Policy wiederholen…</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Run the selected run&apos;s prompt again on its model with another policy</source>
+        <translation>Den Prompt des gewählten Laufs auf seinem Modell mit einer anderen Policy erneut ausführen</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>Model path or SHA-256</source>
         <translation>Modellpfad oder SHA-256</translation>
     </message>
@@ -2558,38 +2629,41 @@
         <translation>Erstellt ab</translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+30"/>
         <source>Refresh</source>
         <translation>Aktualisieren</translation>
     </message>
     <message>
         <location line="+1"/>
+        <location line="+283"/>
         <source>Open</source>
         <translation>Öffnen</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-282"/>
         <source>Show the selected run&apos;s heatmap</source>
         <translation>Die Heatmap des gewählten Laufs anzeigen</translation>
     </message>
     <message>
         <location line="+1"/>
+        <location line="+288"/>
         <source>Compare</source>
         <translation>Vergleichen</translation>
     </message>
     <message>
-        <location line="+1"/>
-        <location line="+273"/>
+        <location line="-287"/>
+        <location line="+363"/>
         <source>Compare two selected runs side by side (A: the older)</source>
         <translation>Zwei gewählte Läufe nebeneinander vergleichen (A: der ältere)</translation>
     </message>
     <message>
-        <location line="-272"/>
+        <location line="-362"/>
+        <location line="+290"/>
         <source>Delete…</source>
         <translation>Löschen…</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="-282"/>
         <source>Notes on the opened run</source>
         <translation>Notizen zum geöffneten Lauf</translation>
     </message>
@@ -2619,7 +2693,12 @@
         <translation>bis</translation>
     </message>
     <message>
-        <location line="+100"/>
+        <location line="+72"/>
+        <source>Re-run of #%1 failed: %2</source>
+        <translation>Wiederholung von Nr. %1 fehlgeschlagen: %2</translation>
+    </message>
+    <message>
+        <location line="+36"/>
         <source>Compare runs #%1 and #%2 — DASH Studio</source>
         <translation>Läufe Nr. %1 und Nr. %2 vergleichen — DASH Studio</translation>
     </message>
@@ -2632,12 +2711,32 @@
         </translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+51"/>
+        <source>Run #%1 has no traced prompt (a sweep result): nothing to re-run</source>
+        <translation>Lauf Nr. %1 hat keinen aufgezeichneten Prompt (ein Sweep-Ergebnis): nichts zu wiederholen</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>A re-run is under way; try again when it has finished</source>
+        <translation>Eine Wiederholung läuft bereits; bitte erneut versuchen, wenn sie fertig ist</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Re-running #%1 with %2…</source>
+        <translation>Nr. %1 wird mit %2 wiederholt…</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>re-run of #%1</source>
+        <translation>Wiederholung von Nr. %1</translation>
+    </message>
+    <message>
+        <location line="+30"/>
         <source>Run store: %1</source>
         <translation>Laufspeicher: %1</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+18"/>
         <source>Run #%1 is a sweep result: it has no cells to compare</source>
         <translation>Lauf Nr. %1 ist ein Sweep-Ergebnis: er hat keine Zellen zum Vergleichen</translation>
     </message>
@@ -2660,7 +2759,7 @@
         <translation>Sweep-Ergebnisse enthalten Kennzahlen, keine Zellen: es gibt keine Heatmaps zu vergleichen</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+9"/>
         <source>Open a run to see its heatmap and notes.</source>
         <translation>Öffnen Sie einen Lauf, um seine Heatmap und Notizen zu sehen.</translation>
     </message>
@@ -2960,7 +3059,72 @@ Tokens %3–%4
         <translation>Zusätzlich als JSON speichern</translation>
     </message>
     <message>
-        <location line="+56"/>
+        <location line="+42"/>
+        <source>Table</source>
+        <translation>Tabelle</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Pareto figure</source>
+        <translation>Pareto-Abbildung</translation>
+    </message>
+    <message>
+        <location line="-25"/>
+        <source>Perplexity against the measured speedup</source>
+        <translation>Perplexität über der gemessenen Beschleunigung</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Perplexity against the nominal ratio</source>
+        <translation>Perplexität über dem nominellen Verhältnis</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Export Figure…</source>
+        <translation>Abbildung exportieren…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Export LaTeX Table…</source>
+        <translation>LaTeX-Tabelle exportieren…</translation>
+    </message>
+    <message>
+        <location line="+33"/>
+        <source>Export the Pareto figure</source>
+        <translation>Pareto-Abbildung exportieren</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>PDF (*.pdf);;SVG (*.svg);;PNG (*.png)</source>
+        <translation>PDF (*.pdf);;SVG (*.svg);;PNG (*.png)</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Export the LaTeX table</source>
+        <translation>LaTeX-Tabelle exportieren</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>LaTeX files (*.tex)</source>
+        <translation>LaTeX-Dateien (*.tex)</translation>
+    </message>
+    <message>
+        <location line="+40"/>
+        <source>no sweep figure is shown</source>
+        <translation>es wird keine Sweep-Abbildung angezeigt</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>no sweep result is shown</source>
+        <translation>es wird kein Sweep-Ergebnis angezeigt</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Wrote %1</source>
+        <translation>%1 geschrieben</translation>
+    </message>
+    <message>
+        <location line="+54"/>
         <source>ratios must be numbers &gt;= 1, got &apos;%1&apos;</source>
         <translation>Verhältnisse müssen Zahlen &gt;= 1 sein, erhalten: &apos;%1&apos;</translation>
     </message>
@@ -3097,7 +3261,7 @@ Tokens %3–%4
 <context>
     <name>dash::studio::TrainingJobDialog</name>
     <message>
-        <location filename="../app/studio/job_dialogs.cpp" line="-245"/>
+        <location filename="../app/studio/job_dialogs.cpp" line="-362"/>
         <source>Train a DASH Policy</source>
         <translation>DASH-Policy trainieren</translation>
     </message>

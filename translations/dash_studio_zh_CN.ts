@@ -78,12 +78,12 @@
     <message>
         <location line="+14"/>
         <location line="+111"/>
-        <location line="+46"/>
+        <location line="+47"/>
         <source>Wrote %1</source>
         <translation>已写入 %1</translation>
     </message>
     <message>
-        <location line="-152"/>
+        <location line="-153"/>
         <source>Calibrated on %1 sequences (%2 tokens); saved %3</source>
         <translation>已在 %1 个序列（%2 个词元）上完成校准；已保存 %3</translation>
     </message>
@@ -218,7 +218,7 @@
         <translation>扫描</translation>
     </message>
     <message>
-        <location line="+79"/>
+        <location line="+80"/>
         <source>No DASH policy file chosen: DASH rows skipped</source>
         <translation>未选择 DASH 策略文件：已跳过 DASH 行</translation>
     </message>
@@ -228,12 +228,12 @@
         <translation>未选择校准：已跳过静态相似度行</translation>
     </message>
     <message>
-        <location line="-76"/>
+        <location line="-77"/>
         <source>Sweeping</source>
         <translation>正在扫描</translation>
     </message>
     <message>
-        <location line="+42"/>
+        <location line="+43"/>
         <source>%1 at %2×: evaluating on %3</source>
         <translation>%1（%2×）：正在 %3 上评估</translation>
     </message>
@@ -453,7 +453,7 @@
 <context>
     <name>dash::studio::CalibrationJobDialog</name>
     <message>
-        <location filename="../app/studio/job_dialogs.cpp" line="+314"/>
+        <location filename="../app/studio/job_dialogs.cpp" line="+316"/>
         <source>Calibrate</source>
         <translation>校准</translation>
     </message>
@@ -2344,6 +2344,49 @@
     </message>
 </context>
 <context>
+    <name>dash::studio::RerunDialog</name>
+    <message>
+        <location filename="../app/studio/run_rerun.cpp" line="+98"/>
+        <source>Re-run #%1 with Another Policy</source>
+        <translation>用其他策略重新运行 #%1</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>The prompt, model and number of generated tokens of run #%1 stay as they were; the result is saved as a new run and opened beside the original.</source>
+        <translation>运行 #%1 的提示词、模型和生成的词元数保持不变；结果保存为新的运行，并在原运行旁打开。</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Prompt:</source>
+        <translation>提示词：</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Model:</source>
+        <translation>模型：</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Generated tokens:</source>
+        <translation>生成的词元：</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Policy of the run:</source>
+        <translation>该运行的策略：</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>New policy:</source>
+        <translation>新策略：</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Re-run</source>
+        <translation>重新运行</translation>
+    </message>
+</context>
+<context>
     <name>dash::studio::RunControls</name>
     <message>
         <location filename="../app/studio/run_controls.cpp" line="+22"/>
@@ -2379,7 +2422,7 @@
 <context>
     <name>dash::studio::RunListModel</name>
     <message>
-        <location filename="../app/studio/run_list_model.cpp" line="+80"/>
+        <location filename="../app/studio/run_list_model.cpp" line="+97"/>
         <source>%1 UTC</source>
         <translation>%1 UTC</translation>
     </message>
@@ -2389,12 +2432,12 @@
         <translation>扫描结果：在留出文本上测得的困惑度和速度；它本身没有词元或单元格</translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+30"/>
         <source>sweep</source>
         <translation>扫描</translation>
     </message>
     <message>
-        <location line="+48"/>
+        <location line="+57"/>
         <source>#</source>
         <translation>#</translation>
     </message>
@@ -2448,6 +2491,24 @@
         <source>Backend</source>
         <translation>后端</translation>
     </message>
+    <message>
+        <location line="+2"/>
+        <source>Prompt</source>
+        <translation>提示词</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Policy File</source>
+        <translation>策略文件</translation>
+    </message>
+</context>
+<context>
+    <name>dash::studio::RunRerunner</name>
+    <message>
+        <location filename="../app/studio/run_rerun.cpp" line="-57"/>
+        <source>cannot load %1: %2</source>
+        <translation>无法加载 %1：%2</translation>
+    </message>
 </context>
 <context>
     <name>dash::studio::RunTools</name>
@@ -2497,7 +2558,7 @@
         <translation>Ctrl+Shift+C</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>&amp;Refresh</source>
         <translation>刷新(&amp;R)</translation>
     </message>
@@ -2530,7 +2591,17 @@
 <context>
     <name>dash::studio::RunsPanel</name>
     <message>
-        <location filename="../app/studio/runs_panel.cpp" line="+58"/>
+        <location filename="../app/studio/runs_panel.cpp" line="+61"/>
+        <source>Re-run with Another &amp;Policy…</source>
+        <translation>用其他策略重新运行(&amp;P)…</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Run the selected run&apos;s prompt again on its model with another policy</source>
+        <translation>用其他策略在原模型上重新运行所选运行的提示词</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>Model path or SHA-256</source>
         <translation>模型路径或 SHA-256</translation>
     </message>
@@ -2550,38 +2621,41 @@
         <translation>创建于（起）</translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location line="+30"/>
         <source>Refresh</source>
         <translation>刷新</translation>
     </message>
     <message>
         <location line="+1"/>
+        <location line="+283"/>
         <source>Open</source>
         <translation>打开</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-282"/>
         <source>Show the selected run&apos;s heatmap</source>
         <translation>显示所选运行的热图</translation>
     </message>
     <message>
         <location line="+1"/>
+        <location line="+288"/>
         <source>Compare</source>
         <translation>比较</translation>
     </message>
     <message>
-        <location line="+1"/>
-        <location line="+273"/>
+        <location line="-287"/>
+        <location line="+363"/>
         <source>Compare two selected runs side by side (A: the older)</source>
         <translation>并排比较所选的两次运行（A：较早的一次）</translation>
     </message>
     <message>
-        <location line="-272"/>
+        <location line="-362"/>
+        <location line="+290"/>
         <source>Delete…</source>
         <translation>删除…</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="-282"/>
         <source>Notes on the opened run</source>
         <translation>已打开运行的备注</translation>
     </message>
@@ -2611,7 +2685,12 @@
         <translation>至</translation>
     </message>
     <message>
-        <location line="+100"/>
+        <location line="+72"/>
+        <source>Re-run of #%1 failed: %2</source>
+        <translation>重新运行 #%1 失败：%2</translation>
+    </message>
+    <message>
+        <location line="+36"/>
         <source>Compare runs #%1 and #%2 — DASH Studio</source>
         <translation>比较运行 #%1 与 #%2 — DASH Studio</translation>
     </message>
@@ -2623,12 +2702,32 @@
         </translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+51"/>
+        <source>Run #%1 has no traced prompt (a sweep result): nothing to re-run</source>
+        <translation>运行 #%1 没有记录的提示词（扫描结果）：无法重新运行</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>A re-run is under way; try again when it has finished</source>
+        <translation>已有一次重新运行正在进行；请在其完成后再试</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Re-running #%1 with %2…</source>
+        <translation>正在用 %2 重新运行 #%1…</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>re-run of #%1</source>
+        <translation>#%1 的重新运行</translation>
+    </message>
+    <message>
+        <location line="+30"/>
         <source>Run store: %1</source>
         <translation>运行存储：%1</translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+18"/>
         <source>Run #%1 is a sweep result: it has no cells to compare</source>
         <translation>运行 #%1 是扫描结果：没有可比较的单元格</translation>
     </message>
@@ -2650,7 +2749,7 @@
         <translation>扫描结果只含数值，不含单元格：没有可比较的热图</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+9"/>
         <source>Open a run to see its heatmap and notes.</source>
         <translation>打开一次运行以查看其热图和备注。</translation>
     </message>
@@ -2950,7 +3049,72 @@ tokens %3–%4
         <translation>同时保存 JSON</translation>
     </message>
     <message>
-        <location line="+56"/>
+        <location line="+42"/>
+        <source>Table</source>
+        <translation>表格</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Pareto figure</source>
+        <translation>Pareto 图</translation>
+    </message>
+    <message>
+        <location line="-25"/>
+        <source>Perplexity against the measured speedup</source>
+        <translation>困惑度对实测加速比</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Perplexity against the nominal ratio</source>
+        <translation>困惑度对名义加速比</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Export Figure…</source>
+        <translation>导出图表…</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Export LaTeX Table…</source>
+        <translation>导出 LaTeX 表格…</translation>
+    </message>
+    <message>
+        <location line="+33"/>
+        <source>Export the Pareto figure</source>
+        <translation>导出 Pareto 图</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>PDF (*.pdf);;SVG (*.svg);;PNG (*.png)</source>
+        <translation>PDF (*.pdf);;SVG (*.svg);;PNG (*.png)</translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Export the LaTeX table</source>
+        <translation>导出 LaTeX 表格</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>LaTeX files (*.tex)</source>
+        <translation>LaTeX 文件 (*.tex)</translation>
+    </message>
+    <message>
+        <location line="+40"/>
+        <source>no sweep figure is shown</source>
+        <translation>未显示扫描图</translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>no sweep result is shown</source>
+        <translation>未显示扫描结果</translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Wrote %1</source>
+        <translation>已写入 %1</translation>
+    </message>
+    <message>
+        <location line="+54"/>
         <source>ratios must be numbers &gt;= 1, got &apos;%1&apos;</source>
         <translation>比率必须是 &gt;= 1 的数字，实际为 &apos;%1&apos;</translation>
     </message>
@@ -3086,7 +3250,7 @@ tokens %3–%4
 <context>
     <name>dash::studio::TrainingJobDialog</name>
     <message>
-        <location filename="../app/studio/job_dialogs.cpp" line="-245"/>
+        <location filename="../app/studio/job_dialogs.cpp" line="-362"/>
         <source>Train a DASH Policy</source>
         <translation>训练 DASH 策略</translation>
     </message>

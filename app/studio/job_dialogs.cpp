@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "app/studio/job_dialogs.h"
 
+#include "app/studio/sweep_figure.h"
 #include "core/dash/policy.h"
 
 #include <QCheckBox>
@@ -21,6 +22,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QTabWidget>
 #include <QTableWidget>
 #include <QTime>
 #include <QToolButton>
@@ -547,6 +549,123 @@ SweepJobDialog::SweepJobDialog(const JobDefaults& defaults, QWidget* parent)
         if (QFileInfo::exists(test))
             m_test->setPath(test);
     }
+
+    // The finished sweep as a Pareto figure, with its exports, in a tab
+    // beside the rows' table: one below the other would not fit a 768-pixel
+    // screen under the form.
+    m_figurePage = new QWidget(this);
+    m_figurePage->setObjectName(QStringLiteral("sweepFigurePage"));
+    m_figure = new SweepFigureView(m_figurePage);
+    m_figure->setObjectName(QStringLiteral("sweepFigure"));
+    m_figureAxis = new QComboBox(m_figurePage);
+    m_figureAxis->addItem(tr("Perplexity against the measured speedup"), true);
+    m_figureAxis->addItem(tr("Perplexity against the nominal ratio"), false);
+    m_exportFigure = new QPushButton(tr("Export Figure…"), m_figurePage);
+    m_exportLatex = new QPushButton(tr("Export LaTeX Table…"), m_figurePage);
+    m_exportStatus = new QLabel(m_figurePage);
+    m_exportStatus->setWordWrap(true);
+    m_exportStatus->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_exportStatus->hide(); // takes no room until there is something to say
+    auto* figureButtons = new QHBoxLayout;
+    figureButtons->addWidget(m_figureAxis, 1);
+    figureButtons->addWidget(m_exportFigure);
+    figureButtons->addWidget(m_exportLatex);
+    auto* figureLayout = new QVBoxLayout(m_figurePage);
+    figureLayout->setContentsMargins(4, 4, 4, 4);
+    figureLayout->addWidget(m_figure, 1);
+    figureLayout->addLayout(figureButtons);
+    figureLayout->addWidget(m_exportStatus);
+    m_resultTabs = new QTabWidget(this);
+    m_resultTabs->setObjectName(QStringLiteral("sweepResultTabs"));
+    if (auto* box = qobject_cast<QBoxLayout*>(layout())) {
+        const int at = box->indexOf(resultTable());
+        box->removeWidget(resultTable());
+        box->insertWidget(at, m_resultTabs, 1);
+    }
+    m_resultTabs->addTab(resultTable(), tr("Table"));
+    m_resultTabs->addTab(m_figurePage, tr("Pareto figure"));
+    m_resultTabs->hide();
+    connect(runner(), &JobRunner::started, this, [this] {
+        m_resultTabs->hide();
+        m_sweepRows.clear();
+        m_figure->setData(ParetoData{});
+    });
+
+    connect(m_figureAxis, &QComboBox::currentIndexChanged, this, &SweepJobDialog::updateFigure);
+    connect(m_exportFigure, &QPushButton::clicked, this, [this] {
+        const QString path =
+            QFileDialog::getSaveFileName(this, tr("Export the Pareto figure"),
+                                         QDir::home().filePath(QStringLiteral("sweep.pdf")),
+                                         tr("PDF (*.pdf);;SVG (*.svg);;PNG (*.png)"));
+        if (!path.isEmpty())
+            reportExport(exportFigure(path), path);
+    });
+    connect(m_exportLatex, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getSaveFileName(
+            this, tr("Export the LaTeX table"), QDir::home().filePath(QStringLiteral("sweep.tex")),
+            tr("LaTeX files (*.tex)"));
+        if (!path.isEmpty())
+            reportExport(exportLatexTable(path), path);
+    });
+    connect(this, &JobDialog::jobFinished, this, [this](const JobOutcome& outcome) {
+        if (!outcome.ok)
+            return;
+        m_resultTabs->show(); // the table at least
+        if (Status st = showSweepResult(outcome.result.json); !st.ok())
+            setExportStatus(QString::fromStdString(st.error().message()));
+    });
+}
+
+Status SweepJobDialog::showSweepResult(const QByteArray& json) {
+    m_sweepRows.clear();
+    DASH_ASSIGN_OR_RETURN(m_sweepRows, sweepRowsFromJobJson(json));
+    m_resultTabs->show();
+    m_resultTabs->setCurrentWidget(m_figurePage);
+    setExportStatus({});
+    updateFigure();
+    return {};
+}
+
+void SweepJobDialog::setMeasuredSpeedAxis(bool measured) {
+    m_figureAxis->setCurrentIndex(m_figureAxis->findData(measured));
+}
+
+void SweepJobDialog::updateFigure() {
+    const SweepSpeed speed =
+        m_figureAxis->currentData().toBool() ? SweepSpeed::Measured : SweepSpeed::Nominal;
+    auto data = paretoFromSweep(m_sweepRows, speed);
+    m_figure->setData(data.ok() ? *data : ParetoData{});
+    m_exportFigure->setEnabled(data.ok());
+    m_exportLatex->setEnabled(!m_sweepRows.empty());
+    if (!data.ok() && !m_sweepRows.empty())
+        setExportStatus(QString::fromStdString(data.error().message()));
+}
+
+Status SweepJobDialog::exportFigure(const QString& path) {
+    if (m_figure->data().series.isEmpty())
+        return invalidError(tr("no sweep figure is shown").toStdString());
+    DASH_ASSIGN_OR_RETURN(FigureSpec spec, sweepFigureSpec(path));
+    if (const QString error = writePareto(m_figure->data(), spec, path); !error.isEmpty())
+        return ioError(error.toStdString());
+    return {};
+}
+
+Status SweepJobDialog::exportLatexTable(const QString& path) {
+    if (m_sweepRows.empty())
+        return invalidError(tr("no sweep result is shown").toStdString());
+    if (const QString error = writeSweepLatex(m_sweepRows, path); !error.isEmpty())
+        return ioError(error.toStdString());
+    return {};
+}
+
+void SweepJobDialog::reportExport(const Status& status, const QString& path) {
+    setExportStatus(status.ok() ? tr("Wrote %1").arg(QDir::toNativeSeparators(path))
+                                : QString::fromStdString(status.error().message()));
+}
+
+void SweepJobDialog::setExportStatus(const QString& text) {
+    m_exportStatus->setText(text);
+    m_exportStatus->setVisible(!text.isEmpty());
 }
 
 void SweepJobDialog::setSettings(const SweepJobSettings& s) {

@@ -7,6 +7,7 @@
 
 #include "app/studio/job_runner.h"
 #include "app/studio/jobs.h"
+#include "core/export/latex_table.h"
 
 #include <QDialog>
 
@@ -20,9 +21,12 @@ class QPlainTextEdit;
 class QProgressBar;
 class QPushButton;
 class QSpinBox;
+class QTabWidget;
 class QTableWidget;
 
 namespace dash::studio {
+
+class SweepFigureView;
 
 // A path with a browse button (open or save dialog).
 class PathField : public QWidget {
@@ -160,12 +164,37 @@ public:
     Expected<SweepJobSettings> settings() const;
     void setDatabasePath(const QString& path) { m_databasePath = path; }
 
+    // The finished sweep's rows as a Pareto figure and a LaTeX table. Shows
+    // the rows of `json` (sweepRowsJson, as the job hands them back).
+    Status showSweepResult(const QByteArray& json);
+    const std::vector<SweepRow>& sweepRows() const { return m_sweepRows; }
+    SweepFigureView* figureView() const { return m_figure; }
+    QWidget* figurePage() const { return m_figurePage; }
+    // The figure's x axis: the measured speedup (else the nominal ratio).
+    void setMeasuredSpeedAxis(bool measured);
+    // Write the shown figure (format from the suffix: .svg, .pdf, .png) and
+    // the LaTeX table; an error says why nothing was written.
+    Status exportFigure(const QString& path);
+    Status exportLatexTable(const QString& path);
+
 protected:
     Expected<std::unique_ptr<Job>> createJob() override;
 
 private:
+    void updateFigure();
+    void reportExport(const Status& status, const QString& path);
+    void setExportStatus(const QString& text);
+
     int m_threads;
     QString m_databasePath;
+    std::vector<SweepRow> m_sweepRows;
+    QTabWidget* m_resultTabs; // the rows' table and the figure
+    QWidget* m_figurePage;
+    SweepFigureView* m_figure;
+    QComboBox* m_figureAxis;
+    QPushButton* m_exportFigure;
+    QPushButton* m_exportLatex;
+    QLabel* m_exportStatus;
     PathField* m_model;
     PathField* m_test;
     PathField* m_tune;

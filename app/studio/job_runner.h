@@ -27,6 +27,9 @@ struct JobResult {
     QStringList files;
     QStringList columns;
     QList<QVariantList> rows;
+    // The result for programs: a sweep's rows as sweepRowsJson() (the JSON of
+    // `dash-cli sweep --json`); empty for the other jobs.
+    QByteArray json;
 };
 
 struct JobOutcome {

@@ -231,8 +231,9 @@ public:
         DASH_ASSIGN_OR_RETURN(SweepResult sweep, runSweep(engine, m_s.sweep, observer(context)));
 
         JobResult r;
+        const QByteArray json = QByteArray::fromStdString(sweepRowsJson(sweep.rows).dump(2));
+        r.json = json; // for the dialog's figure and LaTeX table
         if (!m_s.jsonPath.isEmpty()) {
-            const QByteArray json = QByteArray::fromStdString(sweepRowsJson(sweep.rows).dump(2));
             QSaveFile file(m_s.jsonPath);
             if (!file.open(QIODevice::WriteOnly) || file.write(json) < 0 || !file.commit())
                 return ioError("cannot write '" + localPath(m_s.jsonPath) +

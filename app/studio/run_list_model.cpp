@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "app/studio/run_list_model.h"
 
+#include "core/util/json.h"
+
 #include <QDateTime>
 #include <QFileInfo>
 
@@ -11,7 +13,19 @@ RunListModel::RunListModel(QObject* parent) : QAbstractTableModel(parent) {}
 void RunListModel::setRuns(std::vector<RunSummary> runs) {
     beginResetModel();
     m_runs = std::move(runs);
+    m_policyFiles.clear();
+    m_policyFiles.reserve(m_runs.size());
+    for (const RunSummary& r : m_runs)
+        m_policyFiles.push_back(policyFilePath(r));
     endResetModel();
+}
+
+QString RunListModel::policyFilePath(const RunSummary& run) {
+    auto parameters = Json::parse(run.policyParametersJson);
+    if (!parameters.ok() || !parameters->isObject())
+        return {};
+    const Json* file = parameters->find("file");
+    return file && file->isString() ? QString::fromStdString(file->asString()) : QString();
 }
 
 int RunListModel::rowOf(qint64 id) const {
@@ -64,12 +78,15 @@ QVariant RunListModel::data(const QModelIndex& index, int role) const {
             return r.perplexity.value_or(-1.0);
         case SpeedupColumn:
             return r.measuredSpeedup.value_or(-1.0);
+        case PromptColumn: // the whole prompt, not its excerpt
+            return QString::fromStdString(r.promptText).simplified().toLower();
         default:
             return data(index, Qt::DisplayRole).toString().toLower();
         }
     case Qt::TextAlignmentRole:
         return index.column() == LabelColumn || index.column() == ModelColumn ||
-                       index.column() == PolicyColumn
+                       index.column() == PolicyColumn || index.column() == PromptColumn ||
+                       index.column() == PolicyFileColumn
                    ? QVariant(Qt::AlignLeft | Qt::AlignVCenter)
                    : QVariant(Qt::AlignRight | Qt::AlignVCenter);
     case Qt::ToolTipRole:
@@ -81,6 +98,10 @@ QVariant RunListModel::data(const QModelIndex& index, int role) const {
         if (index.column() == TokensColumn && isSweepRow(r))
             return tr("A sweep result: perplexity and speed measured on held-out text; it has "
                       "no tokens or cells of its own");
+        if (index.column() == PromptColumn && !r.promptText.empty())
+            return QString::fromStdString(r.promptText);
+        if (index.column() == PolicyFileColumn)
+            return m_policyFiles[static_cast<size_t>(index.row())];
         if (index.column() == BackendColumn && !r.deviceName.empty())
             return QString::fromStdString(r.deviceName);
         return {};
@@ -109,6 +130,15 @@ QVariant RunListModel::data(const QModelIndex& index, int role) const {
         return r.tokenCount;
     case BackendColumn:
         return QString::fromStdString(r.backend);
+    case PromptColumn: {
+        const QString prompt = QString::fromStdString(r.promptText).simplified();
+        return prompt.size() > kPromptExcerpt ? prompt.left(kPromptExcerpt) + QChar(0x2026)
+                                              : prompt;
+    }
+    case PolicyFileColumn: {
+        const QString& path = m_policyFiles[static_cast<size_t>(index.row())];
+        return path.isEmpty() ? QString() : QFileInfo(path).fileName();
+    }
     case RatioColumn:
         return QString::number(r.nominalRatio, 'f', 2);
     case MsPerTokenColumn:
@@ -174,6 +204,10 @@ QVariant RunListModel::headerData(int section, Qt::Orientation orientation, int 
         return tr("Speedup ×");
     case BackendColumn:
         return tr("Backend");
+    case PromptColumn:
+        return tr("Prompt");
+    case PolicyFileColumn:
+        return tr("Policy File");
     default:
         return {};
     }

@@ -27,6 +27,8 @@ public:
         PerplexityColumn,
         SpeedupColumn,
         BackendColumn,
+        PromptColumn,     // the prompt on one line, elided; the whole text in the tooltip
+        PolicyFileColumn, // a policy file's name; its path in the tooltip
         ColumnCount
     };
     enum Role {
@@ -42,6 +44,9 @@ public:
         SweepRowRole,
     };
 
+    // Characters of the prompt the prompt column shows before an ellipsis.
+    static constexpr int kPromptExcerpt = 60;
+
     // A sweep saves each row as a run without traced tokens but with a
     // perplexity; a run of a prompt always has tokens.
     static bool isSweepRow(const RunSummary& run);
@@ -50,6 +55,9 @@ public:
 
     void setRuns(std::vector<RunSummary> runs);
     const std::vector<RunSummary>& runs() const { return m_runs; }
+    // The path of the policy file a run read ("file" of its policy
+    // parameters); empty for built-in policies.
+    static QString policyFilePath(const RunSummary& run);
     // Row of run `id`, or -1.
     int rowOf(qint64 id) const;
     qint64 runId(int row) const;
@@ -67,6 +75,7 @@ signals:
 
 private:
     std::vector<RunSummary> m_runs;
+    std::vector<QString> m_policyFiles; // policyFilePath() of each run
 };
 
 } // namespace dash::studio

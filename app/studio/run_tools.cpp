@@ -86,6 +86,7 @@ void RunTools::createMenus() {
     });
     compare->setObjectName(QStringLiteral("compareRunsAction"));
     compare->setShortcut(QKeySequence(tr("Ctrl+Shift+C")));
+    runs->addAction(m_panel->rerunAction());
     runs->addAction(tr("&Refresh"), m_panel, &RunsPanel::refresh);
 
     auto* tools = new QMenu(tr("&Tools"), bar);

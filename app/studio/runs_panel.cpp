@@ -6,8 +6,11 @@
 #include "app/studio/heatmap_panel.h"
 #include "app/studio/heatmap_view.h"
 #include "app/studio/run_list_model.h"
+#include "app/studio/run_rerun.h"
+#include "app/studio/studio_settings.h"
 #include "core/dash/policy.h"
 
+#include <QAction>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDateEdit>
@@ -17,6 +20,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
@@ -27,6 +31,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace dash::studio {
 
@@ -52,6 +57,11 @@ RunsPanel::RunsPanel(QWidget* parent) : QWidget(parent) {
     m_store = new RunStoreClient(this);
     m_list = new RunListModel(this);
     m_opened = new HeatmapModel(this);
+    m_rerunner = new RunRerunner(this);
+    m_rerunAction = new QAction(tr("Re-run with Another &Policy…"), this);
+    m_rerunAction->setObjectName(QStringLiteral("rerunRunAction"));
+    m_rerunAction->setStatusTip(
+        tr("Run the selected run's prompt again on its model with another policy"));
 
     m_modelFilter = new QLineEdit(this);
     m_modelFilter->setObjectName(QStringLiteral("runsModelFilter"));
@@ -93,6 +103,7 @@ RunsPanel::RunsPanel(QWidget* parent) : QWidget(parent) {
     m_table->verticalHeader()->hide();
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->setAlternatingRowColors(true);
+    m_table->setContextMenuPolicy(Qt::CustomContextMenu);
     m_status = new QLabel(this);
     m_status->setObjectName(QStringLiteral("runsStatus"));
 
@@ -189,6 +200,14 @@ RunsPanel::RunsPanel(QWidget* parent) : QWidget(parent) {
             compareRuns(std::min(ids[0], ids[1]), std::max(ids[0], ids[1]));
     });
     connect(m_deleteButton, &QPushButton::clicked, this, [this] { deleteRuns(selectedRuns()); });
+    connect(m_table, &QTableView::customContextMenuRequested, this, &RunsPanel::showContextMenu);
+    connect(m_rerunAction, &QAction::triggered, this, &RunsPanel::rerunSelected);
+    connect(m_rerunner, &RunRerunner::finished, this, &RunsPanel::onRerunFinished);
+    connect(m_rerunner, &RunRerunner::failed, this, [this](qint64 id, const QString& message) {
+        m_status->setText(tr("Re-run of #%1 failed: %2").arg(id).arg(message));
+        updateButtons();
+        emit rerunFailed(id, message);
+    });
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &RunsPanel::updateButtons);
     connect(m_list, &RunListModel::labelEdited, this,
@@ -303,6 +322,20 @@ void RunsPanel::openRun(qint64 id) {
 }
 
 void RunsPanel::onLoaded(quint64 request, const StoredRunPtr& run) {
+    if (request == m_rerunRequest && request != 0) {
+        m_rerunRequest = 0;
+        const std::optional<PolicySpec> policy = std::exchange(m_rerunPolicy, std::nullopt);
+        if (policy) {
+            startRerun(run->record, *policy);
+            return;
+        }
+        auto* dialog = new RerunDialog(run->record, this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        connect(dialog, &QDialog::accepted, this,
+                [this, dialog, run] { startRerun(run->record, dialog->policy()); });
+        dialog->open();
+        return;
+    }
     if (request != m_loadRequest)
         return;
     m_openedRun = run;
@@ -311,8 +344,76 @@ void RunsPanel::onLoaded(quint64 request, const StoredRunPtr& run) {
     emit runOpened(run);
 }
 
-void RunsPanel::onFailed(quint64, const QString& message) {
+void RunsPanel::rerunRun(qint64 id, const PolicySpec& policy) {
+    m_rerunPolicy = policy;
+    m_rerunId = id;
+    m_rerunRequest = m_store->load(id);
+}
+
+void RunsPanel::rerunSelected() {
+    const QList<qint64> ids = selectedRuns();
+    if (ids.size() != 1 || !m_rerunAction->isEnabled())
+        return;
+    m_rerunPolicy.reset();
+    m_rerunId = ids.first();
+    m_rerunRequest = m_store->load(m_rerunId);
+}
+
+void RunsPanel::startRerun(const RunRecord& run, const PolicySpec& policy) {
+    if (run.trace.tokenCount() == 0) {
+        m_status->setText(
+            tr("Run #%1 has no traced prompt (a sweep result): nothing to re-run").arg(run.id));
+        return;
+    }
+    m_rerunner->setDatabasePath(m_store->databasePath());
+    m_rerunner->setThreads(StudioSettings().threads());
+    if (!m_rerunner->start(run, policy)) {
+        m_status->setText(tr("A re-run is under way; try again when it has finished"));
+        return;
+    }
+    m_status->setText(tr("Re-running #%1 with %2…").arg(run.id).arg(policy.kind));
+    updateButtons();
+}
+
+void RunsPanel::onRerunFinished(qint64 originalId, qint64 rerunId, const QString& databasePath) {
+    if (databasePath != m_store->databasePath())
+        m_store->setDatabasePath(databasePath);
+    m_store->setLabel(rerunId, tr("re-run of #%1").arg(originalId));
+    refresh();
+    updateButtons();
+    // Opened beside the original: A the original, B the re-run.
+    m_compareRequest = m_store->compare(originalId, rerunId);
+    emit rerunFinished(originalId, rerunId);
+}
+
+void RunsPanel::showContextMenu(const QPoint& pos) {
+    const QModelIndex index = m_table->indexAt(pos);
+    if (index.isValid() && !m_table->selectionModel()->isRowSelected(index.row(), {}))
+        m_table->selectRow(index.row());
+    QMenu menu(this);
+    menu.addAction(tr("Open"), this,
+                   [this] {
+                       const QList<qint64> ids = selectedRuns();
+                       if (!ids.isEmpty())
+                           openRun(ids.first());
+                   })
+        ->setEnabled(m_openButton->isEnabled());
+    menu.addAction(tr("Compare"), m_compareButton, &QPushButton::click)
+        ->setEnabled(m_compareButton->isEnabled());
+    menu.addAction(m_rerunAction);
+    menu.addSeparator();
+    menu.addAction(tr("Delete…"), this, [this] { deleteRuns(selectedRuns()); })
+        ->setEnabled(m_deleteButton->isEnabled());
+    menu.exec(m_table->viewport()->mapToGlobal(pos));
+}
+
+void RunsPanel::onFailed(quint64 request, const QString& message) {
     m_status->setText(tr("Run store: %1").arg(message));
+    if (request == m_rerunRequest && request != 0) {
+        m_rerunRequest = 0;
+        m_rerunPolicy.reset();
+        emit rerunFailed(m_rerunId, message);
+    }
 }
 
 void RunsPanel::deleteRuns(const QList<qint64>& ids) {
@@ -375,6 +476,8 @@ void RunsPanel::updateButtons() {
         sweep ? tr("Sweep results hold figures, not cells: there are no heatmaps to compare")
               : tr("Compare two selected runs side by side (A: the older)"));
     m_deleteButton->setEnabled(n >= 1);
+    // Sweep results have no prompt of their own to run again.
+    m_rerunAction->setEnabled(n == 1 && !sweep && !m_rerunner->busy());
 }
 
 void RunsPanel::showDetails() {

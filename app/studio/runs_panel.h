@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 // The run browser: saved runs filtered by model, policy, label and date;
 // labels edited in place, notes beside the opened run's heatmap; deleting
-// (after confirmation) and comparing two runs side by side. Every store
-// operation runs off the UI thread (RunStoreClient).
+// (after confirmation), comparing two runs side by side, and re-running a run
+// with another policy (opened beside the original). Every store operation
+// runs off the UI thread (RunStoreClient).
 #pragma once
 
+#include "app/studio/run_snapshot.h"
 #include "app/studio/run_store_client.h"
 
 #include <QList>
@@ -12,7 +14,9 @@
 #include <QWidget>
 
 #include <functional>
+#include <optional>
 
+class QAction;
 class QCheckBox;
 class QComboBox;
 class QDateEdit;
@@ -28,6 +32,7 @@ namespace dash::studio {
 class ComparisonView;
 class HeatmapModel;
 class RunListModel;
+class RunRerunner;
 
 class RunsPanel : public QWidget {
     Q_OBJECT
@@ -58,6 +63,14 @@ public:
     void compareRuns(qint64 a, qint64 b);
     // Ids of the selected rows, in list order.
     QList<qint64> selectedRuns() const;
+    // Re-runs run `id` (a run of a prompt) with `policy`: the new run is
+    // saved, labelled, listed and compared with the original.
+    void rerunRun(qint64 id, const PolicySpec& policy);
+    // Asks for the policy of a re-run of the selected run (RerunDialog).
+    void rerunSelected();
+    // "Re-run with Another Policy…": enabled for one selected run of a prompt.
+    QAction* rerunAction() const { return m_rerunAction; }
+    RunRerunner* rerunner() const { return m_rerunner; }
     // Replaces the confirmation question (tests answer it themselves).
     void setDeleteConfirmation(std::function<bool(const QList<qint64>&)> confirm);
 
@@ -70,6 +83,8 @@ signals:
     void comparisonShown(dash::studio::ComparisonView* view);
     void runsDeleted(const QList<qint64>& ids);
     void notesSaved(qint64 id);
+    void rerunFinished(qint64 originalId, qint64 rerunId);
+    void rerunFailed(qint64 originalId, const QString& message);
 
 private:
     void scheduleRefresh();
@@ -80,6 +95,9 @@ private:
     void showDetails();
     void saveNotes();
     bool confirmDelete(const QList<qint64>& ids);
+    void showContextMenu(const QPoint& pos);
+    void startRerun(const RunRecord& run, const PolicySpec& policy);
+    void onRerunFinished(qint64 originalId, qint64 rerunId, const QString& databasePath);
 
     RunStoreClient* m_store;
     RunListModel* m_list;
@@ -90,6 +108,12 @@ private:
     quint64 m_loadRequest = 0;
     quint64 m_compareRequest = 0;
     quint64 m_notesRequest = 0;
+    quint64 m_rerunRequest = 0;
+    qint64 m_rerunId = 0; // the run m_rerunRequest loads
+    // The policy of the re-run whose run is being loaded; none: ask for it.
+    std::optional<PolicySpec> m_rerunPolicy;
+    RunRerunner* m_rerunner;
+    QAction* m_rerunAction;
     QTimer m_filterDelay;
     std::function<bool(const QList<qint64>&)> m_confirm;
 

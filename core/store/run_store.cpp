@@ -987,7 +987,8 @@ Expected<std::vector<RunSummary>> RunStore::list(const RunFilter& filter) {
     std::string sql =
         "SELECT r.id, r.created_ms, r.updated_ms, r.label, m.path, m.sha256, m.architecture, "
         "r.policy_kind, r.backend, r.device_name, r.token_count, r.layer_count, r.perplexity, "
-        "r.nominal_ratio, r.measured_speedup, r.ms_per_token FROM runs r JOIN models m ON "
+        "r.nominal_ratio, r.measured_speedup, r.ms_per_token, r.prompt_text, r.policy_parameters "
+        "FROM runs r JOIN models m ON "
         "m.id = r.model_id WHERE 1";
     // Parameters in the order the conditions are added.
     std::vector<std::variant<std::string, int64_t>> params;
@@ -1051,6 +1052,8 @@ Expected<std::vector<RunSummary>> RunStore::list(const RunFilter& filter) {
         s.nominalRatio = q.columnDouble(c++);
         s.measuredSpeedup = q.columnOptionalDouble(c++);
         s.msPerToken = q.columnDouble(c++);
+        s.promptText = q.columnText(c++);
+        s.policyParametersJson = q.columnText(c++);
         out.push_back(std::move(s));
     }
     return out;

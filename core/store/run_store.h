@@ -57,6 +57,8 @@ struct RunSummary {
     double nominalRatio = 0;
     std::optional<double> measuredSpeedup;
     double msPerToken = 0;
+    std::string promptText;
+    std::string policyParametersJson; // a policy file's path is its "file" member
 };
 
 // b minus a for each metric; optional ones only when both runs have them.
