@@ -4,7 +4,7 @@
 //
 //   bench_dash --model M.gguf --tune-file HELD_OUT.txt [--policy P.policy ...]
 //              [--calibration C.json] [--ratio 2.0] [--threads 2] [--repeats 5]
-//              [--prompt-tokens 32] [--decode-tokens 64]
+//              [--prompt-tokens 32] [--decode-tokens 64] [--state-costs-only]
 //
 // Every row is measureDecodeSpeedup: full precision, full precision again (the
 // A/A control) and the policy in the alternating schedule of
@@ -15,7 +15,8 @@
 // the engine's pool) and synchronous (from the exact hidden state), in both KV
 // modes. Baselines are tuned to --ratio on the held-out text first. Last, the
 // cost of a decode layer in each state (measureStateCosts) beside its nominal
-// cost.
+// cost. --state-costs-only keeps the A/A control row and the per-state costs
+// and leaves out the policies and baselines.
 #include "app/cli/cli_common.h"
 #include "bench/bench_harness.h"
 #include "core/dash/baselines.h"
@@ -40,12 +41,12 @@ int main(int argc, char** argv) {
     static const char* kUsage =
         "usage: bench_dash --model M.gguf --tune-file HELD_OUT.txt [--policy P.policy ...]\n"
         "                  [--calibration C.json] [--ratio 2.0] [--threads 2] [--repeats 5]\n"
-        "                  [--prompt-tokens 32] [--decode-tokens 64]";
+        "                  [--prompt-tokens 32] [--decode-tokens 64] [--state-costs-only]";
     int exitCode = 0;
     auto args = bench::parseArgs(argc, argv, "bench_dash", kUsage,
                                  {"model", "tune-file", "policy", "calibration", "ratio", "threads",
                                   "repeats", "prompt-tokens", "decode-tokens"},
-                                 {}, &exitCode);
+                                 {"state-costs-only"}, &exitCode);
     if (!args)
         return exitCode;
     auto ratio = args->getDouble("ratio", 2.0);
@@ -97,7 +98,10 @@ int main(int argc, char** argv) {
     if (!measure(full, "full precision (A/A control row)", KvMode::Project))
         return 1;
 
+    const bool stateCostsOnly = args->flag("state-costs-only");
     for (const std::string& path : args->getAll("policy")) {
+        if (stateCostsOnly)
+            break;
         auto loaded = loadPolicyFile(path, **model);
         if (!loaded.ok())
             return cli::fail("bench_dash", loaded.error());
@@ -114,6 +118,8 @@ int main(int argc, char** argv) {
     }
     for (PolicyKind kind : {PolicyKind::EarlyExit, PolicyKind::SkipDecode, PolicyKind::AdaSkip,
                             PolicyKind::RandomSkip, PolicyKind::StaticSimilarity}) {
+        if (stateCostsOnly)
+            break;
         if (kind == PolicyKind::StaticSimilarity && !calibration)
             continue;
         auto policy = makeBaseline(kind, **model, calibration ? &*calibration : nullptr);

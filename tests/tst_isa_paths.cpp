@@ -52,19 +52,25 @@ void TestIsaPaths::isaPaths() {
     std::mt19937 rng(static_cast<uint32_t>(isa) + 100);
     const int rows = 40, cols = 512;
     cpu::ThreadPool single(1);
-    for (const char* format : kTiledFormats) {
-        const Matrix m = tiledMatrix(format, rows, cols, rng);
-        for (int n : {1, 7, 16, 33}) {
-            const std::vector<float> x = groupedValues(rng, static_cast<size_t>(n), cols);
-            std::vector<float> want(static_cast<size_t>(n) * rows), got(want.size());
-            cpu::matmul(m, x.data(), n, want.data(), single, cpu::Isa::Scalar);
-            cpu::matmul(m, x.data(), n, got.data(), *m_pool, isa);
-            // Same integer sums; the float sums differ in order only.
-            const double nmse = normalizedError(got, want);
-            QVERIFY2(nmse <= 1e-11,
-                     qPrintable(QString("%1 n=%2: nmse %3").arg(format).arg(n).arg(nmse)));
+    // 3 and 5 tiles (the last one partial): a decode step takes tiles in
+    // runs of 4, 2 and 1.
+    for (const int tiledRows : {rows, 72})
+        for (const char* format : kTiledFormats) {
+            const Matrix m = tiledMatrix(format, tiledRows, cols, rng);
+            for (int n : {1, 7, 16, 33}) {
+                const std::vector<float> x = groupedValues(rng, static_cast<size_t>(n), cols);
+                std::vector<float> want(static_cast<size_t>(n) * tiledRows), got(want.size());
+                cpu::matmul(m, x.data(), n, want.data(), single, cpu::Isa::Scalar);
+                cpu::matmul(m, x.data(), n, got.data(), *m_pool, isa);
+                // Same integer sums; the float sums differ in order only.
+                const double nmse = normalizedError(got, want);
+                QVERIFY2(nmse <= 1e-11, qPrintable(QString("%1 %2 rows n=%3: nmse %4")
+                                                       .arg(format)
+                                                       .arg(tiledRows)
+                                                       .arg(n)
+                                                       .arg(nmse)));
+            }
         }
-    }
     // Float matrices: the tiled shape, and one whose rows (a partial group of
     // four) and columns (a partial vector of 16 and a partial unrolled step)
     // leave tails in every kernel; 1-3 tokens take the decode kernels.
