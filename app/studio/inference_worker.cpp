@@ -7,6 +7,7 @@
 #include "core/engine/generate.h"
 #include "core/engine/sampler.h"
 #include "core/util/clock.h"
+#include "core/util/log_softmax.h"
 
 #include <QElapsedTimer>
 #include <QFile>
@@ -17,24 +18,6 @@
 #include <cmath>
 
 namespace dash::studio {
-
-namespace {
-
-// log softmax of `logits` in float64: out[v] = logits[v] - log Σ exp(logits).
-void logSoftmax(std::span<const float> logits, std::vector<double>& out) {
-    out.resize(logits.size());
-    double peak = -INFINITY;
-    for (float x : logits)
-        peak = std::max(peak, static_cast<double>(x));
-    double sum = 0;
-    for (float x : logits)
-        sum += std::exp(static_cast<double>(x) - peak);
-    const double shift = peak + std::log(sum);
-    for (size_t v = 0; v < logits.size(); ++v)
-        out[v] = static_cast<double>(logits[v]) - shift;
-}
-
-} // namespace
 
 InferenceWorker::InferenceWorker(QObject* parent) : QObject(parent) {
     qRegisterMetaType<SnapshotPtr>();
@@ -237,16 +220,20 @@ SnapshotPtr InferenceWorker::execute(const RunRequest& request) {
     return snap;
 }
 
+Expected<std::unique_ptr<Engine>> InferenceWorker::sideEngine() const {
+    BackendOptions options;
+    options.threads = m_threads;
+    auto backend = createBackend(m_engineBackend.toStdString(), m_model, options);
+    if (!backend.ok())
+        backend = createBackend("cpu", m_model, options);
+    if (!backend.ok())
+        return backend.error();
+    return std::make_unique<Engine>(m_model, std::move(backend).value());
+}
+
 Expected<Engine*> InferenceWorker::probeEngine() {
     if (!m_probeEngine) {
-        BackendOptions options;
-        options.threads = m_threads;
-        auto backend = createBackend(m_engineBackend.toStdString(), m_model, options);
-        if (!backend.ok())
-            backend = createBackend("cpu", m_model, options);
-        if (!backend.ok())
-            return backend.error();
-        m_probeEngine = std::make_unique<Engine>(m_model, std::move(backend).value());
+        DASH_ASSIGN_OR_RETURN(m_probeEngine, sideEngine());
     }
     m_probeEngine->setKvMode(m_engine->kvMode());
     if (m_engine->quantizedGroup() > 0)
@@ -482,14 +469,7 @@ Status InferenceWorker::compareWithFull(const RunRequest& request, const std::ve
         return {};
     }
     if (!m_refEngine) {
-        BackendOptions options;
-        options.threads = m_threads;
-        auto backend = createBackend(m_engineBackend.toStdString(), m_model, options);
-        if (!backend.ok())
-            backend = createBackend("cpu", m_model, options);
-        if (!backend.ok())
-            return backend.error();
-        m_refEngine = std::make_unique<Engine>(m_model, std::move(backend).value());
+        DASH_ASSIGN_OR_RETURN(m_refEngine, sideEngine());
         m_refTokens.clear();
     }
     // The reference keeps its own common prefix, but never past `reuse`: its

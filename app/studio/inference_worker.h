@@ -83,6 +83,9 @@ private:
     // m_probeEngine, made on first use, with m_engine's compensation, KV
     // mode and quantised states.
     Expected<Engine*> probeEngine();
+    // A second engine on m_model and the run's backend (the CPU where that
+    // backend cannot be made), with a KV cache of its own.
+    Expected<std::unique_ptr<Engine>> sideEngine() const;
     // Runs the prompt (reusing the cached prefix) and the generation into `snap`.
     Status compute(const RunRequest& request, RunSnapshot& snap);
     // The request's policy, built (tuned) and applied to the engine.

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "core/dash/counterfactual.h"
 
+#include "core/util/log_softmax.h"
+
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -10,19 +12,6 @@ namespace dash {
 int64_t CounterfactualResult::nextToken() const {
     const int64_t next = cell.token + 1;
     return next < static_cast<int64_t>(deltaLogProbs.size()) ? next : -1;
-}
-
-void logSoftmax64(std::span<const float> logits, std::vector<double>& out) {
-    out.resize(logits.size());
-    double peak = -INFINITY;
-    for (float x : logits)
-        peak = std::max(peak, static_cast<double>(x));
-    double sum = 0;
-    for (float x : logits)
-        sum += std::exp(static_cast<double>(x) - peak);
-    const double shift = peak + std::log(sum);
-    for (size_t v = 0; v < logits.size(); ++v)
-        out[v] = static_cast<double>(logits[v]) - shift;
 }
 
 Expected<CounterfactualResult> runCounterfactual(Engine& engine, std::span<const int32_t> tokens,
@@ -58,7 +47,7 @@ Expected<CounterfactualResult> runCounterfactual(Engine& engine, std::span<const
     std::vector<double> logA;
     std::vector<double> logB;
     auto logProb = [&](std::span<const float> row, int32_t target) {
-        logSoftmax64(row, logA);
+        logSoftmax(row, logA);
         return static_cast<float>(logA[static_cast<size_t>(target)]);
     };
 
@@ -98,9 +87,9 @@ Expected<CounterfactualResult> runCounterfactual(Engine& engine, std::span<const
     for (int64_t j = 0; k + j + 1 < count; ++j) {
         const auto t = static_cast<size_t>(k + j + 1);
         const auto target = static_cast<size_t>(tokens[t]);
-        logSoftmax64(std::span<const float>(kept).subspan(static_cast<size_t>(j) * vocab, vocab),
-                     logA);
-        logSoftmax64(second.subspan(static_cast<size_t>(j) * vocab, vocab), logB);
+        logSoftmax(std::span<const float>(kept).subspan(static_cast<size_t>(j) * vocab, vocab),
+                   logA);
+        logSoftmax(second.subspan(static_cast<size_t>(j) * vocab, vocab), logB);
         double divergence = 0;
         for (size_t v = 0; v < vocab; ++v)
             divergence += std::exp(logA[v]) * (logA[v] - logB[v]);

@@ -50,7 +50,4 @@ Expected<CounterfactualResult> runCounterfactual(Engine& engine, std::span<const
                                                  const CounterfactualCell& cell,
                                                  const CancelToken* cancel = nullptr);
 
-// log softmax in float64 of one row of logits.
-void logSoftmax64(std::span<const float> logits, std::vector<double>& out);
-
 } // namespace dash

@@ -2,6 +2,7 @@
 #include "core/dash/oracle.h"
 
 #include "core/engine/generate.h"
+#include "core/util/log_softmax.h"
 
 #include <algorithm>
 #include <cmath>
@@ -45,20 +46,6 @@ const char* oracleBudgetName(OracleBudget budget) {
 }
 
 namespace {
-
-// log-softmax of one row of logits, in double.
-void logSoftmax(std::span<const float> logits, std::vector<double>& out) {
-    out.resize(logits.size());
-    double top = -std::numeric_limits<double>::infinity();
-    for (float v : logits)
-        top = std::max(top, static_cast<double>(v));
-    double sum = 0;
-    for (float v : logits)
-        sum += std::exp(static_cast<double>(v) - top);
-    const double lse = top + std::log(sum);
-    for (size_t i = 0; i < logits.size(); ++i)
-        out[i] = static_cast<double>(logits[i]) - lse;
-}
 
 // KL(p || q) from log-probabilities.
 double klDivergence(const std::vector<double>& logP, const std::vector<double>& logQ) {

@@ -6,6 +6,7 @@
 #include "core/dash/differentiable_model.h"
 #include "core/dash/trained_policy.h"
 #include "core/engine/generate.h"
+#include "core/util/log_softmax.h"
 
 #include <algorithm>
 #include <cmath>
@@ -27,16 +28,8 @@ struct RelaxedDecision {
 };
 
 std::vector<double> logSoftmaxRow(const float* logits, int32_t vocab) {
-    double top = -INFINITY;
-    for (int32_t v = 0; v < vocab; ++v)
-        top = std::max(top, static_cast<double>(logits[v]));
-    double sum = 0;
-    for (int32_t v = 0; v < vocab; ++v)
-        sum += std::exp(static_cast<double>(logits[v]) - top);
-    const double lse = top + std::log(sum);
-    std::vector<double> out(static_cast<size_t>(vocab));
-    for (int32_t v = 0; v < vocab; ++v)
-        out[static_cast<size_t>(v)] = static_cast<double>(logits[v]) - lse;
+    std::vector<double> out;
+    logSoftmax(std::span<const float>(logits, static_cast<size_t>(vocab)), out);
     return out;
 }
 

@@ -9,6 +9,7 @@
 #include "core/dash/trained_policy.h"
 #include "core/engine/generate.h"
 #include "core/util/json_numbers.h"
+#include "core/util/log_softmax.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -183,19 +184,11 @@ std::vector<double> nextTokenLogProbs(std::span<const float> logits,
 // log-softmax of every row of [rows][vocab] logits.
 std::vector<double> logSoftmaxRows(std::span<const float> logits, int32_t vocab) {
     std::vector<double> out(logits.size());
-    const size_t rows = logits.size() / static_cast<size_t>(vocab);
-    for (size_t r = 0; r < rows; ++r) {
-        const float* x = logits.data() + r * static_cast<size_t>(vocab);
-        double top = -INFINITY;
-        for (int32_t v = 0; v < vocab; ++v)
-            top = std::max(top, static_cast<double>(x[v]));
-        double sum = 0;
-        for (int32_t v = 0; v < vocab; ++v)
-            sum += std::exp(static_cast<double>(x[v]) - top);
-        const double lse = top + std::log(sum);
-        for (int32_t v = 0; v < vocab; ++v)
-            out[r * static_cast<size_t>(vocab) + static_cast<size_t>(v)] =
-                static_cast<double>(x[v]) - lse;
+    const auto width = static_cast<size_t>(vocab);
+    std::vector<double> row;
+    for (size_t r = 0; r < logits.size() / width; ++r) {
+        logSoftmax(logits.subspan(r * width, width), row);
+        std::copy(row.begin(), row.end(), out.begin() + static_cast<std::ptrdiff_t>(r * width));
     }
     return out;
 }
