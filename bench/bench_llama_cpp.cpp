@@ -159,6 +159,36 @@ std::unique_ptr<Engine> makeEngine(std::shared_ptr<const Model> model, const Opt
     return std::make_unique<Engine>(std::move(model), std::move(backend).value());
 }
 
+// This engine and, when `llama` is given, a llama.cpp process, both on the
+// file at `path` for the check mode; false (after printing why) on failure.
+struct CheckEngines {
+    std::unique_ptr<Engine> engine;
+    std::unique_ptr<LlamaCppProcess> other;
+};
+bool startCheckEngines(const std::string& path, const Options& o, const LlamaCppInstall* llama,
+                       CheckEngines& out) {
+    auto model = Model::load(path);
+    if (!model.ok()) {
+        fail(model.error().message());
+        return false;
+    }
+    std::string error;
+    out.engine = makeEngine(std::move(model).value(), o, 0, error);
+    if (!out.engine) {
+        fail(error);
+        return false;
+    }
+    if (llama) {
+        auto started = LlamaCppProcess::start(*llama, path, o.threads, 128);
+        if (!started.ok()) {
+            fail(started.error().message());
+            return false;
+        }
+        out.other = std::move(started).value();
+    }
+    return true;
+}
+
 // ---------------------------------------------------------------------------
 // Read-only bandwidth: the probe of bench_harness.h (the one bench_engine
 // uses), `threads` threads summing a 1 GiB buffer; the median of 7 passes.
@@ -431,20 +461,10 @@ int runCheckPrompts(const Options& o, const std::string& demo,
         std::vector<std::vector<double>> ownRef;
         if (!floatLogits(*f32, ownRef))
             return 1;
-        auto model = Model::load(path);
-        if (!model.ok())
-            return fail(model.error().message());
-        std::string error;
-        auto engine = makeEngine(std::move(model).value(), o, 0, error);
-        if (!engine)
-            return fail(error);
-        std::unique_ptr<LlamaCppProcess> other;
-        if (llama) {
-            auto started = LlamaCppProcess::start(*llama, path, o.threads, 128);
-            if (!started.ok())
-                return fail(started.error().message());
-            other = std::move(started).value();
-        }
+        CheckEngines pair;
+        if (!startCheckEngines(path, o, llama, pair))
+            return 1;
+        auto& [engine, other] = pair;
         std::vector<double> ours[2], theirs[2];
         for (size_t p = 0; p < prompts.size(); ++p) {
             engine->reset();
@@ -500,20 +520,10 @@ int runCheck(const Options& o, const std::string& demo, const LlamaCppInstall* l
     std::printf("%-6s %-7s %-22s %-22s\n", "file", "prompt", "dash",
                 llama ? "llama.cpp" : "(llama.cpp not run)");
     for (const auto& [name, path] : files) {
-        auto model = Model::load(path);
-        if (!model.ok())
-            return fail(model.error().message());
-        std::string error;
-        auto engine = makeEngine(std::move(model).value(), o, 0, error);
-        if (!engine)
-            return fail(error);
-        std::unique_ptr<LlamaCppProcess> other;
-        if (llama) {
-            auto started = LlamaCppProcess::start(*llama, path, o.threads, 128);
-            if (!started.ok())
-                return fail(started.error().message());
-            other = std::move(started).value();
-        }
+        CheckEngines pair;
+        if (!startCheckEngines(path, o, llama, pair))
+            return 1;
+        auto& [engine, other] = pair;
         std::vector<double> oursAll, theirsAll;
         for (size_t p = 0; p < ref->asArray().size(); ++p) {
             const Json& c = (*ref)[p];
