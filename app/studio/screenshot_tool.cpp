@@ -244,7 +244,9 @@ int main(int argc, char** argv) {
                          st.error().message().c_str());
             return 1;
         }
-        dialog.resize(900, kScreenHeight);
+        // Taller than the screen, so that the figure below the form is large
+        // enough to read in the picture.
+        dialog.resize(960, 1150);
         dialog.show();
         expose(dialog);
         settle();
