@@ -17,10 +17,12 @@ namespace {
 
 const QColor kAxisColor(0x222222);
 const QColor kGridColor(0xdddddd);
-// Okabe–Ito, without the yellow (too light on white).
-const QColor kSeriesColors[] = {QColor(0x0072b2), QColor(0xd55e00), QColor(0x009e73),
-                                QColor(0xcc79a7), QColor(0xe69f00), QColor(0x56b4e9),
-                                QColor(Qt::black)};
+// Okabe–Ito, without the yellow (too light on white), and grey as an eighth
+// colour: a sweep has eight curves (full precision, DASH, DASH-skip and five
+// baselines), and the eighth would otherwise repeat the first's colour.
+const QColor kSeriesColors[] = {QColor(0x0072b2),  QColor(0xd55e00), QColor(0x009e73),
+                                QColor(0xcc79a7),  QColor(0xe69f00), QColor(0x56b4e9),
+                                QColor(Qt::black), QColor(0x999999)};
 
 // The figure's words are English only: they are not in the translations yet.
 QString english(const char* words) {
@@ -223,7 +225,10 @@ void paintPareto(QPainter& painter, const QRectF& rect, const ParetoData& data,
                  yPad = std::max(0.01, (yHi - yLo) * 0.05);
     double xStep = 1, yStep = 1;
     const QList<double> xTicks = ticks(xLo - xPad, xHi + xPad, 6, &xStep);
-    const QList<double> yTicks = ticks(yLo - yPad, yHi + yPad, 5, &yStep);
+    // Perplexity, accuracy and ROUGE are never negative: the padding does
+    // not put the axis below zero.
+    const double yFrom = yLo >= 0 ? std::max(0.0, yLo - yPad) : yLo - yPad;
+    const QList<double> yTicks = ticks(yFrom, yHi + yPad, 5, &yStep);
     double yTickWidth = 0;
     for (double v : yTicks)
         yTickWidth = std::max(yTickWidth, tickFm.horizontalAdvance(tickLabel(v, yStep)));

@@ -3,24 +3,32 @@
 // PNG files for the documentation (docs/screenshots/): the main window with
 // the heatmap, the heatmap panel, the similarity curves, the stream timeline,
 // the welcome page, the export dialog, the live A/B window (full precision
-// against Early-Exit at 1.5x), and two paper figures as exported.
+// against Early-Exit at 1.5x), two paper figures as exported, the sweep
+// dialog's Pareto tab and the Pareto figure it exports (drawn from the rows of
+// a `dash-cli sweep --json` file, by default docs/sweep.json), and the main
+// window in Chinese (needs a CJK font, e.g. Debian's fonts-noto-cjk).
 //
 // usage: dash-studio-screenshots OUT_DIR [--model FILE.gguf] [--policy KIND]
+//                                [--sweep SWEEP.json]
 #include "app/studio/export_figure_dialog.h"
 #include "app/studio/figure_renderer.h"
 #include "app/studio/heatmap_model.h"
 #include "app/studio/heatmap_panel.h"
 #include "app/studio/inference_client.h"
+#include "app/studio/job_dialogs.h"
 #include "app/studio/live_ab_window.h"
 #include "app/studio/main_window.h"
 #include "app/studio/similarity_chart.h"
 #include "app/studio/studio_settings.h"
+#include "app/studio/sweep_figure.h"
 #include "app/studio/timeline_panel.h"
+#include "app/studio/ui_language.h"
 
 #include <QApplication>
 #include <QDeadlineTimer>
 #include <QDir>
 #include <QDockWidget>
+#include <QFile>
 #include <QFileInfo>
 #include <QPlainTextEdit>
 #include <QSettings>
@@ -64,6 +72,10 @@ void settle() {
     QTest::qWait(200);
 }
 
+// A 1366 x 768 screen, the smallest the main window is made to fit.
+constexpr int kScreenWidth = 1366;
+constexpr int kScreenHeight = 768;
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -73,17 +85,30 @@ int main(int argc, char** argv) {
     const QStringList args = QCoreApplication::arguments();
     if (args.size() < 2) {
         std::fprintf(stderr, "usage: dash-studio-screenshots OUT_DIR [--model FILE.gguf] "
-                             "[--policy KIND]\n");
+                             "[--policy KIND] [--sweep SWEEP.json]\n");
         return 2;
     }
     const QString outDir = args[1];
     QString model = QStringLiteral(DASH_DEFAULT_MODEL_DIR "/dash-demo-16L.gguf");
     QString policy = QStringLiteral("early-exit");
-    for (qsizetype i = 2; i + 1 < args.size(); i += 2) {
+    QString sweepJson = QStringLiteral(DASH_DOCS_DIR "/sweep.json");
+    for (qsizetype i = 2; i < args.size(); i += 2) {
+        if (i + 1 >= args.size()) {
+            std::fprintf(stderr, "dash-studio-screenshots: %s needs a value\n",
+                         qPrintable(args[i]));
+            return 2;
+        }
         if (args[i] == QLatin1String("--model"))
             model = args[i + 1];
         else if (args[i] == QLatin1String("--policy"))
             policy = args[i + 1];
+        else if (args[i] == QLatin1String("--sweep"))
+            sweepJson = args[i + 1];
+        else {
+            std::fprintf(stderr, "dash-studio-screenshots: unknown option %s\n",
+                         qPrintable(args[i]));
+            return 2;
+        }
     }
     if (!QDir().mkpath(outDir)) {
         std::fprintf(stderr, "dash-studio-screenshots: cannot create %s\n", qPrintable(outDir));
@@ -119,27 +144,35 @@ int main(int argc, char** argv) {
         ok &= save(welcome.grab().toImage(), out.filePath(QStringLiteral("welcome.png")));
     }
 
-    MainWindow w;
-    // A 1366 x 768 screen less its title and task bars.
-    w.resize(1366, 708);
-    w.show();
-    expose(w);
-    w.openModel(model);
-    if (!waitUntil([&] { return w.inference()->hasModel() && !w.inference()->busy(); })) {
-        std::fprintf(stderr, "dash-studio-screenshots: %s did not load\n", qPrintable(model));
-        return 1;
-    }
     const QString prompt =
         QStringLiteral("The old man looked at the sea and thought about the long day ahead of him");
-    w.promptEditor()->setPlainText(prompt);
-    if (!waitUntil([&] {
-            const SnapshotPtr s = w.heatmapModel()->snapshot();
-            return s && s->prompt == prompt && !w.inference()->busy();
-        })) {
-        std::fprintf(stderr, "dash-studio-screenshots: the prompt did not run\n");
+    // Opens the model in `window` at the size of the whole screen and runs
+    // the prompt; false (with the reason on stderr) when either fails.
+    auto runPrompt = [&](MainWindow& window) {
+        window.resize(kScreenWidth, kScreenHeight);
+        window.show();
+        expose(window);
+        window.openModel(model);
+        if (!waitUntil(
+                [&] { return window.inference()->hasModel() && !window.inference()->busy(); })) {
+            std::fprintf(stderr, "dash-studio-screenshots: %s did not load\n", qPrintable(model));
+            return false;
+        }
+        window.promptEditor()->setPlainText(prompt);
+        if (!waitUntil([&] {
+                const SnapshotPtr s = window.heatmapModel()->snapshot();
+                return s && s->prompt == prompt && !window.inference()->busy();
+            })) {
+            std::fprintf(stderr, "dash-studio-screenshots: the prompt did not run\n");
+            return false;
+        }
+        settle();
+        return true;
+    };
+
+    MainWindow w;
+    if (!runPrompt(w))
         return 1;
-    }
-    settle();
     ok &= save(w.grab().toImage(), out.filePath(QStringLiteral("main_window.png")));
     if (auto* heatmap = w.findChild<HeatmapPanel*>())
         ok &= save(heatmap->grab().toImage(), out.filePath(QStringLiteral("heatmap.png")));
@@ -157,8 +190,7 @@ int main(int argc, char** argv) {
     {
         w.showLiveAb();
         LiveAbWindow* ab = w.liveAbWindow();
-        // The 1366 x 768 screen less title and task bars, as the main window.
-        ab->resize(1366, 708);
+        ab->resize(kScreenWidth, kScreenHeight);
         expose(*ab);
         if (!waitUntil([&] {
                 for (int side : {0, 1}) {
@@ -195,5 +227,53 @@ int main(int argc, char** argv) {
     spec.sizeMm = defaultFigureSizeMm(spec.kind);
     ok &= save(renderFigureImage(*snapshot, spec, 200),
                out.filePath(QStringLiteral("figure_curves.png")));
+
+    // Tools > Run Sweep...'s result: the rows a sweep job hands back have the
+    // shape of `dash-cli sweep --json`'s file, so a measured sweep is shown
+    // without running one again here.
+    {
+        QFile file(sweepJson);
+        if (!file.open(QIODevice::ReadOnly)) {
+            std::fprintf(stderr, "dash-studio-screenshots: cannot read %s\n",
+                         qPrintable(sweepJson));
+            return 1;
+        }
+        SweepJobDialog dialog(JobDefaults{model, QString(), 2});
+        if (dash::Status st = dialog.showSweepResult(file.readAll()); !st.ok()) {
+            std::fprintf(stderr, "dash-studio-screenshots: %s: %s\n", qPrintable(sweepJson),
+                         st.error().message().c_str());
+            return 1;
+        }
+        // Taller than the screen, so that the figure below the form is large
+        // enough to read in the picture.
+        dialog.resize(960, 1150);
+        dialog.show();
+        expose(dialog);
+        settle();
+        ok &= save(dialog.grab().toImage(), out.filePath(QStringLiteral("sweep_pareto.png")));
+        // Export Figure... with a .png name.
+        const QString figure = out.filePath(QStringLiteral("figure_pareto.png"));
+        if (dash::Status st = dialog.exportFigure(figure); !st.ok()) {
+            std::fprintf(stderr, "dash-studio-screenshots: %s\n", st.error().message().c_str());
+            ok = false;
+        } else {
+            ok &= save(QImage(figure), figure);
+        }
+    }
+
+    // The main window in Chinese: the translators are installed before the
+    // window is made, as at a start with Settings > Language set to zh_CN.
+    {
+        w.close();
+        UiTranslator translator;
+        if (translator.install(QStringLiteral("zh_CN")) != QLatin1String("zh_CN")) {
+            std::fprintf(stderr, "dash-studio-screenshots: the zh_CN translation is missing\n");
+            return 1;
+        }
+        MainWindow zh;
+        if (!runPrompt(zh))
+            return 1;
+        ok &= save(zh.grab().toImage(), out.filePath(QStringLiteral("main_window_zh_CN.png")));
+    }
     return ok ? 0 : 1;
 }
