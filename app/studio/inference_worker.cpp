@@ -3,11 +3,11 @@
 
 #include "app/studio/run_record.h"
 #include "app/studio/token_text.h"
+#include "core/dash/token_divergence.h"
 #include "core/engine/backend_registry.h"
 #include "core/engine/generate.h"
 #include "core/engine/sampler.h"
 #include "core/util/clock.h"
-#include "core/util/log_softmax.h"
 
 #include <QElapsedTimer>
 #include <QFile>
@@ -489,18 +489,17 @@ Status InferenceWorker::compareWithFull(const RunRequest& request, const std::ve
 
     // Row p - reuse of `logits` and row p - common of `full` both predict p + 1.
     const auto vocab = static_cast<size_t>(m_model->config().vocabSize);
-    std::vector<double> logPolicy;
-    std::vector<double> logFull;
-    for (size_t p = reuse; p + 1 < count; ++p) {
-        logSoftmax(logits.subspan((p - reuse) * vocab, vocab), logPolicy);
-        logSoftmax(full.subspan((p - common) * vocab, vocab), logFull);
-        const auto target = static_cast<size_t>(ids[p + 1]);
-        double kl = 0;
-        for (size_t v = 0; v < vocab; ++v)
-            kl += std::exp(logFull[v]) * (logFull[v] - logPolicy[v]);
-        m_cacheDelta.push_back(static_cast<float>(logPolicy[target] - logFull[target]));
-        // Rounding can make a zero divergence slightly negative.
-        m_cacheKl.push_back(static_cast<float>(std::max(0.0, kl)));
+    if (reuse + 1 >= count)
+        return {};
+    const size_t rows = count - 1 - reuse;
+    DASH_ASSIGN_OR_RETURN(const std::vector<TokenDivergence> divergence,
+                          compareNextTokens(logits.first(rows * vocab),
+                                            full.subspan((reuse - common) * vocab, rows * vocab),
+                                            std::span<const int32_t>(ids).subspan(reuse + 1),
+                                            static_cast<int32_t>(vocab)));
+    for (const TokenDivergence& d : divergence) {
+        m_cacheDelta.push_back(static_cast<float>(d.deltaLogP));
+        m_cacheKl.push_back(static_cast<float>(d.klFromFull));
     }
     return {};
 }
