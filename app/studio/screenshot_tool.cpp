@@ -110,6 +110,9 @@ int main(int argc, char** argv) {
             return 2;
         }
     }
+    // The shots show this path: without "..", whatever folder it was given from.
+    if (const QFileInfo info(model); info.exists())
+        model = info.canonicalFilePath();
     if (!QDir().mkpath(outDir)) {
         std::fprintf(stderr, "dash-studio-screenshots: cannot create %s\n", qPrintable(outDir));
         return 1;
