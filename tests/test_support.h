@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
 // Helpers shared by the QtTest suites: where the shared models and data live,
 // skipping (or failing, in CI) when they are absent, and whole-file text
-// reading and writing.
+// reading and writing, and a GUI test's private settings and data folders.
 #pragma once
 
+#include <QCoreApplication>
+#include <QFile>
 #include <QFileInfo>
+#include <QSettings>
 #include <QString>
 #include <QtTest>
 
@@ -84,6 +87,17 @@ inline bool filesExist(std::initializer_list<std::string> paths) {
 inline bool isMissingSharedRow() {
     const char* tag = QTest::currentDataTag();
     return tag && std::string(tag) == kMissingSharedRow;
+}
+
+// Points QSettings and the app's data and cache folders (the run store, the
+// downloaded models; through the XDG variables) into `dir`, so that a GUI test
+// never reads or writes the user's.
+inline void isolateStudio(const QString& dir, const char* application) {
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, dir);
+    QCoreApplication::setOrganizationName(QStringLiteral("DashStudioTest"));
+    QCoreApplication::setApplicationName(QString::fromLatin1(application));
+    qputenv("XDG_DATA_HOME", QFile::encodeName(dir + QStringLiteral("/data")));
+    qputenv("XDG_CACHE_HOME", QFile::encodeName(dir + QStringLiteral("/cache")));
 }
 
 } // namespace dash::test

@@ -58,12 +58,7 @@ private:
 
 void TestStudioDlogp::initTestCase() {
     QVERIFY(m_dir.isValid());
-    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_dir.path());
-    QCoreApplication::setOrganizationName(QStringLiteral("DashStudioTest"));
-    QCoreApplication::setApplicationName(QStringLiteral("tst_studio_dlogp"));
-    // Runs go to a store under the temporary folder, never the user's.
-    qputenv("XDG_DATA_HOME", QFile::encodeName(m_dir.path() + QStringLiteral("/data")));
-    qputenv("XDG_CACHE_HOME", QFile::encodeName(m_dir.path() + QStringLiteral("/cache")));
+    test::isolateStudio(m_dir.path(), "tst_studio_dlogp");
     StudioSettings settings;
     settings.setDebounceMs(20);
     settings.setThreads(2);

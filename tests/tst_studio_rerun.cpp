@@ -72,11 +72,7 @@ private:
 
 void TestStudioRerun::initTestCase() {
     QVERIFY(m_dir.isValid());
-    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_dir.path());
-    QCoreApplication::setOrganizationName(QStringLiteral("DashStudioTest"));
-    QCoreApplication::setApplicationName(QStringLiteral("tst_studio_rerun"));
-    qputenv("XDG_DATA_HOME", QFile::encodeName(m_dir.path() + QStringLiteral("/data")));
-    qputenv("XDG_CACHE_HOME", QFile::encodeName(m_dir.path() + QStringLiteral("/cache")));
+    test::isolateStudio(m_dir.path(), "tst_studio_rerun");
     StudioSettings settings;
     settings.setThreads(2);
     m_model = QString::fromStdString(test::modelPath("dash-demo-16L.gguf"));

@@ -140,12 +140,7 @@ private:
 
 void TestStudioWorkflow::initTestCase() {
     QVERIFY(m_dir.isValid());
-    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_dir.path());
-    // Runs go to a store under the temporary folder, never the user's.
-    qputenv("XDG_DATA_HOME", QFile::encodeName(m_dir.path() + QStringLiteral("/data")));
-    qputenv("XDG_CACHE_HOME", QFile::encodeName(m_dir.path() + QStringLiteral("/cache")));
-    QCoreApplication::setOrganizationName(QStringLiteral("DashStudioTest"));
-    QCoreApplication::setApplicationName(QStringLiteral("tst_studio_workflow"));
+    test::isolateStudio(m_dir.path(), "tst_studio_workflow");
     StudioSettings settings;
     settings.setDebounceMs(20);
     settings.setGenerateTokens(3);
