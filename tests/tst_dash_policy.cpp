@@ -15,6 +15,7 @@
 #include "core/dash/policy_file.h"
 #include "core/dash/scorer.h"
 #include "core/engine/engine.h"
+#include "core/engine/forwarding_controller.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -128,21 +129,17 @@ std::vector<int32_t> randomIds(const Model& model, size_t count, uint32_t seed) 
 
 // Wraps a controller and keeps each layer's input, output and states by
 // absolute position: [layer][position].
-class Spy : public LayerController {
+class Spy : public ForwardingController {
 public:
-    explicit Spy(LayerController* inner) : m_inner(inner) {}
+    using ForwardingController::ForwardingController;
     void beginPass(const PassInfo& pass) override {
         m_first = pass.firstPosition;
         m_dim = pass.dim;
-        if (m_inner)
-            m_inner->beginPass(pass);
+        ForwardingController::beginPass(pass);
     }
     void beforeLayer(int32_t layer, const float* input, int64_t count,
                      LayerState* states) override {
-        if (m_inner)
-            m_inner->beforeLayer(layer, input, count, states);
-        else
-            std::fill(states, states + count, LayerState::Full);
+        ForwardingController::beforeLayer(layer, input, count, states);
         for (int64_t t = 0; t < count; ++t) {
             at(inputs[layer], m_first + t).assign(input + t * m_dim, input + (t + 1) * m_dim);
             at(m_states[layer], m_first + t) = states[t];
@@ -151,12 +148,7 @@ public:
     void afterLayer(int32_t layer, const float* output, int64_t count) override {
         for (int64_t t = 0; t < count; ++t)
             at(outputs[layer], m_first + t).assign(output + t * m_dim, output + (t + 1) * m_dim);
-        if (m_inner)
-            m_inner->afterLayer(layer, output, count);
-    }
-    void endPass() override {
-        if (m_inner)
-            m_inner->endPass();
+        ForwardingController::afterLayer(layer, output, count);
     }
     LayerState state(int32_t layer, int64_t position) const {
         return m_states.at(layer)[static_cast<size_t>(position)];
@@ -172,7 +164,6 @@ private:
         return rows[static_cast<size_t>(position)];
     }
 
-    LayerController* m_inner;
     std::map<int32_t, std::vector<LayerState>> m_states;
     int64_t m_first = 0;
     int32_t m_dim = 0;

@@ -3,6 +3,7 @@
 
 #include "core/dash/baselines.h"
 #include "core/dash/oracle.h"
+#include "core/engine/forwarding_controller.h"
 #include "core/engine/generate.h"
 
 #include <algorithm>
@@ -51,35 +52,19 @@ double entropyBits(const std::array<int64_t, kStateCount>& counts) {
 }
 
 // Records the states an inner controller sets into a table, row firstRow + t.
-class RecordingController : public LayerController {
+class RecordingController : public ForwardingController {
 public:
     RecordingController(LayerController* inner, StateTable& table)
-        : m_inner(inner), m_table(table) {}
+        : ForwardingController(inner), m_table(table) {}
     void setFirstRow(int64_t row) { m_firstRow = row; }
-    void beginPass(const PassInfo& pass) override {
-        if (m_inner)
-            m_inner->beginPass(pass);
-    }
     void beforeLayer(int32_t layer, const float* input, int64_t count,
                      LayerState* states) override {
-        if (m_inner)
-            m_inner->beforeLayer(layer, input, count, states);
-        else
-            std::fill(states, states + count, LayerState::Full);
+        ForwardingController::beforeLayer(layer, input, count, states);
         for (int64_t t = 0; t < count; ++t)
             m_table.at(m_firstRow + t, layer) = states[t];
     }
-    void afterLayer(int32_t layer, const float* output, int64_t count) override {
-        if (m_inner)
-            m_inner->afterLayer(layer, output, count);
-    }
-    void endPass() override {
-        if (m_inner)
-            m_inner->endPass();
-    }
 
 private:
-    LayerController* m_inner;
     StateTable& m_table;
     int64_t m_firstRow = 0;
 };

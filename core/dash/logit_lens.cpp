@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "core/dash/logit_lens.h"
 
+#include "core/engine/forwarding_controller.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -14,35 +16,22 @@ namespace {
 
 // Delegates to the replaying controller (if any) and copies the output row of
 // one position after every layer: residuals [layers][dim].
-class ResidualCapture : public LayerController {
+class ResidualCapture : public ForwardingController {
 public:
     ResidualCapture(LayerController* inner, int64_t position, int32_t layers, int32_t dim)
-        : m_inner(inner), m_position(position), m_dim(dim),
+        : ForwardingController(inner), m_position(position), m_dim(dim),
           m_residuals(static_cast<size_t>(layers) * dim) {}
 
     void beginPass(const PassInfo& pass) override {
         m_first = pass.firstPosition;
-        if (m_inner)
-            m_inner->beginPass(pass);
-    }
-    void beforeLayer(int32_t layer, const float* input, int64_t count,
-                     LayerState* states) override {
-        if (m_inner)
-            m_inner->beforeLayer(layer, input, count, states);
-        else
-            std::fill(states, states + count, LayerState::Full);
+        ForwardingController::beginPass(pass);
     }
     void afterLayer(int32_t layer, const float* output, int64_t count) override {
         const int64_t row = m_position - m_first;
         if (row >= 0 && row < count)
             std::memcpy(m_residuals.data() + static_cast<size_t>(layer) * m_dim,
                         output + row * m_dim, sizeof(float) * static_cast<size_t>(m_dim));
-        if (m_inner)
-            m_inner->afterLayer(layer, output, count);
-    }
-    void endPass() override {
-        if (m_inner)
-            m_inner->endPass();
+        ForwardingController::afterLayer(layer, output, count);
     }
     std::span<const float> residual(int32_t layer) const {
         return std::span<const float>(m_residuals)
@@ -50,7 +39,6 @@ public:
     }
 
 private:
-    LayerController* m_inner;
     int64_t m_position;
     int64_t m_first = 0;
     int32_t m_dim;

@@ -61,30 +61,12 @@ std::optional<double> Policy::predictedRatio(int64_t) const {
     return std::nullopt;
 }
 
-void CountingController::beginPass(const PassInfo& pass) {
-    if (m_inner)
-        m_inner->beginPass(pass);
-}
-
 void CountingController::beforeLayer(int32_t layer, const float* input, int64_t count,
                                      LayerState* states) {
-    if (m_inner)
-        m_inner->beforeLayer(layer, input, count, states);
-    else
-        std::fill(states, states + count, LayerState::Full);
+    ForwardingController::beforeLayer(layer, input, count, states);
     for (int64_t t = 0; t < count; ++t)
         m_cost += static_cast<double>(states[t]);
     m_cells += static_cast<double>(count);
-}
-
-void CountingController::afterLayer(int32_t layer, const float* output, int64_t count) {
-    if (m_inner)
-        m_inner->afterLayer(layer, output, count);
-}
-
-void CountingController::endPass() {
-    if (m_inner)
-        m_inner->endPass();
 }
 
 } // namespace dash

@@ -5,7 +5,7 @@
 #pragma once
 
 #include "core/engine/engine.h"
-#include "core/engine/layer_controller.h"
+#include "core/engine/forwarding_controller.h"
 #include "core/util/json.h"
 
 #include <memory>
@@ -50,20 +50,16 @@ public:
 };
 
 // Wraps a controller and counts the states it sets (for nominal ratios).
-class CountingController : public LayerController {
+class CountingController : public ForwardingController {
 public:
-    explicit CountingController(LayerController* inner) : m_inner(inner) {}
-    void beginPass(const PassInfo& pass) override;
+    using ForwardingController::ForwardingController;
     void beforeLayer(int32_t layer, const float* input, int64_t count, LayerState* states) override;
-    void afterLayer(int32_t layer, const float* output, int64_t count) override;
-    void endPass() override;
 
     double cost() const { return m_cost; }
     double cells() const { return m_cells; }
     double ratio() const { return m_cost > 0 ? 4.0 * m_cells / m_cost : 0.0; }
 
 private:
-    LayerController* m_inner;
     double m_cost = 0;
     double m_cells = 0;
 };
