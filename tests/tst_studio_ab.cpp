@@ -6,32 +6,40 @@
 // views scroll, zoom and select together, the strip's cells sit under the
 // heatmap's columns, and the window fits a 1366 x 768 screen. Measuring
 // runs both sides in the alternating schedule, without the KV cache, and
-// shows the median of the runs it made.
+// shows the median of the runs it made. With the default (automatic)
+// debounce both sides wait as long as their recent runs took, not a fixed
+// 150 ms, and a fixed wait set in Preferences reaches both sides.
 #include "app/studio/diff_heatmap_model.h"
 #include "app/studio/heatmap_model.h"
 #include "app/studio/heatmap_panel.h"
 #include "app/studio/heatmap_view.h"
 #include "app/studio/inference_client.h"
+#include "app/studio/inference_worker.h"
 #include "app/studio/live_ab_window.h"
 #include "app/studio/main_window.h"
 #include "app/studio/policy_picker.h"
+#include "app/studio/settings_dialog.h"
 #include "app/studio/studio_settings.h"
 #include "app/studio/token_delta_strip.h"
 #include "core/engine/layer_controller.h"
 #include "studio_reference.h"
 #include "test_support.h"
 
+#include <QAction>
 #include <QComboBox>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QLabel>
 #include <QPlainTextEdit>
 #include <QScreen>
 #include <QScrollBar>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 
 using namespace dash;
@@ -94,6 +102,7 @@ private slots:
     void typingRunsBothPolicies();
     void measureAlternatesAndSummarises();
     void mainWindowOpensIt();
+    void defaultDebounceFollowsRunTime();
 
 private:
     QTemporaryDir m_dir;
@@ -362,6 +371,129 @@ void TestStudioAb::mainWindowOpensIt() {
             return true;
         },
         kTimeoutMs));
+}
+
+void TestStudioAb::defaultDebounceFollowsRunTime() {
+    DASH_REQUIRE_FILE(m_model.toStdString());
+    // The user never chose a debounce: the default applies.
+    QSettings().remove(QStringLiteral("inference/debounceMs"));
+    MainWindow w;
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    w.openModel(m_model);
+    QVERIFY(QTest::qWaitFor([&] { return w.inference()->hasModel(); }, kTimeoutMs));
+    w.showLiveAb();
+    LiveAbWindow* ab = w.liveAbWindow();
+    QVERIFY(ab);
+    QVERIFY(QTest::qWaitFor([&] { return ab->client(0)->hasModel() && ab->client(1)->hasModel(); },
+                            kTimeoutMs));
+    InferenceClient* clients[] = {ab->client(0), ab->client(1)};
+    for (InferenceClient* c : clients)
+        QCOMPARE(c->debounceMs(), InferenceClient::kAutoDebounce);
+
+    // Every finished run's worker time, per side, as the snapshots report it,
+    // from a model load on (a load starts the history afresh).
+    std::vector<int64_t> wallNs[2];
+    for (int side : {0, 1}) {
+        connect(clients[side], &InferenceClient::snapshotReady, this,
+                [&wallNs, side](const SnapshotPtr& s) {
+                    if (s->ok())
+                        wallNs[side].push_back(s->wallNs);
+                });
+        connect(clients[side], &InferenceClient::modelLoaded, this,
+                [&wallNs, side] { wallNs[side].clear(); });
+    }
+    ab->openModel(m_model, 2);
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            return clients[0]->hasModel() && clients[1]->hasModel() && !clients[0]->busy() &&
+                   !clients[1]->busy();
+        },
+        kTimeoutMs));
+    // When each side's worker started its newest run, on the test's clock.
+    QElapsedTimer clock;
+    clock.start();
+    std::atomic<qint64> startedMs[2] = {-1, -1};
+    for (int side : {0, 1})
+        clients[side]->worker()->setRunStartHook(
+            [&clock, &startedMs, side](const RunRequest&) { startedMs[side] = clock.elapsed(); });
+    auto idleOn = [&](const QString& text) {
+        return QTest::qWaitFor(
+            [&] {
+                for (int side : {0, 1}) {
+                    const SnapshotPtr s = ab->heatmapModel(side)->snapshot();
+                    if (!s || s->prompt != text || clients[side]->busy())
+                        return false;
+                }
+                return true;
+            },
+            kTimeoutMs);
+    };
+
+    ab->promptEditor()->setFocus();
+    ab->promptEditor()->moveCursor(QTextCursor::End);
+    qint64 shortestWaitMs[2] = {INT64_MAX, INT64_MAX};
+    for (const char key : QByteArrayLiteral("Tide turns")) {
+        QTest::keyClick(ab->promptEditor(), key);
+        const qint64 typedMs = clock.elapsed();
+        int expectedWait[2];
+        for (int side : {0, 1}) {
+            // Until a run finished the wait is the bound; then the lower median
+            // of the last five runs' worker times, rounded up to whole ms.
+            std::vector<int64_t> last = wallNs[side];
+            if (last.size() > 5)
+                last.erase(last.begin(), last.end() - 5);
+            std::sort(last.begin(), last.end());
+            expectedWait[side] = last.empty()
+                                     ? InferenceClient::kAutoDebounceMaxMs
+                                     : static_cast<int>(std::min<int64_t>(
+                                           (last[(last.size() - 1) / 2] + 999'999) / 1'000'000,
+                                           InferenceClient::kAutoDebounceMaxMs));
+            QCOMPARE(clients[side]->effectiveDebounceMs(), expectedWait[side]);
+        }
+        QVERIFY(idleOn(ab->prompt()));
+        for (int side : {0, 1}) {
+            const qint64 waited = startedMs[side] - typedMs;
+            // A timer may fire a little early (Qt's coarse timers: 5 %), and
+            // the clock was read after the key.
+            QVERIFY2(waited >= expectedWait[side] * 9 / 10 - 2,
+                     qPrintable(QStringLiteral("side %1 started after %2 ms, wait %3 ms")
+                                    .arg(side)
+                                    .arg(waited)
+                                    .arg(expectedWait[side])));
+            shortestWaitMs[side] = std::min(shortestWaitMs[side], waited);
+        }
+    }
+    for (int side : {0, 1}) {
+        QVERIFY(wallNs[side].size() >= 5);
+        // The demo model's runs take a few ms, so the automatic wait is far
+        // below the bound, and at least one key started its run well before it.
+        QVERIFY2(clients[side]->effectiveDebounceMs() < InferenceClient::kAutoDebounceMaxMs / 2,
+                 qPrintable(QString::number(clients[side]->effectiveDebounceMs())));
+        QVERIFY2(shortestWaitMs[side] < InferenceClient::kAutoDebounceMaxMs,
+                 qPrintable(QString::number(shortestWaitMs[side])));
+    }
+    for (InferenceClient* c : clients)
+        c->worker()->setRunStartHook({});
+
+    // A fixed wait chosen in Preferences reaches both sides and is kept.
+    QAction* prefs = nullptr;
+    for (QAction* a : w.findChildren<QAction*>())
+        if (a->text() == MainWindow::tr("&Preferences…"))
+            prefs = a;
+    QVERIFY(prefs);
+    prefs->trigger();
+    auto* dialog = w.findChild<SettingsDialog*>();
+    QVERIFY(dialog);
+    QCOMPARE(dialog->debounceMs(), InferenceClient::kAutoDebounce);
+    dialog->setDebounceMs(40);
+    dialog->accept();
+    for (InferenceClient* c : clients) {
+        QCOMPARE(c->debounceMs(), 40);
+        QCOMPARE(c->effectiveDebounceMs(), 40);
+    }
+    QCOMPARE(StudioSettings().debounceMs(), 40);
+    StudioSettings().setDebounceMs(20);
 }
 
 QTEST_MAIN(TestStudioAb)

@@ -2799,8 +2799,13 @@
     </message>
     <message>
         <location line="-12"/>
-        <source>How long typing must pause before the prompt runs again</source>
-        <translation>Wie lange das Tippen pausieren muss, bevor der Prompt erneut läuft</translation>
+        <source>How long typing must pause before the prompt runs again. Automatic: as long as the median of the last %1 runs took, at most %2 ms (%2 ms until a run finished), so that keys typed faster than a run takes start no run, and the heatmaps follow the last key within about two run times</source>
+        <translation>Wie lange das Tippen pausieren muss, bevor der Prompt erneut läuft. Automatisch: so lange, wie der Median der letzten %1 Läufe dauerte, höchstens %2 ms (%2 ms, bis ein Lauf fertig ist), sodass Tasten, die schneller kommen als ein Lauf dauert, keinen Lauf starten und die Heatmaps der letzten Taste nach etwa zwei Laufzeiten folgen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>automatic</source>
+        <translation>automatisch</translation>
     </message>
     <message>
         <location line="+3"/>

@@ -2789,8 +2789,13 @@
     </message>
     <message>
         <location line="-12"/>
-        <source>How long typing must pause before the prompt runs again</source>
-        <translation>输入停顿多久后重新运行提示词</translation>
+        <source>How long typing must pause before the prompt runs again. Automatic: as long as the median of the last %1 runs took, at most %2 ms (%2 ms until a run finished), so that keys typed faster than a run takes start no run, and the heatmaps follow the last key within about two run times</source>
+        <translation>输入停顿多久后重新运行提示词。自动：等待最近 %1 次运行耗时的中位数，最多 %2 ms（尚无运行完成时为 %2 ms），这样比一次运行更快的连续按键不会启动运行，热图在最后一次按键后约两次运行的时间内更新</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>automatic</source>
+        <translation>自动</translation>
     </message>
     <message>
         <location line="+3"/>

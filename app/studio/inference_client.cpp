@@ -4,6 +4,7 @@
 #include "app/studio/inference_worker.h"
 
 #include <algorithm>
+#include <vector>
 
 namespace dash::studio {
 
@@ -27,7 +28,7 @@ InferenceClient::InferenceClient(QObject* parent) : QObject(parent) {
     connect(m_worker, &InferenceWorker::policyPreparing, this,
             [this](quint64, const QString& message) { emit policyPreparing(message); });
     m_debounce.setSingleShot(true);
-    m_debounce.setInterval(kDefaultDebounceMs);
+    m_debounce.setInterval(effectiveDebounceMs());
     connect(&m_debounce, &QTimer::timeout, this, &InferenceClient::submitRun);
     m_thread.start();
 }
@@ -39,7 +40,21 @@ InferenceClient::~InferenceClient() {
 }
 
 void InferenceClient::setDebounceMs(int ms) {
-    m_debounce.setInterval(std::max(0, ms));
+    m_debounceSetting = ms < 0 ? kAutoDebounce : ms;
+    m_debounce.setInterval(effectiveDebounceMs());
+}
+
+int InferenceClient::effectiveDebounceMs() const {
+    if (m_debounceSetting >= 0)
+        return m_debounceSetting;
+    if (m_recentRunNs.empty())
+        return kAutoDebounceMaxMs;
+    std::vector<int64_t> ns(m_recentRunNs.begin(), m_recentRunNs.end());
+    std::sort(ns.begin(), ns.end());
+    // The lower median of an even count: the wait errs towards answering sooner.
+    const int64_t median = ns[(ns.size() - 1) / 2];
+    const int64_t ms = (median + 999'999) / 1'000'000; // rounded up to whole ms
+    return static_cast<int>(std::min<int64_t>(ms, kAutoDebounceMaxMs));
 }
 
 void InferenceClient::setGenerateTokens(int count) {
@@ -70,7 +85,7 @@ void InferenceClient::setPrompt(const QString& text) {
     m_prompt = text;
     if (!m_hasModel && m_loadGeneration <= m_settled)
         return;
-    m_debounce.start();
+    m_debounce.start(effectiveDebounceMs());
     updateBusy();
 }
 
@@ -121,6 +136,7 @@ void InferenceClient::onModelLoaded(quint64 generation, const ModelInfo& info) {
     m_hasModel = true;
     m_modelInfo = info;
     m_latest.reset();
+    m_recentRunNs.clear(); // another model, other run times
     emit modelLoaded(info);
     settle(generation);
     // Runs queued before the load were dropped by it; show the current prompt
@@ -140,6 +156,12 @@ void InferenceClient::onModelLoadFailed(quint64 generation, const QString& path,
 }
 
 void InferenceClient::onRunFinished(const SnapshotPtr& snapshot) {
+    // A stale run still measured what a run costs; a failed one did not.
+    if (snapshot->ok() && snapshot->wallNs > 0) {
+        m_recentRunNs.push_back(snapshot->wallNs);
+        while (m_recentRunNs.size() > static_cast<size_t>(kAutoDebounceRuns))
+            m_recentRunNs.pop_front();
+    }
     if (snapshot->generation < m_generation) {
         emit staleSnapshotDropped(snapshot->generation);
         settle(snapshot->generation);

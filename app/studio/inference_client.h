@@ -11,6 +11,9 @@
 #include <QThread>
 #include <QTimer>
 
+#include <cstdint>
+#include <deque>
+
 namespace dash::studio {
 
 class InferenceWorker;
@@ -18,13 +21,27 @@ class InferenceWorker;
 class InferenceClient : public QObject {
     Q_OBJECT
 public:
-    static constexpr int kDefaultDebounceMs = 150;
+    // setDebounceMs(kAutoDebounce): an edit waits as long as the median of
+    // this client's last kAutoDebounceRuns finished runs took on the worker
+    // (RunSnapshot::wallNs), at most kAutoDebounceMaxMs, and that maximum
+    // until a run has finished. Keys that come faster than a run takes then
+    // start no run (each restarts the wait), and the heatmap follows the
+    // last key after the wait plus one run: about two run times, where the
+    // earlier fixed 150 ms made every answer wait 150 ms.
+    static constexpr int kAutoDebounce = -1;
+    static constexpr int kAutoDebounceMaxMs = 150;
+    static constexpr int kAutoDebounceRuns = 5;
+    static constexpr int kDefaultDebounceMs = kAutoDebounce;
 
     explicit InferenceClient(QObject* parent = nullptr);
     ~InferenceClient() override; // cancels running work and joins the thread
 
+    // ms >= 0: a fixed wait; any negative value: kAutoDebounce.
     void setDebounceMs(int ms);
-    int debounceMs() const { return m_debounce.interval(); }
+    int debounceMs() const { return m_debounceSetting; }
+    // What the next edit waits, in ms: the fixed setting, or the automatic
+    // wait derived from the recent runs.
+    int effectiveDebounceMs() const;
     void setGenerateTokens(int count);
     int generateTokens() const { return m_generateTokens; }
     void setPolicy(const PolicySpec& policy);
@@ -83,8 +100,10 @@ private:
     QThread m_thread;
     InferenceWorker* m_worker = nullptr; // lives on m_thread, deleted when it finishes
     QTimer m_debounce;
-    quint64 m_generation = 0; // newest request submitted
-    quint64 m_settled = 0;    // newest request whose outcome arrived
+    int m_debounceSetting = kDefaultDebounceMs;
+    std::deque<int64_t> m_recentRunNs; // wallNs of the newest finished runs, oldest first
+    quint64 m_generation = 0;          // newest request submitted
+    quint64 m_settled = 0;             // newest request whose outcome arrived
     quint64 m_loadGeneration = 0;
     bool m_busy = false;
     bool m_hasModel = false;

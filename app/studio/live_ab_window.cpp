@@ -199,6 +199,11 @@ void LiveAbWindow::openModel(const QString& path, int threads) {
     }
 }
 
+void LiveAbWindow::setDebounceMs(int ms) {
+    for (Side& s : m_side)
+        s.client->setDebounceMs(ms);
+}
+
 void LiveAbWindow::setPrompt(const QString& text) {
     if (m_prompt->toPlainText() != text)
         m_prompt->setPlainText(text);

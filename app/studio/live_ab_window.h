@@ -39,6 +39,8 @@ public:
     // per hardware thread).
     void openModel(const QString& path, int threads);
     void setPrompt(const QString& text);
+    // Both sides' typing debounce (InferenceClient::setDebounceMs).
+    void setDebounceMs(int ms);
     QString prompt() const;
 
     QPlainTextEdit* promptEditor() const { return m_prompt; }

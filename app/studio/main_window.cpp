@@ -205,6 +205,7 @@ QDockWidget* MainWindow::createDock(QWidget* content, const QString& title, cons
 void MainWindow::showLiveAb() {
     if (!m_ab) {
         m_ab = new LiveAbWindow(this);
+        m_ab->setDebounceMs(m_client->debounceMs());
         // The main prompt leads: what is typed here runs there too.
         connect(m_prompt, &QPlainTextEdit::textChanged, m_ab, [this] {
             if (m_ab->isVisible())
@@ -412,6 +413,8 @@ void MainWindow::showPreferences() {
     connect(dialog, &QDialog::accepted, this, [this, dialog] {
         m_settings.setDebounceMs(dialog->debounceMs());
         m_client->setDebounceMs(dialog->debounceMs());
+        if (m_ab)
+            m_ab->setDebounceMs(dialog->debounceMs());
         if (dialog->threads() != m_client->threads()) {
             m_settings.setThreads(dialog->threads());
             m_client->setThreads(dialog->threads());

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "app/studio/settings_dialog.h"
 
+#include "app/studio/inference_client.h"
 #include "app/studio/studio_settings.h"
 
 #include <QCheckBox>
@@ -19,9 +20,17 @@ namespace dash::studio {
 SettingsDialog::SettingsDialog(QWidget* parent) : QDialog(parent) {
     setWindowTitle(tr("Preferences"));
     m_debounce = new QSpinBox(this);
-    m_debounce->setRange(0, 5000);
+    // The minimum, -1, stands for InferenceClient::kAutoDebounce.
+    m_debounce->setRange(InferenceClient::kAutoDebounce, 5000);
     m_debounce->setSuffix(tr(" ms"));
-    m_debounce->setToolTip(tr("How long typing must pause before the prompt runs again"));
+    m_debounce->setSpecialValueText(tr("automatic"));
+    m_debounce->setToolTip(
+        tr("How long typing must pause before the prompt runs again. Automatic: as long as the "
+           "median of the last %1 runs took, at most %2 ms (%2 ms until a run finished), so that "
+           "keys typed faster than a run takes start no run, and the heatmaps follow the last key "
+           "within about two run times")
+            .arg(InferenceClient::kAutoDebounceRuns)
+            .arg(InferenceClient::kAutoDebounceMaxMs));
     m_threads = new QSpinBox(this);
     m_threads->setRange(0, 1024);
     m_threads->setSpecialValueText(tr("automatic (%1)").arg(QThread::idealThreadCount()));
