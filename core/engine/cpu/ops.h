@@ -14,7 +14,10 @@ namespace dash::cpu {
 class ThreadPool;
 
 // out[t] = x[t] / rms(x[t]) * weight, rms = sqrt(mean(x^2) + eps). x may equal out.
-void rmsNorm(const float* x, const float* weight, int64_t n, int32_t dim, float eps, float* out);
+// The sum of squares is taken in double on every path (AVX2: four lanes of
+// partial sums), so paths differ only in the order of those double adds.
+void rmsNorm(const float* x, const float* weight, int64_t n, int32_t dim, float eps, float* out,
+             Isa isa = bestIsa());
 
 // Rotary position embeddings. Angles position * theta_i, with theta_i =
 // base^(-2i/d) or the inverse frequencies given (ropeInverseFrequencies: the
@@ -40,6 +43,12 @@ private:
 // a few units in the last place of std::exp; -inf and values below -87.3 give
 // 0, values above 88.7 the value at 88.7).
 void expInPlace(float* x, int64_t count, Isa isa = bestIsa());
+
+// x[i] = e^(x[i] - max x) / Σ e^(x[j] - max x) for `count` > 0 values, the
+// sum in double; -inf entries give 0 (one at least must be finite). One pass
+// for the maximum, one for the exponentials and their sum, one for the scale:
+// a decode step's attention weights over up to a few hundred positions.
+void softmaxInPlace(float* x, int64_t count, Isa isa = bestIsa());
 
 // a[i] = silu(a[i]) * b[i] (SwiGLU), for `count` values.
 void swiglu(float* a, const float* b, int64_t count, Isa isa);
