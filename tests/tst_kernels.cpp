@@ -87,6 +87,7 @@ private slots:
     void quantizeMatrixError();
 
     void rmsNorm();
+    void softmax();
     void rope_data();
     void rope();
     void swiglu();
@@ -624,7 +625,9 @@ void TestKernels::quantizeMatrixError() {
 
 void TestKernels::rmsNorm() {
     std::mt19937 rng(2);
-    for (int dim : {13, 96, 896}) {
+    // 13: tail only on the AVX2 path; 96: one 16-wide block short of a
+    // multiple of 64; 128: the demo model's width; 896: the 0.5B shape's.
+    for (int dim : {13, 96, 128, 896}) {
         const int n = 3;
         const float eps = 1e-5f;
         std::vector<float> x(static_cast<size_t>(n) * dim), weight(static_cast<size_t>(dim));
@@ -632,21 +635,73 @@ void TestKernels::rmsNorm() {
             v = uniform(rng, -4.0f, 4.0f);
         for (float& v : weight)
             v = uniform(rng, 0.5f, 1.5f);
-        std::vector<float> out(x.size());
-        cpu::rmsNorm(x.data(), weight.data(), n, dim, eps, out.data());
-        std::vector<float> inPlace = x;
-        cpu::rmsNorm(inPlace.data(), weight.data(), n, dim, eps, inPlace.data());
-        QCOMPARE(inPlace, out);
-        for (int t = 0; t < n; ++t) {
-            double ss = 0;
-            for (int k = 0; k < dim; ++k)
-                ss += static_cast<double>(x[static_cast<size_t>(t) * dim + k]) *
-                      x[static_cast<size_t>(t) * dim + k];
-            const double inv = 1.0 / std::sqrt(ss / dim + eps);
-            for (int k = 0; k < dim; ++k) {
-                const size_t i = static_cast<size_t>(t) * dim + k;
-                const double want = x[i] * inv * weight[static_cast<size_t>(k)];
-                QVERIFY(std::fabs(out[i] - want) <= 4 * kUnit * std::fabs(want));
+        for (cpu::Isa isa : cpu::supportedIsas()) {
+            std::vector<float> out(x.size());
+            cpu::rmsNorm(x.data(), weight.data(), n, dim, eps, out.data(), isa);
+            std::vector<float> inPlace = x;
+            cpu::rmsNorm(inPlace.data(), weight.data(), n, dim, eps, inPlace.data(), isa);
+            QCOMPARE(inPlace, out);
+            for (int t = 0; t < n; ++t) {
+                double ss = 0;
+                for (int k = 0; k < dim; ++k)
+                    ss += static_cast<double>(x[static_cast<size_t>(t) * dim + k]) *
+                          x[static_cast<size_t>(t) * dim + k];
+                const double inv = 1.0 / std::sqrt(ss / dim + eps);
+                for (int k = 0; k < dim; ++k) {
+                    const size_t i = static_cast<size_t>(t) * dim + k;
+                    const double want = x[i] * inv * weight[static_cast<size_t>(k)];
+                    QVERIFY2(std::fabs(out[i] - want) <= 4 * kUnit * std::fabs(want),
+                             qPrintable(QString("%1, dim %2").arg(cpu::isaName(isa)).arg(dim)));
+                }
+            }
+        }
+    }
+}
+
+void TestKernels::softmax() {
+    // Attention-score-like rows: counts around the 8-lane blocks, a spread
+    // of 30 (e^-30 terms still count), and masked (-inf) entries.
+    std::mt19937 rng(5);
+    for (int count : {1, 7, 8, 9, 31, 96, 257}) {
+        for (bool masked : {false, true}) {
+            std::vector<float> x(static_cast<size_t>(count));
+            for (float& v : x)
+                v = uniform(rng, -20.0f, 10.0f);
+            if (masked)
+                for (int j = 0; j + 1 < count; j += 3)
+                    x[static_cast<size_t>(j)] = -INFINITY;
+            double maxValue = -INFINITY;
+            for (float v : x)
+                maxValue = std::max(maxValue, static_cast<double>(v));
+            std::vector<double> want(x.size());
+            double total = 0;
+            for (size_t j = 0; j < x.size(); ++j)
+                total += want[j] = std::exp(static_cast<double>(x[j]) - maxValue);
+            for (double& w : want)
+                w /= total;
+            for (cpu::Isa isa : cpu::supportedIsas()) {
+                std::vector<float> y = x;
+                cpu::softmaxInPlace(y.data(), count, isa);
+                double sum = 0;
+                for (size_t j = 0; j < y.size(); ++j) {
+                    const QString where = QString("%1, count %2, masked %3, index %4")
+                                              .arg(cpu::isaName(isa))
+                                              .arg(count)
+                                              .arg(masked)
+                                              .arg(j);
+                    if (std::isinf(x[j]))
+                        QVERIFY2(y[j] == 0.0f, qPrintable(where));
+                    // x - max is rounded to float (half a unit of |x - max|,
+                    // which e^ turns into that much relative error), the
+                    // exponential is within 5e-7 relative on every path and
+                    // the scale adds a few units in the last place.
+                    const double spread = std::isinf(x[j]) ? 0.0 : maxValue - x[j];
+                    const double bound = (spread * kUnit + 5e-7 + 4 * kUnit) * want[j];
+                    QVERIFY2(std::fabs(y[j] - want[j]) <= bound,
+                             qPrintable(where + QString(": %1 vs %2").arg(y[j]).arg(want[j])));
+                    sum += y[j];
+                }
+                QVERIFY(std::fabs(sum - 1.0) < 1e-5);
             }
         }
     }

@@ -99,8 +99,13 @@ DASH_AVX2 void mixAvx2(const float* w, const float* values, int64_t stride, int6
     }
 }
 
-DASH_AVX512 void scoresAvx512(const float* q, const float* keys, int64_t capacity, int64_t count,
-                              int32_t headDim, float scale, float* scores) {
+// G query heads that share one K/V head in one pass over the keys: each key
+// vector is loaded once for the G heads, and each head keeps its own
+// accumulators in the order of a single-head pass (the same sums, bit for
+// bit), so G heads give G times the independent FMA chains of one.
+template <int G>
+DASH_AVX512 void scoresAvx512(const float* const* q, const float* keys, int64_t capacity,
+                              int64_t count, int32_t headDim, float scale, float* const* scores) {
     const __m512 s = _mm512_set1_ps(scale);
     for (int64_t j = 0; j < count; j += 64) {
         // Four vectors of 16 positions; the last ones masked at the end.
@@ -109,66 +114,81 @@ DASH_AVX512 void scoresAvx512(const float* q, const float* keys, int64_t capacit
             const int64_t left = std::clamp<int64_t>(count - j - 16 * v, 0, 16);
             m[v] = static_cast<__mmask16>((1u << left) - 1);
         }
-        __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        __m512 a[G][4];
+        for (int g = 0; g < G; ++g)
+            for (int v = 0; v < 4; ++v)
+                a[g][v] = _mm512_setzero_ps();
         for (int32_t d = 0; d < headDim; ++d) {
             const float* k = keys + d * capacity + j;
-            const __m512 qd = _mm512_set1_ps(q[d]);
-            a0 = _mm512_fmadd_ps(qd, _mm512_maskz_loadu_ps(m[0], k), a0);
-            a1 = _mm512_fmadd_ps(qd, _mm512_maskz_loadu_ps(m[1], k + 16), a1);
-            a2 = _mm512_fmadd_ps(qd, _mm512_maskz_loadu_ps(m[2], k + 32), a2);
-            a3 = _mm512_fmadd_ps(qd, _mm512_maskz_loadu_ps(m[3], k + 48), a3);
+            const __m512 k0 = _mm512_maskz_loadu_ps(m[0], k);
+            const __m512 k1 = _mm512_maskz_loadu_ps(m[1], k + 16);
+            const __m512 k2 = _mm512_maskz_loadu_ps(m[2], k + 32);
+            const __m512 k3 = _mm512_maskz_loadu_ps(m[3], k + 48);
+            for (int g = 0; g < G; ++g) {
+                const __m512 qd = _mm512_set1_ps(q[g][d]);
+                a[g][0] = _mm512_fmadd_ps(qd, k0, a[g][0]);
+                a[g][1] = _mm512_fmadd_ps(qd, k1, a[g][1]);
+                a[g][2] = _mm512_fmadd_ps(qd, k2, a[g][2]);
+                a[g][3] = _mm512_fmadd_ps(qd, k3, a[g][3]);
+            }
         }
-        _mm512_mask_storeu_ps(scores + j, m[0], _mm512_mul_ps(a0, s));
-        _mm512_mask_storeu_ps(scores + j + 16, m[1], _mm512_mul_ps(a1, s));
-        _mm512_mask_storeu_ps(scores + j + 32, m[2], _mm512_mul_ps(a2, s));
-        _mm512_mask_storeu_ps(scores + j + 48, m[3], _mm512_mul_ps(a3, s));
+        for (int g = 0; g < G; ++g)
+            for (int v = 0; v < 4; ++v)
+                _mm512_mask_storeu_ps(scores[g] + j + 16 * v, m[v], _mm512_mul_ps(a[g][v], s));
     }
 }
 
 // Up to 4 blocks of 16 dimensions in one pass over the positions: each block
 // keeps its own two chains (even and odd positions, summed in the same order
 // as one block at a time), so a short head has 2 x B independent FMA chains
-// instead of 2.
-template <int B>
-DASH_AVX512 void mixBlocksAvx512(const float* w, const float* values, int64_t stride, int64_t count,
-                                 int32_t headDim, int32_t d0, float* out) {
+// instead of 2; G heads sharing the values read each value vector once.
+template <int B, int G>
+DASH_AVX512 void mixBlocksAvx512(const float* const* w, const float* values, int64_t stride,
+                                 int64_t count, int32_t headDim, int32_t d0, float* const* out) {
     __mmask16 m[B];
-    __m512 a0[B], a1[B];
+    __m512 a0[G][B], a1[G][B];
     for (int b = 0; b < B; ++b) {
         m[b] = static_cast<__mmask16>((1u << std::min(16, headDim - d0 - 16 * b)) - 1);
-        a0[b] = _mm512_setzero_ps();
-        a1[b] = _mm512_setzero_ps();
+        for (int g = 0; g < G; ++g) {
+            a0[g][b] = _mm512_setzero_ps();
+            a1[g][b] = _mm512_setzero_ps();
+        }
     }
     const float* v = values + d0;
     int64_t j = 0;
     for (; j + 2 <= count; j += 2) {
-        const __m512 w0 = _mm512_set1_ps(w[j]), w1 = _mm512_set1_ps(w[j + 1]);
         for (int b = 0; b < B; ++b) {
-            a0[b] =
-                _mm512_fmadd_ps(w0, _mm512_maskz_loadu_ps(m[b], v + j * stride + 16 * b), a0[b]);
-            a1[b] = _mm512_fmadd_ps(w1, _mm512_maskz_loadu_ps(m[b], v + (j + 1) * stride + 16 * b),
-                                    a1[b]);
+            const __m512 v0 = _mm512_maskz_loadu_ps(m[b], v + j * stride + 16 * b);
+            const __m512 v1 = _mm512_maskz_loadu_ps(m[b], v + (j + 1) * stride + 16 * b);
+            for (int g = 0; g < G; ++g) {
+                a0[g][b] = _mm512_fmadd_ps(_mm512_set1_ps(w[g][j]), v0, a0[g][b]);
+                a1[g][b] = _mm512_fmadd_ps(_mm512_set1_ps(w[g][j + 1]), v1, a1[g][b]);
+            }
         }
     }
     if (j < count)
+        for (int b = 0; b < B; ++b) {
+            const __m512 v0 = _mm512_maskz_loadu_ps(m[b], v + j * stride + 16 * b);
+            for (int g = 0; g < G; ++g)
+                a0[g][b] = _mm512_fmadd_ps(_mm512_set1_ps(w[g][j]), v0, a0[g][b]);
+        }
+    for (int g = 0; g < G; ++g)
         for (int b = 0; b < B; ++b)
-            a0[b] = _mm512_fmadd_ps(_mm512_set1_ps(w[j]),
-                                    _mm512_maskz_loadu_ps(m[b], v + j * stride + 16 * b), a0[b]);
-    for (int b = 0; b < B; ++b)
-        _mm512_mask_storeu_ps(out + d0 + 16 * b, m[b], _mm512_add_ps(a0[b], a1[b]));
+            _mm512_mask_storeu_ps(out[g] + d0 + 16 * b, m[b], _mm512_add_ps(a0[g][b], a1[g][b]));
 }
 
-DASH_AVX512 void mixAvx512(const float* w, const float* values, int64_t stride, int64_t count,
-                           int32_t headDim, float* out) {
+template <int G>
+DASH_AVX512 void mixAvx512(const float* const* w, const float* values, int64_t stride,
+                           int64_t count, int32_t headDim, float* const* out) {
     int32_t d = 0;
     for (; headDim - d > 48; d += 64)
-        mixBlocksAvx512<4>(w, values, stride, count, headDim, d, out);
+        mixBlocksAvx512<4, G>(w, values, stride, count, headDim, d, out);
     if (headDim - d > 32)
-        mixBlocksAvx512<3>(w, values, stride, count, headDim, d, out);
+        mixBlocksAvx512<3, G>(w, values, stride, count, headDim, d, out);
     else if (headDim - d > 16)
-        mixBlocksAvx512<2>(w, values, stride, count, headDim, d, out);
+        mixBlocksAvx512<2, G>(w, values, stride, count, headDim, d, out);
     else if (headDim - d > 0)
-        mixBlocksAvx512<1>(w, values, stride, count, headDim, d, out);
+        mixBlocksAvx512<1, G>(w, values, stride, count, headDim, d, out);
 }
 #endif
 
@@ -182,62 +202,88 @@ void attentionTransposed(const float* q, const float* keys, const float* values,
     const int32_t kvDim = kvHeads * headDim;
     const int32_t groupSize = heads / kvHeads;
     const float scale = 1.0f / std::sqrt(static_cast<float>(headDim));
-    const int64_t tasks = n * heads;
+    // On AVX-512, query heads that share a K/V head go two at a time (one
+    // pass over that head's keys and values for both); elsewhere one at a time.
+#if DASH_X86
+    const bool avx512 = hasLevel(isa, Isa::Avx512);
+#else
+    const bool avx512 = false;
+#endif
+    const int32_t together = avx512 && groupSize % 2 == 0 ? 2 : 1;
+    const int32_t headTasks = heads / together;
+    const int64_t tasks = n * headTasks;
     int64_t span = 0;
     for (int64_t t = 0; t < n; ++t)
         span = std::max(span, positions[t] + 1);
-    const int64_t work = tasks * span * headDim;
+    const int64_t work = n * heads * span * headDim;
 
     auto run = [&](int64_t begin, int64_t end) {
         thread_local std::vector<float> weights;
-        weights.resize(static_cast<size_t>(span));
-        float* w = weights.data();
+        weights.resize(static_cast<size_t>(span * together));
         for (int64_t task = begin; task < end; ++task) {
-            const int64_t t = task / heads;
-            const int32_t h = static_cast<int32_t>(task % heads);
-            const int32_t kvh = h / groupSize;
-            const float* qh = q + t * qDim + static_cast<int64_t>(h) * headDim;
+            const int64_t t = task / headTasks;
+            const int32_t h0 = static_cast<int32_t>(task % headTasks) * together;
+            const int32_t kvh = h0 / groupSize;
             const float* kh = keys + static_cast<int64_t>(kvh) * headDim * capacity;
             const float* vh = values + static_cast<int64_t>(kvh) * headDim;
-            float* oh = out + t * qDim + static_cast<int64_t>(h) * headDim;
             const int64_t count = positions[t] + 1;
+            const float* qh[2];
+            float* oh[2];
+            float* w[2];
+            for (int32_t g = 0; g < together; ++g) {
+                qh[g] = q + t * qDim + static_cast<int64_t>(h0 + g) * headDim;
+                oh[g] = out + t * qDim + static_cast<int64_t>(h0 + g) * headDim;
+                w[g] = weights.data() + g * span;
+            }
 #if DASH_X86
-            if (hasLevel(isa, Isa::Avx512))
-                scoresAvx512(qh, kh, capacity, count, headDim, scale, w);
-            else if (hasLevel(isa, Isa::Avx2))
-                scoresAvx2(qh, kh, capacity, count, headDim, scale, w);
+            if (avx512) {
+                if (together == 2)
+                    scoresAvx512<2>(qh, kh, capacity, count, headDim, scale, w);
+                else
+                    scoresAvx512<1>(qh, kh, capacity, count, headDim, scale, w);
+            } else if (hasLevel(isa, Isa::Avx2))
+                scoresAvx2(qh[0], kh, capacity, count, headDim, scale, w[0]);
             else
 #endif
-                scoresScalar(qh, kh, capacity, count, headDim, scale, w);
-            // Masked positions hold -inf and come out of the exponential as 0.
-            if (visible)
-                for (int64_t j = 0; j + 1 < count; ++j)
-                    if (!visible[j])
-                        w[j] = -INFINITY;
-            const float maxScore = *std::max_element(w, w + count);
-            for (int64_t j = 0; j < count; ++j)
-                w[j] -= maxScore;
-            expInPlace(w, count, isa);
-            double total = 0;
-            for (int64_t j = 0; j < count; ++j)
-                total += w[j];
-            const auto inv = static_cast<float>(1.0 / total);
-            for (int64_t j = 0; j < count; ++j)
-                w[j] *= inv;
+                scoresScalar(qh[0], kh, capacity, count, headDim, scale, w[0]);
+            for (int32_t g = 0; g < together; ++g) {
+                // Masked positions hold -inf and come out of the exponential as 0.
+                if (visible)
+                    for (int64_t j = 0; j + 1 < count; ++j)
+                        if (!visible[j])
+                            w[g][j] = -INFINITY;
+                softmaxInPlace(w[g], count, isa);
+            }
 #if DASH_X86
-            if (hasLevel(isa, Isa::Avx512))
-                mixAvx512(w, vh, kvDim, count, headDim, oh);
-            else if (hasLevel(isa, Isa::Avx2))
-                mixAvx2(w, vh, kvDim, count, headDim, oh);
+            if (avx512) {
+                if (together == 2)
+                    mixAvx512<2>(w, vh, kvDim, count, headDim, oh);
+                else
+                    mixAvx512<1>(w, vh, kvDim, count, headDim, oh);
+            } else if (hasLevel(isa, Isa::Avx2))
+                mixAvx2(w[0], vh, kvDim, count, headDim, oh[0]);
             else
 #endif
-                mixScalar(w, vh, kvDim, count, headDim, oh);
+                mixScalar(w[0], vh, kvDim, count, headDim, oh[0]);
         }
     };
     if (work < (1 << 16))
         run(0, tasks);
     else
         pool.parallelFor(tasks, 1, run);
+}
+
+void prefetchCache(const float* keys, const float* values, int64_t capacity, int32_t kvDim,
+                   int64_t rows, int64_t maxBytes) {
+    constexpr int64_t kLine = 64 / sizeof(float); // floats per cache line
+    if (rows <= 0 || 2 * rows * kvDim * static_cast<int64_t>(sizeof(float)) > maxBytes)
+        return;
+    for (int32_t c = 0; c < kvDim; ++c)
+        for (int64_t j = 0; j < rows; j += kLine)
+            __builtin_prefetch(keys + c * capacity + j);
+    const int64_t valueFloats = rows * kvDim;
+    for (int64_t i = 0; i < valueFloats; i += kLine)
+        __builtin_prefetch(values + i);
 }
 
 void attention(const float* q, const float* keys, const float* values, const int64_t* positions,

@@ -242,8 +242,14 @@ Status CpuBackend::runLayer(int32_t layer, std::span<const LayerState> states) {
         linearRows(products, in, n, idx, m_pool, m_isa, b.gatherIn, b.gatherOut);
     };
 
+    // A decode step reads the layer's whole cache in attention; start loading
+    // it now, behind the Q/K/V product (up to 256 KB: short contexts).
+    if (n <= 4 && !b.computeSet.empty())
+        prefetchCache(m_keys[static_cast<size_t>(layer)].data(),
+                      m_values[static_cast<size_t>(layer)].data(), m_capacity, kvDim,
+                      positions[n - 1], 256 << 10);
     // Attention block: normalise, project Q/K/V per state group.
-    cpu::rmsNorm(b.x.data(), lw.attnNorm.data(), n, dim, c.rmsEps, b.h.data());
+    cpu::rmsNorm(b.x.data(), lw.attnNorm.data(), n, dim, c.rmsEps, b.h.data(), m_isa);
     for (int si = 1; si < kStateCount; ++si) {
         const auto& idx = b.groups[static_cast<size_t>(si)];
         if (idx.empty())
@@ -319,7 +325,7 @@ Status CpuBackend::runLayer(int32_t layer, std::span<const LayerState> states) {
         addRows(idx, b.tmp.data(), dim);
         for (int64_t t : idx)
             cpu::rmsNorm(b.x.data() + t * dim, lw.ffnNorm.data(), 1, dim, c.rmsEps,
-                         b.h.data() + t * dim);
+                         b.h.data() + t * dim, m_isa);
         linear({product(s, LayerMatrix::Gate, b.gate.data()),
                 product(s, LayerMatrix::Up, b.up.data())},
                idx, b.h.data());
@@ -351,7 +357,7 @@ Expected<std::span<const float>> CpuBackend::logits(int64_t first) {
                             std::to_string(b.n));
     const int64_t count = b.n - first;
     cpu::rmsNorm(b.x.data() + first * c.dim, m_model->outputNorm().data(), count, c.dim, c.rmsEps,
-                 b.h.data());
+                 b.h.data(), m_isa);
     b.logits.resize(static_cast<size_t>(count) * c.vocabSize);
     matmul(m_weights->output, b.h.data(), count, b.logits.data(), m_pool, m_isa);
     return std::span<const float>(b.logits.data(), b.logits.size());
@@ -364,7 +370,7 @@ Status CpuBackend::rmsNorm(std::span<const float> x, std::span<const float> weig
     const auto dim = static_cast<int32_t>(weight.size());
     DASH_TRY(checkOpSize("rmsNorm", "x", x.size(), static_cast<size_t>(n) * dim));
     DASH_TRY(checkOpSize("rmsNorm", "out", out.size(), static_cast<size_t>(n) * dim));
-    cpu::rmsNorm(x.data(), weight.data(), n, dim, eps, out.data());
+    cpu::rmsNorm(x.data(), weight.data(), n, dim, eps, out.data(), m_isa);
     return {};
 }
 

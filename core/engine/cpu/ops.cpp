@@ -96,6 +96,89 @@ DASH_AVX2 void swigluAvx2(float* a, const float* b, int64_t count) {
         a[i] = a[i] / (1.0f + std::exp(-a[i])) * b[i];
 }
 
+// Sum of squares of x[0..dim) in double: each group of eight floats is
+// widened to two vectors of four doubles, four accumulators in flight.
+DASH_AVX2 double sumSquaresAvx2(const float* x, int32_t dim) {
+    __m256d acc0 = _mm256_setzero_pd(), acc1 = _mm256_setzero_pd();
+    __m256d acc2 = _mm256_setzero_pd(), acc3 = _mm256_setzero_pd();
+    int32_t k = 0;
+    for (; k + 16 <= dim; k += 16) {
+        const __m256 a = _mm256_loadu_ps(x + k), b = _mm256_loadu_ps(x + k + 8);
+        const __m256d a0 = _mm256_cvtps_pd(_mm256_castps256_ps128(a));
+        const __m256d a1 = _mm256_cvtps_pd(_mm256_extractf128_ps(a, 1));
+        const __m256d b0 = _mm256_cvtps_pd(_mm256_castps256_ps128(b));
+        const __m256d b1 = _mm256_cvtps_pd(_mm256_extractf128_ps(b, 1));
+        acc0 = _mm256_fmadd_pd(a0, a0, acc0);
+        acc1 = _mm256_fmadd_pd(a1, a1, acc1);
+        acc2 = _mm256_fmadd_pd(b0, b0, acc2);
+        acc3 = _mm256_fmadd_pd(b1, b1, acc3);
+    }
+    acc0 = _mm256_add_pd(_mm256_add_pd(acc0, acc1), _mm256_add_pd(acc2, acc3));
+    alignas(32) double lanes[4];
+    _mm256_store_pd(lanes, acc0);
+    double ss = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+    for (; k < dim; ++k)
+        ss += static_cast<double>(x[k]) * x[k];
+    return ss;
+}
+
+DASH_AVX2 void scaleByWeightAvx2(const float* x, const float* weight, float scale, int32_t dim,
+                                 float* out) {
+    const __m256 s = _mm256_set1_ps(scale);
+    int32_t k = 0;
+    // (x · scale) · weight, in the order of the scalar loop.
+    for (; k + 8 <= dim; k += 8)
+        _mm256_storeu_ps(out + k, _mm256_mul_ps(_mm256_mul_ps(_mm256_loadu_ps(x + k), s),
+                                                _mm256_loadu_ps(weight + k)));
+    for (; k < dim; ++k)
+        out[k] = x[k] * scale * weight[k];
+}
+
+// p[0..8) = e^(p - m), its eight values added to the double sums.
+DASH_AVX2 inline void expBlockAvx2(float* p, __m256 m, __m256d& sum0, __m256d& sum1) {
+    const __m256 e = expAvx2(_mm256_sub_ps(_mm256_loadu_ps(p), m));
+    _mm256_storeu_ps(p, e);
+    sum0 = _mm256_add_pd(sum0, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
+    sum1 = _mm256_add_pd(sum1, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
+}
+
+DASH_AVX2 void softmaxAvx2(float* x, int64_t count) {
+    __m256 mv = _mm256_set1_ps(-INFINITY);
+    int64_t k = 0;
+    for (; k + 8 <= count; k += 8)
+        mv = _mm256_max_ps(mv, _mm256_loadu_ps(x + k));
+    alignas(32) float lanes[8];
+    _mm256_store_ps(lanes, mv);
+    float maxValue = lanes[0];
+    for (int i = 1; i < 8; ++i)
+        maxValue = std::max(maxValue, lanes[i]);
+    for (int64_t i = k; i < count; ++i)
+        maxValue = std::max(maxValue, x[i]);
+
+    // e^(x - max) stored, its sum widened to double; the tail padded with
+    // -inf, whose exponential is 0.
+    const __m256 m = _mm256_set1_ps(maxValue);
+    __m256d sum0 = _mm256_setzero_pd(), sum1 = _mm256_setzero_pd();
+    for (k = 0; k + 8 <= count; k += 8)
+        expBlockAvx2(x + k, m, sum0, sum1);
+    if (k < count) {
+        float tail[8];
+        for (int i = 0; i < 8; ++i)
+            tail[i] = k + i < count ? x[k + i] : -INFINITY;
+        expBlockAvx2(tail, m, sum0, sum1);
+        for (int64_t i = 0; k + i < count; ++i)
+            x[k + i] = tail[i];
+    }
+    alignas(32) double sums[4];
+    _mm256_store_pd(sums, _mm256_add_pd(sum0, sum1));
+    const auto inv = static_cast<float>(1.0 / ((sums[0] + sums[1]) + (sums[2] + sums[3])));
+    const __m256 iv = _mm256_set1_ps(inv);
+    for (k = 0; k + 8 <= count; k += 8)
+        _mm256_storeu_ps(x + k, _mm256_mul_ps(_mm256_loadu_ps(x + k), iv));
+    for (; k < count; ++k)
+        x[k] *= inv;
+}
+
 #endif
 
 } // namespace
@@ -111,10 +194,19 @@ float dotFloat(const float* a, const float* b, int32_t count, Isa isa) {
     return sum;
 }
 
-void rmsNorm(const float* x, const float* weight, int64_t n, int32_t dim, float eps, float* out) {
+void rmsNorm(const float* x, const float* weight, int64_t n, int32_t dim, float eps, float* out,
+             Isa isa) {
     for (int64_t t = 0; t < n; ++t) {
         const float* xt = x + t * dim;
         float* ot = out + t * dim;
+#if DASH_X86
+        if (hasLevel(isa, Isa::Avx2)) {
+            const double ss = sumSquaresAvx2(xt, dim);
+            scaleByWeightAvx2(xt, weight, static_cast<float>(1.0 / std::sqrt(ss / dim + eps)), dim,
+                              ot);
+            continue;
+        }
+#endif
         // Four partial sums in double: independent chains of adds, where one
         // chain makes every add wait for the previous one.
         double part[4] = {0, 0, 0, 0};
@@ -183,6 +275,25 @@ void expInPlace(float* x, int64_t count, Isa isa) {
 #endif
     for (int64_t i = 0; i < count; ++i)
         x[i] = std::exp(x[i]);
+}
+
+void softmaxInPlace(float* x, int64_t count, Isa isa) {
+#if DASH_X86
+    if (hasLevel(isa, Isa::Avx2)) {
+        softmaxAvx2(x, count);
+        return;
+    }
+#endif
+    const float maxScore = *std::max_element(x, x + count);
+    for (int64_t j = 0; j < count; ++j)
+        x[j] -= maxScore;
+    expInPlace(x, count, isa);
+    double total = 0;
+    for (int64_t j = 0; j < count; ++j)
+        total += x[j];
+    const auto inv = static_cast<float>(1.0 / total);
+    for (int64_t j = 0; j < count; ++j)
+        x[j] *= inv;
 }
 
 void swiglu(float* a, const float* b, int64_t count, Isa isa) {

@@ -14,7 +14,10 @@ namespace dash::cpu {
 class ThreadPool;
 
 // out[t] = x[t] / rms(x[t]) * weight, rms = sqrt(mean(x^2) + eps). x may equal out.
-void rmsNorm(const float* x, const float* weight, int64_t n, int32_t dim, float eps, float* out);
+// The sum of squares is taken in double on every path (AVX2: four lanes of
+// partial sums), so paths differ only in the order of those double adds.
+void rmsNorm(const float* x, const float* weight, int64_t n, int32_t dim, float eps, float* out,
+             Isa isa = bestIsa());
 
 // Rotary position embeddings. Angles position * theta_i, with theta_i =
 // base^(-2i/d) or the inverse frequencies given (ropeInverseFrequencies: the
@@ -41,6 +44,12 @@ private:
 // 0, values above 88.7 the value at 88.7).
 void expInPlace(float* x, int64_t count, Isa isa = bestIsa());
 
+// x[i] = e^(x[i] - max x) / Σ e^(x[j] - max x) for `count` > 0 values, the
+// sum in double; -inf entries give 0 (one at least must be finite). One pass
+// for the maximum, one for the exponentials and their sum, one for the scale:
+// a decode step's attention weights over up to a few hundred positions.
+void softmaxInPlace(float* x, int64_t count, Isa isa = bestIsa());
+
 // a[i] = silu(a[i]) * b[i] (SwiGLU), for `count` values.
 void swiglu(float* a, const float* b, int64_t count, Isa isa);
 
@@ -61,6 +70,15 @@ void attentionTransposed(const float* q, const float* keys, const float* values,
                          const int64_t* positions, int64_t n, int32_t heads, int32_t kvHeads,
                          int32_t headDim, const uint8_t* visible, float* out, ThreadPool& pool,
                          Isa isa);
+
+// Asks the CPU to bring the first `rows` positions of a transposed cache (the
+// layout above) towards its caches without waiting for them. A decode step
+// calls it before the layer's Q/K/V product, which then hides the latency of
+// the cache's short rows (kvDim rows of keys a few lines long each, which the
+// hardware prefetchers do not follow). Does nothing when that part of the
+// cache is larger than `maxBytes`.
+void prefetchCache(const float* keys, const float* values, int64_t capacity, int32_t kvDim,
+                   int64_t rows, int64_t maxBytes);
 
 // Float dot product with SIMD accumulation where available (summation order
 // differs from a sequential loop).
