@@ -103,6 +103,7 @@ private slots:
     void measureAlternatesAndSummarises();
     void mainWindowOpensIt();
     void defaultDebounceFollowsRunTime();
+    void olderDebounceSettingsMigrate();
 
 private:
     QTemporaryDir m_dir;
@@ -373,9 +374,33 @@ void TestStudioAb::mainWindowOpensIt() {
         kTimeoutMs));
 }
 
+void TestStudioAb::olderDebounceSettingsMigrate() {
+    const QString current = QStringLiteral("inference/debounce");
+    const QString old = QStringLiteral("inference/debounceMs");
+    QSettings().remove(current);
+    // Earlier versions saved their fixed default, 150 ms, with every accepted
+    // Preferences dialog: that is not a choice and gets the automatic wait.
+    QSettings().setValue(old, 150);
+    QCOMPARE(StudioSettings().debounceMs(), InferenceClient::kAutoDebounce);
+    // Any other old value was chosen and stays.
+    QSettings().setValue(old, 40);
+    QCOMPARE(StudioSettings().debounceMs(), 40);
+    QSettings().setValue(old, 0);
+    QCOMPARE(StudioSettings().debounceMs(), 0);
+    // Saving writes the new key and drops the old one, so a later fixed
+    // 150 ms is kept as chosen.
+    StudioSettings().setDebounceMs(150);
+    QVERIFY(!QSettings().contains(old));
+    QCOMPARE(StudioSettings().debounceMs(), 150);
+    StudioSettings().setDebounceMs(InferenceClient::kAutoDebounce);
+    QCOMPARE(StudioSettings().debounceMs(), InferenceClient::kAutoDebounce);
+    QSettings().remove(current);
+}
+
 void TestStudioAb::defaultDebounceFollowsRunTime() {
     DASH_REQUIRE_FILE(m_model.toStdString());
     // The user never chose a debounce: the default applies.
+    QSettings().remove(QStringLiteral("inference/debounce"));
     QSettings().remove(QStringLiteral("inference/debounceMs"));
     MainWindow w;
     w.show();

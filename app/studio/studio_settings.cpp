@@ -9,7 +9,12 @@ namespace {
 
 const QString kRecentModels = QStringLiteral("models/recent");
 const QString kLastModel = QStringLiteral("models/last");
-const QString kDebounce = QStringLiteral("inference/debounceMs");
+// A fixed wait in ms, or InferenceClient::kAutoDebounce.
+const QString kDebounce = QStringLiteral("inference/debounce");
+// Earlier versions kept a fixed wait here, written as 150 (the then default)
+// whenever Preferences was accepted.
+const QString kOldDebounce = QStringLiteral("inference/debounceMs");
+constexpr int kOldDefaultDebounceMs = 150;
 const QString kGenerate = QStringLiteral("inference/generateTokens");
 const QString kThreads = QStringLiteral("inference/threads");
 const QString kPolicy = QStringLiteral("inference/policy");
@@ -58,11 +63,17 @@ QString StudioSettings::lastModel() const {
 }
 
 int StudioSettings::debounceMs() const {
-    return m_settings.value(kDebounce, InferenceClient::kDefaultDebounceMs).toInt();
+    if (m_settings.contains(kDebounce))
+        return m_settings.value(kDebounce).toInt();
+    // A stored 150 is the old default saved with the other preferences, not a
+    // choice: it gets today's default. Any other old value was chosen.
+    const int old = m_settings.value(kOldDebounce, kOldDefaultDebounceMs).toInt();
+    return old == kOldDefaultDebounceMs ? InferenceClient::kDefaultDebounceMs : old;
 }
 
 void StudioSettings::setDebounceMs(int ms) {
     m_settings.setValue(kDebounce, ms);
+    m_settings.remove(kOldDebounce);
 }
 
 int StudioSettings::generateTokens() const {
