@@ -20,8 +20,10 @@
 // A/A row.
 //
 // --views adds, under each main-window one-key row, where the UI thread spent
-// its time per key (from the keystroke to the event-loop pass that painted
-// the heatmap): every event the application delivers is timed, nested events
+// its time per key, from the keystroke until the processEvents() call in
+// which the heatmap painted returns (it goes on with what else is queued, up
+// to 50 ms, so views painted just after the heatmap count too, and the sum
+// can exceed the latency): every event the application delivers is timed, nested events
 // are subtracted from the one that sent them, and each event's own time goes
 // to the first named area among its receiver's ancestors (heatmap, curves
 // dock, timeline dock, ...). "snapshot signal" is the InferenceClient's
