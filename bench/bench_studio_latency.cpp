@@ -19,31 +19,49 @@
 // one. The scenarios measure different work, so there is no speedup and no
 // A/A row.
 //
-// usage: bench_studio_latency [--samples N] [--model FILE.gguf]
+// --views adds, under each main-window one-key row, where the UI thread spent
+// its time per key, from the keystroke until the processEvents() call in
+// which the heatmap painted returns (it goes on with what else is queued, up
+// to 50 ms, so views painted just after the heatmap count too, and the sum
+// can exceed the latency): every event the application delivers is timed, nested events
+// are subtracted from the one that sent them, and each event's own time goes
+// to the first named area among its receiver's ancestors (heatmap, curves
+// dock, timeline dock, ...). "snapshot signal" is the InferenceClient's
+// delivery of the run: every slot connected to snapshotReady, i.e. each
+// view's update before it repaints; "main window" is what no view claims
+// (layout of the docks, the backing store). Medians per key, in ms.
+//
+// usage: bench_studio_latency [--samples N] [--model FILE.gguf] [--views]
 #include "app/studio/heatmap_model.h"
 #include "app/studio/heatmap_panel.h"
 #include "app/studio/heatmap_view.h"
 #include "app/studio/inference_client.h"
 #include "app/studio/live_ab_window.h"
 #include "app/studio/main_window.h"
+#include "app/studio/run_controls.h"
 #include "app/studio/studio_settings.h"
 #include "bench/bench_harness.h"
 #include "core/model/model.h"
 
 #include <QApplication>
 #include <QDeadlineTimer>
+#include <QDockWidget>
+#include <QElapsedTimer>
 #include <QFileInfo>
 #include <QHash>
 #include <QPlainTextEdit>
 #include <QSettings>
+#include <QStatusBar>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <functional>
+#include <map>
 #include <string_view>
 #include <vector>
 
@@ -96,6 +114,72 @@ QString promptOfTokens(const Model& model, int tokens) {
     return text;
 }
 
+// Times every event the application delivers on the UI thread while
+// `recording`, and books each event's own time (nested events subtracted)
+// to the first registered area found among its receiver's ancestors.
+class ViewTimingApplication : public QApplication {
+public:
+    using QApplication::QApplication;
+
+    void addArea(const QObject* root, const char* name) {
+        m_areas.push_back({root, name});
+        m_order.push_back(name);
+    }
+    const std::vector<const char*>& areaNames() const { return m_order; }
+    void start() {
+        m_ns.clear();
+        m_recording = true;
+    }
+    // Milliseconds per area since start().
+    std::map<std::string, double> stop() {
+        m_recording = false;
+        std::map<std::string, double> ms;
+        for (const auto& [name, ns] : m_ns)
+            ms[name] = ns / 1e6;
+        return ms;
+    }
+
+    bool notify(QObject* receiver, QEvent* event) override {
+        // The worker threads' events pass through here too; only the UI
+        // thread's are timed.
+        if (!m_recording || QThread::currentThread() != thread())
+            return QApplication::notify(receiver, event);
+        // Looked up before delivery: the event may delete its receiver.
+        const char* area = areaOf(receiver);
+        QElapsedTimer timer;
+        timer.start();
+        const qint64 outerChildNs = m_childNs;
+        m_childNs = 0;
+        const bool result = QApplication::notify(receiver, event);
+        const qint64 ns = timer.nsecsElapsed();
+        if (m_recording)
+            m_ns[area] += ns - m_childNs;
+        m_childNs = outerChildNs + ns;
+        return result;
+    }
+
+private:
+    struct Area {
+        const QObject* root;
+        const char* name;
+    };
+    const char* areaOf(const QObject* o) const {
+        for (; o; o = o->parent())
+            for (const Area& a : m_areas)
+                if (a.root == o)
+                    return a.name;
+        return "other";
+    }
+
+    std::vector<Area> m_areas;
+    std::vector<const char*> m_order;
+    std::map<std::string, qint64> m_ns;
+    qint64 m_childNs = 0;
+    bool m_recording = false;
+};
+
+ViewTimingApplication* g_viewTiming = nullptr; // set with --views
+
 bool waitUntil(const std::function<bool()>& done) {
     QDeadlineTimer deadline(kTimeoutMs);
     while (!done()) {
@@ -133,6 +217,7 @@ struct KeyTiming {
     double debounceMs = 0;
     double workerMs = 0;
     double prefillMs = 0;
+    std::map<std::string, double> areaMs; // --views: UI-thread time per area
 };
 
 // One keystroke into `editor`: milliseconds until every target's heatmap
@@ -166,6 +251,8 @@ KeyTiming measureKey(QPlainTextEdit* editor, const std::vector<Target>& targets,
         }));
     }
     KeyTiming timing;
+    if (g_viewTiming)
+        g_viewTiming->start();
     const Clock::time_point start = Clock::now();
     if (erase)
         QTest::keyClick(editor, atStart ? Qt::Key_Delete : Qt::Key_Backspace);
@@ -176,6 +263,8 @@ KeyTiming measureKey(QPlainTextEdit* editor, const std::vector<Target>& targets,
         timing.debounceMs =
             std::max(timing.debounceMs, static_cast<double>(t.client->effectiveDebounceMs()));
     const bool ok = waitUntil([&] { return paintedCount == n; });
+    if (g_viewTiming)
+        timing.areaMs = g_viewTiming->stop();
     for (const QMetaObject::Connection& c : connections)
         QObject::disconnect(c);
     if (!ok)
@@ -251,17 +340,18 @@ std::vector<double> typeSteadily(QPlainTextEdit* editor, const std::vector<Targe
 int main(int argc, char** argv) {
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
-    static const char* kUsage = "usage: bench_studio_latency [--samples 40] [--model FILE.gguf]";
+    static const char* kUsage =
+        "usage: bench_studio_latency [--samples 40] [--model FILE.gguf] [--views]";
     int exitCode = 0;
     auto args = bench::parseArgs(argc, argv, "bench_studio_latency", kUsage, {"samples", "model"},
-                                 {}, &exitCode);
+                                 {"views"}, &exitCode);
     if (!args)
         return exitCode;
     auto samplesOption = bench::intOption(*args, "samples", 40, 4, 100000);
     if (!samplesOption.ok())
         return bench::usageError("bench_studio_latency", kUsage, samplesOption.error().message());
     const int samples = static_cast<int>(*samplesOption);
-    QApplication app(argc, argv);
+    ViewTimingApplication app(argc, argv);
     QString modelPath = QString::fromLocal8Bit(qgetenv("DASH_MODEL_DIR"));
     modelPath =
         (modelPath.isEmpty() ? QStringLiteral(DASH_SHARED_DIR_DEFAULT "/models") : modelPath) +
@@ -298,6 +388,21 @@ int main(int argc, char** argv) {
     if (!view) {
         std::fprintf(stderr, "bench_studio_latency: no heatmap view\n");
         return 1;
+    }
+
+    if (args->flag("views")) {
+        // Most specific first: the first match among a receiver's ancestors wins.
+        app.addArea(view->parentWidget(), "heatmap");
+        for (const char* dock : {"curvesDock", "timelineDock", "probeDock", "runsDock"})
+            if (auto* d = w.findChild<QDockWidget*>(QString::fromLatin1(dock)))
+                app.addArea(d, dock);
+        app.addArea(w.findChild<QWidget*>(QStringLiteral("generatedText")), "generated text");
+        app.addArea(w.promptEditor(), "prompt");
+        app.addArea(w.findChild<RunControls*>(), "run controls");
+        app.addArea(w.statusBar(), "status bar");
+        app.addArea(w.inference(), "snapshot signal");
+        app.addArea(&w, "main window");
+        g_viewTiming = &app;
     }
 
     constexpr int kFixedMs = InferenceClient::kAutoDebounceMaxMs; // the earlier fixed default
@@ -353,6 +458,7 @@ int main(int argc, char** argv) {
             return 1;
         }
         std::vector<double> ms, debounce, worker, prefill, rest;
+        std::map<std::string, std::vector<double>> areaMs;
         if (s.keyIntervalMs > 0) {
             // Two warm-up keys, then `samples` keys typed at a steady rate.
             ms = typeSteadily(editor, targets, samples + 2, s.keyIntervalMs, &debounce);
@@ -379,6 +485,16 @@ int main(int argc, char** argv) {
                 worker.push_back(key.workerMs);
                 prefill.push_back(key.prefillMs);
                 rest.push_back(key.totalMs - key.debounceMs - key.workerMs);
+                if (g_viewTiming && !s.liveAb) {
+                    double total = 0;
+                    for (const char* name : g_viewTiming->areaNames())
+                        areaMs[name].push_back(key.areaMs.count(name) ? key.areaMs.at(name) : 0);
+                    areaMs["other"].push_back(key.areaMs.count("other") ? key.areaMs.at("other")
+                                                                        : 0);
+                    for (const auto& [name, v] : key.areaMs)
+                        total += v;
+                    areaMs["UI thread total"].push_back(total);
+                }
             }
         }
         const Summary r = summarize(ms);
@@ -407,6 +523,21 @@ int main(int argc, char** argv) {
                         "queue+delivery+repaint %.1f ms\n",
                         "", summarize(debounce).median, summarize(worker).median,
                         summarize(prefill).median, summarize(rest).median);
+        if (!areaMs.empty()) {
+            // Medians of each area's time per key; they need not add up to
+            // the median total.
+            std::string line;
+            std::vector<const char*> names = g_viewTiming->areaNames();
+            names.push_back("other");
+            names.push_back("UI thread total");
+            for (const char* name : names) {
+                char item[64];
+                std::snprintf(item, sizeof item, "%s%s %.2f", line.empty() ? "" : ", ", name,
+                              summarize(areaMs[name]).median);
+                line += item;
+            }
+            std::printf("%-36s   UI thread per key (median ms): %s\n", "", line.c_str());
+        }
         std::fflush(stdout);
     }
     std::printf("(debounce \"auto N\": InferenceClient::kAutoDebounce, median wait N ms; worker: "

@@ -13,11 +13,13 @@
 #include "app/studio/timeline_panel.h"
 #include "app/studio/token_text.h"
 
+#include <QChart>
 #include <QLineSeries>
 #include <QScatterSeries>
 #include <QTemporaryDir>
 #include <QTextCursor>
 #include <QTextDocument>
+#include <QValueAxis>
 #include <QtTest>
 
 #include <cmath>
@@ -68,6 +70,7 @@ private slots:
     void initTestCase();
     void snapshotFigures();
     void similarityCurves();
+    void similarityAxisRange();
     void timeline();
     void generatedTextShading();
     void tokenLabels();
@@ -175,6 +178,69 @@ void TestStudioViews::similarityCurves() {
     chart.setSelectedToken(-1);
     QCOMPARE(chart.tokenCosSeries()->count(), 0);
     QCOMPARE(chart.meanCosSeries()->count(), 4);
+}
+
+// The y axis is computed on an axis that is never shown and then set once;
+// it must end where the visible axis of a chart would after setRange() and
+// applyNiceNumbers() on it, step by step, tick count carried along, and a
+// repeated selection must change nothing.
+void TestStudioViews::similarityAxisRange() {
+    const auto snap = makeSnapshot();
+    auto other = std::make_shared<RunSnapshot>(*snap);
+    Trace& o = other->trace;
+    for (size_t c = 0; c < o.cosInOut.size(); ++c)
+        o.cosInOut[c] = -0.3f + 0.11f * static_cast<float>(c % 7);
+    SimilarityChart chart;
+    QValueAxis* axisY = nullptr;
+    for (QAbstractAxis* a : chart.chart()->axes(Qt::Vertical))
+        axisY = qobject_cast<QValueAxis*>(a);
+    QVERIFY(axisY);
+
+    QChart reference;
+    auto* series = new QLineSeries(&reference);
+    auto* refY = new QValueAxis(&reference);
+    reference.addSeries(series);
+    reference.addAxis(refY, Qt::AlignLeft);
+    series->attachAxis(refY);
+    auto applyReference = [&](const RunSnapshot* s, int token) {
+        const SimilarityCurves curves = dash::studio::similarityCurves(s, token);
+        double lo = curves.minValue, hi = curves.maxValue;
+        if (lo > hi) {
+            lo = 0;
+            hi = 1;
+        }
+        const double pad = std::max(0.02, (hi - lo) * 0.08);
+        refY->setRange(std::max(-1.05, lo - pad), std::min(1.05, hi + pad));
+        refY->applyNiceNumbers();
+    };
+    applyReference(nullptr, -1); // what the constructor drew
+    QCOMPARE(axisY->tickCount(), refY->tickCount());
+
+    const struct {
+        SnapshotPtr snapshot;
+        int token;
+    } steps[] = {{snap, 2}, {other, 2}, {other, 0}, {snap, 3}, {other, 3}, {snap, -1}};
+    int shownToken = -1;
+    for (const auto& step : steps) {
+        // setSnapshot() draws the token shown before; the selection follows.
+        chart.setSnapshot(step.snapshot);
+        applyReference(step.snapshot.get(), shownToken);
+        chart.setSelectedToken(step.token);
+        shownToken = step.token;
+        applyReference(step.snapshot.get(), step.token);
+        QCOMPARE(axisY->min(), refY->min());
+        QCOMPARE(axisY->max(), refY->max());
+        QCOMPARE(axisY->tickCount(), refY->tickCount());
+        const QList<QPointF> before = points(chart.tokenCosSeries());
+        chart.setSelectedToken(step.token);
+        applyReference(step.snapshot.get(), step.token);
+        QCOMPARE(points(chart.tokenCosSeries()), before);
+        QCOMPARE(axisY->min(), refY->min());
+        QCOMPARE(axisY->max(), refY->max());
+        QCOMPARE(axisY->tickCount(), refY->tickCount());
+        for (const QPointF& p : before)
+            QVERIFY(p.y() >= axisY->min() && p.y() <= axisY->max());
+    }
 }
 
 void TestStudioViews::timeline() {

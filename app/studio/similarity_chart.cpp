@@ -40,6 +40,7 @@ SimilarityChart::SimilarityChart(QWidget* parent) : QChartView(new QChart, paren
     m_axisX->setLabelFormat(QStringLiteral("%d"));
     m_axisY = new QValueAxis(chart);
     m_axisY->setTitleText(tr("cosine similarity"));
+    m_niceY = new QValueAxis(this);
     chart->addAxis(m_axisX, Qt::AlignBottom);
     chart->addAxis(m_axisY, Qt::AlignLeft);
     for (QXYSeries* s : {static_cast<QXYSeries*>(m_meanCos), static_cast<QXYSeries*>(m_tokenCos),
@@ -66,6 +67,13 @@ QList<QLineSeries*> SimilarityChart::adjacentSegments() const {
 }
 
 void SimilarityChart::setSelectedToken(int token) {
+    // The heatmap reselects the token after every run; setSnapshot() drew
+    // that run with it already, so only the y axis takes its second step
+    // (applyNiceNumbers() starts from the tick count it left).
+    if (token == m_token) {
+        updateAxes();
+        return;
+    }
     m_token = token;
     rebuild();
 }
@@ -96,24 +104,34 @@ void SimilarityChart::rebuild() {
         m_adjacentMore[i]->replace(runs.value(i + 1));
     m_skipped->replace(curves.skipped);
 
-    const int layers = curves.layers;
-    const bool hasToken = curves.token >= 0;
-    double lo = curves.minValue, hi = curves.maxValue;
-    if (hasToken) {
+    m_layers = curves.layers;
+    m_minValue = curves.minValue;
+    m_maxValue = curves.maxValue;
+    if (curves.token >= 0) {
         const QString text = tokenLabel(m_snapshot->tokenTexts.value(m_token));
         m_tokenCos->setName(tr("cos(in,out), token %1 “%2”").arg(QString::number(m_token), text));
     } else {
         m_tokenCos->setName(tr("cos(in,out), selected token"));
     }
-    m_axisX->setRange(0, std::max(1, layers - 1));
-    m_axisX->setTickCount(std::clamp(layers, 2, 17));
+    updateAxes();
+}
+
+void SimilarityChart::updateAxes() {
+    m_axisX->setRange(0, std::max(1, m_layers - 1));
+    m_axisX->setTickCount(std::clamp(m_layers, 2, 17));
+    double lo = m_minValue, hi = m_maxValue;
     if (lo > hi) {
         lo = 0;
         hi = 1;
     }
     const double pad = std::max(0.02, (hi - lo) * 0.08);
-    m_axisY->setRange(std::max(-1.05, lo - pad), std::min(1.05, hi + pad));
-    m_axisY->applyNiceNumbers();
+    // The nice range depends on the tick count the axis has now, as it did
+    // when applyNiceNumbers() ran on the visible axis itself.
+    m_niceY->setTickCount(m_axisY->tickCount());
+    m_niceY->setRange(std::max(-1.05, lo - pad), std::min(1.05, hi + pad));
+    m_niceY->applyNiceNumbers();
+    m_axisY->setTickCount(m_niceY->tickCount());
+    m_axisY->setRange(m_niceY->min(), m_niceY->max());
 }
 
 } // namespace dash::studio

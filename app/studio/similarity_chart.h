@@ -33,6 +33,10 @@ public:
 
 private:
     void rebuild();
+    // Sets both axes from m_layers, m_minValue and m_maxValue (the last
+    // rebuild's curves); an axis whose range and tick count stay the same
+    // is not laid out again.
+    void updateAxes();
 
     QLineSeries* m_tokenCos;
     QLineSeries* m_meanCos;
@@ -41,8 +45,14 @@ private:
     QScatterSeries* m_skipped;
     QValueAxis* m_axisX;
     QValueAxis* m_axisY;
+    // Never shown: applyNiceNumbers() runs here, so that the visible y axis
+    // lays out its labels once per change instead of twice per rebuild.
+    QValueAxis* m_niceY;
     SnapshotPtr m_snapshot;
     int m_token = -1;
+    int m_layers = 0;
+    double m_minValue = 0; // lowest and highest value drawn (min > max: none)
+    double m_maxValue = 0;
 };
 
 } // namespace dash::studio
