@@ -13,6 +13,7 @@
 
 #include <QtTest>
 
+#include <cstring>
 #include <memory>
 
 using namespace dash;
@@ -29,6 +30,7 @@ private slots:
     void initTestCase() { m_pool = std::make_unique<cpu::ThreadPool>(2); }
     void isaPaths_data();
     void isaPaths();
+    void decodeSameBitsAcrossIsas();
 
 private:
     std::unique_ptr<cpu::ThreadPool> m_pool;
@@ -107,6 +109,47 @@ void TestIsaPaths::isaPaths() {
                                                            .arg(cols)
                                                            .arg(n)
                                                            .arg(nmse)));
+            }
+        }
+}
+
+// A decode step (one token) on every tiled type: the AVX2 kernel and the
+// AVX-512 ones compute the same integer sums per block and the same float
+// expressions per row (scale · activation scale, one fused multiply-add per
+// block), so their results must agree to the bit. 72 rows are 5 tiles (runs of
+// 4 and 1 tiles), 40 rows 3 tiles (runs of 2 and 1; the last tile partial in
+// both). The scalar reference rounds differently (no fused multiply-add), so
+// isaPaths compares with it within a tolerance.
+void TestIsaPaths::decodeSameBitsAcrossIsas() {
+    const cpu::Isa avx2 = cpu::Isa::Avx2;
+    if (const std::string reason = cpu::isaUnsupportedReason(avx2); !reason.empty())
+        QSKIP(qPrintable(QString("avx2 kernels not run: %1").arg(reason.c_str())));
+    std::vector<cpu::Isa> others;
+    for (cpu::Isa isa : {cpu::Isa::Avx512, cpu::Isa::Avx512Vnni})
+        if (cpu::isaUnsupportedReason(isa).empty())
+            others.push_back(isa);
+    if (others.empty())
+        QSKIP("no AVX-512 kernels on this CPU to compare the AVX2 decode kernel with");
+    std::mt19937 rng(7);
+    const int cols = 512;
+    cpu::ThreadPool single(1);
+    for (const int rows : {72, 40})
+        for (const char* format : kTiledFormats) {
+            const Matrix m = tiledMatrix(format, rows, cols, rng);
+            const std::vector<float> x = groupedValues(rng, 1, cols);
+            std::vector<float> want(static_cast<size_t>(rows)), got(want.size());
+            cpu::matmul(m, x.data(), 1, got.data(), single, avx2);
+            for (cpu::Isa isa : others) {
+                cpu::matmul(m, x.data(), 1, want.data(), single, isa);
+                int differing = 0;
+                for (size_t r = 0; r < want.size(); ++r)
+                    differing += std::memcmp(&want[r], &got[r], sizeof(float)) != 0;
+                QVERIFY2(differing == 0,
+                         qPrintable(QString("%1 %2 rows: avx2 differs from %3 in %4 rows")
+                                        .arg(format)
+                                        .arg(rows)
+                                        .arg(cpu::isaName(isa))
+                                        .arg(differing)));
             }
         }
 }

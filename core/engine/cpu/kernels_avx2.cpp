@@ -434,11 +434,163 @@ DASH_AVX2 void tileTokens(const Matrix& w, const GroupedActivations& a, int32_t 
     }
 }
 
+// One token (a decode step) against NT consecutive tiles from `tile0`, the
+// AVX2 form of tilesOneToken in kernels_avx512_tiled.inc: each activation
+// broadcast (one per quad of a block) feeds the NT · 2 tile-halves, whose
+// accumulation chains are independent of each other, and the codes of the
+// next blocks are prefetched. With 16 ymm registers, NT = 4 leaves room for
+// the 8 integer chains, 2 broadcasts and the decoded codes; the float
+// accumulators go to memory once per block. The integer sums and the float
+// expressions are those of tileTokens<..., 1, 1>, so the results are the same
+// to the bit.
+template <int Bits, ParamKind PK, int NT>
+DASH_AVX2 void tilesOneToken(const Matrix& w, const GroupedActivations& a, int32_t tile0,
+                             float* y) {
+    using F = Format<Bits, PK>;
+    static_assert(PK != ParamKind::Q6K, "Q6_K halves are scaled apart: tileTokens");
+    const int32_t blocks = w.blocks();
+    const size_t codeStride = static_cast<size_t>(blocks) * F::kCodeBytes;
+    const size_t paramStride = static_cast<size_t>(blocks / F::kBlocksPerSuper) * F::kParamBytes;
+    const uint8_t* codes = w.data + static_cast<size_t>(tile0) * codeStride;
+    const uint8_t* params = w.params + static_cast<size_t>(tile0) * paramStride;
+    const int8_t* xq = a.q;
+    // Rows of 8 blocks or fewer (the demo model's 128 columns): four blocks
+    // ahead would land inside the tiles being read, so the same block of the
+    // next NT tiles instead, which the next call reads.
+    const bool shortRows = blocks <= 8;
+    const size_t codeAhead = shortRows ? NT * codeStride : 4 * F::kCodeBytes;
+    const size_t paramAhead = shortRows ? NT * paramStride : 4 * F::kParamBytes;
+    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    __m256 yacc[NT][2];
+#pragma GCC unroll 4
+    for (int t = 0; t < NT; ++t)
+        yacc[t][0] = yacc[t][1] = _mm256_setzero_ps();
+    for (int32_t b = 0; b < blocks; ++b) {
+        const __m256i start = F::kShift
+                                  ? _mm256_slli_epi32(_mm256_set1_epi32(a.negSum[b]), F::kShift)
+                                  : _mm256_setzero_si256();
+        const __m256 dxv = _mm256_set1_ps(a.d[b]);
+        const __m256 dsv = _mm256_set1_ps(a.dsum[b]);
+        const size_t po = static_cast<size_t>(b / F::kBlocksPerSuper) * F::kParamBytes;
+        const int sub = b % F::kBlocksPerSuper;
+#pragma GCC unroll 4
+        for (int t = 0; t < NT; ++t) {
+            const uint8_t* c = codes + t * codeStride;
+            for (int o = 0; o < F::kCodeBytes; o += 64)
+                _mm_prefetch(reinterpret_cast<const char*>(c + codeAhead + o), _MM_HINT_T0);
+            _mm_prefetch(reinterpret_cast<const char*>(params + t * paramStride + po + paramAhead),
+                         _MM_HINT_T0);
+        }
+        // One chain per tile-half (NT · 2 of them), each broadcast feeding them all.
+        __m256i acc[NT][2];
+#pragma GCC unroll 4
+        for (int t = 0; t < NT; ++t)
+            acc[t][0] = acc[t][1] = start;
+        if constexpr (Bits == 8) {
+            // Not unrolled: unrolled, the compiler hoists the quads' loads and
+            // spills them.
+#pragma GCC unroll 1
+            for (int q = 0; q < 8; ++q) {
+                const __m256i x = bcast4(xq + 4 * q);
+#pragma GCC unroll 4
+                for (int t = 0; t < NT; ++t)
+#pragma GCC unroll 2
+                    for (int h = 0; h < 2; ++h)
+                        acc[t][h] = dot4Code8(acc[t][h],
+                                              load32(codes + t * codeStride + 64 * q + 32 * h), x);
+            }
+        } else {
+#pragma GCC unroll 1
+            for (int p = 0; p < 4; ++p) {
+                const __m256i xlo = bcast4(xq + 4 * p);
+                const __m256i xhi = bcast4(xq + 4 * (p + 4));
+#pragma GCC unroll 4
+                for (int t = 0; t < NT; ++t) {
+                    const uint8_t* c = codes + t * codeStride;
+#pragma GCC unroll 2
+                    for (int h = 0; h < 2; ++h) {
+                        const __m256i v = load32(c + 64 * p + 32 * h);
+                        __m256i lo = _mm256_and_si256(v, low4);
+                        __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low4);
+                        if constexpr (Bits >= 5) {
+                            lo = addPlane(lo, c + 256 + 8 * p + 4 * h, 0x10);
+                            hi = addPlane(hi, c + 256 + 8 * (p + 4) + 4 * h, 0x10);
+                        }
+                        if constexpr (Bits >= 6) {
+                            lo = addPlane(lo, c + 320 + 8 * p + 4 * h, 0x20);
+                            hi = addPlane(hi, c + 320 + 8 * (p + 4) + 4 * h, 0x20);
+                        }
+                        acc[t][h] = dot4(dot4(acc[t][h], lo, xlo), hi, xhi);
+                    }
+                }
+            }
+        }
+#pragma GCC unroll 4
+        for (int t = 0; t < NT; ++t) {
+            const uint8_t* P = params + t * paramStride + po;
+#pragma GCC unroll 2
+            for (int h = 0; h < 2; ++h) {
+                const __m256i total = acc[t][h];
+                __m256 av, bv = _mm256_setzero_ps();
+                if constexpr (PK == ParamKind::ScaleF32) {
+                    av = _mm256_loadu_ps(reinterpret_cast<const float*>(P) + 8 * h);
+                } else if constexpr (PK == ParamKind::ScaleF16) {
+                    av = loadHalves8(P + 16 * h);
+                } else if constexpr (PK == ParamKind::ScaleMinF16) {
+                    av = loadHalves8(P + 16 * h);
+                    bv = loadHalves8(P + 32 + 16 * h);
+                } else {
+                    av = _mm256_mul_ps(loadHalves8(P + 16 * h),
+                                       bytesToFloat8(P + 64 + sub * 32 + 8 * h));
+                    bv = _mm256_mul_ps(loadHalves8(P + 32 + 16 * h),
+                                       bytesToFloat8(P + 64 + sub * 32 + 16 + 8 * h));
+                }
+                const __m256 s = _mm256_mul_ps(av, dxv);
+                yacc[t][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(total), s, yacc[t][h]);
+                if constexpr (PK == ParamKind::ScaleMinF16)
+                    yacc[t][h] = _mm256_fmadd_ps(bv, dsv, yacc[t][h]);
+                else if constexpr (PK == ParamKind::KQuant)
+                    yacc[t][h] = _mm256_fnmadd_ps(bv, dsv, yacc[t][h]);
+            }
+        }
+        codes += F::kCodeBytes;
+        xq += 32;
+    }
+    for (int t = 0; t < NT; ++t) {
+        const int32_t row0 = (tile0 + t) * kTileRows;
+        const int valid = std::min(kTileRows, w.rows - row0);
+        float* dst = y + row0;
+        if (valid == kTileRows) {
+            _mm256_storeu_ps(dst, yacc[t][0]);
+            _mm256_storeu_ps(dst + 8, yacc[t][1]);
+        } else {
+            float lanes[16];
+            _mm256_storeu_ps(lanes, yacc[t][0]);
+            _mm256_storeu_ps(lanes + 8, yacc[t][1]);
+            std::memcpy(dst, lanes, sizeof(float) * static_cast<size_t>(valid));
+        }
+    }
+}
+
 template <int Bits, ParamKind PK>
 DASH_AVX2 void tilesOfFormat(const Matrix& w, const GroupedActivations& a, float* y, int32_t tile0,
                              int32_t tile1) {
     // Two tokens share each decoded code vector where registers allow.
     constexpr int kTokens = PK == ParamKind::Q6K ? 1 : 2;
+    if constexpr (PK != ParamKind::Q6K) {
+        if (a.width == 1) {
+            int32_t tile = tile0;
+            for (; tile + 4 <= tile1; tile += 4)
+                tilesOneToken<Bits, PK, 4>(w, a, tile, y);
+            if (tile + 2 <= tile1) {
+                tilesOneToken<Bits, PK, 2>(w, a, tile, y);
+                tile += 2;
+            }
+            if (tile < tile1)
+                tilesOneToken<Bits, PK, 1>(w, a, tile, y);
+            return;
+        }
+    }
     for (int32_t tile = tile0; tile < tile1; ++tile) {
         if (a.width == 1) {
             tileTokens<Bits, PK, 1, 1>(w, a, tile, 0, 0, y);
