@@ -277,6 +277,25 @@ DASH_AVX2 inline __m256i addPlane(__m256i codes, const uint8_t* p, int bit) {
     return _mm256_add_epi8(codes, _mm256_and_si256(set, _mm256_set1_epi8(static_cast<char>(bit))));
 }
 
+// The codes of quad pair (p, p + 4), half h, of one block of a 4/5/6-bit tile
+// at c: the low nibbles are quad p's, the high ones quad p + 4's, each with
+// the block's extra bit planes (5- and 6-bit formats) added.
+template <int Bits>
+DASH_AVX2 inline void unpackQuadPair(const uint8_t* c, int p, int h, __m256i& lo, __m256i& hi) {
+    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    const __m256i v = load32(c + 64 * p + 32 * h);
+    lo = _mm256_and_si256(v, low4);
+    hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low4);
+    if constexpr (Bits >= 5) {
+        lo = addPlane(lo, c + 256 + 8 * p + 4 * h, 0x10);
+        hi = addPlane(hi, c + 256 + 8 * (p + 4) + 4 * h, 0x10);
+    }
+    if constexpr (Bits >= 6) {
+        lo = addPlane(lo, c + 320 + 8 * p + 4 * h, 0x20);
+        hi = addPlane(hi, c + 320 + 8 * (p + 4) + 4 * h, 0x20);
+    }
+}
+
 DASH_AVX2 inline __m256 loadHalves8(const uint8_t* p) {
     return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
 }
@@ -317,7 +336,6 @@ DASH_AVX2 void tileTokens(const Matrix& w, const GroupedActivations& a, int32_t 
     const float* ds = a.dsum + fo;
     const int32_t* ns = a.negSum + fo;
     const int32_t* ns16 = a.negSum16 + 2 * a.factorOffset(group) + i0;
-    const __m256i low4 = _mm256_set1_epi8(0x0F);
     __m256 yacc[MR][2];
 #pragma GCC unroll 4
     for (int i = 0; i < MR; ++i)
@@ -351,17 +369,8 @@ DASH_AVX2 void tileTokens(const Matrix& w, const GroupedActivations& a, int32_t 
             for (int p = 0; p < 4; ++p) {
 #pragma GCC unroll 2
                 for (int h = 0; h < 2; ++h) {
-                    const __m256i v = load32(codes + 64 * p + 32 * h);
-                    __m256i lo = _mm256_and_si256(v, low4);
-                    __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low4);
-                    if constexpr (Bits >= 5) {
-                        lo = addPlane(lo, codes + 256 + 8 * p + 4 * h, 0x10);
-                        hi = addPlane(hi, codes + 256 + 8 * (p + 4) + 4 * h, 0x10);
-                    }
-                    if constexpr (Bits >= 6) {
-                        lo = addPlane(lo, codes + 320 + 8 * p + 4 * h, 0x20);
-                        hi = addPlane(hi, codes + 320 + 8 * (p + 4) + 4 * h, 0x20);
-                    }
+                    __m256i lo, hi;
+                    unpackQuadPair<Bits>(codes, p, h, lo, hi);
 #pragma GCC unroll 4
                     for (int i = 0; i < MR; ++i) {
                         acc[i][h] = dot4(acc[i][h], lo, bcast4(xq + (p * GW + i) * 4));
@@ -460,7 +469,6 @@ DASH_AVX2 void tilesOneToken(const Matrix& w, const GroupedActivations& a, int32
     const bool shortRows = blocks <= 8;
     const size_t codeAhead = shortRows ? NT * codeStride : 4 * F::kCodeBytes;
     const size_t paramAhead = shortRows ? NT * paramStride : 4 * F::kParamBytes;
-    const __m256i low4 = _mm256_set1_epi8(0x0F);
     __m256 yacc[NT][2];
 #pragma GCC unroll 4
     for (int t = 0; t < NT; ++t)
@@ -509,17 +517,8 @@ DASH_AVX2 void tilesOneToken(const Matrix& w, const GroupedActivations& a, int32
                     const uint8_t* c = codes + t * codeStride;
 #pragma GCC unroll 2
                     for (int h = 0; h < 2; ++h) {
-                        const __m256i v = load32(c + 64 * p + 32 * h);
-                        __m256i lo = _mm256_and_si256(v, low4);
-                        __m256i hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), low4);
-                        if constexpr (Bits >= 5) {
-                            lo = addPlane(lo, c + 256 + 8 * p + 4 * h, 0x10);
-                            hi = addPlane(hi, c + 256 + 8 * (p + 4) + 4 * h, 0x10);
-                        }
-                        if constexpr (Bits >= 6) {
-                            lo = addPlane(lo, c + 320 + 8 * p + 4 * h, 0x20);
-                            hi = addPlane(hi, c + 320 + 8 * (p + 4) + 4 * h, 0x20);
-                        }
+                        __m256i lo, hi;
+                        unpackQuadPair<Bits>(c, p, h, lo, hi);
                         acc[t][h] = dot4(dot4(acc[t][h], lo, xlo), hi, xhi);
                     }
                 }
