@@ -305,6 +305,26 @@ DASH_AVX2 inline __m256 bytesToFloat8(const uint8_t* p) {
         _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
 }
 
+// The float scale `a` and minimum `b` (zero where the format has none) of the
+// eight rows of half h of one block's parameters at P; `sub` picks a K-quant
+// sub-block's 8-bit scales and minima.
+template <ParamKind PK>
+DASH_AVX2 inline void loadBlockParams(const uint8_t* P, int sub, int h, __m256& a, __m256& b) {
+    b = _mm256_setzero_ps();
+    if constexpr (PK == ParamKind::ScaleF32) {
+        a = _mm256_loadu_ps(reinterpret_cast<const float*>(P) + 8 * h);
+    } else if constexpr (PK == ParamKind::ScaleF16 || PK == ParamKind::Q6K) {
+        a = loadHalves8(P + 16 * h);
+    } else if constexpr (PK == ParamKind::ScaleMinF16) {
+        a = loadHalves8(P + 16 * h);
+        b = loadHalves8(P + 32 + 16 * h);
+    } else {
+        a = _mm256_mul_ps(loadHalves8(P + 16 * h), bytesToFloat8(P + 64 + sub * 32 + 8 * h));
+        b = _mm256_mul_ps(loadHalves8(P + 32 + 16 * h),
+                          bytesToFloat8(P + 64 + sub * 32 + 16 + 8 * h));
+    }
+}
+
 template <int Bits, ParamKind PK>
 struct Format {
     static constexpr int kCodeBytes = Bits == 8 ? 512 : 256 + 64 * (Bits - 4);
@@ -384,21 +404,9 @@ DASH_AVX2 void tileTokens(const Matrix& w, const GroupedActivations& a, int32_t 
         const int sub = b % F::kBlocksPerSuper;
 #pragma GCC unroll 2
         for (int h = 0; h < 2; ++h) {
-            __m256 av, bv = _mm256_setzero_ps();
+            __m256 av, bv;
             __m256i sc0 = _mm256_setzero_si256(), sc1 = sc0;
-            if constexpr (PK == ParamKind::ScaleF32) {
-                av = _mm256_loadu_ps(reinterpret_cast<const float*>(P) + 8 * h);
-            } else if constexpr (PK == ParamKind::ScaleF16 || PK == ParamKind::Q6K) {
-                av = loadHalves8(P + 16 * h);
-            } else if constexpr (PK == ParamKind::ScaleMinF16) {
-                av = loadHalves8(P + 16 * h);
-                bv = loadHalves8(P + 32 + 16 * h);
-            } else {
-                av = _mm256_mul_ps(loadHalves8(P + 16 * h),
-                                   bytesToFloat8(P + 64 + sub * 32 + 8 * h));
-                bv = _mm256_mul_ps(loadHalves8(P + 32 + 16 * h),
-                                   bytesToFloat8(P + 64 + sub * 32 + 16 + 8 * h));
-            }
+            loadBlockParams<PK>(P, sub, h, av, bv);
             if constexpr (kSplit) {
                 sc0 = _mm256_cvtepi8_epi32(
                     _mm_loadl_epi64(reinterpret_cast<const __m128i*>(P + 32 + sub * 32 + 8 * h)));
@@ -530,20 +538,8 @@ DASH_AVX2 void tilesOneToken(const Matrix& w, const GroupedActivations& a, int32
 #pragma GCC unroll 2
             for (int h = 0; h < 2; ++h) {
                 const __m256i total = acc[t][h];
-                __m256 av, bv = _mm256_setzero_ps();
-                if constexpr (PK == ParamKind::ScaleF32) {
-                    av = _mm256_loadu_ps(reinterpret_cast<const float*>(P) + 8 * h);
-                } else if constexpr (PK == ParamKind::ScaleF16) {
-                    av = loadHalves8(P + 16 * h);
-                } else if constexpr (PK == ParamKind::ScaleMinF16) {
-                    av = loadHalves8(P + 16 * h);
-                    bv = loadHalves8(P + 32 + 16 * h);
-                } else {
-                    av = _mm256_mul_ps(loadHalves8(P + 16 * h),
-                                       bytesToFloat8(P + 64 + sub * 32 + 8 * h));
-                    bv = _mm256_mul_ps(loadHalves8(P + 32 + 16 * h),
-                                       bytesToFloat8(P + 64 + sub * 32 + 16 + 8 * h));
-                }
+                __m256 av, bv;
+                loadBlockParams<PK>(P, sub, h, av, bv);
                 const __m256 s = _mm256_mul_ps(av, dxv);
                 yacc[t][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(total), s, yacc[t][h]);
                 if constexpr (PK == ParamKind::ScaleMinF16)
