@@ -5,6 +5,7 @@
 //   bench_dash --model M.gguf --tune-file HELD_OUT.txt [--policy P.policy ...]
 //              [--calibration C.json] [--ratio 2.0] [--threads 2] [--repeats 5]
 //              [--prompt-tokens 32] [--decode-tokens 64] [--state-costs-only]
+//              [--layer-parts]
 //
 // Every row is measureDecodeSpeedup: full precision, full precision again (the
 // A/A control) and the policy in the alternating schedule of
@@ -16,7 +17,9 @@
 // modes. Baselines are tuned to --ratio on the held-out text first. Last, the
 // cost of a decode layer in each state (measureStateCosts) beside its nominal
 // cost. --state-costs-only keeps the A/A control row and the per-state costs
-// and leaves out the policies and baselines.
+// and leaves out the policies and baselines. --layer-parts adds where a
+// decode layer's time goes in each state (the backend's LayerPartTimes over
+// the state-cost runs; CPU backend only).
 #include "app/cli/cli_common.h"
 #include "bench/bench_harness.h"
 #include "core/dash/baselines.h"
@@ -35,18 +38,41 @@ struct Row {
     SpeedResult speed;
 };
 
+// Where a decode layer's time goes per state: ns per layer in each part and
+// in all of them.
+void printLayerParts(const LayerPartTimes& t, const char* kv) {
+    std::printf("\nwhere a decode layer's time goes, %s mode: ns per layer (layers %d..%d of the "
+                "measured state-cost runs; products include their residual adds)\n\n%-6s",
+                kv, t.firstLayer, t.lastLayer, "state");
+    for (int p = 0; p < kLayerPartCount; ++p)
+        std::printf(" %9s", layerPartName(static_cast<LayerPart>(p)));
+    std::printf(" %9s %7s\n", "total", "layers");
+    for (int k = 0; k < kStateCount; ++k) {
+        std::printf("%-6s", stateName(kStates[k]));
+        double total = 0;
+        for (int p = 0; p < kLayerPartCount; ++p) {
+            const double ns = t.ns(kStates[k], static_cast<LayerPart>(p));
+            total += ns;
+            std::printf(" %9.1f", ns);
+        }
+        std::printf(" %9.1f %7lld\n", total,
+                    static_cast<long long>(t.layers[static_cast<size_t>(k)]));
+    }
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
     static const char* kUsage =
         "usage: bench_dash --model M.gguf --tune-file HELD_OUT.txt [--policy P.policy ...]\n"
         "                  [--calibration C.json] [--ratio 2.0] [--threads 2] [--repeats 5]\n"
-        "                  [--prompt-tokens 32] [--decode-tokens 64] [--state-costs-only]";
+        "                  [--prompt-tokens 32] [--decode-tokens 64] [--state-costs-only]\n"
+        "                  [--layer-parts]";
     int exitCode = 0;
     auto args = bench::parseArgs(argc, argv, "bench_dash", kUsage,
                                  {"model", "tune-file", "policy", "calibration", "ratio", "threads",
                                   "repeats", "prompt-tokens", "decode-tokens"},
-                                 {"state-costs-only"}, &exitCode);
+                                 {"state-costs-only", "layer-parts"}, &exitCode);
     if (!args)
         return exitCode;
     auto ratio = args->getDouble("ratio", 2.0);
@@ -139,7 +165,9 @@ int main(int argc, char** argv) {
     struct CostRow {
         KvMode kv;
         StateCosts costs;
+        LayerPartTimes parts;
     };
+    const bool layerParts = args->flag("layer-parts");
     std::vector<CostRow> costRows;
     if (auto st = engine.enableQuantizedStates(32); !st.ok())
         return cli::fail("bench_dash", st.error());
@@ -149,13 +177,16 @@ int main(int argc, char** argv) {
     }
     for (KvMode kv : {KvMode::Project, KvMode::Mask}) {
         engine.setKvMode(kv);
+        CostRow row{kv, {}, {}};
         StateCostOptions co;
         co.repeats = static_cast<int>(*repeats);
+        co.parts = layerParts ? &row.parts : nullptr;
         std::fprintf(stderr, "bench_dash: state costs (%s)...\n", kvModeName(kv));
         auto costs = measureStateCosts(engine, heldOut, co);
         if (!costs.ok())
             return cli::fail("bench_dash", costs.error());
-        costRows.push_back({kv, *costs});
+        row.costs = *costs;
+        costRows.push_back(row);
     }
 
     std::printf("%s\nthreads %d, prompt %lld, decode %lld tokens; load average %s before, %s "
@@ -191,5 +222,8 @@ int main(int argc, char** argv) {
     for (const CostRow& c : costRows)
         std::printf("%-10s %8.3f %8.3f %8.3f %8.3f\n", kvModeName(c.kv), c.costs[0], c.costs[1],
                     c.costs[2], c.costs[3]);
+    if (layerParts)
+        for (const CostRow& c : costRows)
+            printLayerParts(c.parts, kvModeName(c.kv));
     return 0;
 }

@@ -76,6 +76,7 @@ private slots:
     void imitationFollowsCalibration();
     void stateCosts();
     void measuredStateCosts();
+    void layerPartTimes();
 
 private:
     TrainOptions shortOptions() const;
@@ -446,6 +447,66 @@ void TestDashTraining::measuredStateCosts() {
         QVERIFY(std::isfinite(c) && c >= 0);
     QVERIFY2((*costs)[0] < 2.0f, qPrintable(QString("skip costs %1").arg((*costs)[0])));
     QCOMPARE(engine.position(), int64_t(0));
+}
+
+// Layer part times: only one-token layers in the requested range count, a
+// skipped token never reaches the parts after attention (exactly zero there)
+// while every computed state spends time in all its products, the parts add
+// up to no more than the time timing was on, and timing stops with the call.
+void TestDashTraining::layerPartTimes() {
+    Engine engine(m_model, EngineOptions{.threads = 1});
+    QVERIFY(engine.enableQuantizedStates(32).ok());
+    engine.setKvMode(KvMode::Mask);
+    const int32_t layers = m_model->config().layers;
+
+    LayerPartTimes direct;
+    direct.firstLayer = 2;
+    direct.lastLayer = 3;
+    QVERIFY(engine.backend().setLayerPartTimes(&direct).ok());
+    QVERIFY(
+        engine.forward(std::span<const int32_t>(m_train.data(), 4)).ok()); // 4 tokens: not timed
+    QCOMPARE(direct.layers[3], int64_t(0));
+    const int32_t one[1] = {m_train[4]};
+    QVERIFY(engine.forward(one).ok());
+    QCOMPARE(direct.layers[3], int64_t(2)); // layers 2 and 3 at full precision
+    QVERIFY(engine.backend().setLayerPartTimes(nullptr).ok());
+    const int32_t two[1] = {m_train[5]};
+    QVERIFY(engine.forward(two).ok());
+    QCOMPARE(direct.layers[3], int64_t(2)); // stopped
+    QVERIFY(direct.clockTicks > 0 && direct.clockNs > 0);
+    engine.reset();
+
+    StateCostOptions so;
+    so.promptTokens = 8;
+    so.decodeTokens = 16;
+    so.repeats = 3;
+    LayerPartTimes parts;
+    so.parts = &parts;
+    auto costs = measureStateCosts(engine, m_train, so);
+    QVERIFY2(costs.ok(), costs.ok() ? "" : costs.error().message().c_str());
+    QCOMPARE(parts.firstLayer, 1);
+    QCOMPARE(parts.lastLayer, layers - 2);
+    // Each state ran twice in each of the 3 measured rounds (warm-ups not timed).
+    const int64_t expected = 2 * so.repeats * so.decodeTokens * (layers - 2);
+    double partTicks = 0;
+    for (int k = 0; k < kStateCount; ++k) {
+        QCOMPARE(parts.layers[static_cast<size_t>(k)], expected);
+        for (double t : parts.ticks[static_cast<size_t>(k)]) {
+            QVERIFY(std::isfinite(t) && t >= 0);
+            partTicks += t;
+        }
+    }
+    QVERIFY2(
+        partTicks <= parts.clockTicks,
+        qPrintable(QString("parts %1 ticks, timing on %2").arg(partTicks).arg(parts.clockTicks)));
+    for (LayerPart p : {LayerPart::OutProduct, LayerPart::FfnNorm, LayerPart::GateUpProduct,
+                        LayerPart::Swiglu, LayerPart::DownProduct}) {
+        QCOMPARE(parts.ns(LayerState::Skip, p), 0.0);
+        for (LayerState s : {LayerState::Int4, LayerState::Int8, LayerState::Full})
+            QVERIFY2(parts.ns(s, p) > 0, layerPartName(p));
+    }
+    QVERIFY(parts.ns(LayerState::Full, LayerPart::Attention) > 0);
+    QCOMPARE(std::string(layerPartName(LayerPart::GateUpProduct)), std::string("gate+up"));
 }
 
 QTEST_GUILESS_MAIN(TestDashTraining)

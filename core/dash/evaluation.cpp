@@ -262,6 +262,13 @@ Expected<StateCosts> measureStateCosts(Engine& engine, const std::vector<int32_t
     if (engine.quantizedGroup() == 0)
         return invalidError("measuring state costs needs the engine's INT8/INT4 weights");
     const std::span<const int32_t> prompt(source.data(), static_cast<size_t>(options.promptTokens));
+    if (options.parts) {
+        options.parts->firstLayer = 1;
+        options.parts->lastLayer = layers - 2;
+    }
+    AlternationOptions ao;
+    ao.rounds = options.repeats;
+    ao.cancel = options.cancel;
     // [state][run] the median layer time of each decode step of the run.
     std::array<std::vector<std::vector<double>>, kStateCount> runs;
     auto runState = [&](int k) -> Expected<double> {
@@ -272,22 +279,32 @@ Expected<StateCosts> measureStateCosts(Engine& engine, const std::vector<int32_t
         DASH_TRY(engine.forward(prompt, fo));
         Trace trace;
         fo.trace = &trace;
+        // Each state runs twice per warm-up round before its measured runs.
+        const bool timeParts = options.parts && runs[static_cast<size_t>(k)].size() >=
+                                                    2 * static_cast<size_t>(ao.warmupRounds);
+        if (timeParts)
+            DASH_TRY(engine.backend().setLayerPartTimes(options.parts));
         std::vector<double> steps;
         const int64_t t0 = steadyNowNs();
+        Status decoded;
         for (int64_t i = 0; i < options.decodeTokens; ++i) {
             const int32_t one[1] = {source[static_cast<size_t>(options.promptTokens + i)]};
-            DASH_TRY(engine.forward(one, fo));
+            if (auto out = engine.forward(one, fo); !out.ok()) {
+                decoded = out.error();
+                break;
+            }
             std::vector<double> layerNs;
             for (int32_t l = 1; l + 1 < layers; ++l)
                 layerNs.push_back(trace.layerTimeNs[trace.cell(static_cast<int32_t>(i), l)]);
             steps.push_back(median(std::move(layerNs)));
         }
+        const double seconds = static_cast<double>(steadyNowNs() - t0) / 1e9;
+        if (timeParts)
+            DASH_TRY(engine.backend().setLayerPartTimes(nullptr));
+        DASH_TRY(decoded);
         runs[static_cast<size_t>(k)].push_back(std::move(steps));
-        return static_cast<double>(steadyNowNs() - t0) / 1e9;
+        return seconds;
     };
-    AlternationOptions ao;
-    ao.rounds = options.repeats;
-    ao.cancel = options.cancel;
     auto scheduled = runAlternating(kStateCount, runState, ao);
     engine.reset();
     if (!scheduled.ok())

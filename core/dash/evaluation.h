@@ -107,6 +107,10 @@ struct StateCostOptions {
     int64_t decodeTokens = 48;
     int repeats = 5; // rounds; each runs every state twice
     const CancelToken* cancel = nullptr;
+    // When set: the decode steps of the measured runs (warm-ups excluded) add
+    // where layers 1 .. L-2 spend their time, per state (Backend::
+    // setLayerPartTimes; an error on backends that cannot time a layer's parts).
+    LayerPartTimes* parts = nullptr;
 };
 
 // What a layer costs in each state during decoding on this machine, relative

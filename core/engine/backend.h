@@ -18,6 +18,7 @@
 #include "core/util/status.h"
 
 #include <array>
+#include <climits>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -30,6 +31,7 @@ namespace cpu {
 class ThreadPool;
 }
 class DeviceDecisions;
+struct LayerPartTimes;
 
 // What later tokens see at layer i for an earlier token that skipped layer i.
 enum class KvMode : uint8_t {
@@ -118,6 +120,17 @@ public:
     // (the CPU backend). Passes through beginPass/runLayer are unaffected.
     virtual DeviceDecisions* deviceDecisions() { return nullptr; }
 
+    // Optional: from now on, add where each one-token layer of layers
+    // times->firstLayer..lastLayer spends its time to `times` (see
+    // LayerPartTimes below); null stops timing. Backends that cannot time a
+    // layer's parts on the host (a GPU's asynchronous streams) refuse.
+    virtual Status setLayerPartTimes(LayerPartTimes* times) {
+        if (!times)
+            return {};
+        return unsupportedError("the " + info().name +
+                                " backend does not time the parts of a layer");
+    }
+
     // ---- Single operations on host data, for the parity harness. Shapes
     // are row-major; each call is independent of passes and caches.
 
@@ -143,6 +156,43 @@ public:
 
 protected:
     int64_t m_maxContext = 0;
+};
+
+// ---- Optional extension: where a decode layer's time goes
+
+// The parts of a layer in the order they run. Setup sorts the tokens by
+// state; the products include their residual adds; Compensation is the
+// skipped tokens' alpha scaling.
+enum class LayerPart : uint8_t {
+    Setup,
+    AttnNorm,
+    QkvProduct,
+    RopeCache,
+    Attention,
+    OutProduct,
+    FfnNorm,
+    GateUpProduct,
+    Swiglu,
+    DownProduct,
+    Compensation,
+};
+inline constexpr int kLayerPartCount = 11;
+const char* layerPartName(LayerPart part); // "setup", "norm", "qkv", ...
+
+// Time per part and state, summed over the timed layers. Ticks are those of
+// the backend's cheapest clock (the time-stamp counter on x86-64); ns() turns
+// them into nanoseconds with the rate measured while timing was on.
+struct LayerPartTimes {
+    int32_t firstLayer = 0;
+    int32_t lastLayer = INT32_MAX;
+    std::array<std::array<double, kLayerPartCount>, kStateCount> ticks{}; // [state][part]
+    std::array<int64_t, kStateCount> layers{};                            // timed layers per state
+    // Ticks and nanoseconds that passed while timing was on.
+    double clockTicks = 0;
+    double clockNs = 0;
+
+    // Mean nanoseconds per timed layer of `state` in `part` (0 where none ran).
+    double ns(LayerState state, LayerPart part) const;
 };
 
 // ---- Optional extension: DASH decisions on the device

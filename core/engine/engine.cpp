@@ -24,6 +24,42 @@ Expected<KvMode> parseKvMode(const std::string& text) {
     return invalidError("unknown KV mode '" + text + "' (expected 'project' or 'mask')");
 }
 
+const char* layerPartName(LayerPart part) {
+    switch (part) {
+    case LayerPart::Setup:
+        return "setup";
+    case LayerPart::AttnNorm:
+        return "norm";
+    case LayerPart::QkvProduct:
+        return "qkv";
+    case LayerPart::RopeCache:
+        return "rope+kv";
+    case LayerPart::Attention:
+        return "attention";
+    case LayerPart::OutProduct:
+        return "out";
+    case LayerPart::FfnNorm:
+        return "ffn norm";
+    case LayerPart::GateUpProduct:
+        return "gate+up";
+    case LayerPart::Swiglu:
+        return "swiglu";
+    case LayerPart::DownProduct:
+        return "down";
+    case LayerPart::Compensation:
+        return "alpha";
+    }
+    return "?";
+}
+
+double LayerPartTimes::ns(LayerState state, LayerPart part) const {
+    const auto k = static_cast<size_t>(stateIndex(state));
+    if (layers[k] == 0 || !(clockTicks > 0))
+        return 0;
+    return ticks[k][static_cast<size_t>(part)] * (clockNs / clockTicks) /
+           static_cast<double>(layers[k]);
+}
+
 Status checkCompensation(const Compensation& compensation, const ModelConfig& c) {
     if (compensation.alpha.empty())
         return {};

@@ -2,11 +2,16 @@
 #include "core/engine/cpu/cpu_backend.h"
 
 #include "core/engine/op_checks.h"
+#include "core/util/clock.h"
 
 #include <algorithm>
 #include <array>
 #include <cstring>
 #include <initializer_list>
+
+#if defined(__x86_64__)
+#include <x86intrin.h>
+#endif
 
 namespace dash::cpu {
 
@@ -21,6 +26,42 @@ struct CpuBackend::Buffers {
 };
 
 namespace {
+
+// The clock of LayerPartTimes: the time-stamp counter where there is one (a
+// few cycles to read, at a constant rate on x86-64 CPUs of the last decade),
+// else the steady clock's nanoseconds.
+uint64_t partTicks() {
+#if defined(__x86_64__)
+    return __rdtsc();
+#else
+    return static_cast<uint64_t>(steadyNowNs());
+#endif
+}
+
+// Adds the time since the previous mark to one part of a layer, when the
+// layer is timed: a one-token pass in the range of `times`.
+class PartClock {
+public:
+    PartClock(LayerPartTimes* times, int32_t layer, std::span<const LayerState> states) {
+        if (!times || states.size() != 1 || layer < times->firstLayer || layer > times->lastLayer)
+            return;
+        const auto k = static_cast<size_t>(stateIndex(states[0]));
+        m_row = &times->ticks[k];
+        ++times->layers[k];
+        m_last = partTicks();
+    }
+    void mark(LayerPart part) {
+        if (!m_row)
+            return;
+        const uint64_t now = partTicks();
+        (*m_row)[static_cast<size_t>(part)] += static_cast<double>(now - m_last);
+        m_last = now;
+    }
+
+private:
+    std::array<double, kLayerPartCount>* m_row = nullptr;
+    uint64_t m_last = 0;
+};
 
 // One product of linearRows: the matrix, the output [tokens][rows], its bias.
 struct RowsProduct {
@@ -218,6 +259,7 @@ Status CpuBackend::runLayer(int32_t layer, std::span<const LayerState> states) {
     if (static_cast<int64_t>(states.size()) != n)
         return invalidError("runLayer got " + std::to_string(states.size()) + " states for " +
                             std::to_string(n) + " tokens");
+    PartClock clock(m_partTimes, layer, states);
 
     for (auto& g : b.groups)
         g.clear();
@@ -248,8 +290,10 @@ Status CpuBackend::runLayer(int32_t layer, std::span<const LayerState> states) {
         prefetchCache(m_keys[static_cast<size_t>(layer)].data(),
                       m_values[static_cast<size_t>(layer)].data(), m_capacity, kvDim,
                       positions[n - 1], 256 << 10);
+    clock.mark(LayerPart::Setup);
     // Attention block: normalise, project Q/K/V per state group.
     cpu::rmsNorm(b.x.data(), lw.attnNorm.data(), n, dim, c.rmsEps, b.h.data(), m_isa);
+    clock.mark(LayerPart::AttnNorm);
     for (int si = 1; si < kStateCount; ++si) {
         const auto& idx = b.groups[static_cast<size_t>(si)];
         if (idx.empty())
@@ -266,6 +310,7 @@ Status CpuBackend::runLayer(int32_t layer, std::span<const LayerState> states) {
                 product(LayerState::Full, LayerMatrix::V, b.v.data())},
                skipped, b.h.data());
     }
+    clock.mark(LayerPart::QkvProduct);
     float* keys = m_keys[static_cast<size_t>(layer)].data();
     float* values = m_values[static_cast<size_t>(layer)].data();
     uint8_t* visible = m_visible[static_cast<size_t>(layer)].data();
@@ -284,6 +329,7 @@ Status CpuBackend::runLayer(int32_t layer, std::span<const LayerState> states) {
         std::memcpy(values + pos * kvDim, b.v.data() + t * kvDim, sizeof(float) * kvDim);
     }
 
+    clock.mark(LayerPart::RopeCache);
     const std::vector<int64_t>& run = b.computeSet;
     if (!run.empty()) {
         const uint8_t* mask = m_kvMode == KvMode::Mask ? visible : nullptr;
@@ -310,6 +356,7 @@ Status CpuBackend::runLayer(int32_t layer, std::span<const LayerState> states) {
         }
     }
 
+    clock.mark(LayerPart::Attention);
     // Output projection and feed-forward block per state group, residual adds.
     auto addRows = [&](const std::vector<int64_t>& idx, const float* src, int32_t width) {
         for (int64_t t : idx)
@@ -323,16 +370,21 @@ Status CpuBackend::runLayer(int32_t layer, std::span<const LayerState> states) {
         const LayerState s = kStates[si];
         linear({product(s, LayerMatrix::O, b.tmp.data())}, idx, b.att.data());
         addRows(idx, b.tmp.data(), dim);
+        clock.mark(LayerPart::OutProduct);
         for (int64_t t : idx)
             cpu::rmsNorm(b.x.data() + t * dim, lw.ffnNorm.data(), 1, dim, c.rmsEps,
                          b.h.data() + t * dim, m_isa);
+        clock.mark(LayerPart::FfnNorm);
         linear({product(s, LayerMatrix::Gate, b.gate.data()),
                 product(s, LayerMatrix::Up, b.up.data())},
                idx, b.h.data());
+        clock.mark(LayerPart::GateUpProduct);
         for (int64_t t : idx)
             cpu::swiglu(b.gate.data() + t * c.ffnDim, b.up.data() + t * c.ffnDim, c.ffnDim, m_isa);
+        clock.mark(LayerPart::Swiglu);
         linear({product(s, LayerMatrix::Down, b.tmp.data())}, idx, b.gate.data());
         addRows(idx, b.tmp.data(), dim);
+        clock.mark(LayerPart::DownProduct);
     }
 
     // Skipped tokens: y = alpha ⊙ x.
@@ -341,6 +393,20 @@ Status CpuBackend::runLayer(int32_t layer, std::span<const LayerState> states) {
         for (int64_t t : skipped)
             scaleRow(b.x.data() + t * dim, dim, alpha);
     }
+    clock.mark(LayerPart::Compensation);
+    return {};
+}
+
+Status CpuBackend::setLayerPartTimes(LayerPartTimes* times) {
+    const uint64_t ticks = partTicks();
+    const int64_t ns = steadyNowNs();
+    if (m_partTimes) {
+        m_partTimes->clockTicks += static_cast<double>(ticks - m_partStartTicks);
+        m_partTimes->clockNs += static_cast<double>(ns - m_partStartNs);
+    }
+    m_partTimes = times;
+    m_partStartTicks = ticks;
+    m_partStartNs = ns;
     return {};
 }
 

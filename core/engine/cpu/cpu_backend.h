@@ -38,6 +38,7 @@ public:
     Expected<std::span<const float>> hidden() override;
     Expected<std::span<const float>> logits(int64_t first) override;
     ThreadPool* hostPool() override { return &m_pool; }
+    Status setLayerPartTimes(LayerPartTimes* times) override;
 
     Status rmsNorm(std::span<const float> x, std::span<const float> weight, int64_t n, float eps,
                    std::span<float> out) override;
@@ -76,6 +77,10 @@ private:
     std::vector<std::vector<float>> m_values;    // [layer][capacity][kvDim]
     std::vector<std::vector<uint8_t>> m_visible; // [layer][capacity], Mask mode
     std::unique_ptr<Buffers> m_buffers;
+
+    LayerPartTimes* m_partTimes = nullptr;
+    uint64_t m_partStartTicks = 0; // when timing began, on both clocks
+    int64_t m_partStartNs = 0;
 };
 
 } // namespace dash::cpu
