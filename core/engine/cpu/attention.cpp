@@ -273,19 +273,6 @@ void attentionTransposed(const float* q, const float* keys, const float* values,
         pool.parallelFor(tasks, 1, run);
 }
 
-void prefetchCache(const float* keys, const float* values, int64_t capacity, int32_t kvDim,
-                   int64_t rows, int64_t maxBytes) {
-    constexpr int64_t kLine = 64 / sizeof(float); // floats per cache line
-    if (rows <= 0 || 2 * rows * kvDim * static_cast<int64_t>(sizeof(float)) > maxBytes)
-        return;
-    for (int32_t c = 0; c < kvDim; ++c)
-        for (int64_t j = 0; j < rows; j += kLine)
-            __builtin_prefetch(keys + c * capacity + j);
-    const int64_t valueFloats = rows * kvDim;
-    for (int64_t i = 0; i < valueFloats; i += kLine)
-        __builtin_prefetch(values + i);
-}
-
 void attention(const float* q, const float* keys, const float* values, const int64_t* positions,
                int64_t n, int32_t heads, int32_t kvHeads, int32_t headDim, const uint8_t* visible,
                float* out, ThreadPool& pool, Isa isa) {

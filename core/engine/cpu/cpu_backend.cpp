@@ -284,12 +284,6 @@ Status CpuBackend::runLayer(int32_t layer, std::span<const LayerState> states) {
         linearRows(products, in, n, idx, m_pool, m_isa, b.gatherIn, b.gatherOut);
     };
 
-    // A decode step reads the layer's whole cache in attention; start loading
-    // it now, behind the Q/K/V product (up to 256 KB: short contexts).
-    if (n <= 4 && !b.computeSet.empty())
-        prefetchCache(m_keys[static_cast<size_t>(layer)].data(),
-                      m_values[static_cast<size_t>(layer)].data(), m_capacity, kvDim,
-                      positions[n - 1], 256 << 10);
     clock.mark(LayerPart::Setup);
     // Attention block: normalise, project Q/K/V per state group.
     cpu::rmsNorm(b.x.data(), lw.attnNorm.data(), n, dim, c.rmsEps, b.h.data(), m_isa);

@@ -71,15 +71,6 @@ void attentionTransposed(const float* q, const float* keys, const float* values,
                          int32_t headDim, const uint8_t* visible, float* out, ThreadPool& pool,
                          Isa isa);
 
-// Asks the CPU to bring the first `rows` positions of a transposed cache (the
-// layout above) towards its caches without waiting for them. A decode step
-// calls it before the layer's Q/K/V product, which then hides the latency of
-// the cache's short rows (kvDim rows of keys a few lines long each, which the
-// hardware prefetchers do not follow). Does nothing when that part of the
-// cache is larger than `maxBytes`.
-void prefetchCache(const float* keys, const float* values, int64_t capacity, int32_t kvDim,
-                   int64_t rows, int64_t maxBytes);
-
 // Float dot product with SIMD accumulation where available (summation order
 // differs from a sequential loop).
 float dotFloat(const float* a, const float* b, int32_t count, Isa isa = bestIsa());
