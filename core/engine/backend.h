@@ -176,7 +176,7 @@ enum class LayerPart : uint8_t {
     DownProduct,
     Compensation,
 };
-inline constexpr int kLayerPartCount = 11;
+inline constexpr int kLayerPartCount = static_cast<int>(LayerPart::Compensation) + 1;
 const char* layerPartName(LayerPart part); // "setup", "norm", "qkv", ...
 
 // Time per part and state, summed over the timed layers. Ticks are those of

@@ -325,6 +325,20 @@ DASH_AVX2 inline void loadBlockParams(const uint8_t* P, int sub, int h, __m256& 
     }
 }
 
+// A tile's 16 row results (two halves of 8) to dst; a partial last tile
+// writes only its `valid` rows.
+DASH_AVX2 inline void storeTileRows(float* dst, __m256 lo, __m256 hi, int valid) {
+    if (valid == kTileRows) {
+        _mm256_storeu_ps(dst, lo);
+        _mm256_storeu_ps(dst + 8, hi);
+        return;
+    }
+    float lanes[16];
+    _mm256_storeu_ps(lanes, lo);
+    _mm256_storeu_ps(lanes + 8, hi);
+    std::memcpy(dst, lanes, sizeof(float) * static_cast<size_t>(valid));
+}
+
 template <int Bits, ParamKind PK>
 struct Format {
     static constexpr int kCodeBytes = Bits == 8 ? 512 : 256 + 64 * (Bits - 4);
@@ -437,18 +451,8 @@ DASH_AVX2 void tileTokens(const Matrix& w, const GroupedActivations& a, int32_t 
     const int32_t row0 = tile * kTileRows;
     const int valid = std::min(kTileRows, w.rows - row0);
     const int64_t t0 = group * GW + i0;
-    for (int i = 0; i < MR; ++i) {
-        float* dst = y + (t0 + i) * w.rows + row0;
-        if (valid == kTileRows) {
-            _mm256_storeu_ps(dst, yacc[i][0]);
-            _mm256_storeu_ps(dst + 8, yacc[i][1]);
-        } else {
-            float lanes[16];
-            _mm256_storeu_ps(lanes, yacc[i][0]);
-            _mm256_storeu_ps(lanes + 8, yacc[i][1]);
-            std::memcpy(dst, lanes, sizeof(float) * static_cast<size_t>(valid));
-        }
-    }
+    for (int i = 0; i < MR; ++i)
+        storeTileRows(y + (t0 + i) * w.rows + row0, yacc[i][0], yacc[i][1], valid);
 }
 
 // One token (a decode step) against NT consecutive tiles from `tile0`, the
@@ -553,17 +557,7 @@ DASH_AVX2 void tilesOneToken(const Matrix& w, const GroupedActivations& a, int32
     }
     for (int t = 0; t < NT; ++t) {
         const int32_t row0 = (tile0 + t) * kTileRows;
-        const int valid = std::min(kTileRows, w.rows - row0);
-        float* dst = y + row0;
-        if (valid == kTileRows) {
-            _mm256_storeu_ps(dst, yacc[t][0]);
-            _mm256_storeu_ps(dst + 8, yacc[t][1]);
-        } else {
-            float lanes[16];
-            _mm256_storeu_ps(lanes, yacc[t][0]);
-            _mm256_storeu_ps(lanes + 8, yacc[t][1]);
-            std::memcpy(dst, lanes, sizeof(float) * static_cast<size_t>(valid));
-        }
+        storeTileRows(y + row0, yacc[t][0], yacc[t][1], std::min(kTileRows, w.rows - row0));
     }
 }
 
