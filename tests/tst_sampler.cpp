@@ -100,6 +100,7 @@ class TestSampler : public QObject {
 private slots:
     void greedyIsArgmax();
     void argmaxTakesFirstOfTies();
+    void argmaxSpecialValues();
     void seededDeterminism();
     void topKOneIsGreedy();
     void temperatureDistribution();
@@ -124,6 +125,30 @@ void TestSampler::argmaxTakesFirstOfTies() {
     QCOMPARE(argmax(logits), 1);
     Sampler sampler(SamplerOptions{});
     QCOMPARE(sampler.sample(logits), 1);
+}
+
+// NaNs, infinities, signed zeros and ties at every length up to 70 (past the
+// lanes of the fast path and its tail), against the one-comparison-chain loop.
+void TestSampler::argmaxSpecialValues() {
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    const float inf = std::numeric_limits<float>::infinity();
+    const std::vector<float> pool = {nan, inf, -inf, 0.0f, -0.0f, 1.0f, 1.0f, -1.0f, 2.5f};
+    std::mt19937 rng(3);
+    std::uniform_int_distribution<size_t> pick(0, pool.size() - 1);
+    for (size_t n = 0; n <= 70; ++n) {
+        for (int trial = 0; trial < 40; ++trial) {
+            std::vector<float> v(n);
+            for (float& x : v)
+                x = pool[pick(rng)];
+            QCOMPARE(argmax(v), firstMax(v));
+        }
+    }
+    QCOMPARE(argmax(std::vector<float>{nan, 5.0f, 7.0f}), 0);
+    QCOMPARE(argmax(std::vector<float>{-0.0f, 0.0f, -1.0f}), 0);
+    std::vector<float> late(40, -inf);
+    late[37] = nan;
+    late[38] = -3.0f;
+    QCOMPARE(argmax(late), 38);
 }
 
 void TestSampler::seededDeterminism() {

@@ -2,6 +2,7 @@
 #include "core/engine/sampler.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 namespace dash {
@@ -17,11 +18,29 @@ Status SamplerOptions::validate() const {
 }
 
 int32_t argmax(std::span<const float> values) {
-    int32_t best = 0;
-    for (size_t i = 1; i < values.size(); ++i)
-        if (values[i] > values[static_cast<size_t>(best)])
-            best = static_cast<int32_t>(i);
-    return best;
+    // The first index of the largest value, a NaN never larger than anything
+    // (and values[0] kept when it is NaN). Two passes: the largest value over
+    // independent lanes (one running comparison per lane, not one chain through
+    // the whole vector), then the first index holding it.
+    const size_t n = values.size();
+    if (n == 0 || std::isnan(values[0]))
+        return 0;
+    constexpr size_t kLanes = 16;
+    std::array<float, kLanes> lane;
+    lane.fill(values[0]);
+    size_t i = 0;
+    for (; i + kLanes <= n; i += kLanes)
+        for (size_t k = 0; k < kLanes; ++k)
+            lane[k] = values[i + k] > lane[k] ? values[i + k] : lane[k];
+    float best = values[0];
+    for (float v : lane)
+        best = v > best ? v : best;
+    for (; i < n; ++i)
+        best = values[i] > best ? values[i] : best;
+    for (size_t j = 0; j < n; ++j)
+        if (values[j] == best)
+            return static_cast<int32_t>(j);
+    return 0;
 }
 
 Sampler::Sampler(SamplerOptions options) : m_options(options), m_rng(options.seed) {}
