@@ -5,7 +5,7 @@
 //   bench_dash --model M.gguf --tune-file HELD_OUT.txt [--policy P.policy ...]
 //              [--calibration C.json] [--ratio 2.0] [--threads 2] [--repeats 5]
 //              [--prompt-tokens 32] [--decode-tokens 64] [--state-costs-only]
-//              [--layer-parts]
+//              [--layer-parts] [--mixed-states]
 //
 // Every row is measureDecodeSpeedup: full precision, full precision again (the
 // A/A control) and the policy in the alternating schedule of
@@ -19,7 +19,10 @@
 // cost. --state-costs-only keeps the A/A control row and the per-state costs
 // and leaves out the policies and baselines. --layer-parts adds where a
 // decode layer's time goes in each state (the backend's LayerPartTimes over
-// the state-cost runs; CPU backend only).
+// the state-cost runs; CPU backend only). --mixed-states adds the per-state
+// costs measured with each token's state of every layer drawn at random
+// (StateCostOptions::mixed): what a layer costs when the layers around it and
+// the same layer's previous token ran in other states, as under a policy.
 #include "app/cli/cli_common.h"
 #include "bench/bench_harness.h"
 #include "core/dash/baselines.h"
@@ -27,6 +30,7 @@
 #include "core/dash/evaluation.h"
 #include "core/dash/policy_file.h"
 
+#include <array>
 #include <cstdio>
 
 using namespace dash;
@@ -67,12 +71,12 @@ int main(int argc, char** argv) {
         "usage: bench_dash --model M.gguf --tune-file HELD_OUT.txt [--policy P.policy ...]\n"
         "                  [--calibration C.json] [--ratio 2.0] [--threads 2] [--repeats 5]\n"
         "                  [--prompt-tokens 32] [--decode-tokens 64] [--state-costs-only]\n"
-        "                  [--layer-parts]";
+        "                  [--layer-parts] [--mixed-states]";
     int exitCode = 0;
     auto args = bench::parseArgs(argc, argv, "bench_dash", kUsage,
                                  {"model", "tune-file", "policy", "calibration", "ratio", "threads",
                                   "repeats", "prompt-tokens", "decode-tokens"},
-                                 {"state-costs-only", "layer-parts"}, &exitCode);
+                                 {"state-costs-only", "layer-parts", "mixed-states"}, &exitCode);
     if (!args)
         return exitCode;
     auto ratio = args->getDouble("ratio", 2.0);
@@ -165,9 +169,11 @@ int main(int argc, char** argv) {
     struct CostRow {
         KvMode kv;
         StateCosts costs;
+        StateCostDetail detail;
         LayerPartTimes parts;
     };
     const bool layerParts = args->flag("layer-parts");
+    const bool mixedStates = args->flag("mixed-states");
     std::vector<CostRow> costRows;
     if (auto st = engine.enableQuantizedStates(32); !st.ok())
         return cli::fail("bench_dash", st.error());
@@ -177,10 +183,12 @@ int main(int argc, char** argv) {
     }
     for (KvMode kv : {KvMode::Project, KvMode::Mask}) {
         engine.setKvMode(kv);
-        CostRow row{kv, {}, {}};
+        CostRow row{kv, {}, {}, {}};
         StateCostOptions co;
         co.repeats = static_cast<int>(*repeats);
         co.parts = layerParts ? &row.parts : nullptr;
+        co.mixed = mixedStates;
+        co.detail = &row.detail;
         std::fprintf(stderr, "bench_dash: state costs (%s)...\n", kvModeName(kv));
         auto costs = measureStateCosts(engine, heldOut, co);
         if (!costs.ok())
@@ -222,6 +230,30 @@ int main(int argc, char** argv) {
     for (const CostRow& c : costRows)
         std::printf("%-10s %8.3f %8.3f %8.3f %8.3f\n", kvModeName(c.kv), c.costs[0], c.costs[1],
                     c.costs[2], c.costs[3]);
+    if (mixedStates) {
+        std::printf("\nmixed: each decode token's state of layers 1..L-2 drawn at random, runs "
+                    "alternating with the one-state runs above; median layer ns, and in brackets "
+                    "x 4 / the one-state full-precision layer (layers measured per state)\n\n");
+        std::printf("%-14s %24s %24s %24s %24s\n", "KV mode", "skip", "int4", "int8", "full");
+        for (const CostRow& c : costRows) {
+            for (bool mixed : {false, true}) {
+                std::printf("%-14s",
+                            (std::string(kvModeName(c.kv)) + (mixed ? " mixed" : " one")).c_str());
+                for (size_t k = 0; k < kStateCount; ++k) {
+                    const double ns = mixed ? c.detail.mixedNs[k] : c.detail.fixedNs[k];
+                    const double cost = mixed ? c.detail.mixedCosts[k] : c.costs[k];
+                    char cell[64];
+                    if (mixed)
+                        std::snprintf(cell, sizeof cell, "%.0f (%.3f, %lld)", ns, cost,
+                                      static_cast<long long>(c.detail.mixedLayers[k]));
+                    else
+                        std::snprintf(cell, sizeof cell, "%.0f (%.3f)", ns, cost);
+                    std::printf(" %24s", cell);
+                }
+                std::printf("\n");
+            }
+        }
+    }
     if (layerParts)
         for (const CostRow& c : costRows)
             printLayerParts(c.parts, kvModeName(c.kv));

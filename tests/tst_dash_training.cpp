@@ -76,6 +76,7 @@ private slots:
     void imitationFollowsCalibration();
     void stateCosts();
     void measuredStateCosts();
+    void mixedStateCosts();
     void layerPartTimes();
 
 private:
@@ -447,6 +448,63 @@ void TestDashTraining::measuredStateCosts() {
         QVERIFY(std::isfinite(c) && c >= 0);
     QVERIFY2((*costs)[0] < 2.0f, qPrintable(QString("skip costs %1").arg((*costs)[0])));
     QCOMPARE(engine.position(), int64_t(0));
+}
+
+// Mixed state costs: every state is drawn (each about a quarter of the mixed
+// runs' timed layers, from a seeded generator, so two calls draw the same
+// counts and another seed other ones), the fixed-state costs and the layer
+// parts are those of the fixed-state runs alone, the mixed costs are the mixed
+// layer times against the fixed full-precision one, and a skipped layer in
+// mask mode is far cheaper than a computed one in both.
+void TestDashTraining::mixedStateCosts() {
+    Engine engine(m_model, EngineOptions{.threads = 1});
+    QVERIFY(engine.enableQuantizedStates(32).ok());
+    engine.setKvMode(KvMode::Mask);
+    const int32_t layers = m_model->config().layers;
+    StateCostOptions so;
+    so.promptTokens = 8;
+    so.decodeTokens = 16;
+    so.repeats = 3;
+    so.mixed = true;
+    so.seed = 9;
+    // Four mixed arms, each twice in each of the 3 measured rounds.
+    const int64_t mixedTotal = 4 * 2 * so.repeats * so.decodeTokens * (layers - 2);
+    std::array<int64_t, kStateCount> counts[2];
+    for (auto& count : counts) {
+        LayerPartTimes parts;
+        StateCostDetail detail;
+        so.parts = &parts;
+        so.detail = &detail;
+        auto costs = measureStateCosts(engine, m_train, so);
+        QVERIFY2(costs.ok(), costs.ok() ? "" : costs.error().message().c_str());
+        QCOMPARE((*costs)[3], 4.0f);
+        QVERIFY2((*costs)[0] < 2.0f, qPrintable(QString("skip costs %1").arg((*costs)[0])));
+        QVERIFY2(detail.mixedCosts[0] < 2.0f,
+                 qPrintable(QString("mixed skip costs %1").arg(detail.mixedCosts[0])));
+        int64_t sum = 0;
+        for (size_t k = 0; k < kStateCount; ++k) {
+            QCOMPARE(parts.layers[k], int64_t(2) * so.repeats * so.decodeTokens * (layers - 2));
+            QVERIFY(std::isfinite(detail.fixedNs[k]) && detail.fixedNs[k] >= 0);
+            QVERIFY(std::isfinite(detail.mixedNs[k]) && detail.mixedNs[k] >= 0);
+            QCOMPARE(detail.mixedCosts[k],
+                     static_cast<float>(4.0 * detail.mixedNs[k] / detail.fixedNs[3]));
+            const int64_t n = detail.mixedLayers[k];
+            QVERIFY2(
+                n > mixedTotal / 8 && n < mixedTotal * 3 / 8,
+                qPrintable(QString("state %1 ran %2 of %3 layers").arg(k).arg(n).arg(mixedTotal)));
+            sum += n;
+        }
+        QCOMPARE(sum, mixedTotal);
+        QVERIFY(detail.fixedNs[3] > 0 && detail.mixedNs[3] > 0);
+        count = detail.mixedLayers;
+    }
+    QCOMPARE(counts[0], counts[1]);
+    so.seed = 10;
+    StateCostDetail other;
+    so.parts = nullptr;
+    so.detail = &other;
+    QVERIFY(measureStateCosts(engine, m_train, so).ok());
+    QVERIFY(other.mixedLayers != counts[0]);
 }
 
 // Layer part times: only one-token layers in the requested range count, a

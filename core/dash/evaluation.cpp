@@ -11,6 +11,7 @@
 #include <array>
 #include <cmath>
 #include <cstring>
+#include <random>
 
 namespace dash {
 
@@ -32,6 +33,26 @@ public:
 
 private:
     LayerState m_state;
+    int32_t m_layers;
+};
+
+// Draws each token's state of layers 1 .. L-2 at random, the four states
+// equally likely (a seeded generator); layers 0 and L-1 at full precision.
+class MixedStateController : public LayerController {
+public:
+    MixedStateController(uint64_t seed, int32_t layers) : m_rng(seed), m_layers(layers) {}
+    void beginPass(const PassInfo&) override {}
+    void beforeLayer(int32_t layer, const float*, int64_t count, LayerState* states) override {
+        std::uniform_int_distribution<int> pick(0, kStateCount - 1);
+        for (int64_t t = 0; t < count; ++t)
+            states[t] =
+                layer == 0 || layer == m_layers - 1 ? LayerState::Full : kStates[pick(m_rng)];
+    }
+    void afterLayer(int32_t, const float*, int64_t) override {}
+    void endPass() override {}
+
+private:
+    std::mt19937_64 m_rng;
     int32_t m_layers;
 };
 
@@ -269,22 +290,30 @@ Expected<StateCosts> measureStateCosts(Engine& engine, const std::vector<int32_t
     AlternationOptions ao;
     ao.rounds = options.repeats;
     ao.cancel = options.cancel;
-    // [state][run] the median layer time of each decode step of the run.
-    std::array<std::vector<std::vector<double>>, kStateCount> runs;
-    auto runState = [&](int k) -> Expected<double> {
-        FixedStateController controller(kStates[k], layers);
+    // Arms 0..3 run one state throughout, arms 4..7 (mixed only) draw states.
+    const int arms = options.mixed ? 2 * kStateCount : kStateCount;
+    // The measured samples of each state: the median layer time of each decode
+    // step of a fixed-state run; every layer time in that state of a mixed run.
+    std::array<std::array<std::vector<double>, kStateCount>, 2> samples;
+    std::array<int, 2 * kStateCount> runCount{};
+    uint64_t mixedRuns = 0;
+    auto runState = [&](int arm) -> Expected<double> {
+        const bool mixedArm = arm >= kStateCount;
+        const int k = arm % kStateCount;
+        FixedStateController fixed(kStates[k], layers);
+        MixedStateController mixed(options.seed + (mixedArm ? mixedRuns++ : 0), layers);
         engine.reset();
         ForwardOptions fo;
-        fo.controller = &controller;
+        fo.controller = mixedArm ? static_cast<LayerController*>(&mixed) : &fixed;
         DASH_TRY(engine.forward(prompt, fo));
         Trace trace;
         fo.trace = &trace;
-        // Each state runs twice per warm-up round before its measured runs.
-        const bool timeParts = options.parts && runs[static_cast<size_t>(k)].size() >=
-                                                    2 * static_cast<size_t>(ao.warmupRounds);
+        // Each arm runs twice per warm-up round before its measured runs.
+        const bool measured = runCount[static_cast<size_t>(arm)]++ >= 2 * ao.warmupRounds;
+        const bool timeParts = options.parts && measured && !mixedArm;
         if (timeParts)
             DASH_TRY(engine.backend().setLayerPartTimes(options.parts));
-        std::vector<double> steps;
+        std::array<std::vector<double>, kStateCount> run;
         const int64_t t0 = steadyNowNs();
         Status decoded;
         for (int64_t i = 0; i < options.decodeTokens; ++i) {
@@ -294,34 +323,55 @@ Expected<StateCosts> measureStateCosts(Engine& engine, const std::vector<int32_t
                 break;
             }
             std::vector<double> layerNs;
-            for (int32_t l = 1; l + 1 < layers; ++l)
-                layerNs.push_back(trace.layerTimeNs[trace.cell(static_cast<int32_t>(i), l)]);
-            steps.push_back(median(std::move(layerNs)));
+            for (int32_t l = 1; l + 1 < layers; ++l) {
+                const size_t cell = trace.cell(static_cast<int32_t>(i), l);
+                if (mixedArm)
+                    run[static_cast<size_t>(
+                            stateIndex(static_cast<LayerState>(trace.states[cell])))]
+                        .push_back(trace.layerTimeNs[cell]);
+                else
+                    layerNs.push_back(trace.layerTimeNs[cell]);
+            }
+            if (!mixedArm)
+                run[static_cast<size_t>(k)].push_back(median(std::move(layerNs)));
         }
         const double seconds = static_cast<double>(steadyNowNs() - t0) / 1e9;
         if (timeParts)
             DASH_TRY(engine.backend().setLayerPartTimes(nullptr));
         DASH_TRY(decoded);
-        runs[static_cast<size_t>(k)].push_back(std::move(steps));
+        auto& into = samples[mixedArm ? 1 : 0];
+        if (measured)
+            for (size_t s = 0; s < into.size(); ++s)
+                into[s].insert(into[s].end(), run[s].begin(), run[s].end());
         return seconds;
     };
-    auto scheduled = runAlternating(kStateCount, runState, ao);
+    auto scheduled = runAlternating(arms, runState, ao);
     engine.reset();
     if (!scheduled.ok())
         return scheduled.error();
-    // Each state ran twice per warm-up round: its first two runs are dropped.
-    std::array<std::vector<double>, kStateCount> steps;
-    for (size_t k = 0; k < runs.size(); ++k)
-        for (size_t r = 2 * static_cast<size_t>(ao.warmupRounds); r < runs[k].size(); ++r)
-            steps[k].insert(steps[k].end(), runs[k][r].begin(), runs[k][r].end());
-    StateCosts costs{};
-    const double full = median(steps[3]);
+    for (int m = 0; m < (options.mixed ? 2 : 1); ++m)
+        for (int k = 0; k < kStateCount; ++k)
+            if (samples[static_cast<size_t>(m)][static_cast<size_t>(k)].empty())
+                return invalidError(std::string("no decode layer ran in ") + stateName(kStates[k]) +
+                                    (m == 1 ? " in the mixed runs" : "") +
+                                    " while measuring state costs");
+    const double full = median(samples[0][3]);
     if (!(full > 0))
         return invalidError("the clock did not advance while measuring state costs");
+    StateCosts costs{};
     for (int k = 0; k < kStateCount; ++k)
         costs[static_cast<size_t>(k)] =
-            static_cast<float>(4.0 * median(steps[static_cast<size_t>(k)]) / full);
+            static_cast<float>(4.0 * median(samples[0][static_cast<size_t>(k)]) / full);
     costs[3] = 4.0f;
+    if (options.detail) {
+        StateCostDetail& d = *options.detail;
+        for (size_t k = 0; k < kStateCount; ++k) {
+            d.fixedNs[k] = median(samples[0][k]);
+            d.mixedNs[k] = options.mixed ? median(samples[1][k]) : 0.0;
+            d.mixedCosts[k] = options.mixed ? static_cast<float>(4.0 * d.mixedNs[k] / full) : 0.0f;
+            d.mixedLayers[k] = static_cast<int64_t>(samples[1][k].size());
+        }
+    }
     return costs;
 }
 

@@ -102,15 +102,35 @@ Expected<SpeedResult> measureDecodeSpeedup(Policy& policy, Engine& engine,
                                            const std::vector<int32_t>& source,
                                            const SpeedOptions& options);
 
+// The median decode layer time of each state in nanoseconds, with one state
+// throughout a run (fixed) and with states drawn at random (mixed: zero unless
+// StateCostOptions::mixed), and the mixed times as costs against the fixed
+// full-precision layer (= 4), the layer a policy's decode steps are compared with.
+struct StateCostDetail {
+    std::array<double, kStateCount> fixedNs{};
+    std::array<double, kStateCount> mixedNs{};
+    StateCosts mixedCosts{};
+    std::array<int64_t, kStateCount> mixedLayers{}; // measured mixed layers per state
+};
+
 struct StateCostOptions {
     int64_t promptTokens = 16;
     int64_t decodeTokens = 48;
     int repeats = 5; // rounds; each runs every state twice
     const CancelToken* cancel = nullptr;
-    // When set: the decode steps of the measured runs (warm-ups excluded) add
-    // where layers 1 .. L-2 spend their time, per state (Backend::
+    // When set: the decode steps of the measured fixed-state runs (warm-ups
+    // excluded) add where layers 1 .. L-2 spend their time, per state (Backend::
     // setLayerPartTimes; an error on backends that cannot time a layer's parts).
     LayerPartTimes* parts = nullptr;
+    // Also run, alternating with the fixed-state runs, as many runs whose
+    // decode tokens draw each state of layers 1 .. L-2 at random (the four
+    // states equally likely, seeded): a layer's weights in one state then leave
+    // the caches between uses as they do under a policy, where one state
+    // throughout keeps only that state's weights hot. Their costs go to
+    // `detail` (the returned costs stay the fixed-state ones).
+    bool mixed = false;
+    uint64_t seed = 1;
+    StateCostDetail* detail = nullptr;
 };
 
 // What a layer costs in each state during decoding on this machine, relative
@@ -119,8 +139,8 @@ struct StateCostOptions {
 // engine's trace over layers 1 .. L-2 give each decode step's median. The
 // states run in the alternating schedule (core/util/stats.h; `repeats`
 // rounds after one warm-up), and each state's cost is the median over its
-// steps of all measured runs. Needs the engine's INT8/INT4 weights and a model
-// of >= 3 layers; uses the engine's compensation and KV mode.
+// steps of all measured runs. Needs the engine's INT8/INT4
+// weights and a model of >= 3 layers; uses the engine's compensation and KV mode.
 Expected<StateCosts> measureStateCosts(Engine& engine, const std::vector<int32_t>& source,
                                        const StateCostOptions& options);
 
