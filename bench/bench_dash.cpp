@@ -39,6 +39,7 @@ namespace {
 
 struct Row {
     std::string name;
+    KvMode kv;
     SpeedResult speed;
 };
 
@@ -119,7 +120,7 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "bench_dash: %s: %s\n", name.c_str(), s.error().message().c_str());
             return false;
         }
-        rows.push_back({name + " (" + kvModeName(kv) + ")", *s});
+        rows.push_back({name + " (" + kvModeName(kv) + ")", kv, *s});
         return true;
     };
 
@@ -252,6 +253,34 @@ int main(int argc, char** argv) {
                 }
                 std::printf("\n");
             }
+        }
+    }
+    if (rows.size() > 1) {
+        // Each row's decode speedup as its state mix and the measured layer
+        // costs predict it (4 / the mean cost of its cells; the per-token work
+        // outside the layers, the LM head among it, left out) beside the
+        // measured one.
+        std::printf("\nstate mix of each row's timed decode cells, and its speedup as the layer "
+                    "costs above predict it%s\n\n",
+                    mixedStates ? " (one-state costs, mixed costs)" : " (one-state costs)");
+        std::printf("%-40s %30s %9s %9s %9s\n", "policy", "skip/int4/int8/full", "measured",
+                    "one-state", mixedStates ? "mixed" : "");
+        for (size_t i = 1; i < rows.size(); ++i) {
+            const Row& r = rows[i];
+            const CostRow& c = costRows[r.kv == KvMode::Project ? 0 : 1];
+            double one = 0, mixed = 0;
+            for (size_t k = 0; k < kStateCount; ++k) {
+                one += r.speed.stateShare[k] * c.costs[k];
+                mixed += r.speed.stateShare[k] * c.detail.mixedCosts[k];
+            }
+            char mix[64];
+            std::snprintf(mix, sizeof mix, "%.3f/%.3f/%.3f/%.3f", r.speed.stateShare[0],
+                          r.speed.stateShare[1], r.speed.stateShare[2], r.speed.stateShare[3]);
+            std::printf("%-40s %30s %8.3fx %8.3fx", r.name.c_str(), mix, r.speed.speedup.median,
+                        4.0 / one);
+            if (mixedStates)
+                std::printf(" %8.3fx", 4.0 / mixed);
+            std::printf("\n");
         }
     }
     if (layerParts)

@@ -113,6 +113,20 @@ void TestSweep::rowsAreLabelledByVariant() {
         QCOMPARE(row.speed.control.count, size_t(1));
         QVERIFY(row.speed.control.median > 0 && row.speed.speedup.median > 0);
         QVERIFY(row.speed.fullTokensPerSecond > 0 && row.speed.policyTokensPerSecond > 0);
+        // The state mix of the timed decode cells sums to 1 and gives the
+        // decode positions' nominal ratio; a skip/full policy runs no INT8/INT4.
+        double share = 0, cost = 0;
+        for (size_t k = 0; k < kStateCount; ++k) {
+            QVERIFY(row.speed.stateShare[k] >= 0);
+            share += row.speed.stateShare[k];
+            cost += row.speed.stateShare[k] * kNominalStateCosts[k];
+        }
+        QVERIFY(std::fabs(share - 1.0) < 1e-9);
+        QVERIFY2(std::fabs(4.0 / cost - row.speed.decodeNominalRatio) < 1e-9, row.method.c_str());
+        if (row.method == "dash-skip" || row.kind == PolicyKind::Full)
+            QCOMPARE(row.speed.stateShare[1] + row.speed.stateShare[2], 0.0);
+        if (row.kind == PolicyKind::Full)
+            QCOMPARE(row.speed.stateShare[3], 1.0);
         QCOMPARE(row.evaluation.windows, int64_t(2));
         if (row.kind != PolicyKind::Full)
             QVERIFY2(std::fabs(row.tuning->ratio - row.targetRatio) < 0.1 * row.targetRatio,

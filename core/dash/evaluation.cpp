@@ -216,7 +216,11 @@ Expected<SpeedResult> measureDecodeSpeedup(Policy& policy, Engine& engine,
     enum Arm { Full = 0, FullControl = 1, WithPolicy = 2 };
     // The policy's decode steps of every run, warm-up included; the warm-up
     // runs (the first two of each arm per warm-up round) are dropped below.
-    std::vector<std::pair<double, double>> policyCounts; // (cost, cells)
+    struct Counts {
+        double cost = 0, cells = 0;
+        std::array<double, kStateCount> stateCells{};
+    };
+    std::vector<Counts> policyCounts;
     auto runArm = [&](int arm) -> Expected<double> {
         engine.reset();
         std::unique_ptr<LayerController> controller;
@@ -230,6 +234,7 @@ Expected<SpeedResult> measureDecodeSpeedup(Policy& policy, Engine& engine,
             fo.controller = &counter;
         DASH_ASSIGN_OR_RETURN(std::span<const float> logits, engine.forward(prompt, fo));
         const double costBefore = counter.cost(), cellsBefore = counter.cells();
+        const std::array<double, kStateCount> statesBefore = counter.stateCells();
         int32_t next = argmax(logits);
         const int64_t t0 = steadyNowNs();
         for (int64_t i = 0; i < options.decodeTokens; ++i) {
@@ -238,8 +243,12 @@ Expected<SpeedResult> measureDecodeSpeedup(Policy& policy, Engine& engine,
             next = argmax(logits);
         }
         const double seconds = static_cast<double>(steadyNowNs() - t0) / 1e9;
-        if (arm == WithPolicy)
-            policyCounts.emplace_back(counter.cost() - costBefore, counter.cells() - cellsBefore);
+        if (arm == WithPolicy) {
+            Counts c{counter.cost() - costBefore, counter.cells() - cellsBefore, {}};
+            for (size_t k = 0; k < c.stateCells.size(); ++k)
+                c.stateCells[k] = counter.stateCells()[k] - statesBefore[k];
+            policyCounts.push_back(c);
+        }
         return seconds;
     };
     AlternationOptions ao;
@@ -251,9 +260,12 @@ Expected<SpeedResult> measureDecodeSpeedup(Policy& policy, Engine& engine,
     if (!seconds.ok())
         return seconds.error();
     double cost = 0, cells = 0;
+    std::array<double, kStateCount> stateCells{};
     for (size_t i = 2 * static_cast<size_t>(options.warmupRounds); i < policyCounts.size(); ++i) {
-        cost += policyCounts[i].first;
-        cells += policyCounts[i].second;
+        cost += policyCounts[i].cost;
+        cells += policyCounts[i].cells;
+        for (size_t k = 0; k < stateCells.size(); ++k)
+            stateCells[k] += policyCounts[i].stateCells[k];
     }
     const auto decode = static_cast<double>(options.decodeTokens);
     SpeedResult s;
@@ -262,6 +274,9 @@ Expected<SpeedResult> measureDecodeSpeedup(Policy& policy, Engine& engine,
     s.speedup = pairedSpeedup((*seconds)[Full], (*seconds)[WithPolicy]);
     s.control = pairedSpeedup((*seconds)[Full], (*seconds)[FullControl]);
     s.decodeNominalRatio = cost > 0 ? 4.0 * cells / cost : 1.0;
+    // Without a controller every layer ran at full precision.
+    for (size_t k = 0; k < stateCells.size(); ++k)
+        s.stateShare[k] = cells > 0 ? stateCells[k] / cells : (k == 3 ? 1.0 : 0.0);
     s.rounds = options.rounds;
     return s;
 }

@@ -91,6 +91,8 @@ struct SpeedResult {
     // are not to be trusted.
     Summary control;
     double decodeNominalRatio = 0; // of the policy's timed decode steps
+    // Share of the policy's timed decode cells (token x layer) in each state.
+    std::array<double, kStateCount> stateShare{};
     int rounds = 0;
 };
 

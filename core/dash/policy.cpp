@@ -64,8 +64,10 @@ std::optional<double> Policy::predictedRatio(int64_t) const {
 void CountingController::beforeLayer(int32_t layer, const float* input, int64_t count,
                                      LayerState* states) {
     ForwardingController::beforeLayer(layer, input, count, states);
-    for (int64_t t = 0; t < count; ++t)
+    for (int64_t t = 0; t < count; ++t) {
         m_cost += static_cast<double>(states[t]);
+        m_stateCells[static_cast<size_t>(stateIndex(states[t]))] += 1;
+    }
     m_cells += static_cast<double>(count);
 }
 

@@ -8,6 +8,7 @@
 #include "core/engine/forwarding_controller.h"
 #include "core/util/json.h"
 
+#include <array>
 #include <memory>
 #include <optional>
 #include <span>
@@ -57,11 +58,14 @@ public:
 
     double cost() const { return m_cost; }
     double cells() const { return m_cells; }
+    // Cells run in each state (kStates order).
+    const std::array<double, kStateCount>& stateCells() const { return m_stateCells; }
     double ratio() const { return m_cost > 0 ? 4.0 * m_cells / m_cost : 0.0; }
 
 private:
     double m_cost = 0;
     double m_cells = 0;
+    std::array<double, kStateCount> m_stateCells{};
 };
 
 } // namespace dash
