@@ -27,6 +27,16 @@ using namespace dash;
 
 namespace {
 
+// Short state-cost runs for the tiny model: 8 prompt tokens, 16 decode steps,
+// 3 measured rounds.
+StateCostOptions smallStateCostRuns() {
+    StateCostOptions so;
+    so.promptTokens = 8;
+    so.decodeTokens = 16;
+    so.repeats = 3;
+    return so;
+}
+
 constexpr int64_t kWindow = 32;
 
 // Sequences of kWindow tokens, each BOS then tokens drawn from the model's own
@@ -424,10 +434,7 @@ void TestDashTraining::stateCosts() {
 // computed one, and missing prerequisites are named.
 void TestDashTraining::measuredStateCosts() {
     Engine engine(m_model, EngineOptions{.threads = 1});
-    StateCostOptions so;
-    so.promptTokens = 8;
-    so.decodeTokens = 16;
-    so.repeats = 3;
+    StateCostOptions so = smallStateCostRuns();
     auto missing = measureStateCosts(engine, m_train, so);
     QVERIFY(!missing.ok());
     QVERIFY2(missing.error().message().find("INT8/INT4") != std::string::npos,
@@ -461,10 +468,7 @@ void TestDashTraining::mixedStateCosts() {
     QVERIFY(engine.enableQuantizedStates(32).ok());
     engine.setKvMode(KvMode::Mask);
     const int32_t layers = m_model->config().layers;
-    StateCostOptions so;
-    so.promptTokens = 8;
-    so.decodeTokens = 16;
-    so.repeats = 3;
+    StateCostOptions so = smallStateCostRuns();
     so.mixed = true;
     so.seed = 9;
     // Four mixed arms, each twice in each of the 3 measured rounds.
@@ -534,10 +538,7 @@ void TestDashTraining::layerPartTimes() {
     QVERIFY(direct.clockTicks > 0 && direct.clockNs > 0);
     engine.reset();
 
-    StateCostOptions so;
-    so.promptTokens = 8;
-    so.decodeTokens = 16;
-    so.repeats = 3;
+    StateCostOptions so = smallStateCostRuns();
     LayerPartTimes parts;
     so.parts = &parts;
     auto costs = measureStateCosts(engine, m_train, so);
