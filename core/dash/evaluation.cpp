@@ -216,11 +216,7 @@ Expected<SpeedResult> measureDecodeSpeedup(Policy& policy, Engine& engine,
     enum Arm { Full = 0, FullControl = 1, WithPolicy = 2 };
     // The policy's decode steps of every run, warm-up included; the warm-up
     // runs (the first two of each arm per warm-up round) are dropped below.
-    struct Counts {
-        double cost = 0, cells = 0;
-        std::array<double, kStateCount> stateCells{};
-    };
-    std::vector<Counts> policyCounts;
+    std::vector<std::array<double, kStateCount>> policyCells; // per run, cells per state
     auto runArm = [&](int arm) -> Expected<double> {
         engine.reset();
         std::unique_ptr<LayerController> controller;
@@ -233,8 +229,7 @@ Expected<SpeedResult> measureDecodeSpeedup(Policy& policy, Engine& engine,
         if (controller)
             fo.controller = &counter;
         DASH_ASSIGN_OR_RETURN(std::span<const float> logits, engine.forward(prompt, fo));
-        const double costBefore = counter.cost(), cellsBefore = counter.cells();
-        const std::array<double, kStateCount> statesBefore = counter.stateCells();
+        const std::array<double, kStateCount> before = counter.stateCells();
         int32_t next = argmax(logits);
         const int64_t t0 = steadyNowNs();
         for (int64_t i = 0; i < options.decodeTokens; ++i) {
@@ -244,10 +239,10 @@ Expected<SpeedResult> measureDecodeSpeedup(Policy& policy, Engine& engine,
         }
         const double seconds = static_cast<double>(steadyNowNs() - t0) / 1e9;
         if (arm == WithPolicy) {
-            Counts c{counter.cost() - costBefore, counter.cells() - cellsBefore, {}};
-            for (size_t k = 0; k < c.stateCells.size(); ++k)
-                c.stateCells[k] = counter.stateCells()[k] - statesBefore[k];
-            policyCounts.push_back(c);
+            std::array<double, kStateCount> decoded{};
+            for (size_t k = 0; k < decoded.size(); ++k)
+                decoded[k] = counter.stateCells()[k] - before[k];
+            policyCells.push_back(decoded);
         }
         return seconds;
     };
@@ -259,14 +254,14 @@ Expected<SpeedResult> measureDecodeSpeedup(Policy& policy, Engine& engine,
     engine.reset();
     if (!seconds.ok())
         return seconds.error();
-    double cost = 0, cells = 0;
     std::array<double, kStateCount> stateCells{};
-    for (size_t i = 2 * static_cast<size_t>(options.warmupRounds); i < policyCounts.size(); ++i) {
-        cost += policyCounts[i].cost;
-        cells += policyCounts[i].cells;
+    for (size_t i = 2 * static_cast<size_t>(options.warmupRounds); i < policyCells.size(); ++i)
         for (size_t k = 0; k < stateCells.size(); ++k)
-            stateCells[k] += policyCounts[i].stateCells[k];
-    }
+            stateCells[k] += policyCells[i][k];
+    double cells = 0;
+    for (double n : stateCells)
+        cells += n;
+    const double cost = nominalCost(stateCells);
     const auto decode = static_cast<double>(options.decodeTokens);
     SpeedResult s;
     s.fullTokensPerSecond = rates((*seconds)[Full], decode).median;

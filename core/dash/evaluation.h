@@ -141,8 +141,8 @@ struct StateCostOptions {
 // engine's trace over layers 1 .. L-2 give each decode step's median. The
 // states run in the alternating schedule (core/util/stats.h; `repeats`
 // rounds after one warm-up), and each state's cost is the median over its
-// steps of all measured runs. Needs the engine's INT8/INT4
-// weights and a model of >= 3 layers; uses the engine's compensation and KV mode.
+// steps of all measured runs. Needs the engine's INT8/INT4 weights and a model
+// of >= 3 layers; uses the engine's compensation and KV mode.
 Expected<StateCosts> measureStateCosts(Engine& engine, const std::vector<int32_t>& source,
                                        const StateCostOptions& options);
 

@@ -64,11 +64,22 @@ std::optional<double> Policy::predictedRatio(int64_t) const {
 void CountingController::beforeLayer(int32_t layer, const float* input, int64_t count,
                                      LayerState* states) {
     ForwardingController::beforeLayer(layer, input, count, states);
-    for (int64_t t = 0; t < count; ++t) {
-        m_cost += static_cast<double>(states[t]);
+    for (int64_t t = 0; t < count; ++t)
         m_stateCells[static_cast<size_t>(stateIndex(states[t]))] += 1;
-    }
-    m_cells += static_cast<double>(count);
+}
+
+double CountingController::cells() const {
+    double n = 0;
+    for (double c : m_stateCells)
+        n += c;
+    return n;
+}
+
+double nominalCost(const std::array<double, kStateCount>& stateCells) {
+    double total = 0;
+    for (int k = 0; k < kStateCount; ++k)
+        total += stateCells[static_cast<size_t>(k)] * static_cast<double>(kStates[k]);
+    return total;
 }
 
 } // namespace dash

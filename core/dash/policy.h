@@ -51,20 +51,22 @@ public:
 };
 
 // Wraps a controller and counts the states it sets (for nominal ratios).
+// The nominal cost of cells counted per state (kStates order): each cell at
+// its state's code (skip 0, INT4 1, INT8 2, full 4).
+double nominalCost(const std::array<double, kStateCount>& stateCells);
+
 class CountingController : public ForwardingController {
 public:
     using ForwardingController::ForwardingController;
     void beforeLayer(int32_t layer, const float* input, int64_t count, LayerState* states) override;
 
-    double cost() const { return m_cost; }
-    double cells() const { return m_cells; }
     // Cells run in each state (kStates order).
     const std::array<double, kStateCount>& stateCells() const { return m_stateCells; }
-    double ratio() const { return m_cost > 0 ? 4.0 * m_cells / m_cost : 0.0; }
+    double cells() const;
+    double cost() const { return nominalCost(m_stateCells); }
+    double ratio() const { return cost() > 0 ? 4.0 * cells() / cost() : 0.0; }
 
 private:
-    double m_cost = 0;
-    double m_cells = 0;
     std::array<double, kStateCount> m_stateCells{};
 };
 
