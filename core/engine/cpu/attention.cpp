@@ -17,6 +17,11 @@
 #define DASH_X86 1
 #define DASH_AVX2 __attribute__((target("avx2,fma")))
 #define DASH_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,fma")))
+// The loops over heads, blocks and vectors below have 1 to 4 steps and index
+// arrays of accumulators: unrolled in full, the accumulators stay in
+// registers (left as loops, GCC keeps them on the stack, and every FMA waits
+// for a store and a load).
+#define DASH_UNROLL _Pragma("GCC unroll 4")
 #endif
 
 namespace dash::cpu {
@@ -110,20 +115,25 @@ DASH_AVX512 void scoresAvx512(const float* const* q, const float* keys, int64_t 
     for (int64_t j = 0; j < count; j += 64) {
         // Four vectors of 16 positions; the last ones masked at the end.
         __mmask16 m[4];
+        DASH_UNROLL
         for (int v = 0; v < 4; ++v) {
             const int64_t left = std::clamp<int64_t>(count - j - 16 * v, 0, 16);
             m[v] = static_cast<__mmask16>((1u << left) - 1);
         }
         __m512 a[G][4];
-        for (int g = 0; g < G; ++g)
+        DASH_UNROLL
+        for (int g = 0; g < G; ++g) {
+            DASH_UNROLL
             for (int v = 0; v < 4; ++v)
                 a[g][v] = _mm512_setzero_ps();
+        }
         for (int32_t d = 0; d < headDim; ++d) {
             const float* k = keys + d * capacity + j;
             const __m512 k0 = _mm512_maskz_loadu_ps(m[0], k);
             const __m512 k1 = _mm512_maskz_loadu_ps(m[1], k + 16);
             const __m512 k2 = _mm512_maskz_loadu_ps(m[2], k + 32);
             const __m512 k3 = _mm512_maskz_loadu_ps(m[3], k + 48);
+            DASH_UNROLL
             for (int g = 0; g < G; ++g) {
                 const __m512 qd = _mm512_set1_ps(q[g][d]);
                 a[g][0] = _mm512_fmadd_ps(qd, k0, a[g][0]);
@@ -132,9 +142,12 @@ DASH_AVX512 void scoresAvx512(const float* const* q, const float* keys, int64_t 
                 a[g][3] = _mm512_fmadd_ps(qd, k3, a[g][3]);
             }
         }
-        for (int g = 0; g < G; ++g)
+        DASH_UNROLL
+        for (int g = 0; g < G; ++g) {
+            DASH_UNROLL
             for (int v = 0; v < 4; ++v)
                 _mm512_mask_storeu_ps(scores[g] + j + 16 * v, m[v], _mm512_mul_ps(a[g][v], s));
+        }
     }
 }
 
@@ -147,8 +160,10 @@ DASH_AVX512 void mixBlocksAvx512(const float* const* w, const float* values, int
                                  int64_t count, int32_t headDim, int32_t d0, float* const* out) {
     __mmask16 m[B];
     __m512 a0[G][B], a1[G][B];
+    DASH_UNROLL
     for (int b = 0; b < B; ++b) {
         m[b] = static_cast<__mmask16>((1u << std::min(16, headDim - d0 - 16 * b)) - 1);
+        DASH_UNROLL
         for (int g = 0; g < G; ++g) {
             a0[g][b] = _mm512_setzero_ps();
             a1[g][b] = _mm512_setzero_ps();
@@ -157,24 +172,32 @@ DASH_AVX512 void mixBlocksAvx512(const float* const* w, const float* values, int
     const float* v = values + d0;
     int64_t j = 0;
     for (; j + 2 <= count; j += 2) {
+        DASH_UNROLL
         for (int b = 0; b < B; ++b) {
             const __m512 v0 = _mm512_maskz_loadu_ps(m[b], v + j * stride + 16 * b);
             const __m512 v1 = _mm512_maskz_loadu_ps(m[b], v + (j + 1) * stride + 16 * b);
+            DASH_UNROLL
             for (int g = 0; g < G; ++g) {
                 a0[g][b] = _mm512_fmadd_ps(_mm512_set1_ps(w[g][j]), v0, a0[g][b]);
                 a1[g][b] = _mm512_fmadd_ps(_mm512_set1_ps(w[g][j + 1]), v1, a1[g][b]);
             }
         }
     }
-    if (j < count)
+    if (j < count) {
+        DASH_UNROLL
         for (int b = 0; b < B; ++b) {
             const __m512 v0 = _mm512_maskz_loadu_ps(m[b], v + j * stride + 16 * b);
+            DASH_UNROLL
             for (int g = 0; g < G; ++g)
                 a0[g][b] = _mm512_fmadd_ps(_mm512_set1_ps(w[g][j]), v0, a0[g][b]);
         }
-    for (int g = 0; g < G; ++g)
+    }
+    DASH_UNROLL
+    for (int g = 0; g < G; ++g) {
+        DASH_UNROLL
         for (int b = 0; b < B; ++b)
             _mm512_mask_storeu_ps(out[g] + d0 + 16 * b, m[b], _mm512_add_ps(a0[g][b], a1[g][b]));
+    }
 }
 
 template <int G>
