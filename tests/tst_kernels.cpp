@@ -92,6 +92,7 @@ private slots:
     void rope();
     void swiglu();
     void exponential();
+    void wideExponentialMatchesAvx2();
     void attention_data();
     void attention();
 
@@ -712,7 +713,7 @@ void TestKernels::rope_data() {
     QTest::addColumn<int>("headDim");
     QTest::addColumn<double>("base");
     for (auto layout : {RopeLayout::AdjacentPairs, RopeLayout::HalfSplit})
-        for (int headDim : {8, 64})
+        for (int headDim : {8, 20, 32, 64, 128})
             for (double base : {10000.0, 1000000.0})
                 QTest::addRow("%s d%d base %g",
                               layout == RopeLayout::AdjacentPairs ? "adjacent" : "half-split",
@@ -736,7 +737,14 @@ void TestKernels::rope() {
         for (float& e : v)
             e = uniform(rng, -2.0f, 2.0f);
         std::vector<float> got = v;
-        rope.apply(got.data(), heads, pos);
+        rope.apply(got.data(), heads, pos, cpu::Isa::Scalar);
+        // Every instruction set rotates exactly as the scalar loop does.
+        for (cpu::Isa isa : cpu::supportedIsas()) {
+            std::vector<float> other = v;
+            rope.apply(other.data(), heads, pos, isa);
+            QVERIFY2(std::memcmp(other.data(), got.data(), sizeof(float) * v.size()) == 0,
+                     qPrintable(QString("%1 at position %2").arg(cpu::isaName(isa)).arg(pos)));
+        }
         for (int h = 0; h < heads; ++h) {
             for (int i = 0; i < half; ++i) {
                 const int a = h * headDim + (layout == RopeLayout::AdjacentPairs ? 2 * i : i);
@@ -963,24 +971,60 @@ void TestKernels::exponential() {
         x.push_back(v);
     x.push_back(0.0f);
     QVERIFY(x.size() % 8 != 0);
-    std::vector<float> y = x;
-    cpu::expInPlace(y.data(), static_cast<int64_t>(y.size()));
-    double worst = 0;
-    for (size_t i = 0; i < x.size(); ++i) {
-        const double expected = std::exp(static_cast<double>(x[i]));
-        worst = std::max(worst, std::abs(y[i] - expected) / expected);
+    for (cpu::Isa isa : cpu::supportedIsas()) {
+        const QString name = cpu::isaName(isa);
+        std::vector<float> y = x;
+        cpu::expInPlace(y.data(), static_cast<int64_t>(y.size()), isa);
+        double worst = 0;
+        for (size_t i = 0; i < x.size(); ++i) {
+            const double expected = std::exp(static_cast<double>(x[i]));
+            worst = std::max(worst, std::abs(y[i] - expected) / expected);
+        }
+        QVERIFY2(worst < 5e-7,
+                 qPrintable(name + QString(": largest relative error %1").arg(worst)));
+        // The vector paths' edges: masked attention scores (-inf) and
+        // underflow give exactly 0; large arguments stay finite (the scalar
+        // path is std::exp, subnormal and infinite there).
+        if (isa == cpu::Isa::Scalar)
+            continue;
+        std::vector<float> edges = {-INFINITY, -1000.0f, -88.0f, 89.0f, 1000.0f, 1.0f};
+        cpu::expInPlace(edges.data(), static_cast<int64_t>(edges.size()), isa);
+        QVERIFY2(edges[0] == 0.0f && edges[1] == 0.0f && edges[2] == 0.0f, qPrintable(name));
+        QVERIFY2(std::isfinite(edges[3]) && edges[3] > 3e38f, qPrintable(name));
+        QVERIFY2(std::isfinite(edges[4]) && edges[4] > 3e38f, qPrintable(name));
+        QVERIFY2(std::abs(edges[5] - 2.718281828) < 1e-6, qPrintable(name));
     }
-    QVERIFY2(worst < 5e-7, qPrintable(QString("largest relative error %1").arg(worst)));
-    // The edges: masked attention scores (-inf) and underflow give exactly 0;
-    // large arguments stay finite.
-    std::vector<float> edges = {-INFINITY, -1000.0f, -88.0f, 89.0f, 1000.0f, 1.0f};
-    cpu::expInPlace(edges.data(), static_cast<int64_t>(edges.size()));
-    QCOMPARE(edges[0], 0.0f);
-    QCOMPARE(edges[1], 0.0f);
-    QCOMPARE(edges[2], 0.0f);
-    QVERIFY(std::isfinite(edges[3]) && edges[3] > 3e38f);
-    QVERIFY(std::isfinite(edges[4]) && edges[4] > 3e38f);
-    QVERIFY(std::abs(edges[5] - 2.718281828) < 1e-6);
+}
+
+void TestKernels::wideExponentialMatchesAvx2() {
+    // The AVX-512 exponential and softmax do the AVX2 operations sixteen
+    // lanes at a time: every result the same bit for bit, at every length
+    // around the vector widths, with masked (-inf) scores and both edges.
+    if (!cpu::hasLevel(cpu::bestIsa(), cpu::Isa::Avx512))
+        QSKIP("this CPU has no AVX-512 (F, BW, VL, DQ)");
+    std::mt19937 rng(9);
+    for (int count = 1; count <= 70; ++count) {
+        std::vector<float> x(static_cast<size_t>(count));
+        for (float& v : x)
+            v = uniform(rng, -95.0f, 95.0f);
+        for (int j = 0; j < count; j += 5)
+            x[static_cast<size_t>(j)] = j % 10 == 0 ? -INFINITY : 88.7f;
+        std::vector<float> narrow = x, wide = x;
+        cpu::expInPlace(narrow.data(), count, cpu::Isa::Avx2);
+        cpu::expInPlace(wide.data(), count, cpu::Isa::Avx512);
+        QVERIFY2(std::memcmp(narrow.data(), wide.data(), sizeof(float) * x.size()) == 0,
+                 qPrintable(QString("exp, count %1").arg(count)));
+        // Softmax rows: scores within 30 of each other, some masked.
+        for (float& v : x)
+            v = std::isinf(v) ? v : v / 3;
+        x.back() = 1.0f;
+        narrow = x;
+        wide = x;
+        cpu::softmaxInPlace(narrow.data(), count, cpu::Isa::Avx2);
+        cpu::softmaxInPlace(wide.data(), count, cpu::Isa::Avx512);
+        QVERIFY2(std::memcmp(narrow.data(), wide.data(), sizeof(float) * x.size()) == 0,
+                 qPrintable(QString("softmax, count %1").arg(count)));
+    }
 }
 
 void TestKernels::asideJobs() {

@@ -315,8 +315,8 @@ Status CpuBackend::runLayer(int32_t layer, std::span<const LayerState> states) {
         if (skip && !projectSkipped)
             continue;
         if (!skip)
-            m_rope.apply(b.q.data() + t * qDim, c.heads, pos);
-        m_rope.apply(b.k.data() + t * kvDim, c.kvHeads, pos);
+            m_rope.apply(b.q.data() + t * qDim, c.heads, pos, m_isa);
+        m_rope.apply(b.k.data() + t * kvDim, c.kvHeads, pos, m_isa);
         const float* k = b.k.data() + t * kvDim;
         for (int32_t ci = 0; ci < kvDim; ++ci)
             keys[ci * m_capacity + pos] = k[ci];
@@ -463,7 +463,7 @@ Status CpuBackend::rope(std::span<float> v, int64_t n, int32_t heads,
     DASH_TRY(checkOpSize("rope", "positions", positions.size(), static_cast<size_t>(n)));
     for (int64_t t = 0; t < n; ++t)
         m_rope.apply(v.data() + static_cast<size_t>(t) * width, heads,
-                     positions[static_cast<size_t>(t)]);
+                     positions[static_cast<size_t>(t)], m_isa);
     return {};
 }
 

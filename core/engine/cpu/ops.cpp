@@ -10,6 +10,7 @@
 #include <immintrin.h>
 #define DASH_X86 1
 #define DASH_AVX2 __attribute__((target("avx2,fma")))
+#define DASH_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,fma")))
 #endif
 
 namespace dash::cpu {
@@ -179,6 +180,135 @@ DASH_AVX2 void softmaxAvx2(float* x, int64_t count) {
         x[k] *= inv;
 }
 
+// expAvx2 in sixteen lanes: the same operations in the same order, so every
+// lane's result is the same bit for bit.
+DASH_AVX512 inline __m512 expAvx512(__m512 x) {
+    const __m512 low = _mm512_set1_ps(-87.3f);
+    const __mmask16 underflow = _mm512_cmp_ps_mask(x, low, _CMP_LT_OQ);
+    x = _mm512_min_ps(_mm512_max_ps(x, low), _mm512_set1_ps(88.7f));
+    const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                          _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693145751953125f), x);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(1.428606765330187045e-6f), r);
+    __m512 p = _mm512_set1_ps(1.0f / 5040);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    const __m512i ni = _mm512_cvtps_epi32(n);
+    const __mmask16 top = _mm512_cmpeq_epi32_mask(ni, _mm512_set1_epi32(128));
+    const __m512i e = _mm512_mask_sub_epi32(ni, top, ni, _mm512_set1_epi32(1));
+    const __m512 scale =
+        _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(e, _mm512_set1_epi32(127)), 23));
+    p = _mm512_mul_ps(p, scale);
+    p = _mm512_mask_add_ps(p, top, p, p);
+    return _mm512_maskz_mov_ps(static_cast<__mmask16>(~underflow), p);
+}
+
+inline __mmask16 firstLanes(int64_t count) {
+    return static_cast<__mmask16>((1u << std::min<int64_t>(count, 16)) - 1);
+}
+
+DASH_AVX512 void expInPlaceAvx512(float* x, int64_t count) {
+    for (int64_t k = 0; k < count; k += 16) {
+        const __mmask16 m = firstLanes(count - k);
+        _mm512_mask_storeu_ps(x + k, m, expAvx512(_mm512_maskz_loadu_ps(m, x + k)));
+    }
+}
+
+DASH_AVX512 void swigluAvx512(float* a, const float* b, int64_t count) {
+    const __m512 one = _mm512_set1_ps(1.0f);
+    const __m512 sign = _mm512_set1_ps(-0.0f);
+    for (int64_t i = 0; i < count; i += 16) {
+        const __mmask16 m = firstLanes(count - i);
+        const __m512 g = _mm512_maskz_loadu_ps(m, a + i);
+        const __m512 sigmoidDenominator = _mm512_add_ps(one, expAvx512(_mm512_xor_ps(g, sign)));
+        _mm512_mask_storeu_ps(
+            a + i, m,
+            _mm512_mul_ps(_mm512_div_ps(g, sigmoidDenominator), _mm512_maskz_loadu_ps(m, b + i)));
+    }
+}
+
+// softmaxAvx2 sixteen lanes at a time, with the same results bit for bit:
+// the maximum is exact in any order, each lane's exponential and scaling are
+// the AVX2 ones, and the double sums keep the AVX2 order (lanes 0-3 of each
+// block of eight in the low half of the accumulator, lanes 4-7 in the high
+// half, the blocks in turn; a padded half adds +0).
+DASH_AVX512 void softmaxAvx512(float* x, int64_t count) {
+    const __m512 minusInf = _mm512_set1_ps(-INFINITY);
+    __m512 mv = minusInf;
+    for (int64_t k = 0; k < count; k += 16)
+        mv = _mm512_max_ps(mv, _mm512_mask_loadu_ps(minusInf, firstLanes(count - k), x + k));
+    const __m512 m = _mm512_set1_ps(_mm512_reduce_max_ps(mv));
+    __m512d sum = _mm512_setzero_pd();
+    for (int64_t k = 0; k < count; k += 16) {
+        const __mmask16 lanes = firstLanes(count - k);
+        const __m512 e = expAvx512(_mm512_sub_ps(_mm512_mask_loadu_ps(minusInf, lanes, x + k), m));
+        _mm512_mask_storeu_ps(x + k, lanes, e);
+        sum = _mm512_add_pd(sum, _mm512_cvtps_pd(_mm512_castps512_ps256(e)));
+        sum = _mm512_add_pd(
+            sum, _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(e), 1))));
+    }
+    alignas(32) double sums[4];
+    _mm256_store_pd(sums,
+                    _mm256_add_pd(_mm512_castpd512_pd256(sum), _mm512_extractf64x4_pd(sum, 1)));
+    const auto inv = static_cast<float>(1.0 / ((sums[0] + sums[1]) + (sums[2] + sums[3])));
+    const __m512 iv = _mm512_set1_ps(inv);
+    for (int64_t k = 0; k < count; k += 16) {
+        const __mmask16 lanes = firstLanes(count - k);
+        _mm512_mask_storeu_ps(x + k, lanes, _mm512_mul_ps(_mm512_maskz_loadu_ps(lanes, x + k), iv));
+    }
+}
+
+// Rotates pairs (x0, x1) by the angle whose cosine and sine are in `cs`
+// ([pair][cos, sin]): x0' = x0 c - x1 s, x1' = x0 s + x1 c, each product
+// rounded before the sum, as in the scalar loop (masked adds and subtractions,
+// which the compiler leaves unfused), so the result is the same bit for bit.
+DASH_AVX512 void ropeAvx512(float* v, int32_t heads, int32_t headDim, const float* cs,
+                            RopeLayout layout) {
+    const int32_t half = headDim / 2;
+    for (int32_t h = 0; h < heads; ++h) {
+        float* head = v + static_cast<int64_t>(h) * headDim;
+        if (layout == RopeLayout::AdjacentPairs) {
+            // Sixteen values are eight pairs; their cos/sin are the matching
+            // sixteen table entries.
+            for (int32_t k = 0; k < headDim; k += 16) {
+                const __mmask16 m = firstLanes(headDim - k);
+                const __m512 x = _mm512_maskz_loadu_ps(m, head + k);
+                const __m512 t = _mm512_maskz_loadu_ps(m, cs + k);
+                const __m512 a = _mm512_mul_ps(x, _mm512_moveldup_ps(t)); // x0 c, x1 c
+                const __m512 b = _mm512_mul_ps(_mm512_permute_ps(x, 0xB1),
+                                               _mm512_movehdup_ps(t)); // x1 s, x0 s
+                const __m512 even = _mm512_mask_sub_ps(a, 0x5555, a, b);
+                _mm512_mask_storeu_ps(head + k, m, _mm512_mask_add_ps(even, 0xAAAA, a, b));
+            }
+        } else {
+            const __m512i evens =
+                _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+            const __m512i odds = _mm512_add_epi32(evens, _mm512_set1_epi32(1));
+            for (int32_t i = 0; i < half; i += 16) {
+                const __mmask16 m = firstLanes(half - i);
+                const __m512 t0 = _mm512_maskz_loadu_ps(firstLanes(2 * (half - i)), cs + 2 * i);
+                const __m512 t1 = _mm512_maskz_loadu_ps(
+                    firstLanes(std::max(0, 2 * (half - i) - 16)), cs + 2 * i + 16);
+                const __m512 c = _mm512_permutex2var_ps(t0, evens, t1);
+                const __m512 s = _mm512_permutex2var_ps(t0, odds, t1);
+                const __m512 x0 = _mm512_maskz_loadu_ps(m, head + i);
+                const __m512 x1 = _mm512_maskz_loadu_ps(m, head + half + i);
+                const __m512 first =
+                    _mm512_mask_sub_ps(x0, 0xFFFF, _mm512_mul_ps(x0, c), _mm512_mul_ps(x1, s));
+                const __m512 second =
+                    _mm512_mask_add_ps(x0, 0xFFFF, _mm512_mul_ps(x0, s), _mm512_mul_ps(x1, c));
+                _mm512_mask_storeu_ps(head + i, m, first);
+                _mm512_mask_storeu_ps(head + half + i, m, second);
+            }
+        }
+    }
+}
+
 #endif
 
 } // namespace
@@ -233,7 +363,7 @@ Rope::Rope(std::vector<double> inverseFrequency, RopeLayout layout)
     : m_headDim(static_cast<int32_t>(2 * inverseFrequency.size())), m_layout(layout),
       m_inverseFrequency(std::move(inverseFrequency)) {}
 
-void Rope::apply(float* v, int32_t heads, int64_t position) {
+void Rope::apply(float* v, int32_t heads, int64_t position, Isa isa) {
     const int32_t half = m_headDim / 2;
     const auto cached = static_cast<int64_t>(m_table.size()) / (2 * half);
     if (position >= cached) {
@@ -251,6 +381,12 @@ void Rope::apply(float* v, int32_t heads, int64_t position) {
         }
     }
     const float* cs = m_table.data() + position * half * 2;
+#if DASH_X86
+    if (hasLevel(isa, Isa::Avx512)) {
+        ropeAvx512(v, heads, m_headDim, cs, m_layout);
+        return;
+    }
+#endif
     for (int32_t h = 0; h < heads; ++h) {
         float* head = v + static_cast<int64_t>(h) * m_headDim;
         for (int32_t i = 0; i < half; ++i) {
@@ -268,6 +404,10 @@ void Rope::apply(float* v, int32_t heads, int64_t position) {
 
 void expInPlace(float* x, int64_t count, Isa isa) {
 #if DASH_X86
+    if (hasLevel(isa, Isa::Avx512)) {
+        expInPlaceAvx512(x, count);
+        return;
+    }
     if (hasLevel(isa, Isa::Avx2)) {
         expInPlaceAvx2(x, count);
         return;
@@ -279,6 +419,10 @@ void expInPlace(float* x, int64_t count, Isa isa) {
 
 void softmaxInPlace(float* x, int64_t count, Isa isa) {
 #if DASH_X86
+    if (hasLevel(isa, Isa::Avx512)) {
+        softmaxAvx512(x, count);
+        return;
+    }
     if (hasLevel(isa, Isa::Avx2)) {
         softmaxAvx2(x, count);
         return;
@@ -298,6 +442,10 @@ void softmaxInPlace(float* x, int64_t count, Isa isa) {
 
 void swiglu(float* a, const float* b, int64_t count, Isa isa) {
 #if DASH_X86
+    if (hasLevel(isa, Isa::Avx512)) {
+        swigluAvx512(a, b, count);
+        return;
+    }
     if (hasLevel(isa, Isa::Avx2)) {
         swigluAvx2(a, b, count);
         return;

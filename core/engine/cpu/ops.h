@@ -28,9 +28,10 @@ public:
     Rope(int32_t headDim, double base, RopeLayout layout);
     // inverseFrequency: [headDim / 2].
     Rope(std::vector<double> inverseFrequency, RopeLayout layout);
-    // Rotates `heads` vectors of headDim in place for one token at `position`.
-    // Not thread-safe (the cache grows).
-    void apply(float* v, int32_t heads, int64_t position);
+    // Rotates `heads` vectors of headDim in place for one token at `position`
+    // (every instruction set gives the same result bit for bit). Not
+    // thread-safe (the cache grows).
+    void apply(float* v, int32_t heads, int64_t position, Isa isa = bestIsa());
 
 private:
     int32_t m_headDim;
