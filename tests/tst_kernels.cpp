@@ -24,6 +24,7 @@
 #include <cmath>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <set>
 #include <string>
@@ -1052,6 +1053,33 @@ void TestKernels::asideJobs() {
     pool.waitAside();
     QVERIFY(ranOn != std::this_thread::get_id());
     QCOMPARE(pool.asideRunByCaller(), int64_t(0));
+
+    // Workers idle far past their spin time sleep; they are woken for an
+    // aside job and for a loop.
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    done.store(false);
+    pool.runAside([&] {
+        ranOn = std::this_thread::get_id();
+        done.store(true);
+    });
+    const auto wakeDeadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!done.load() && std::chrono::steady_clock::now() < wakeDeadline)
+        std::this_thread::sleep_for(std::chrono::microseconds(50));
+    QVERIFY2(done.load(), "no sleeping worker was woken for the aside job");
+    pool.waitAside();
+    QVERIFY(ranOn != std::this_thread::get_id());
+    QCOMPARE(pool.asideRunByCaller(), int64_t(0));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::mutex idsMutex;
+    std::set<std::thread::id> ids;
+    pool.parallelFor(12, 1, [&](int64_t, int64_t) {
+        {
+            std::lock_guard<std::mutex> lock(idsMutex);
+            ids.insert(std::this_thread::get_id());
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    });
+    QVERIFY2(ids.size() > 1, "no sleeping worker was woken for the loop");
 
     // Interleaved with loops: each job runs exactly once, its result is
     // visible after waitAside(), and the loops still cover every index once.

@@ -67,6 +67,10 @@ bool ThreadPool::asidePending() const {
 }
 
 bool ThreadPool::tryRunAside() {
+    // A plain read first: the compare-and-swap takes the line from the other
+    // core even when it fails.
+    if (!asidePending())
+        return false;
     int expected = AsidePending;
     if (!m_asideState.compare_exchange_strong(expected, AsideRunning, std::memory_order_acq_rel))
         return false;
@@ -92,8 +96,17 @@ void ThreadPool::workerLoop() {
                 DASH_CPU_RELAX();
             }
             if (gen == seen && !asidePending()) {
+                // Counted as a sleeper before the last look, both sequentially
+                // consistent: parallelFor, which stores its generation before
+                // it reads the count, either sees this sleeper and notifies
+                // (under the mutex, so not before this thread waits) or stored
+                // before this look, which then sees the new loop.
                 std::unique_lock<std::mutex> lock(m_mutex);
-                m_wake.wait(lock, [&] { return m_generation.load() != seen || asidePending(); });
+                m_sleepers.fetch_add(1);
+                m_wake.wait(lock, [&] {
+                    return m_generation.load() != seen || m_asideState.load() == AsidePending;
+                });
+                m_sleepers.fetch_sub(1);
             }
             continue; // a new loop or an aside job: decide again at the top
         }
@@ -107,13 +120,22 @@ void ThreadPool::workerLoop() {
 void ThreadPool::runAside(std::function<void()> job) {
     waitAside();
     m_aside = std::move(job);
-    {
-        // Under the mutex for the same reason as a new loop: a worker about to
-        // sleep either sees the job or gets the notification.
-        std::lock_guard<std::mutex> lock(m_mutex);
-        m_asideState.store(AsidePending, std::memory_order_release);
-    }
-    if (!m_workers.empty())
+    m_asideState.store(AsidePending, std::memory_order_release);
+    // No fence between the store and the look at the sleepers (a fence waits
+    // for the other core, which is most of what handing over a short job
+    // costs): a worker falling asleep at this moment can miss the job, which
+    // then stays pending and waitAside runs it in line.
+    if (m_sleepers.load(std::memory_order_relaxed) > 0)
+        wakeSleepers(false);
+}
+
+void ThreadPool::wakeSleepers(bool all) {
+    // Under the mutex: a worker that counted itself as a sleeper holds it
+    // until it waits, so the notification cannot come before the wait.
+    { std::lock_guard<std::mutex> lock(m_mutex); }
+    if (all)
+        m_wake.notify_all();
+    else
         m_wake.notify_one();
 }
 
@@ -152,13 +174,11 @@ void ThreadPool::parallelFor(int64_t count, int64_t grain,
     m_chunkSize = (units + chunks - 1) / chunks * grain;
     m_chunks.store((count + m_chunkSize - 1) / m_chunkSize, std::memory_order_relaxed);
     m_completed.store(0, std::memory_order_relaxed);
-    {
-        // Publishing under the mutex pairs with the sleeping workers' wait.
-        std::lock_guard<std::mutex> lock(m_mutex);
-        m_next.store(static_cast<uint64_t>(gen) << 32, std::memory_order_release);
-        m_generation.store(gen, std::memory_order_release);
-    }
-    m_wake.notify_all();
+    m_next.store(static_cast<uint64_t>(gen) << 32, std::memory_order_release);
+    // Sequentially consistent store and load: see the sleepers in workerLoop.
+    m_generation.store(gen);
+    if (m_sleepers.load() > 0)
+        wakeSleepers(true);
     runChunks(gen);
     // Chunks other threads claimed may still run; yield rather than spin so a
     // descheduled worker gets the core back.

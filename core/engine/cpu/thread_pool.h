@@ -58,11 +58,15 @@ private:
     // Runs the aside job if it is pending and this thread claims it.
     bool tryRunAside();
     bool asidePending() const;
+    // Notifies one or all workers asleep on m_wake.
+    void wakeSleepers(bool all);
 
     std::vector<std::thread> m_workers;
     std::mutex m_mutex;
     std::condition_variable m_wake;
     std::atomic<bool> m_stop{false};
+    // Workers asleep on m_wake, or about to be.
+    std::atomic<int> m_sleepers{0};
 
     // (generation << 32) | next chunk index: a claim succeeds only for the
     // current loop, so a worker waking late cannot take a later loop's chunk.
