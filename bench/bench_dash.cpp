@@ -22,7 +22,9 @@
 // the state-cost runs; CPU backend only). --mixed-states adds the per-state
 // costs measured with each token's state of every layer drawn at random
 // (StateCostOptions::mixed): what a layer costs when the layers around it and
-// the same layer's previous token ran in other states, as under a policy.
+// the same layer's previous token ran in other states, as under a policy;
+// --mixed-draw limits the states drawn (e.g. int4,full: which formats'
+// weights compete for the caches).
 #include "app/cli/cli_common.h"
 #include "bench/bench_harness.h"
 #include "core/dash/baselines.h"
@@ -72,11 +74,11 @@ int main(int argc, char** argv) {
         "usage: bench_dash --model M.gguf --tune-file HELD_OUT.txt [--policy P.policy ...]\n"
         "                  [--calibration C.json] [--ratio 2.0] [--threads 2] [--repeats 5]\n"
         "                  [--prompt-tokens 32] [--decode-tokens 64] [--state-costs-only]\n"
-        "                  [--layer-parts] [--mixed-states]";
+        "                  [--layer-parts] [--mixed-states [--mixed-draw skip,int4,int8,full]]";
     int exitCode = 0;
     auto args = bench::parseArgs(argc, argv, "bench_dash", kUsage,
                                  {"model", "tune-file", "policy", "calibration", "ratio", "threads",
-                                  "repeats", "prompt-tokens", "decode-tokens"},
+                                  "repeats", "prompt-tokens", "decode-tokens", "mixed-draw"},
                                  {"state-costs-only", "layer-parts", "mixed-states"}, &exitCode);
     if (!args)
         return exitCode;
@@ -86,6 +88,12 @@ int main(int argc, char** argv) {
     auto decodeTokens = bench::intOption(*args, "decode-tokens", 64, 1, 1 << 20);
     auto threads = bench::intOption(*args, "threads", 2, 0, 1024);
     auto tuneFile = args->required("tune-file");
+    auto mixedDraw = parseStateSet(args->get("mixed-draw", "skip,int4,int8,full"));
+    if (!mixedDraw.ok())
+        return bench::usageError("bench_dash", kUsage,
+                                 mixedDraw.error().withContext("--mixed-draw").message());
+    if (args->get("mixed-draw") && !args->flag("mixed-states"))
+        return bench::usageError("bench_dash", kUsage, "--mixed-draw needs --mixed-states");
     if (auto err = cli::firstError(ratio, repeats, promptTokens, decodeTokens, threads, tuneFile))
         return bench::usageError("bench_dash", kUsage, err->message());
     auto model = cli::loadModel(*args);
@@ -189,6 +197,7 @@ int main(int argc, char** argv) {
         co.repeats = static_cast<int>(*repeats);
         co.parts = layerParts ? &row.parts : nullptr;
         co.mixed = mixedStates;
+        co.mixedDraw = *mixedDraw;
         co.detail = &row.detail;
         std::fprintf(stderr, "bench_dash: state costs (%s)...\n", kvModeName(kv));
         auto costs = measureStateCosts(engine, heldOut, co);
@@ -232,9 +241,15 @@ int main(int argc, char** argv) {
         std::printf("%-10s %8.3f %8.3f %8.3f %8.3f\n", kvModeName(c.kv), c.costs[0], c.costs[1],
                     c.costs[2], c.costs[3]);
     if (mixedStates) {
-        std::printf("\nmixed: each decode token's state of layers 1..L-2 drawn at random, runs "
-                    "alternating with the one-state runs above; median layer ns, and in brackets "
-                    "x 4 / the one-state full-precision layer (layers measured per state)\n\n");
+        std::string drawn;
+        for (int k = 0; k < kStateCount; ++k)
+            if ((*mixedDraw)[static_cast<size_t>(k)])
+                drawn += std::string(drawn.empty() ? "" : ",") + stateName(kStates[k]);
+        std::printf("\nmixed: each decode token's state of layers 1..L-2 drawn at random from %s, "
+                    "runs alternating with the one-state runs above; median layer ns, and in "
+                    "brackets x 4 / the one-state full-precision layer (layers measured per "
+                    "state)\n\n",
+                    drawn.c_str());
         std::printf("%-14s %24s %24s %24s %24s\n", "KV mode", "skip", "int4", "int8", "full");
         for (const CostRow& c : costRows) {
             for (bool mixed : {false, true}) {
@@ -244,7 +259,9 @@ int main(int argc, char** argv) {
                     const double ns = mixed ? c.detail.mixedNs[k] : c.detail.fixedNs[k];
                     const double cost = mixed ? c.detail.mixedCosts[k] : c.costs[k];
                     char cell[64];
-                    if (mixed)
+                    if (mixed && c.detail.mixedLayers[k] == 0)
+                        std::snprintf(cell, sizeof cell, "-");
+                    else if (mixed)
                         std::snprintf(cell, sizeof cell, "%.0f (%.3f, %lld)", ns, cost,
                                       static_cast<long long>(c.detail.mixedLayers[k]));
                     else
@@ -269,17 +286,21 @@ int main(int argc, char** argv) {
             const Row& r = rows[i];
             const CostRow& c = costRows[r.kv == KvMode::Project ? 0 : 1];
             double one = 0, mixed = 0;
+            bool mixedKnown = true; // every state of the row was drawn in the mixed runs
             for (size_t k = 0; k < kStateCount; ++k) {
                 one += r.speed.stateShare[k] * c.costs[k];
                 mixed += r.speed.stateShare[k] * c.detail.mixedCosts[k];
+                mixedKnown = mixedKnown && (r.speed.stateShare[k] == 0 || (*mixedDraw)[k]);
             }
             char mix[64];
             std::snprintf(mix, sizeof mix, "%.3f/%.3f/%.3f/%.3f", r.speed.stateShare[0],
                           r.speed.stateShare[1], r.speed.stateShare[2], r.speed.stateShare[3]);
             std::printf("%-40s %30s %8.3fx %8.3fx", r.name.c_str(), mix, r.speed.speedup.median,
                         4.0 / one);
-            if (mixedStates)
+            if (mixedStates && mixedKnown)
                 std::printf(" %8.3fx", 4.0 / mixed);
+            else if (mixedStates)
+                std::printf(" %9s", "-");
             std::printf("\n");
         }
     }

@@ -87,6 +87,7 @@ private slots:
     void stateCosts();
     void measuredStateCosts();
     void mixedStateCosts();
+    void stateSets();
     void layerPartTimes();
 
 private:
@@ -509,6 +510,41 @@ void TestDashTraining::mixedStateCosts() {
     so.detail = &other;
     QVERIFY(measureStateCosts(engine, m_train, so).ok());
     QVERIFY(other.mixedLayers != counts[0]);
+
+    // A subset to draw from: only its states run in the mixed runs, about
+    // equally often; the others report no layers and no time.
+    so.mixedDraw = parseStateSet("int4,full").value();
+    StateCostDetail subset;
+    so.detail = &subset;
+    QVERIFY(measureStateCosts(engine, m_train, so).ok());
+    for (size_t k : {size_t(0), size_t(2)}) {
+        QCOMPARE(subset.mixedLayers[k], int64_t(0));
+        QCOMPARE(subset.mixedNs[k], 0.0);
+        QVERIFY(subset.fixedNs[k] > 0);
+    }
+    for (size_t k : {size_t(1), size_t(3)})
+        QVERIFY2(subset.mixedLayers[k] > mixedTotal / 4 &&
+                     subset.mixedLayers[k] < mixedTotal * 3 / 4,
+                 qPrintable(QString("state %1 ran %2 of %3 layers")
+                                .arg(k)
+                                .arg(subset.mixedLayers[k])
+                                .arg(mixedTotal)));
+    QCOMPARE(subset.mixedLayers[1] + subset.mixedLayers[3], mixedTotal);
+    so.mixedDraw = StateSet{};
+    auto none = measureStateCosts(engine, m_train, so);
+    QVERIFY(!none.ok() && none.error().message().find("at least one state") != std::string::npos);
+}
+
+void TestDashTraining::stateSets() {
+    const StateSet all = parseStateSet("skip,int4,int8,full").value();
+    QVERIFY(all[0] && all[1] && all[2] && all[3]);
+    const StateSet two = parseStateSet("full,skip").value();
+    QVERIFY(two[0] && !two[1] && !two[2] && two[3]);
+    for (const char* bad : {"", "skip,", "int3", "skip,,full", "Skip", "full precision"}) {
+        auto parsed = parseStateSet(bad);
+        QVERIFY2(!parsed.ok(), bad);
+        QVERIFY2(parsed.error().message().find("is not a layer state") != std::string::npos, bad);
+    }
 }
 
 // Layer part times: only one-token layers in the requested range count, a

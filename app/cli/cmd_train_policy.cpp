@@ -135,25 +135,11 @@ int run(const std::vector<std::string>& argv) {
         return fail("train-policy",
                     "--oracle-budget takes shared or per-token, got '" + budgetText + "'");
     auto eo = engineOptions(*args);
-    bool int4 = false, int8 = false, skip = false, full = false;
-    const std::string states = args->get("states", "skip,int4,int8,full");
-    for (size_t start = 0; start <= states.size();) {
-        const size_t end = std::min(states.find(',', start), states.size());
-        const std::string s = states.substr(start, end - start);
-        if (s == "skip")
-            skip = true;
-        else if (s == "int4")
-            int4 = true;
-        else if (s == "int8")
-            int8 = true;
-        else if (s == "full")
-            full = true;
-        else
-            return fail("train-policy",
-                        "--states takes skip, int4, int8 and full separated by commas, got '" + s +
-                            "'");
-        start = end + 1;
-    }
+    auto stateSet = parseStateSet(args->get("states", "skip,int4,int8,full"));
+    if (!stateSet.ok())
+        return fail("train-policy", stateSet.error().withContext("--states"));
+    const bool skip = (*stateSet)[0], int4 = (*stateSet)[1], int8 = (*stateSet)[2],
+               full = (*stateSet)[3];
     if (!skip || !full)
         return fail("train-policy", "--states must include skip and full");
     if (auto err = firstError(calibrationPath, file, out, target, steps, window, seed, lr, hidden,

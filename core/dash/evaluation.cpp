@@ -40,13 +40,18 @@ private:
 // equally likely (a seeded generator); layers 0 and L-1 at full precision.
 class MixedStateController : public LayerController {
 public:
-    MixedStateController(uint64_t seed, int32_t layers) : m_rng(seed), m_layers(layers) {}
+    MixedStateController(uint64_t seed, int32_t layers, const StateSet& draw)
+        : m_rng(seed), m_layers(layers) {
+        for (int k = 0; k < kStateCount; ++k)
+            if (draw[static_cast<size_t>(k)])
+                m_draw.push_back(kStates[k]);
+    }
     void beginPass(const PassInfo&) override {}
     void beforeLayer(int32_t layer, const float*, int64_t count, LayerState* states) override {
-        std::uniform_int_distribution<int> pick(0, kStateCount - 1);
+        std::uniform_int_distribution<size_t> pick(0, m_draw.size() - 1);
         for (int64_t t = 0; t < count; ++t)
             states[t] =
-                layer == 0 || layer == m_layers - 1 ? LayerState::Full : kStates[pick(m_rng)];
+                layer == 0 || layer == m_layers - 1 ? LayerState::Full : m_draw[pick(m_rng)];
     }
     void afterLayer(int32_t, const float*, int64_t) override {}
     void endPass() override {}
@@ -54,6 +59,7 @@ public:
 private:
     std::mt19937_64 m_rng;
     int32_t m_layers;
+    std::vector<LayerState> m_draw;
 };
 
 } // namespace
@@ -292,6 +298,9 @@ Expected<StateCosts> measureStateCosts(Engine& engine, const std::vector<int32_t
                             ") than prompt + decode tokens (" + std::to_string(need) + ")");
     if (engine.quantizedGroup() == 0)
         return invalidError("measuring state costs needs the engine's INT8/INT4 weights");
+    if (options.mixed && std::none_of(options.mixedDraw.begin(), options.mixedDraw.end(),
+                                      [](bool drawn) { return drawn; }))
+        return invalidError("the mixed state-cost runs need at least one state to draw");
     const std::span<const int32_t> prompt(source.data(), static_cast<size_t>(options.promptTokens));
     if (options.parts) {
         options.parts->firstLayer = 1;
@@ -311,7 +320,8 @@ Expected<StateCosts> measureStateCosts(Engine& engine, const std::vector<int32_t
         const bool mixedArm = arm >= kStateCount;
         const int k = arm % kStateCount;
         FixedStateController fixed(kStates[k], layers);
-        MixedStateController mixed(options.seed + (mixedArm ? mixedRuns++ : 0), layers);
+        MixedStateController mixed(options.seed + (mixedArm ? mixedRuns++ : 0), layers,
+                                   options.mixedDraw);
         engine.reset();
         ForwardOptions fo;
         fo.controller = mixedArm ? static_cast<LayerController*>(&mixed) : &fixed;
@@ -361,7 +371,8 @@ Expected<StateCosts> measureStateCosts(Engine& engine, const std::vector<int32_t
         return scheduled.error();
     for (int m = 0; m < (options.mixed ? 2 : 1); ++m)
         for (int k = 0; k < kStateCount; ++k)
-            if (samples[static_cast<size_t>(m)][static_cast<size_t>(k)].empty())
+            if (samples[static_cast<size_t>(m)][static_cast<size_t>(k)].empty() &&
+                (m == 0 || options.mixedDraw[static_cast<size_t>(k)]))
                 return invalidError(std::string("no decode layer ran in ") + stateName(kStates[k]) +
                                     (m == 1 ? " in the mixed runs" : "") +
                                     " while measuring state costs");
@@ -377,7 +388,7 @@ Expected<StateCosts> measureStateCosts(Engine& engine, const std::vector<int32_t
         StateCostDetail& d = *options.detail;
         for (size_t k = 0; k < kStateCount; ++k) {
             d.fixedNs[k] = median(samples[0][k]);
-            d.mixedNs[k] = options.mixed ? median(samples[1][k]) : 0.0;
+            d.mixedNs[k] = options.mixed && !samples[1][k].empty() ? median(samples[1][k]) : 0.0;
             d.mixedCosts[k] = options.mixed ? static_cast<float>(4.0 * d.mixedNs[k] / full) : 0.0f;
             d.mixedLayers[k] = static_cast<int64_t>(samples[1][k].size());
         }

@@ -112,7 +112,8 @@ struct StateCostDetail {
     std::array<double, kStateCount> fixedNs{};
     std::array<double, kStateCount> mixedNs{};
     StateCosts mixedCosts{};
-    std::array<int64_t, kStateCount> mixedLayers{}; // measured mixed layers per state
+    std::array<int64_t, kStateCount>
+        mixedLayers{}; // measured mixed layers per state (0: not drawn)
 };
 
 struct StateCostOptions {
@@ -131,6 +132,9 @@ struct StateCostOptions {
     // throughout keeps only that state's weights hot. Their costs go to
     // `detail` (the returned costs stay the fixed-state ones).
     bool mixed = false;
+    // The states the mixed runs draw from, equally likely (at least one):
+    // with a subset, which formats' weights compete for the caches.
+    StateSet mixedDraw{true, true, true, true};
     uint64_t seed = 1;
     StateCostDetail* detail = nullptr;
 };

@@ -20,6 +20,24 @@ const char* stateName(LayerState s) {
     return "?";
 }
 
+Expected<StateSet> parseStateSet(const std::string& text) {
+    StateSet set{};
+    for (size_t start = 0; start <= text.size();) {
+        const size_t end = std::min(text.find(',', start), text.size());
+        const std::string word = text.substr(start, end - start);
+        bool known = false;
+        for (int k = 0; k < kStateCount; ++k)
+            if (word == stateName(kStates[k]))
+                known = set[static_cast<size_t>(k)] = true;
+        if (!known)
+            return invalidError("'" + word +
+                                "' is not a layer state (skip, int4, int8 or full, separated by "
+                                "commas)");
+        start = end + 1;
+    }
+    return set;
+}
+
 void Trace::appendTokens(const std::vector<int32_t>& ids) {
     tokens.insert(tokens.end(), ids.begin(), ids.end());
     const size_t cells = tokens.size() * static_cast<size_t>(layers);

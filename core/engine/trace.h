@@ -3,6 +3,9 @@
 // product that the CLI, the run store and the GUI consume.
 #pragma once
 
+#include "core/util/status.h"
+
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -24,6 +27,12 @@ inline bool isValidState(int v) {
     return v == 0 || v == 1 || v == 2 || v == 4;
 }
 const char* stateName(LayerState s);
+
+// A set of states, indexed by stateIndex().
+using StateSet = std::array<bool, kStateCount>;
+// Comma-separated state names ("skip,int4,int8,full" or any of them); an
+// error names the first word that is not one.
+Expected<StateSet> parseStateSet(const std::string& text);
 
 // Streams whose busy spans the profiler records.
 enum class StreamKind : uint8_t { Compute = 0, Policy = 1 };
