@@ -1038,37 +1038,28 @@ void TestKernels::asideJobs() {
         QCOMPARE(ranOn, std::this_thread::get_id());
         QCOMPARE(single.asideRunByCaller(), int64_t(1));
     }
-    // With workers, an idle one takes the job while the caller does not wait.
+    // With workers, an idle one takes the job while the caller does not wait;
+    // also once the workers, idle far past their spin time, went to sleep.
     cpu::ThreadPool pool(3);
-    std::atomic<bool> done{false};
-    std::thread::id ranOn;
-    pool.runAside([&] {
-        ranOn = std::this_thread::get_id();
-        done.store(true);
-    });
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (!done.load() && std::chrono::steady_clock::now() < deadline)
-        std::this_thread::sleep_for(std::chrono::microseconds(50));
-    QVERIFY2(done.load(), "no worker picked up the aside job");
-    pool.waitAside();
-    QVERIFY(ranOn != std::this_thread::get_id());
-    QCOMPARE(pool.asideRunByCaller(), int64_t(0));
-
-    // Workers idle far past their spin time sleep; they are woken for an
-    // aside job and for a loop.
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    done.store(false);
-    pool.runAside([&] {
-        ranOn = std::this_thread::get_id();
-        done.store(true);
-    });
-    const auto wakeDeadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (!done.load() && std::chrono::steady_clock::now() < wakeDeadline)
-        std::this_thread::sleep_for(std::chrono::microseconds(50));
-    QVERIFY2(done.load(), "no sleeping worker was woken for the aside job");
-    pool.waitAside();
-    QVERIFY(ranOn != std::this_thread::get_id());
-    QCOMPARE(pool.asideRunByCaller(), int64_t(0));
+    for (const char* when : {"idle", "sleeping"}) {
+        if (std::string(when) == "sleeping")
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        std::atomic<bool> done{false};
+        std::thread::id ranOn;
+        pool.runAside([&] {
+            ranOn = std::this_thread::get_id();
+            done.store(true);
+        });
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        while (!done.load() && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::microseconds(50));
+        QVERIFY2(done.load(),
+                 qPrintable(QString("no %1 worker picked up the aside job").arg(when)));
+        pool.waitAside();
+        QVERIFY(ranOn != std::this_thread::get_id());
+        QCOMPARE(pool.asideRunByCaller(), int64_t(0));
+    }
+    // Sleeping workers are woken for a loop too.
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     std::mutex idsMutex;
     std::set<std::thread::id> ids;
