@@ -112,8 +112,8 @@ struct StateCostDetail {
     std::array<double, kStateCount> fixedNs{};
     std::array<double, kStateCount> mixedNs{};
     StateCosts mixedCosts{};
-    std::array<int64_t, kStateCount>
-        mixedLayers{}; // measured mixed layers per state (0: not drawn)
+    // Measured mixed layers per state (0: not drawn).
+    std::array<int64_t, kStateCount> mixedLayers{};
 };
 
 struct StateCostOptions {

@@ -50,11 +50,11 @@ public:
     virtual std::optional<double> predictedRatio(int64_t windowLength) const;
 };
 
-// Wraps a controller and counts the states it sets (for nominal ratios).
 // The nominal cost of cells counted per state (kStates order): each cell at
 // its state's code (skip 0, INT4 1, INT8 2, full 4).
 double nominalCost(const std::array<double, kStateCount>& stateCells);
 
+// Wraps a controller and counts the states it sets (for nominal ratios).
 class CountingController : public ForwardingController {
 public:
     using ForwardingController::ForwardingController;
