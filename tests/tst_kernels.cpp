@@ -524,16 +524,16 @@ void TestKernels::intMatrixPacking() {
         v = static_cast<int8_t>(qd(rng));
     std::vector<float> scales(static_cast<size_t>(rows) * groups);
     for (float& s : scales)
-        s = uniform(rng, -2.0f, 2.0f);
+        s = halfToFloat(floatToHalf(uniform(rng, -2.0f, 2.0f)));
     auto made = cpu::makeIntMatrix(type, rows, cols, group, q.data(), scales.data());
     QVERIFY2(made.ok(), made.ok() ? "" : made.error().message().c_str());
     const Matrix& m = *made;
     QCOMPARE(m.type, type);
     QCOMPARE(m.group, group);
     QCOMPARE(m.tiles(), (rows + 15) / 16);
-    // Codes plus one float scale per row and block of 32, whole tiles.
+    // Codes plus one half scale per row and block of 32, whole tiles.
     QCOMPARE(m.byteSize(),
-             static_cast<size_t>(m.tiles()) * 16 * (cols / 32) * ((int8 ? 32 : 16) + 4));
+             static_cast<size_t>(m.tiles()) * 16 * (cols / 32) * ((int8 ? 32 : 16) + 2));
 
     std::vector<float> row(static_cast<size_t>(cols));
     for (int r = 0; r < rows; ++r) {
@@ -565,10 +565,33 @@ void TestKernels::intMatrixRejectsBadShapes() {
     QVERIFY(!badCols.ok());
     QVERIFY(badCols.error().message().find("96") != std::string::npos);
     QVERIFY(!cpu::makeIntMatrix(MatrixType::F16, 2, 64, 32, q.data(), s.data()).ok());
+    // A scale that is not a half is refused, naming its row.
+    std::vector<float> inexact(s);
+    inexact[3] = 0.1f;
+    auto notHalf = cpu::makeIntMatrix(MatrixType::Int8, 2, 64, 32, q.data(), inexact.data());
+    QVERIFY(!notHalf.ok());
+    QVERIFY2(notHalf.error().message().find("row 1, group 1 is not a half") != std::string::npos,
+             notHalf.error().message().c_str());
     const std::vector<float> values(256, 0.5f);
     QVERIFY(!cpu::quantizeMatrix(values.data(), 2, 96, MatrixType::Int8, 64).ok());
     QVERIFY(!cpu::quantizeMatrix(values.data(), 2, 64, MatrixType::Int8, 0).ok());
     QVERIFY(!cpu::quantizeMatrix(values.data(), 2, 64, MatrixType::F32, 32).ok());
+    // Values whose scale no half can hold, or that are not numbers, are
+    // refused with their place; the largest scale that fits is accepted.
+    std::vector<float> huge(values);
+    huge[70] = 127.0f * 65504.0f;
+    QVERIFY(cpu::quantizeMatrix(huge.data(), 2, 64, MatrixType::Int8, 32).ok());
+    huge[70] = 127.0f * 65536.0f;
+    auto tooLarge = cpu::quantizeMatrix(huge.data(), 2, 64, MatrixType::Int8, 32);
+    QVERIFY(!tooLarge.ok());
+    QVERIFY2(tooLarge.error().message().find("row 1, group 0") != std::string::npos,
+             tooLarge.error().message().c_str());
+    std::vector<float> notNumber(values);
+    notNumber[33] = std::nanf("");
+    auto nan = cpu::quantizeMatrix(notNumber.data(), 2, 64, MatrixType::Int4, 32);
+    QVERIFY(!nan.ok());
+    QVERIFY2(nan.error().message().find("row 0, column 33 is not finite") != std::string::npos,
+             nan.error().message().c_str());
 }
 
 void TestKernels::quantizeMatrixError_data() {
@@ -606,8 +629,12 @@ void TestKernels::quantizeMatrixError() {
             double amax = 0;
             for (int k = 0; k < group; ++k)
                 amax = std::max(amax, std::fabs(static_cast<double>(values[base + k])));
-            const double scale = groupsQ->scales[static_cast<size_t>(r) * groups + g];
-            QVERIFY(std::fabs(scale - amax / qmax) <= 2 * kUnit * amax / qmax);
+            const float scale = groupsQ->scales[static_cast<size_t>(r) * groups + g];
+            // The half at or just above max|w| / qmax (one half step is 2^-10
+            // relative at most, in the normal range these values fall in).
+            QCOMPARE(halfToFloat(floatToHalf(scale)), scale);
+            QVERIFY(scale * qmax >= amax * (1 - kUnit));
+            QVERIFY(scale <= amax / qmax * (1 + 0x1p-10));
             for (int k = 0; k < group; ++k) {
                 const double w = values[base + k];
                 const double d = deq[base + k];
@@ -619,7 +646,7 @@ void TestKernels::quantizeMatrixError() {
                                          .arg(w)
                                          .arg(d)
                                          .arg(scale)));
-                QVERIFY(std::fabs(d) <= amax * (1 + 4 * kUnit));
+                QVERIFY(std::fabs(d) <= amax + scale / 2);
             }
         }
     }

@@ -1,10 +1,25 @@
 // SPDX-License-Identifier: MIT
 #include "core/engine/quantize.h"
 
+#include "core/gguf/quant.h"
+
 #include <algorithm>
 #include <cmath>
 
 namespace dash {
+
+namespace {
+
+// The smallest positive half-precision value not below `x` (x > 0), or
+// infinity where x is above the largest half.
+float halfAtLeast(float x) {
+    uint16_t h = floatToHalf(x);
+    if (halfToFloat(h) < x)
+        ++h; // the next half up: halves of one sign order like their bits
+    return halfToFloat(h);
+}
+
+} // namespace
 
 Expected<int32_t> stateQmax(LayerState state) {
     switch (state) {
@@ -38,9 +53,19 @@ Expected<GroupQuantized> quantizeGroups(const float* values, int32_t rows, int32
         for (int32_t g = 0; g < groups; ++g) {
             const size_t base = static_cast<size_t>(r) * cols + static_cast<size_t>(g) * group;
             float amax = 0;
-            for (int32_t k = 0; k < group; ++k)
-                amax = std::max(amax, std::fabs(values[base + k]));
-            const float scale = amax / limit;
+            for (int32_t k = 0; k < group; ++k) {
+                const float v = values[base + k];
+                if (!std::isfinite(v))
+                    return invalidError("value " + std::to_string(v) + " at row " +
+                                        std::to_string(r) + ", column " +
+                                        std::to_string(g * group + k) + " is not finite");
+                amax = std::max(amax, std::fabs(v));
+            }
+            const float scale = amax > 0 ? halfAtLeast(amax / limit) : 0.0f;
+            if (!std::isfinite(scale))
+                return invalidError("the largest magnitude " + std::to_string(amax) + " in row " +
+                                    std::to_string(r) + ", group " + std::to_string(g) +
+                                    " needs a scale above the half-precision range (65504)");
             const float inv = scale > 0 ? 1.0f / scale : 0.0f;
             for (int32_t k = 0; k < group; ++k)
                 out.q[base + k] = static_cast<int8_t>(

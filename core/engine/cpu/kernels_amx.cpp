@@ -110,8 +110,7 @@ DASH_TARGET inline __m512 bytesToFloat(const uint8_t* p) {
 template <int Bits, ParamKind PK>
 DASH_TARGET void tileSixteen(const Matrix& w, const QuantizedActivations& a, int32_t tile,
                              int64_t t0, float* y) {
-    constexpr int kOffset =
-        (PK == ParamKind::ScaleF32 || PK == ParamKind::ScaleF16) ? 1 << (Bits - 1) : 0;
+    constexpr int kOffset = PK == ParamKind::ScaleF16 ? 1 << (Bits - 1) : 0;
     constexpr bool kSplit = PK == ParamKind::Q6K;
     const int32_t blocks = w.blocks();
     const int32_t cols = w.cols;
@@ -147,9 +146,7 @@ DASH_TARGET void tileSixteen(const Matrix& w, const QuantizedActivations& a, int
         const int sub = b % f.blocksPerSuper;
         __m512 av, bv = _mm512_setzero_ps();
         __m512i sc0 = _mm512_setzero_si512(), sc1 = sc0;
-        if constexpr (PK == ParamKind::ScaleF32) {
-            av = _mm512_loadu_ps(P);
-        } else if constexpr (PK == ParamKind::ScaleF16 || PK == ParamKind::Q6K) {
+        if constexpr (PK == ParamKind::ScaleF16 || PK == ParamKind::Q6K) {
             av = loadHalves16(P);
         } else if constexpr (PK == ParamKind::ScaleMinF16) {
             av = loadHalves16(P);
@@ -204,14 +201,10 @@ DASH_TARGET void amxGroups(const Matrix& w, const QuantizedActivations& a, float
     _tile_loadconfig(&config);
     switch (w.type) {
     case MatrixType::Int8:
-        tilesOfFormat<8, ParamKind::ScaleF32>(w, a, y, tile0, tile1);
-        break;
-    case MatrixType::Int4:
-        tilesOfFormat<4, ParamKind::ScaleF32>(w, a, y, tile0, tile1);
-        break;
     case MatrixType::Q8_0:
         tilesOfFormat<8, ParamKind::ScaleF16>(w, a, y, tile0, tile1);
         break;
+    case MatrixType::Int4:
     case MatrixType::Q4_0:
         tilesOfFormat<4, ParamKind::ScaleF16>(w, a, y, tile0, tile1);
         break;

@@ -311,9 +311,7 @@ DASH_AVX2 inline __m256 bytesToFloat8(const uint8_t* p) {
 template <ParamKind PK>
 DASH_AVX2 inline void loadBlockParams(const uint8_t* P, int sub, int h, __m256& a, __m256& b) {
     b = _mm256_setzero_ps();
-    if constexpr (PK == ParamKind::ScaleF32) {
-        a = _mm256_loadu_ps(reinterpret_cast<const float*>(P) + 8 * h);
-    } else if constexpr (PK == ParamKind::ScaleF16 || PK == ParamKind::Q6K) {
+    if constexpr (PK == ParamKind::ScaleF16 || PK == ParamKind::Q6K) {
         a = loadHalves8(P + 16 * h);
     } else if constexpr (PK == ParamKind::ScaleMinF16) {
         a = loadHalves8(P + 16 * h);
@@ -344,13 +342,12 @@ struct Format {
     static constexpr int kCodeBytes = Bits == 8 ? 512 : 256 + 64 * (Bits - 4);
     static constexpr bool kSuper = PK == ParamKind::KQuant || PK == ParamKind::Q6K;
     static constexpr int kBlocksPerSuper = kSuper ? 8 : 1;
-    static constexpr int kParamBytes = PK == ParamKind::ScaleF32      ? 64
-                                       : PK == ParamKind::ScaleF16    ? 32
+    static constexpr int kParamBytes = PK == ParamKind::ScaleF16      ? 32
                                        : PK == ParamKind::ScaleMinF16 ? 64
                                        : PK == ParamKind::KQuant      ? 320
                                                                       : 288;
     // 8-bit codes go through the sign trick, which removes their offset.
-    static constexpr bool kSymmetric = PK == ParamKind::ScaleF32 || PK == ParamKind::ScaleF16;
+    static constexpr bool kSymmetric = PK == ParamKind::ScaleF16;
     static constexpr int kShift = kSymmetric && Bits != 8 ? Bits - 1 : 0;
 };
 
@@ -602,11 +599,9 @@ DASH_AVX2 void tiledAvx2(const Matrix& w, const GroupedActivations& a, float* y,
                          int32_t tile1) {
     switch (w.type) {
     case MatrixType::Int8:
-        return tilesOfFormat<8, ParamKind::ScaleF32>(w, a, y, tile0, tile1);
-    case MatrixType::Int4:
-        return tilesOfFormat<4, ParamKind::ScaleF32>(w, a, y, tile0, tile1);
     case MatrixType::Q8_0:
         return tilesOfFormat<8, ParamKind::ScaleF16>(w, a, y, tile0, tile1);
+    case MatrixType::Int4:
     case MatrixType::Q4_0:
         return tilesOfFormat<4, ParamKind::ScaleF16>(w, a, y, tile0, tile1);
     case MatrixType::Q5_0:

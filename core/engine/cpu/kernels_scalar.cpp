@@ -125,7 +125,6 @@ void tiledScalar(const Matrix& w, const QuantizedActivations& a, float* y, int32
                         dot[k / 16] += codes[r][k] * xq[k];
                     float& out = acc[static_cast<size_t>(t) * kTileRows + r];
                     switch (f.params) {
-                    case ParamKind::ScaleF32:
                     case ParamKind::ScaleF16:
                         out += (factors.scale[r] * dx) *
                                static_cast<float>(dot[0] + dot[1] - f.offset * a.sum[ab]);

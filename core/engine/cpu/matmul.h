@@ -34,7 +34,7 @@ enum class MatrixType : uint8_t {
     F32,
     F16,
     BF16,
-    // The DASH states: symmetric per-group integers q with float scales
+    // The DASH states: symmetric per-group integers q with half scales
     // (value = scale · q), kept per block of 32 (a group of 64 or 128 repeats
     // its scale).
     Int8, // q in [-127, 127]
@@ -79,13 +79,15 @@ Matrix makeF16Matrix(int32_t rows, int32_t cols, std::vector<uint16_t> values);
 Matrix makeBf16Matrix(int32_t rows, int32_t cols, std::vector<uint16_t> values);
 
 // Quantises float weights [rows, cols] to Int8 or Int4 through quantizeGroups
-// (core/engine/quantize.h): scale = max|w| / 127 or / 7 per `group` values.
+// (core/engine/quantize.h): scale = max|w| / 127 or / 7 per `group` values,
+// rounded up to a half.
 Expected<Matrix> quantizeMatrix(const float* values, int32_t rows, int32_t cols, MatrixType type,
                                 int32_t group);
 // The Int8 (qmax 127) or Int4 (qmax 7) matrix of quantised weights.
 Expected<Matrix> fromQuantized(const GroupQuantized& quantized);
 // An Int8/Int4 matrix from integer values q [rows][cols] (in range for the type)
-// and scales [rows][cols / group].
+// and scales [rows][cols / group], each a half-precision value (an error
+// otherwise): the matrix stores them as halves, in the layout of Q8_0 / Q4_0.
 Expected<Matrix> makeIntMatrix(MatrixType type, int32_t rows, int32_t cols, int32_t group,
                                const int8_t* q, const float* scales);
 // A tiled matrix of GGUF blocks: `src` holds rows x (cols / block size)

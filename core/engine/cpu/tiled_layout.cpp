@@ -11,8 +11,7 @@ namespace dash::cpu {
 
 namespace {
 
-constexpr TiledFormat kInt8{8, 512, 1, 64, 128, ParamKind::ScaleF32};
-constexpr TiledFormat kInt4{4, 256, 1, 64, 8, ParamKind::ScaleF32};
+// INT8 and INT4 share Q8_0's and Q4_0's layout: half scales, 32 weights each.
 constexpr TiledFormat kQ8_0{8, 512, 1, 32, 128, ParamKind::ScaleF16};
 constexpr TiledFormat kQ4_0{4, 256, 1, 32, 8, ParamKind::ScaleF16};
 constexpr TiledFormat kQ5_0{5, 320, 1, 32, 16, ParamKind::ScaleF16};
@@ -186,11 +185,9 @@ void repackGgufBlock(TensorType type, const uint8_t* b, int r, uint8_t (*codes)[
 const TiledFormat& tiledFormat(MatrixType type) {
     switch (type) {
     case MatrixType::Int8:
-        return kInt8;
-    case MatrixType::Int4:
-        return kInt4;
     case MatrixType::Q8_0:
         return kQ8_0;
+    case MatrixType::Int4:
     case MatrixType::Q4_0:
         return kQ4_0;
     case MatrixType::Q4_1:
@@ -206,7 +203,7 @@ const TiledFormat& tiledFormat(MatrixType type) {
     case MatrixType::Q6_K:
         return kQ6_K;
     default:
-        return kInt8; // not tiled: callers check isTiled first
+        return kQ8_0; // not tiled: callers check isTiled first
     }
 }
 
@@ -243,10 +240,6 @@ void blockFactors(const Matrix& w, int32_t tile, int32_t block, BlockFactors& ou
     const int sub = block % f.blocksPerSuper;
     for (int r = 0; r < kTileRows; ++r) {
         switch (f.params) {
-        case ParamKind::ScaleF32:
-            std::memcpy(&out.scale[r], p + 4 * r, 4);
-            out.bias[r] = 0;
-            break;
         case ParamKind::ScaleF16:
             out.scale[r] = loadHalf(p + 2 * r);
             out.bias[r] = 0;
@@ -388,13 +381,20 @@ Expected<Matrix> makeIntMatrix(MatrixType type, int32_t rows, int32_t cols, int3
     for (int32_t t = 0; t < m.tiles(); ++t) {
         for (int32_t b = 0; b < m.blocks(); ++b) {
             std::memset(codes, 0, sizeof codes);
-            float* a = reinterpret_cast<float*>(owned->params.data() +
-                                                (static_cast<size_t>(t) * m.blocks() + b) * 64);
+            uint8_t* a = owned->params.data() + (static_cast<size_t>(t) * m.blocks() + b) *
+                                                    static_cast<size_t>(f.paramBytes);
             for (int r = 0; r < kTileRows; ++r) {
                 const int32_t row = t * kTileRows + r;
                 if (row >= rows)
                     break;
-                a[r] = scales[static_cast<size_t>(row) * groups + b * kBlock / group];
+                const float scale = scales[static_cast<size_t>(row) * groups + b * kBlock / group];
+                const uint16_t half = floatToHalf(scale);
+                if (halfToFloat(half) != scale)
+                    return invalidError("scale " + std::to_string(scale) + " of row " +
+                                        std::to_string(row) + ", group " +
+                                        std::to_string(b * kBlock / group) +
+                                        " is not a half-precision value");
+                std::memcpy(a + 2 * r, &half, 2);
                 const int8_t* src = q + static_cast<size_t>(row) * cols + b * kBlock;
                 for (int k = 0; k < kBlock; ++k)
                     codes[r][k] = static_cast<uint8_t>(src[k] + offset);

@@ -7,10 +7,10 @@
 // its value an affine function of n fixed per block and row:
 //
 //   type   bits  value                                   params per (tile, super-block)
-//   Int8   8     a·(n − 128)   a f32 per 32              a[16] f32 (64 B), super = 1 block
-//   Int4   4     a·(n − 8)     a f32 per 32              a[16] f32 (64 B)
-//   Q8_0   8     a·(n − 128)   a f16 per 32              a[16] f16 (32 B)
-//   Q4_0   4     a·(n − 8)                               a[16] f16 (32 B)
+//   Int8   8     a·(n − 128)   a f16 per 32              a[16] f16 (32 B), super = 1 block
+//   Int4   4     a·(n − 8)                               a[16] f16 (32 B)
+//   Q8_0   8     as Int8                                 as Int8
+//   Q4_0   4     as Int4                                 as Int4
 //   Q5_0   5     a·(n − 16)                              a[16] f16 (32 B)
 //   Q4_1   4     a·n + m       a, m f16 per 32           a[16], m[16] f16 (64 B)
 //   Q5_1   5     a·n + m                                 a[16], m[16] f16 (64 B)
@@ -49,8 +49,7 @@ constexpr int kTileRows = 16;
 constexpr int kBlock = 32;
 
 enum class ParamKind : uint8_t {
-    ScaleF32,    // Int8, Int4
-    ScaleF16,    // Q8_0, Q4_0, Q5_0
+    ScaleF16,    // Q8_0, Q4_0, Q5_0, Int8, Int4
     ScaleMinF16, // Q4_1, Q5_1
     KQuant,      // Q4_K, Q5_K
     Q6K,         // Q6_K
