@@ -5,7 +5,7 @@
 //   bench_dash --model M.gguf --tune-file HELD_OUT.txt [--policy P.policy ...]
 //              [--calibration C.json] [--ratio 2.0] [--threads 2] [--repeats 5]
 //              [--prompt-tokens 32] [--decode-tokens 64] [--state-costs-only]
-//              [--layer-parts] [--mixed-states]
+//              [--layer-parts] [--mixed-states] [--replay]
 //
 // Every row is measureDecodeSpeedup: full precision, full precision again (the
 // A/A control) and the policy in the alternating schedule of
@@ -24,7 +24,9 @@
 // (StateCostOptions::mixed): what a layer costs when the layers around it and
 // the same layer's previous token ran in other states, as under a policy;
 // --mixed-draw limits the states drawn (e.g. int4,full: which formats'
-// weights compete for the caches).
+// weights compete for the caches). --replay adds to every row's schedule the
+// policy's recorded states played back without deciding (SpeedOptions::
+// replay) and prints what the decisions cost per token.
 #include "app/cli/cli_common.h"
 #include "bench/bench_harness.h"
 #include "core/dash/baselines.h"
@@ -74,12 +76,14 @@ int main(int argc, char** argv) {
         "usage: bench_dash --model M.gguf --tune-file HELD_OUT.txt [--policy P.policy ...]\n"
         "                  [--calibration C.json] [--ratio 2.0] [--threads 2] [--repeats 5]\n"
         "                  [--prompt-tokens 32] [--decode-tokens 64] [--state-costs-only]\n"
-        "                  [--layer-parts] [--mixed-states [--mixed-draw skip,int4,int8,full]]";
+        "                  [--layer-parts] [--mixed-states [--mixed-draw skip,int4,int8,full]]\n"
+        "                  [--replay]";
     int exitCode = 0;
-    auto args = bench::parseArgs(argc, argv, "bench_dash", kUsage,
-                                 {"model", "tune-file", "policy", "calibration", "ratio", "threads",
-                                  "repeats", "prompt-tokens", "decode-tokens", "mixed-draw"},
-                                 {"state-costs-only", "layer-parts", "mixed-states"}, &exitCode);
+    auto args =
+        bench::parseArgs(argc, argv, "bench_dash", kUsage,
+                         {"model", "tune-file", "policy", "calibration", "ratio", "threads",
+                          "repeats", "prompt-tokens", "decode-tokens", "mixed-draw"},
+                         {"state-costs-only", "layer-parts", "mixed-states", "replay"}, &exitCode);
     if (!args)
         return exitCode;
     auto ratio = args->getDouble("ratio", 2.0);
@@ -117,13 +121,17 @@ int main(int argc, char** argv) {
     so.rounds = static_cast<int>(*repeats);
     so.promptTokens = *promptTokens;
     so.decodeTokens = *decodeTokens;
+    const bool replay = args->flag("replay");
 
     const std::string loadBefore = bench::loadAverage();
     std::vector<Row> rows;
     auto measure = [&](Policy& policy, const std::string& name, KvMode kv) -> bool {
         engine.setKvMode(kv);
         std::fprintf(stderr, "bench_dash: %s (%s)...\n", name.c_str(), kvModeName(kv));
-        auto s = measureDecodeSpeedup(policy, engine, heldOut, so);
+        SpeedOptions rowOptions = so;
+        // The A/A control row has no decisions to take out.
+        rowOptions.replay = replay && policy.kind() != PolicyKind::Full;
+        auto s = measureDecodeSpeedup(policy, engine, heldOut, rowOptions);
         if (!s.ok()) {
             std::fprintf(stderr, "bench_dash: %s: %s\n", name.c_str(), s.error().message().c_str());
             return false;
@@ -209,10 +217,11 @@ int main(int argc, char** argv) {
 
     std::printf("%s\nthreads %d, prompt %lld, decode %lld tokens; load average %s before, %s "
                 "after\n%lld alternating rounds after 1 warm-up: each times full precision, full "
-                "precision again (A/A) and the policy twice, in mirrored order; medians and "
+                "precision again (A/A) and the policy%s twice, in mirrored order; medians and "
                 "ranges of per-round ratios\n\n",
                 (*model)->summary().c_str(), engine.threads(), *promptTokens, *decodeTokens,
-                loadBefore.c_str(), bench::loadAverage().c_str(), *repeats);
+                loadBefore.c_str(), bench::loadAverage().c_str(), *repeats,
+                replay ? " (and its replayed states)" : "");
     std::printf("%-40s %10s %10s %9s %24s %24s %9s\n", "policy", "full tok/s", "tok/s", "nominal",
                 "speedup [range]", "A/A control [range]", "spd/nom");
     std::vector<double> controls;
@@ -232,6 +241,25 @@ int main(int argc, char** argv) {
             std::printf("WARNING: %s: the A/A control %.3fx is outside 1.00 +- %.2f; its speedup "
                         "is not trustworthy\n",
                         r.name.c_str(), r.speed.control.median, kControlTolerance);
+    if (replay && rows.size() > 1) {
+        // What deciding costs: each row's recorded states replayed in the same
+        // schedule, without the policy.
+        std::printf("\nthe policy against its own states replayed without deciding (a fourth arm "
+                    "in each row's schedule): speedups over full precision, and the policy's "
+                    "time less the replay's per decoded token\n\n");
+        std::printf("%-40s %24s %24s %28s %9s\n", "policy", "speedup [range]", "replayed [range]",
+                    "deciding ns/token [range]", "of step");
+        for (size_t i = 1; i < rows.size(); ++i) {
+            const SpeedResult& sp = rows[i].speed;
+            const Summary& d = sp.decisionNsPerToken;
+            char decide[64];
+            std::snprintf(decide, sizeof decide, "%.0f [%.0f - %.0f]", d.median, d.min, d.max);
+            std::printf("%-40s %24s %24s %28s %8.1f%%\n", rows[i].name.c_str(),
+                        bench::formatRatio(sp.speedup).c_str(),
+                        bench::formatRatio(sp.replaySpeedup).c_str(), decide,
+                        100.0 * d.median * sp.policyTokensPerSecond / 1e9);
+        }
+    }
     std::printf("\ncost of a decode layer per state, full precision = 4 (INT8/INT4 group 32; "
                 "layers 1..L-2 in the state, median over steps; states alternating)\n\n");
     std::printf("%-10s %8s %8s %8s %8s\n", "KV mode", "skip", "int4", "int8", "full");

@@ -12,6 +12,7 @@
 #include "core/dash/calibration.h"
 #include "core/dash/dash_policy.h"
 #include "core/dash/evaluation.h"
+#include "core/dash/state_table.h"
 #include "core/dash/training.h"
 #include "core/engine/engine.h"
 
@@ -19,7 +20,10 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <array>
 #include <cmath>
+#include <cstring>
+#include <functional>
 #include <map>
 #include <random>
 
@@ -88,6 +92,7 @@ private slots:
     void measuredStateCosts();
     void mixedStateCosts();
     void stateSets();
+    void replayedDecode();
     void layerPartTimes();
 
 private:
@@ -533,6 +538,77 @@ void TestDashTraining::mixedStateCosts() {
     so.mixedDraw = StateSet{};
     auto none = measureStateCosts(engine, m_train, so);
     QVERIFY(!none.ok() && none.error().message().find("at least one state") != std::string::npos);
+}
+
+// The replay arm of measureDecodeSpeedup: a policy's states recorded while it
+// decodes, played back without it, give the same logits bit for bit (so the
+// replay decodes the same tokens through the same kernels), and the speed
+// measurement then times it beside the policy.
+void TestDashTraining::replayedDecode() {
+    auto trained = train(shortOptions());
+    QVERIFY2(trained.ok(), trained.ok() ? "" : trained.error().message().c_str());
+    DashPolicy& policy = **trained;
+    Engine& engine = *m_engine;
+    QVERIFY(policy.prepare(engine).ok());
+    const std::span<const int32_t> prompt(m_eval.data(), 8);
+    const int64_t decode = 12;
+    StateTable table(8 + decode, m_model->config().layers);
+    // Decodes greedily under `controller`, moving `toRow` to each pass's first
+    // position; the logits of every pass, concatenated.
+    auto decodeWith = [&](LayerController* controller,
+                          const std::function<void(int64_t)>& toRow) -> std::vector<float> {
+        engine.reset();
+        ForwardOptions fo;
+        fo.controller = controller;
+        std::vector<float> all;
+        toRow(0);
+        auto logits = engine.forward(prompt, fo);
+        for (int64_t i = 0; logits.ok(); ++i) {
+            all.insert(all.end(), logits->begin(), logits->end());
+            if (i == decode)
+                break;
+            const int32_t one[1] = {static_cast<int32_t>(
+                std::max_element(logits->begin(), logits->end()) - logits->begin())};
+            toRow(8 + i);
+            logits = engine.forward(one, fo);
+        }
+        engine.reset();
+        return all;
+    };
+    auto controller = policy.makeController();
+    RecordingController recorder(controller.get(), table);
+    const std::vector<float> withPolicy =
+        decodeWith(&recorder, [&](int64_t row) { recorder.setFirstRow(row); });
+    QCOMPARE(withPolicy.size(), static_cast<size_t>(decode + 1) * m_model->config().vocabSize);
+    std::array<int, kStateCount> cells{};
+    for (LayerState state : table.cells)
+        ++cells[static_cast<size_t>(stateIndex(state))];
+    QVERIFY2(cells[3] < static_cast<int>(table.cells.size()), "the policy ran everything in full");
+    StateTableController replay(table);
+    const std::vector<float> replayed =
+        decodeWith(&replay, [&](int64_t row) { replay.setFirstRow(row); });
+    QCOMPARE(replayed.size(), withPolicy.size());
+    QVERIFY(std::memcmp(replayed.data(), withPolicy.data(), replayed.size() * sizeof(float)) == 0);
+    const std::vector<float> full = decodeWith(nullptr, [](int64_t) {});
+    QVERIFY(full.size() != withPolicy.size() ||
+            std::memcmp(full.data(), withPolicy.data(), full.size() * sizeof(float)) != 0);
+
+    SpeedOptions so;
+    so.promptTokens = 8;
+    so.decodeTokens = decode;
+    so.rounds = 2;
+    auto plain = measureDecodeSpeedup(policy, engine, m_eval, so);
+    QVERIFY2(plain.ok(), plain.ok() ? "" : plain.error().message().c_str());
+    QCOMPARE(plain->replaySpeedup.count, size_t{0});
+    QCOMPARE(plain->decisionNsPerToken.count, size_t{0});
+    so.replay = true;
+    auto timed = measureDecodeSpeedup(policy, engine, m_eval, so);
+    QVERIFY2(timed.ok(), timed.ok() ? "" : timed.error().message().c_str());
+    QCOMPARE(timed->replaySpeedup.count, size_t{2});
+    QCOMPARE(timed->decisionNsPerToken.count, size_t{2});
+    QVERIFY(timed->replaySpeedup.median > 0 && std::isfinite(timed->replaySpeedup.median));
+    QVERIFY(std::isfinite(timed->decisionNsPerToken.median));
+    QCOMPARE(engine.position(), int64_t(0));
 }
 
 void TestDashTraining::stateSets() {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "core/dash/evaluation.h"
 
+#include "core/dash/state_table.h"
+
 #include "core/engine/generate.h"
 #include "core/engine/sampler.h"
 #include "core/model/tokenizer.h"
@@ -219,31 +221,46 @@ Expected<SpeedResult> measureDecodeSpeedup(Policy& policy, Engine& engine,
         return invalidError("the text has fewer tokens than the prompt length");
     DASH_TRY(policy.prepare(engine));
     const std::vector<int32_t> prompt(source.begin(), source.begin() + options.promptTokens);
-    enum Arm { Full = 0, FullControl = 1, WithPolicy = 2 };
+    enum Arm { Full = 0, FullControl = 1, WithPolicy = 2, Replay = 3 };
+    // The policy's states of every prompt and decode token, for the replay.
+    StateTable recorded(need, engine.model().config().layers);
     // The policy's decode steps of every run, warm-up included; the warm-up
     // runs (the first two of each arm per warm-up round) are dropped below.
     std::vector<std::array<double, kStateCount>> policyCells; // per run, cells per state
-    auto runArm = [&](int arm) -> Expected<double> {
+    // `record`: an untimed policy run that fills `recorded`.
+    auto runArm = [&](int arm, bool record) -> Expected<double> {
         engine.reset();
         std::unique_ptr<LayerController> controller;
         if (arm == WithPolicy) {
             DASH_TRY(policy.probe(engine, prompt));
             controller = policy.makeController();
+        } else if (arm == Replay) {
+            controller = std::make_unique<StateTableController>(recorded);
         }
-        CountingController counter(controller.get());
+        RecordingController recorder(controller.get(), recorded);
+        CountingController counter(record ? &recorder : controller.get());
+        auto toRow = [&](int64_t row) {
+            recorder.setFirstRow(row);
+            if (arm == Replay)
+                static_cast<StateTableController&>(*controller).setFirstRow(row);
+        };
         ForwardOptions fo;
         if (controller)
             fo.controller = &counter;
+        toRow(0);
         DASH_ASSIGN_OR_RETURN(std::span<const float> logits, engine.forward(prompt, fo));
         const std::array<double, kStateCount> before = counter.stateCells();
         int32_t next = argmax(logits);
         const int64_t t0 = steadyNowNs();
         for (int64_t i = 0; i < options.decodeTokens; ++i) {
             const int32_t one[1] = {next};
+            toRow(options.promptTokens + i);
             DASH_ASSIGN_OR_RETURN(logits, engine.forward(one, fo));
             next = argmax(logits);
         }
         const double seconds = static_cast<double>(steadyNowNs() - t0) / 1e9;
+        if (record)
+            return seconds;
         if (arm == WithPolicy) {
             std::array<double, kStateCount> decoded{};
             for (size_t k = 0; k < decoded.size(); ++k)
@@ -256,7 +273,14 @@ Expected<SpeedResult> measureDecodeSpeedup(Policy& policy, Engine& engine,
     ao.rounds = options.rounds;
     ao.warmupRounds = options.warmupRounds;
     ao.cancel = options.cancel;
-    auto seconds = runAlternating(3, runArm, ao);
+    if (options.replay) {
+        if (auto recordedRun = runArm(WithPolicy, true); !recordedRun.ok()) {
+            engine.reset();
+            return recordedRun.error();
+        }
+    }
+    auto seconds = runAlternating(
+        options.replay ? 4 : 3, [&](int arm) { return runArm(arm, false); }, ao);
     engine.reset();
     if (!seconds.ok())
         return seconds.error();
@@ -279,6 +303,17 @@ Expected<SpeedResult> measureDecodeSpeedup(Policy& policy, Engine& engine,
     for (size_t k = 0; k < stateCells.size(); ++k)
         s.stateShare[k] = cells > 0 ? stateCells[k] / cells : (k == 3 ? 1.0 : 0.0);
     s.rounds = options.rounds;
+    if (options.replay) {
+        const std::vector<double>& policySeconds = (*seconds)[WithPolicy];
+        const std::vector<double>& replaySeconds = (*seconds)[Replay];
+        s.replaySpeedup = pairedSpeedup((*seconds)[Full], replaySeconds);
+        std::vector<double> perToken;
+        for (size_t i = 0; i + 1 < policySeconds.size(); i += 2)
+            perToken.push_back((policySeconds[i] + policySeconds[i + 1] - replaySeconds[i] -
+                                replaySeconds[i + 1]) *
+                               1e9 / (2 * decode));
+        s.decisionNsPerToken = summarize(std::move(perToken));
+    }
     return s;
 }
 

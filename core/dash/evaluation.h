@@ -79,6 +79,11 @@ struct SpeedOptions {
     int rounds = 4;
     int warmupRounds = 1;
     const CancelToken* cancel = nullptr;
+    // Also time a fourth arm that replays the policy's states without its
+    // decisions: the states of one untimed run of the policy before the
+    // schedule (same prompt, so the same tokens), played back per token and
+    // layer. The policy's time less the replay's is what deciding costs.
+    bool replay = false;
 };
 
 struct SpeedResult {
@@ -94,6 +99,11 @@ struct SpeedResult {
     // Share of the policy's timed decode cells (token x layer) in each state.
     std::array<double, kStateCount> stateShare{};
     int rounds = 0;
+    // With SpeedOptions::replay: per round, full precision's decode time over
+    // the replay's, and the policy's time less the replay's per decoded token
+    // in nanoseconds (count 0 otherwise).
+    Summary replaySpeedup;
+    Summary decisionNsPerToken;
 };
 
 // Greedy decoding of `decodeTokens` after a prompt from `source`; only the

@@ -3,7 +3,6 @@
 
 #include "core/dash/baselines.h"
 #include "core/dash/oracle.h"
-#include "core/engine/forwarding_controller.h"
 #include "core/engine/generate.h"
 
 #include <algorithm>
@@ -50,24 +49,6 @@ double entropyBits(const std::array<int64_t, kStateCount>& counts) {
             h -= static_cast<double>(c) / total * std::log2(static_cast<double>(c) / total);
     return h;
 }
-
-// Records the states an inner controller sets into a table, row firstRow + t.
-class RecordingController : public ForwardingController {
-public:
-    RecordingController(LayerController* inner, StateTable& table)
-        : ForwardingController(inner), m_table(table) {}
-    void setFirstRow(int64_t row) { m_firstRow = row; }
-    void beforeLayer(int32_t layer, const float* input, int64_t count,
-                     LayerState* states) override {
-        ForwardingController::beforeLayer(layer, input, count, states);
-        for (int64_t t = 0; t < count; ++t)
-            m_table.at(m_firstRow + t, layer) = states[t];
-    }
-
-private:
-    StateTable& m_table;
-    int64_t m_firstRow = 0;
-};
 
 Json resultJson(const EvaluationResult& r) {
     Json j = Json::object();

@@ -4,7 +4,7 @@
 // statically reassigned counterfactual, replayed through the engine exactly.
 #pragma once
 
-#include "core/engine/layer_controller.h"
+#include "core/engine/forwarding_controller.h"
 
 #include <cstdint>
 #include <vector>
@@ -44,6 +44,25 @@ public:
 private:
     const StateTable& m_table;
     int64_t m_firstRow;
+};
+
+// Records the states an inner controller sets into a table: token t of a pass
+// fills row firstRow + t (the table must have those rows).
+class RecordingController : public ForwardingController {
+public:
+    RecordingController(LayerController* inner, StateTable& table)
+        : ForwardingController(inner), m_table(table) {}
+    void setFirstRow(int64_t row) { m_firstRow = row; }
+    void beforeLayer(int32_t layer, const float* input, int64_t count,
+                     LayerState* states) override {
+        ForwardingController::beforeLayer(layer, input, count, states);
+        for (int64_t t = 0; t < count; ++t)
+            m_table.at(m_firstRow + t, layer) = states[t];
+    }
+
+private:
+    StateTable& m_table;
+    int64_t m_firstRow = 0;
 };
 
 } // namespace dash
