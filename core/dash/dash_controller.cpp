@@ -148,11 +148,14 @@ void DashController::decide(int32_t next, const float* h, int64_t count, bool ap
             const bool skip = m_current[static_cast<size_t>(t)] == LayerState::Skip;
             const std::vector<float>* scale = skip ? alpha : &gamma;
             float* out = m_approx.data() + t * m_dim;
-            for (int32_t c = 0; c < m_dim; ++c) {
-                const float s = !scale               ? 1.0f
-                                : scale->size() == 1 ? (*scale)[0]
-                                                     : (*scale)[static_cast<size_t>(c)];
-                out[c] = s * ht[c];
+            if (scale && scale->size() > 1) {
+                const float* s = scale->data();
+                for (int32_t c = 0; c < m_dim; ++c)
+                    out[c] = s[c] * ht[c];
+            } else {
+                const float s = scale ? (*scale)[0] : 1.0f;
+                for (int32_t c = 0; c < m_dim; ++c)
+                    out[c] = s * ht[c];
             }
             source = out;
         }
