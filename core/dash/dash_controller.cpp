@@ -4,6 +4,7 @@
 #include "core/engine/cpu/ops.h"
 #include "core/engine/cpu/thread_pool.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <optional>
@@ -173,7 +174,13 @@ void DashController::beforeLayer(int32_t layer, const float* input, int64_t coun
     std::copy(m_next.begin(), m_next.end(), m_current.begin());
     if (!m_options.async || layer + 1 >= m_layers)
         return;
-    if (!m_pool) {
+    // A layer every token skips leaves the aside job nothing to overlap but
+    // (in project mode) its K/V product, and handing the job over costs more
+    // than that hides (bench_dash --replay): the same decision is then taken
+    // here, before the layer.
+    const bool allSkip = std::all_of(m_current.begin(), m_current.end(),
+                                     [](LayerState s) { return s == LayerState::Skip; });
+    if (!m_pool || allSkip) {
         decide(layer + 1, input, count, true, layer);
         return;
     }
