@@ -110,19 +110,9 @@ void accumulateColumns(const float* x, int32_t dim, const float* w, size_t hidde
 } // namespace
 
 void normalizeHidden(const float* h, int32_t dim, float* out) {
-    // Eight partial sums: independent additions instead of one chain of dim.
-    double part[8] = {};
-    int32_t c = 0;
-    for (; c + 8 <= dim; c += 8)
-        for (int j = 0; j < 8; ++j)
-            part[j] += static_cast<double>(h[c + j]) * h[c + j];
-    for (; c < dim; ++c)
-        part[0] += static_cast<double>(h[c]) * h[c];
-    const double ss =
-        ((part[0] + part[4]) + (part[1] + part[5])) + ((part[2] + part[6]) + (part[3] + part[7]));
-    const double rms = std::sqrt(ss / dim);
+    const double rms = std::sqrt(cpu::sumOfSquares(h, dim) / dim);
     const float inv = rms > 0 ? static_cast<float>(1.0 / rms) : 0.0f;
-    for (c = 0; c < dim; ++c)
+    for (int32_t c = 0; c < dim; ++c)
         out[c] = h[c] * inv;
 }
 

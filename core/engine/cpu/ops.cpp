@@ -324,31 +324,37 @@ float dotFloat(const float* a, const float* b, int32_t count, Isa isa) {
     return sum;
 }
 
+double sumOfSquares(const float* x, int32_t dim, Isa isa) {
+#if DASH_X86
+    if (hasLevel(isa, Isa::Avx2))
+        return sumSquaresAvx2(x, dim);
+#endif
+    // Four partial sums: independent chains of adds, where one chain makes
+    // every add wait for the previous one.
+    double part[4] = {0, 0, 0, 0};
+    int32_t k = 0;
+    for (; k + 4 <= dim; k += 4)
+        for (int i = 0; i < 4; ++i)
+            part[i] += static_cast<double>(x[k + i]) * x[k + i];
+    for (; k < dim; ++k)
+        part[0] += static_cast<double>(x[k]) * x[k];
+    return (part[0] + part[1]) + (part[2] + part[3]);
+}
+
 void rmsNorm(const float* x, const float* weight, int64_t n, int32_t dim, float eps, float* out,
              Isa isa) {
     for (int64_t t = 0; t < n; ++t) {
         const float* xt = x + t * dim;
         float* ot = out + t * dim;
+        const double ss = sumOfSquares(xt, dim, isa);
+        const auto scale = static_cast<float>(1.0 / std::sqrt(ss / dim + eps));
 #if DASH_X86
         if (hasLevel(isa, Isa::Avx2)) {
-            const double ss = sumSquaresAvx2(xt, dim);
-            scaleByWeightAvx2(xt, weight, static_cast<float>(1.0 / std::sqrt(ss / dim + eps)), dim,
-                              ot);
+            scaleByWeightAvx2(xt, weight, scale, dim, ot);
             continue;
         }
 #endif
-        // Four partial sums in double: independent chains of adds, where one
-        // chain makes every add wait for the previous one.
-        double part[4] = {0, 0, 0, 0};
-        int32_t k = 0;
-        for (; k + 4 <= dim; k += 4)
-            for (int i = 0; i < 4; ++i)
-                part[i] += static_cast<double>(xt[k + i]) * xt[k + i];
-        for (; k < dim; ++k)
-            part[0] += static_cast<double>(xt[k]) * xt[k];
-        const double ss = (part[0] + part[1]) + (part[2] + part[3]);
-        const auto scale = static_cast<float>(1.0 / std::sqrt(ss / dim + eps));
-        for (k = 0; k < dim; ++k)
+        for (int32_t k = 0; k < dim; ++k)
             ot[k] = xt[k] * scale * weight[k];
     }
 }

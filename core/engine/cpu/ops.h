@@ -13,9 +13,12 @@ namespace dash::cpu {
 
 class ThreadPool;
 
-// out[t] = x[t] / rms(x[t]) * weight, rms = sqrt(mean(x^2) + eps). x may equal out.
-// The sum of squares is taken in double on every path (AVX2: four lanes of
-// partial sums), so paths differ only in the order of those double adds.
+// Σ x[k]² in double on every path (AVX2: four lanes of partial sums; scalar:
+// four partial sums), so paths differ only in the order of the double adds.
+double sumOfSquares(const float* x, int32_t dim, Isa isa = bestIsa());
+
+// out[t] = x[t] / rms(x[t]) * weight, rms = sqrt(mean(x^2) + eps), the sum of
+// squares by sumOfSquares. x may equal out.
 void rmsNorm(const float* x, const float* weight, int64_t n, int32_t dim, float eps, float* out,
              Isa isa = bestIsa());
 
