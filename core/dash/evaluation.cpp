@@ -2,7 +2,6 @@
 #include "core/dash/evaluation.h"
 
 #include "core/dash/state_table.h"
-
 #include "core/engine/generate.h"
 #include "core/engine/sampler.h"
 #include "core/model/tokenizer.h"
