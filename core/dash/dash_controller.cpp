@@ -175,9 +175,9 @@ void DashController::beforeLayer(int32_t layer, const float* input, int64_t coun
     if (!m_options.async || layer + 1 >= m_layers)
         return;
     // A layer every token skips leaves the aside job nothing to overlap but
-    // (in project mode) its K/V product, and handing the job over costs more
-    // than that hides (bench_dash --replay): the same decision is then taken
-    // here, before the layer.
+    // (in project mode) its K/V product; handing the job over cost more than
+    // it hid in mask mode and about as much in project mode (bench_dash
+    // --replay): the same decision is then taken here, before the layer.
     const bool allSkip = std::all_of(m_current.begin(), m_current.end(),
                                      [](LayerState s) { return s == LayerState::Skip; });
     if (!m_pool || allSkip) {
