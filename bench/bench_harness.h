@@ -8,7 +8,8 @@
 //     per-round speedup over the baseline, the A/A control row, and a warning
 //     line when the control is outside 1 +- 0.05;
 //   - memory bandwidth probes: a read-only multithreaded sum over a buffer far
-//     larger than the last-level cache (what decoding does with the weights),
+//     larger than the last-level cache (what decoding does with the weights;
+//     it prefetches 4 KiB ahead, as the decode kernels do),
 //     and a multithreaded memcpy (reads and writes every byte) beside it;
 //   - the load average, printed with every table (the machine is shared).
 #pragma once

@@ -179,10 +179,14 @@ DASH_AVX2 void rowsOneToken(const Matrix& w, const float* x, float* y, int32_t r
         const uint8_t* row = w.data + static_cast<size_t>(r) * rowBytes;
         __m256 a[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(),
                        _mm256_setzero_ps()};
-        for (int32_t k = 0; k < c32; k += 32)
+        for (int32_t k = 0; k < c32; k += 32) {
+            prefetchLines(row + static_cast<size_t>(k) * elementBytes(w.type) +
+                              kStreamPrefetchBytes,
+                          32 * elementBytes(w.type));
             for (int u = 0; u < 4; ++u)
                 a[u] = _mm256_fmadd_ps(loadWeights8(w.type, row, k + 8 * u),
                                        _mm256_loadu_ps(x + k + 8 * u), a[u]);
+        }
         for (int32_t k = c32; k < c8; k += 8)
             a[0] = _mm256_fmadd_ps(loadWeights8(w.type, row, k), _mm256_loadu_ps(x + k), a[0]);
         float s = hsum(_mm256_add_ps(_mm256_add_ps(a[0], a[1]), _mm256_add_ps(a[2], a[3])));

@@ -131,6 +131,9 @@ DASH_TARGET void rowsDirect(const Matrix& w, const float* x, float* y, int64_t t
                 for (int u = 0; u < U; ++u)
                     acc[j][u] = _mm512_setzero_ps();
             for (int32_t k = 0; k < kMain; k += kStep) {
+                prefetchLines(row + static_cast<size_t>(k) * kElementBytes<Type> +
+                                  kStreamPrefetchBytes,
+                              kStep * kElementBytes<Type>);
 #pragma GCC unroll 4
                 for (int u = 0; u < U; ++u) {
                     const __m512 wv = loadWeights<Type>(row, k + 16 * u);
