@@ -173,7 +173,7 @@ uint64_t sumWordsScalar(const uint64_t* p, size_t n) {
 
 #if defined(__x86_64__)
 // Words (8 bytes) ahead of the loads that the AVX2 loop asks the cache for.
-// With the hardware prefetcher alone, two threads read 24-27 GB/s on the
+// With the hardware prefetcher alone, two threads read 23-26 GB/s on the
 // 2-core Intel machine, less than the engine's F16 decode kernels (which
 // prefetch 4 KiB ahead) then streamed; asking for every line 4 KiB ahead
 // too, 26-30 GB/s (docs/results.md, "Prefetching").
