@@ -12,7 +12,8 @@
 // differential rewards, is trained and reported beside them: on this task its
 // gains are within its seed-to-seed spread (the test prints each seed's
 // them), so none is asserted.
-// Training is deterministic in its seed, and the choices are recorded.
+// Imitating the best static set (greedy removal on the training part) takes
+// that set. Training is deterministic in its seed, and the choices are recorded.
 #include "synthetic_task.h"
 
 #include "core/dash/calibration.h"
@@ -47,6 +48,7 @@ private slots:
     void trainersImprove();
     void deterministic_data();
     void deterministic();
+    void bestStaticImitation();
     void refusesBadOptions();
 
 private:
@@ -145,6 +147,11 @@ TrainOptions TestDashTrainers::options(const QString& setting) const {
     } else if (setting == "relaxed") {
         o.trainer = TrainerKind::Relaxed;
         o.steps = 300;
+    } else if (setting == "best-static") {
+        o.imitationTarget = ImitationTarget::BestStatic;
+        o.imitationSteps = 100;
+        o.steps = 100;
+        o.staticWindows = 8;
     }
     return o;
 }
@@ -264,6 +271,7 @@ void TestDashTrainers::deterministic_data() {
     QTest::newRow("reinforce-differential-kl") << "reinforce-differential-kl";
     QTest::newRow("oracle-distillation") << "oracle-distillation";
     QTest::newRow("relaxed") << "relaxed";
+    QTest::newRow("best-static") << "best-static";
 }
 
 // Same seed, same parameters and cost bias; another seed, other parameters.
@@ -284,6 +292,51 @@ void TestDashTrainers::deterministic() {
     QVERIFY((**c).scorer().parameters() != (**a).scorer().parameters());
 }
 
+// Imitating the best static set: the policy records the order greedy removal
+// found on the training part and, tuned to the ratio on unseen sequences,
+// skips the first round(L(1 - 1/r)) layers of it for every token and no other.
+// The calibration's similarities are reversed, so that imitating the
+// similarity ranking instead would skip other layers.
+void TestDashTrainers::bestStaticImitation() {
+    const TrainOptions o = options("best-static");
+    Calibration reversed = m_calibration;
+    std::reverse(reversed.meanCos.begin() + 1, reversed.meanCos.end() - 1);
+    auto trained = trainDashPolicy(*m_engine, reversed, m_task.train, o, "x");
+    QVERIFY2(trained.ok(), trained.ok() ? "" : trained.error().message().c_str());
+    const Json& t = (**trained).training();
+    QCOMPARE(t["imitation_target"].asString(), std::string("best-static"));
+    QCOMPARE(t["static_windows"].asInt(), o.staticWindows);
+    const int32_t layers = m_task.model->config().layers;
+    const Json& order = t["static_order"];
+    QCOMPARE(static_cast<int64_t>(order.size()), static_cast<int64_t>(layers - 2));
+    const auto skips = static_cast<size_t>(std::llround(layers * (1.0 - 1.0 / kRatio)));
+    std::vector<bool> inSet(static_cast<size_t>(layers), false);
+    for (size_t i = 0; i < skips; ++i)
+        inSet[static_cast<size_t>(order[i].asInt())] = true;
+
+    const std::vector<int32_t> similarity =
+        StaticSimilarityPolicy(layers, reversed.meanCos).order();
+    bool differs = false;
+    for (size_t i = 0; i < skips; ++i) {
+        qInfo("skipped %zu: layer %d by the search, %d by the similarity ranking", i,
+              static_cast<int>(order[i].asInt()), similarity[i]);
+        differs = differs || !inSet[static_cast<size_t>(similarity[i])];
+    }
+    QVERIFY(differs);
+
+    const PolicyAwarenessReport report = evaluate(**trained);
+    for (int32_t layer = 1; layer + 1 < layers; ++layer) {
+        const LayerAwareness& l = report.awareness.layers[static_cast<size_t>(layer)];
+        int64_t cells = 0;
+        for (int64_t c : l.stateCounts)
+            cells += c;
+        const double skipped = static_cast<double>(l.stateCounts[0]) / static_cast<double>(cells);
+        qInfo("layer %d: %s the imitated set, skipped by %.3f of the tokens", layer,
+              inSet[static_cast<size_t>(layer)] ? "in" : "not in", skipped);
+        QVERIFY(inSet[static_cast<size_t>(layer)] ? skipped > 0.95 : skipped < 0.05);
+    }
+}
+
 void TestDashTrainers::refusesBadOptions() {
     TrainOptions o = options("relaxed");
     o.gumbelEnd = 0;
@@ -301,6 +354,10 @@ void TestDashTrainers::refusesBadOptions() {
     QVERIFY(!parseBaselineKind("critic").ok());
     QVERIFY(!parseRewardKind("sparse").ok());
     QVERIFY(!parseImitationTarget("teacher").ok());
+    QCOMPARE(*parseImitationTarget("best-static"), ImitationTarget::BestStatic);
+    o = options("best-static");
+    o.staticWindows = 0;
+    QVERIFY(!trainDashPolicy(*m_engine, m_calibration, m_task.train, o, "x").ok());
 }
 
 QTEST_GUILESS_MAIN(TestDashTrainers)

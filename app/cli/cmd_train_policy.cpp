@@ -96,6 +96,7 @@ int run(const std::vector<std::string>& argv) {
                                       "oracle-budget",
                                       "oracle-windows",
                                       "oracle-curves",
+                                      "static-windows",
                                       "gumbel",
                                       "tau",
                                       "label"}}),
@@ -128,6 +129,7 @@ int run(const std::vector<std::string>& argv) {
     auto imitationTarget = parseImitationTarget(args->get("imitation-target", "static"));
     auto oracleLoss = parseOracleLoss(args->get("oracle-loss", "kl"));
     auto oracleWindows = args->getInt("oracle-windows", 16, 1, 1 << 20);
+    auto staticWindows = args->getInt("static-windows", 8, 1, 1 << 20);
     auto gumbel = parsePair("gumbel", args->get("gumbel", "1,0.2"));
     auto tau = parsePair("tau", args->get("tau", "1,0.1"));
     const std::string budgetText = args->get("oracle-budget", "shared");
@@ -158,7 +160,7 @@ int run(const std::vector<std::string>& argv) {
             return fail("train-policy", st.error().withContext("--checkpoint"));
     }
     if (auto err = firstError(trainer, baseline, reward, entropy, imitationTarget, oracleLoss,
-                              oracleWindows, gumbel, tau))
+                              oracleWindows, staticWindows, gumbel, tau))
         return fail("train-policy", *err);
     if (entropy->first < 0 || entropy->second < 0)
         return fail("train-policy", "--entropy must be >= 0");
@@ -205,6 +207,7 @@ int run(const std::vector<std::string>& argv) {
     to.oracleLoss = *oracleLoss;
     to.oracleBudget = budgetText == "shared" ? OracleBudget::Shared : OracleBudget::PerToken;
     to.oracleWindows = *oracleWindows;
+    to.staticWindows = *staticWindows;
     to.gumbelStart = static_cast<float>(gumbel->first);
     to.gumbelEnd = static_cast<float>(gumbel->second);
     to.temperatureStart = static_cast<float>(tau->first);
@@ -284,6 +287,9 @@ int run(const std::vector<std::string>& argv) {
                 return;
             if (p.phase == "tune")
                 std::fprintf(stderr, "\ntuning the cost bias on held-out text...\n");
+            else if (p.phase == "oracle" || p.phase == "static search")
+                std::fprintf(stderr, "\r%s %lld/%lld   ", p.phase.c_str(),
+                             static_cast<long long>(p.step), static_cast<long long>(p.steps));
             else
                 std::fprintf(stderr,
                              "\r%s step %lld/%lld  tau %.3f  beta %.3f  %s %.4f  "
@@ -325,7 +331,8 @@ const Command kTrainPolicyCommand = {
     "       [--target-ratio 2.0] [--steps 300] [--window 64] [--seed 1] [--lr 0.003]\n"
     "       [--hidden 64] [--embed 8] [--lambda 0.05] [--group 32] [--held-out 0.1]\n"
     "       [--states skip,int4,int8,full] [--state-costs nominal|measured|S,I4,I8,F]\n"
-    "       [--imitation-steps 0] [--imitation-target static|oracle] [--checkpoint FILE]\n"
+    "       [--imitation-steps 0] [--imitation-target static|oracle|best-static]\n"
+    "       [--static-windows 8] [--checkpoint FILE]\n"
     "       [--trainer reinforce|relaxed] [--baseline layer|position|learned]\n"
     "       [--reward paper|differential] [--entropy C[,C_END]] [--tau 1,0.1] [--gumbel 1,0.2]\n"
     "       [--oracle-loss kl|nll] [--oracle-budget shared|per-token] [--oracle-windows 16]\n"
@@ -340,7 +347,10 @@ const Command kTrainPolicyCommand = {
     "  always the nominal ratio 4L / sum of states.\n"
     "  --imitation-steps N: the first N steps imitate static similarity skipping at the\n"
     "  target ratio (or, with --imitation-target oracle, the oracle's per-token decisions on\n"
-    "  --oracle-windows training windows; --oracle-curves keeps them for reuse) before\n"
+    "  --oracle-windows training windows; --oracle-curves keeps them for reuse; with\n"
+    "  best-static, the best static set that greedy layer removal finds on --static-windows\n"
+    "  training windows of the model's context, at most 512 tokens, which the differential\n"
+    "  rewards then compare with) before\n"
     "  training proper (0: from the start).\n"
     "  --trainer: REINFORCE (the paper's, the reference) or a straight-through Gumbel-softmax\n"
     "  relaxation differentiated through the frozen layers (KL to full precision + cost).\n"

@@ -66,7 +66,7 @@ trainRelaxedPolicy(Engine& engine, const Calibration& calibration, const std::ve
                             " tokens) is too short for windows of " + std::to_string(o.window));
     const std::vector<int32_t> heldOut(ids.begin() + heldOutStart, ids.end());
 
-    // Imitation targets: static similarity skipping, or the oracle's labels.
+    // Imitation targets: a static set (similarity or best static), or the oracle's labels.
     const bool oracleImitation =
         o.imitationTarget == ImitationTarget::Oracle && o.imitationSteps > 0;
     OracleCurves ownCurves;
@@ -81,15 +81,10 @@ trainRelaxedPolicy(Engine& engine, const Calibration& calibration, const std::ve
             return invalidError("the oracle curves do not match the training windows");
         oracleLabels = assignOracle(*curves, o.targetRatio, o.oracleBudget).states;
     }
-    std::vector<LayerState> staticTargets(static_cast<size_t>(c.layers), LayerState::Full);
-    {
-        const std::vector<int32_t> ranked =
-            StaticSimilarityPolicy(c.layers, calibration.meanCos).order();
-        const auto skips = std::clamp<int64_t>(std::llround(c.layers * (1.0 - 1.0 / o.targetRatio)),
-                                               0, static_cast<int64_t>(ranked.size()));
-        for (int64_t i = 0; i < skips; ++i)
-            staticTargets[static_cast<size_t>(ranked[static_cast<size_t>(i)])] = LayerState::Skip;
-    }
+    DASH_ASSIGN_OR_RETURN(const std::vector<int32_t> staticOrder,
+                          staticImitationOrder(engine, calibration, ids, heldOutStart, o));
+    const std::vector<LayerState> staticTargets =
+        staticSkipTargets(c.layers, staticOrder, o.targetRatio);
 
     const Compensation alpha = calibration.compensation();
     DASH_TRY(engine.setCompensation(alpha));
@@ -315,6 +310,7 @@ trainRelaxedPolicy(Engine& engine, const Calibration& calibration, const std::ve
         t.set("oracle_budget", oracleBudgetName(o.oracleBudget));
         t.set("oracle_windows", static_cast<int64_t>(curves->windowStarts.size()));
     }
+    recordStaticImitation(t, o, staticOrder);
     t.set("state_costs",
           Json::array(std::vector<double>(o.stateCosts.begin(), o.stateCosts.end())));
     t.set("held_out_ratio", tuned.ratio);

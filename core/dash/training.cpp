@@ -61,6 +61,8 @@ Json fingerprint(const TrainOptions& o, const std::string& dataSha, const std::s
         j.set("oracle_loss", oracleLossName(o.oracleLoss));
         j.set("oracle_budget", oracleBudgetName(o.oracleBudget));
         j.set("oracle_windows", o.oracleWindows);
+        if (o.imitationTarget == ImitationTarget::BestStatic)
+            j.set("static_windows", o.staticWindows);
     }
     j.set("data_sha256", dataSha);
     j.set("model_sha256", modelSha);
@@ -212,20 +214,6 @@ std::vector<double> klRows(const std::vector<double>& fullLogSoftmax, std::span<
 // Imitation stops pushing a decision once its target has this probability.
 constexpr float kImitationConfidence = 0.9f;
 
-// The static similarity choice per layer at `ratio` with skip and full
-// precision only: the round(L·(1 - 1/ratio)) layers that static similarity
-// skipping ranks first are skipped.
-std::vector<LayerState> imitationTargets(const Calibration& calibration, double ratio) {
-    const int32_t layers = calibration.layers;
-    std::vector<LayerState> target(static_cast<size_t>(layers), LayerState::Full);
-    const std::vector<int32_t> ranked = StaticSimilarityPolicy(layers, calibration.meanCos).order();
-    const auto skips = std::clamp<int64_t>(std::llround(layers * (1.0 - 1.0 / ratio)), 0,
-                                           static_cast<int64_t>(ranked.size()));
-    for (int64_t i = 0; i < skips; ++i)
-        target[static_cast<size_t>(ranked[static_cast<size_t>(i)])] = LayerState::Skip;
-    return target;
-}
-
 // The static-skip path that the differential reward compares with: the
 // imitation targets for every token.
 class FixedLayerController : public LayerController {
@@ -317,14 +305,78 @@ Expected<RewardKind> parseRewardKind(const std::string& text) {
 }
 
 const char* imitationTargetName(ImitationTarget target) {
-    return target == ImitationTarget::Static ? "static" : "oracle";
+    switch (target) {
+    case ImitationTarget::Static:
+        return "static";
+    case ImitationTarget::Oracle:
+        return "oracle";
+    case ImitationTarget::BestStatic:
+        return "best-static";
+    }
+    return "static";
 }
 
 Expected<ImitationTarget> parseImitationTarget(const std::string& text) {
-    for (ImitationTarget t : {ImitationTarget::Static, ImitationTarget::Oracle})
+    for (ImitationTarget t :
+         {ImitationTarget::Static, ImitationTarget::Oracle, ImitationTarget::BestStatic})
         if (text == imitationTargetName(t))
             return t;
-    return invalidError("unknown imitation target '" + text + "' (expected static or oracle)");
+    return invalidError("unknown imitation target '" + text +
+                        "' (expected static, oracle or best-static)");
+}
+
+namespace {
+
+// The longest windows the best-static search scores: whole contexts of long
+// models would make every candidate's evaluation a long prefill.
+constexpr int32_t kStaticSearchContext = 512;
+
+int64_t staticSkipCount(int32_t layers, double ratio, size_t candidates) {
+    return std::clamp<int64_t>(std::llround(layers * (1.0 - 1.0 / ratio)), 0,
+                               static_cast<int64_t>(candidates));
+}
+
+} // namespace
+
+std::vector<LayerState> staticSkipTargets(int32_t layers, const std::vector<int32_t>& order,
+                                          double ratio) {
+    std::vector<LayerState> target(static_cast<size_t>(layers), LayerState::Full);
+    const int64_t skips = staticSkipCount(layers, ratio, order.size());
+    for (int64_t i = 0; i < skips; ++i)
+        target[static_cast<size_t>(order[static_cast<size_t>(i)])] = LayerState::Skip;
+    return target;
+}
+
+Expected<std::vector<int32_t>>
+staticImitationOrder(Engine& engine, const Calibration& calibration,
+                     const std::vector<int32_t>& ids, int64_t trainEnd, const TrainOptions& o,
+                     const std::function<void(int64_t, int64_t)>& onProgress) {
+    const int32_t layers = calibration.layers;
+    std::vector<int32_t> order = StaticSimilarityPolicy(layers, calibration.meanCos).order();
+    if (o.imitationTarget != ImitationTarget::BestStatic || o.imitationSteps == 0)
+        return order;
+    if (o.staticWindows < 1)
+        return invalidError("the best static search needs at least 1 window");
+    StaticSearchOptions so;
+    so.windows.context = std::min(engine.model().config().contextLength, kStaticSearchContext);
+    so.windows.maxWindows = o.staticWindows;
+    so.windows.spreadWindows = true;
+    so.maxSkips = static_cast<int32_t>(staticSkipCount(layers, o.targetRatio, order.size()));
+    so.cancel = o.cancel;
+    if (onProgress)
+        so.onStep = [&](int32_t skips, int32_t, double) { onProgress(skips, so.maxSkips); };
+    DASH_TRY(engine.setCompensation(calibration.compensation()));
+    const std::vector<int32_t> trainPart(ids.begin(), ids.begin() + trainEnd);
+    DASH_ASSIGN_OR_RETURN(StaticSearchResult found, searchStaticOrder(engine, trainPart, so));
+    return std::move(found.order);
+}
+
+void recordStaticImitation(Json& training, const TrainOptions& o,
+                           const std::vector<int32_t>& order) {
+    if (o.imitationTarget != ImitationTarget::BestStatic || o.imitationSteps == 0)
+        return;
+    training.set("static_windows", o.staticWindows);
+    training.set("static_order", Json::array(order));
 }
 
 Expected<OracleCurves>
@@ -410,6 +462,17 @@ trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vecto
         oracleLabels = assignOracle(*curves, o.targetRatio, o.oracleBudget).states;
     }
 
+    TrainProgress searchProgress;
+    searchProgress.phase = "static search";
+    DASH_ASSIGN_OR_RETURN(const std::vector<int32_t> staticOrder,
+                          staticImitationOrder(engine, calibration, ids, heldOutStart, o,
+                                               [&](int64_t done, int64_t total) {
+                                                   searchProgress.step = done;
+                                                   searchProgress.steps = total;
+                                                   if (onProgress)
+                                                       onProgress(searchProgress);
+                                               }));
+
     DASH_TRY(engine.setCompensation(calibration.compensation()));
     DASH_TRY(engine.enableQuantizedStates(o.quantGroup));
 
@@ -434,7 +497,7 @@ trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vecto
     auto cost = [&](LayerState state) {
         return static_cast<double>(o.stateCosts[static_cast<size_t>(stateIndex(state))]);
     };
-    const std::vector<LayerState> targets = imitationTargets(calibration, o.targetRatio);
+    const std::vector<LayerState> targets = staticSkipTargets(c.layers, staticOrder, o.targetRatio);
     const int32_t vocab = c.vocabSize;
     const Compensation alpha = calibration.compensation();
     std::vector<float> grad(scorer.parameters().size());
@@ -708,6 +771,7 @@ trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vecto
         t.set("oracle_budget", oracleBudgetName(o.oracleBudget));
         t.set("oracle_windows", static_cast<int64_t>(curves->windowStarts.size()));
     }
+    recordStaticImitation(t, o, staticOrder);
     t.set("alpha_method", alphaMethodName(calibration.method));
     if (!o.label.empty())
         t.set("label", o.label);

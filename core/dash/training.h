@@ -58,8 +58,11 @@ enum class BaselineKind { Layer, Position, Learned };
 //   differential-kl  r = w_pos · (KL_static - KL_policy) + β · (R_eff - R_eff,static).
 enum class RewardKind { Paper, Kl, Differential, DifferentialKl };
 // What the imitation steps imitate: static similarity skipping at the target
-// ratio, or the oracle's per-token decisions (oracle.h) on training windows.
-enum class ImitationTarget { Static, Oracle };
+// ratio, the oracle's per-token decisions (oracle.h) on training windows, or
+// the best static set that greedy layer removal (searchStaticOrder) finds on
+// training windows. The differential rewards compare with the static set
+// imitated (similarity or best static; similarity for oracle imitation).
+enum class ImitationTarget { Static, Oracle, BestStatic };
 
 const char* trainerKindName(TrainerKind kind);
 Expected<TrainerKind> parseTrainerKind(const std::string& text);
@@ -91,7 +94,7 @@ struct TrainOptions {
     bool allowInt4 = true;
     bool allowInt8 = true;
     StateCosts stateCosts = kNominalStateCosts;
-    int64_t imitationSteps = 0; // of `steps`, the first ones imitate static similarity
+    int64_t imitationSteps = 0; // of `steps`, the first ones imitate imitationTarget
     double heldOutFraction = 0.1;
     int64_t tuneWindows = 32;   // held-out windows for the cost-bias tuning
     std::string checkpointPath; // empty: no checkpoints
@@ -117,6 +120,9 @@ struct TrainOptions {
     OracleBudget oracleBudget = OracleBudget::Shared;
     int64_t oracleWindows = 16;
     const OracleCurves* oracleCurves = nullptr;
+    // Best-static imitation: the windows (of the model's context length, at
+    // most 512 tokens) spread over the training part that the search scores.
+    int64_t staticWindows = 8;
     // Relaxed trainer: Gumbel-softmax temperature, from start to end.
     float gumbelStart = 1.0f;
     float gumbelEnd = 0.2f;
@@ -131,7 +137,7 @@ struct TrainProgress {
     double reward = 0;       // mean r of the step (imitating: mean log p of the static choice)
     double sampledRatio = 0; // nominal ratio of the step's sampled paths
     double deltaNll = 0;     // mean log p_full - log p_policy
-    std::string phase;       // "imitate", "train", "tune"
+    std::string phase;       // "oracle", "static search", "imitate", "train", "tune"
 };
 
 // Trains on `ids` (BOS-prefixed text) and returns a policy tuned to the target
@@ -150,6 +156,27 @@ Expected<OracleCurves>
 trainingOracleCurves(Engine& engine, const Calibration& calibration,
                      const std::vector<int32_t>& ids, const TrainOptions& options,
                      const std::function<void(int64_t, int64_t)>& onProgress = {});
+
+// The skip/full states static imitation targets: the first
+// round(L·(1 - 1/ratio)) layers of `order` skipped, the rest at full precision.
+std::vector<LayerState> staticSkipTargets(int32_t layers, const std::vector<int32_t>& order,
+                                          double ratio);
+
+// The layer order static imitation skips in: the calibration's similarity
+// ranking, or with ImitationTarget::BestStatic greedy layer removal (with the
+// calibration's compensation, as far as the target ratio needs) on
+// options.staticWindows windows of up to 512 tokens of ids[0, trainEnd);
+// onProgress(skips found, skips needed) after each greedy step. Leaves the
+// engine reset.
+Expected<std::vector<int32_t>>
+staticImitationOrder(Engine& engine, const Calibration& calibration,
+                     const std::vector<int32_t>& ids, int64_t trainEnd, const TrainOptions& options,
+                     const std::function<void(int64_t, int64_t)>& onProgress = {});
+
+// Records in a policy's training provenance the order best-static imitation
+// followed and the windows its search scored (nothing for other targets).
+void recordStaticImitation(Json& training, const TrainOptions& options,
+                           const std::vector<int32_t>& order);
 
 // measureStateCosts with the engine set up as training runs it: the
 // calibration's compensation and INT8/INT4 weights of `quantGroup`.
