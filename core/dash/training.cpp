@@ -331,6 +331,11 @@ namespace {
 // models would make every candidate's evaluation a long prefill.
 constexpr int32_t kStaticSearchContext = 512;
 
+// Whether imitation follows a searched best static set.
+bool imitatesBestStatic(const TrainOptions& o) {
+    return o.imitationTarget == ImitationTarget::BestStatic && o.imitationSteps > 0;
+}
+
 int64_t staticSkipCount(int32_t layers, double ratio, size_t candidates) {
     return std::clamp<int64_t>(std::llround(layers * (1.0 - 1.0 / ratio)), 0,
                                static_cast<int64_t>(candidates));
@@ -350,10 +355,10 @@ std::vector<LayerState> staticSkipTargets(int32_t layers, const std::vector<int3
 Expected<std::vector<int32_t>>
 staticImitationOrder(Engine& engine, const Calibration& calibration,
                      const std::vector<int32_t>& ids, int64_t trainEnd, const TrainOptions& o,
-                     const std::function<void(int64_t, int64_t)>& onProgress) {
+                     const std::function<void(const TrainProgress&)>& onProgress) {
     const int32_t layers = calibration.layers;
     std::vector<int32_t> order = StaticSimilarityPolicy(layers, calibration.meanCos).order();
-    if (o.imitationTarget != ImitationTarget::BestStatic || o.imitationSteps == 0)
+    if (!imitatesBestStatic(o))
         return order;
     if (o.staticWindows < 1)
         return invalidError("the best static search needs at least 1 window");
@@ -363,8 +368,14 @@ staticImitationOrder(Engine& engine, const Calibration& calibration,
     so.windows.spreadWindows = true;
     so.maxSkips = static_cast<int32_t>(staticSkipCount(layers, o.targetRatio, order.size()));
     so.cancel = o.cancel;
+    TrainProgress progress;
+    progress.phase = "static search";
+    progress.steps = so.maxSkips;
     if (onProgress)
-        so.onStep = [&](int32_t skips, int32_t, double) { onProgress(skips, so.maxSkips); };
+        so.onStep = [&](int32_t skips, int32_t, double) {
+            progress.step = skips;
+            onProgress(progress);
+        };
     DASH_TRY(engine.setCompensation(calibration.compensation()));
     const std::vector<int32_t> trainPart(ids.begin(), ids.begin() + trainEnd);
     DASH_ASSIGN_OR_RETURN(StaticSearchResult found, searchStaticOrder(engine, trainPart, so));
@@ -373,7 +384,7 @@ staticImitationOrder(Engine& engine, const Calibration& calibration,
 
 void recordStaticImitation(Json& training, const TrainOptions& o,
                            const std::vector<int32_t>& order) {
-    if (o.imitationTarget != ImitationTarget::BestStatic || o.imitationSteps == 0)
+    if (!imitatesBestStatic(o))
         return;
     training.set("static_windows", o.staticWindows);
     training.set("static_order", Json::array(order));
@@ -462,16 +473,9 @@ trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vecto
         oracleLabels = assignOracle(*curves, o.targetRatio, o.oracleBudget).states;
     }
 
-    TrainProgress searchProgress;
-    searchProgress.phase = "static search";
-    DASH_ASSIGN_OR_RETURN(const std::vector<int32_t> staticOrder,
-                          staticImitationOrder(engine, calibration, ids, heldOutStart, o,
-                                               [&](int64_t done, int64_t total) {
-                                                   searchProgress.step = done;
-                                                   searchProgress.steps = total;
-                                                   if (onProgress)
-                                                       onProgress(searchProgress);
-                                               }));
+    DASH_ASSIGN_OR_RETURN(
+        const std::vector<int32_t> staticOrder,
+        staticImitationOrder(engine, calibration, ids, heldOutStart, o, onProgress));
 
     DASH_TRY(engine.setCompensation(calibration.compensation()));
     DASH_TRY(engine.enableQuantizedStates(o.quantGroup));

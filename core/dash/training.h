@@ -166,12 +166,12 @@ std::vector<LayerState> staticSkipTargets(int32_t layers, const std::vector<int3
 // ranking, or with ImitationTarget::BestStatic greedy layer removal (with the
 // calibration's compensation, as far as the target ratio needs) on
 // options.staticWindows windows of up to 512 tokens of ids[0, trainEnd);
-// onProgress(skips found, skips needed) after each greedy step. Leaves the
-// engine reset.
+// onProgress (phase "static search", step of steps: skips found of skips
+// needed) after each greedy step. Leaves the engine reset.
 Expected<std::vector<int32_t>>
 staticImitationOrder(Engine& engine, const Calibration& calibration,
                      const std::vector<int32_t>& ids, int64_t trainEnd, const TrainOptions& options,
-                     const std::function<void(int64_t, int64_t)>& onProgress = {});
+                     const std::function<void(const TrainProgress&)>& onProgress = {});
 
 // Records in a policy's training provenance the order best-static imitation
 // followed and the windows its search scored (nothing for other targets).
