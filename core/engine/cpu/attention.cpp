@@ -240,54 +240,65 @@ void attentionTransposed(const float* q, const float* keys, const float* values,
         span = std::max(span, positions[t] + 1);
     const int64_t work = n * heads * span * headDim;
 
+    // Tasks of one token go in chunks of up to kRows query heads: scores for
+    // the chunk, the chunk's softmaxes in one lockstep pass, then its mixes.
+    constexpr int32_t kRows = 4;
+    const int32_t chunkTasks = std::max(1, kRows / together);
     auto run = [&](int64_t begin, int64_t end) {
         thread_local std::vector<float> weights;
-        weights.resize(static_cast<size_t>(span * together));
-        for (int64_t task = begin; task < end; ++task) {
-            const int64_t t = task / headTasks;
-            const int32_t h0 = static_cast<int32_t>(task % headTasks) * together;
-            const int32_t kvh = h0 / groupSize;
-            const float* kh = keys + static_cast<int64_t>(kvh) * headDim * capacity;
-            const float* vh = values + static_cast<int64_t>(kvh) * headDim;
+        weights.resize(static_cast<size_t>(span * chunkTasks * together));
+        for (int64_t first = begin; first < end;) {
+            const int64_t t = first / headTasks;
+            const int64_t last = std::min({end, (t + 1) * headTasks, first + chunkTasks});
             const int64_t count = positions[t] + 1;
-            const float* qh[2];
-            float* oh[2];
-            float* w[2];
-            for (int32_t g = 0; g < together; ++g) {
-                qh[g] = q + t * qDim + static_cast<int64_t>(h0 + g) * headDim;
-                oh[g] = out + t * qDim + static_cast<int64_t>(h0 + g) * headDim;
-                w[g] = weights.data() + g * span;
+            const float* qh[kRows];
+            float* oh[kRows];
+            float* w[kRows];
+            const int32_t rows = static_cast<int32_t>(last - first) * together;
+            const int32_t h0 = static_cast<int32_t>(first % headTasks) * together;
+            for (int32_t r = 0; r < rows; ++r) {
+                qh[r] = q + t * qDim + static_cast<int64_t>(h0 + r) * headDim;
+                oh[r] = out + t * qDim + static_cast<int64_t>(h0 + r) * headDim;
+                w[r] = weights.data() + r * span;
             }
+            for (int32_t r = 0; r < rows; r += together) {
+                const int32_t kvh = (h0 + r) / groupSize;
+                const float* kh = keys + static_cast<int64_t>(kvh) * headDim * capacity;
 #if DASH_X86
-            if (avx512) {
-                if (together == 2)
-                    scoresAvx512<2>(qh, kh, capacity, count, headDim, scale, w);
+                if (avx512) {
+                    if (together == 2)
+                        scoresAvx512<2>(qh + r, kh, capacity, count, headDim, scale, w + r);
+                    else
+                        scoresAvx512<1>(qh + r, kh, capacity, count, headDim, scale, w + r);
+                } else if (hasLevel(isa, Isa::Avx2))
+                    scoresAvx2(qh[r], kh, capacity, count, headDim, scale, w[r]);
                 else
-                    scoresAvx512<1>(qh, kh, capacity, count, headDim, scale, w);
-            } else if (hasLevel(isa, Isa::Avx2))
-                scoresAvx2(qh[0], kh, capacity, count, headDim, scale, w[0]);
-            else
 #endif
-                scoresScalar(qh[0], kh, capacity, count, headDim, scale, w[0]);
-            for (int32_t g = 0; g < together; ++g) {
-                // Masked positions hold -inf and come out of the exponential as 0.
-                if (visible)
+                    scoresScalar(qh[r], kh, capacity, count, headDim, scale, w[r]);
+            }
+            // Masked positions hold -inf and come out of the exponential as 0.
+            if (visible)
+                for (int32_t r = 0; r < rows; ++r)
                     for (int64_t j = 0; j + 1 < count; ++j)
                         if (!visible[j])
-                            w[g][j] = -INFINITY;
-                softmaxInPlace(w[g], count, isa);
-            }
+                            w[r][j] = -INFINITY;
+            softmaxRows(w, rows, count, isa);
+            for (int32_t r = 0; r < rows; r += together) {
+                const int32_t kvh = (h0 + r) / groupSize;
+                const float* vh = values + static_cast<int64_t>(kvh) * headDim;
 #if DASH_X86
-            if (avx512) {
-                if (together == 2)
-                    mixAvx512<2>(w, vh, kvDim, count, headDim, oh);
+                if (avx512) {
+                    if (together == 2)
+                        mixAvx512<2>(w + r, vh, kvDim, count, headDim, oh + r);
+                    else
+                        mixAvx512<1>(w + r, vh, kvDim, count, headDim, oh + r);
+                } else if (hasLevel(isa, Isa::Avx2))
+                    mixAvx2(w[r], vh, kvDim, count, headDim, oh[r]);
                 else
-                    mixAvx512<1>(w, vh, kvDim, count, headDim, oh);
-            } else if (hasLevel(isa, Isa::Avx2))
-                mixAvx2(w[0], vh, kvDim, count, headDim, oh[0]);
-            else
 #endif
-                mixScalar(w[0], vh, kvDim, count, headDim, oh[0]);
+                    mixScalar(w[r], vh, kvDim, count, headDim, oh[r]);
+            }
+            first = last;
         }
     };
     if (work < (1 << 16))

@@ -11,6 +11,9 @@
 #define DASH_X86 1
 #define DASH_AVX2 __attribute__((target("avx2,fma")))
 #define DASH_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,fma")))
+// Loops over the rows of a lockstep kernel (1 to 4): unrolled, their
+// accumulators stay in registers.
+#define DASH_UNROLL_ROWS _Pragma("GCC unroll 4")
 #endif
 
 namespace dash::cpu {
@@ -236,30 +239,56 @@ DASH_AVX512 void swigluAvx512(float* a, const float* b, int64_t count) {
 // the maximum is exact in any order, each lane's exponential and scaling are
 // the AVX2 ones, and the double sums keep the AVX2 order (lanes 0-3 of each
 // block of eight in the low half of the accumulator, lanes 4-7 in the high
-// half, the blocks in turn; a padded half adds +0).
-DASH_AVX512 void softmaxAvx512(float* x, int64_t count) {
+// half, the blocks in turn; a padded half adds +0). R rows of the same length
+// go in lockstep, each with its own maximum and sums: a short row's passes
+// are chains of dependent steps, and R rows give R independent chains.
+template <int R>
+DASH_AVX512 void softmaxRowsAvx512(float* const* rows, int64_t count) {
     const __m512 minusInf = _mm512_set1_ps(-INFINITY);
-    __m512 mv = minusInf;
-    for (int64_t k = 0; k < count; k += 16)
-        mv = _mm512_max_ps(mv, _mm512_mask_loadu_ps(minusInf, firstLanes(count - k), x + k));
-    const __m512 m = _mm512_set1_ps(_mm512_reduce_max_ps(mv));
-    __m512d sum = _mm512_setzero_pd();
+    __m512 mv[R];
+    DASH_UNROLL_ROWS
+    for (int r = 0; r < R; ++r)
+        mv[r] = minusInf;
     for (int64_t k = 0; k < count; k += 16) {
         const __mmask16 lanes = firstLanes(count - k);
-        const __m512 e = expAvx512(_mm512_sub_ps(_mm512_mask_loadu_ps(minusInf, lanes, x + k), m));
-        _mm512_mask_storeu_ps(x + k, lanes, e);
-        sum = _mm512_add_pd(sum, _mm512_cvtps_pd(_mm512_castps512_ps256(e)));
-        sum = _mm512_add_pd(
-            sum, _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(e), 1))));
+        DASH_UNROLL_ROWS
+        for (int r = 0; r < R; ++r)
+            mv[r] = _mm512_max_ps(mv[r], _mm512_mask_loadu_ps(minusInf, lanes, rows[r] + k));
     }
-    alignas(32) double sums[4];
-    _mm256_store_pd(sums,
-                    _mm256_add_pd(_mm512_castpd512_pd256(sum), _mm512_extractf64x4_pd(sum, 1)));
-    const auto inv = static_cast<float>(1.0 / ((sums[0] + sums[1]) + (sums[2] + sums[3])));
-    const __m512 iv = _mm512_set1_ps(inv);
+    __m512 m[R];
+    __m512d sum[R];
+    DASH_UNROLL_ROWS
+    for (int r = 0; r < R; ++r) {
+        m[r] = _mm512_set1_ps(_mm512_reduce_max_ps(mv[r]));
+        sum[r] = _mm512_setzero_pd();
+    }
     for (int64_t k = 0; k < count; k += 16) {
         const __mmask16 lanes = firstLanes(count - k);
-        _mm512_mask_storeu_ps(x + k, lanes, _mm512_mul_ps(_mm512_maskz_loadu_ps(lanes, x + k), iv));
+        DASH_UNROLL_ROWS
+        for (int r = 0; r < R; ++r) {
+            const __m512 e =
+                expAvx512(_mm512_sub_ps(_mm512_mask_loadu_ps(minusInf, lanes, rows[r] + k), m[r]));
+            _mm512_mask_storeu_ps(rows[r] + k, lanes, e);
+            sum[r] = _mm512_add_pd(sum[r], _mm512_cvtps_pd(_mm512_castps512_ps256(e)));
+            sum[r] = _mm512_add_pd(sum[r], _mm512_cvtps_pd(_mm256_castpd_ps(
+                                               _mm512_extractf64x4_pd(_mm512_castps_pd(e), 1))));
+        }
+    }
+    __m512 iv[R];
+    DASH_UNROLL_ROWS
+    for (int r = 0; r < R; ++r) {
+        alignas(32) double sums[4];
+        _mm256_store_pd(
+            sums, _mm256_add_pd(_mm512_castpd512_pd256(sum[r]), _mm512_extractf64x4_pd(sum[r], 1)));
+        iv[r] =
+            _mm512_set1_ps(static_cast<float>(1.0 / ((sums[0] + sums[1]) + (sums[2] + sums[3]))));
+    }
+    for (int64_t k = 0; k < count; k += 16) {
+        const __mmask16 lanes = firstLanes(count - k);
+        DASH_UNROLL_ROWS
+        for (int r = 0; r < R; ++r)
+            _mm512_mask_storeu_ps(rows[r] + k, lanes,
+                                  _mm512_mul_ps(_mm512_maskz_loadu_ps(lanes, rows[r] + k), iv[r]));
     }
 }
 
@@ -426,7 +455,7 @@ void expInPlace(float* x, int64_t count, Isa isa) {
 void softmaxInPlace(float* x, int64_t count, Isa isa) {
 #if DASH_X86
     if (hasLevel(isa, Isa::Avx512)) {
-        softmaxAvx512(x, count);
+        softmaxRowsAvx512<1>(&x, count);
         return;
     }
     if (hasLevel(isa, Isa::Avx2)) {
@@ -444,6 +473,32 @@ void softmaxInPlace(float* x, int64_t count, Isa isa) {
     const auto inv = static_cast<float>(1.0 / total);
     for (int64_t j = 0; j < count; ++j)
         x[j] *= inv;
+}
+
+void softmaxRows(float* const* rows, int32_t rowCount, int64_t count, Isa isa) {
+#if DASH_X86
+    if (hasLevel(isa, Isa::Avx512)) {
+        for (int32_t r = 0; r < rowCount; r += 4) {
+            switch (std::min(rowCount - r, 4)) {
+            case 4:
+                softmaxRowsAvx512<4>(rows + r, count);
+                break;
+            case 3:
+                softmaxRowsAvx512<3>(rows + r, count);
+                break;
+            case 2:
+                softmaxRowsAvx512<2>(rows + r, count);
+                break;
+            default:
+                softmaxRowsAvx512<1>(rows + r, count);
+                break;
+            }
+        }
+        return;
+    }
+#endif
+    for (int32_t r = 0; r < rowCount; ++r)
+        softmaxInPlace(rows[r], count, isa);
 }
 
 void swiglu(float* a, const float* b, int64_t count, Isa isa) {

@@ -54,6 +54,10 @@ void expInPlace(float* x, int64_t count, Isa isa = bestIsa());
 // a decode step's attention weights over up to a few hundred positions.
 void softmaxInPlace(float* x, int64_t count, Isa isa = bestIsa());
 
+// softmaxInPlace on each of `rowCount` rows of `count` values, with the same
+// results; rows go through the passes together where the CPU allows.
+void softmaxRows(float* const* rows, int32_t rowCount, int64_t count, Isa isa = bestIsa());
+
 // a[i] = silu(a[i]) * b[i] (SwiGLU), for `count` values.
 void swiglu(float* a, const float* b, int64_t count, Isa isa);
 
