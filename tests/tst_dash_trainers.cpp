@@ -4,16 +4,17 @@
 // nominal 1.5x (two of the four inner layers skipped per token), the right
 // policy skips the other kind's layers; no static set can. On unseen
 // sequences, with every policy's cost bias set to exactly 1.5x there (the knob
-// only; nothing is trained on them), the oracle-distillation and relaxed
-// (Gumbel-softmax) trainers must, at the median of seeds 3-5, improve on their
-// initialisation (the untrained scorer at the same ratio), beat the best
-// static set, be input-aware, and lose perplexity when their per-layer counts
-// are reassigned statically. REINFORCE, as the paper has it and with the
-// differential rewards, is trained and reported beside them: on this task its
-// gains are within its seed-to-seed spread (the test prints each seed's
+// only; nothing is trained on them), the oracle-distillation, relaxed
+// (Gumbel-softmax) and forecast-imitation trainers must, at the median of seeds 3-5, improve on
+// their initialisation (the untrained scorer at the same ratio), beat the best static set, be
+// input-aware, and lose perplexity when their per-layer counts are reassigned statically.
+// REINFORCE, as the paper has it and with the differential rewards, is trained and reported beside
+// them: on this task its gains are within its seed-to-seed spread (the test prints each seed's
 // them), so none is asserted.
 // Imitating the best static set (greedy removal on the training part) takes
-// that set. Training is deterministic in its seed, and the choices are recorded.
+// that set; the similarity forecast's rule, which forecast imitation copies,
+// is checked on its own (ridge fit, budget, input-awareness). Training is deterministic in its
+// seed, and the choices are recorded.
 #include "synthetic_task.h"
 
 #include "core/dash/calibration.h"
@@ -21,6 +22,7 @@
 #include "core/dash/evaluation.h"
 #include "core/dash/input_awareness.h"
 #include "core/dash/oracle.h"
+#include "core/dash/similarity_forecast.h"
 #include "core/dash/training.h"
 #include "core/engine/engine.h"
 
@@ -29,6 +31,7 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
+#include <random>
 
 using namespace dash;
 
@@ -49,6 +52,8 @@ private slots:
     void deterministic_data();
     void deterministic();
     void bestStaticImitation();
+    void ridgeRegression();
+    void forecastRule();
     void refusesBadOptions();
 
 private:
@@ -152,6 +157,11 @@ TrainOptions TestDashTrainers::options(const QString& setting) const {
         o.imitationSteps = 100;
         o.steps = 100;
         o.staticWindows = 8;
+    } else if (setting == "forecast") {
+        o.imitationTarget = ImitationTarget::Forecast;
+        o.imitationSteps = 150;
+        o.steps = 150;
+        o.forecastWindows = 24;
     }
     return o;
 }
@@ -194,6 +204,7 @@ void TestDashTrainers::trainersImprove_data() {
     QTest::newRow("reinforce-differential-kl") << "reinforce-differential-kl" << false;
     QTest::newRow("oracle-distillation") << "oracle-distillation" << true;
     QTest::newRow("relaxed") << "relaxed" << true;
+    QTest::newRow("forecast") << "forecast" << true;
 }
 
 void TestDashTrainers::trainersImprove() {
@@ -272,6 +283,7 @@ void TestDashTrainers::deterministic_data() {
     QTest::newRow("oracle-distillation") << "oracle-distillation";
     QTest::newRow("relaxed") << "relaxed";
     QTest::newRow("best-static") << "best-static";
+    QTest::newRow("forecast") << "forecast";
 }
 
 // Same seed, same parameters and cost bias; another seed, other parameters.
@@ -281,6 +293,7 @@ void TestDashTrainers::deterministic() {
     o.steps = 20;
     o.imitationSteps = std::min<int64_t>(o.imitationSteps, 10);
     o.oracleWindows = 4;
+    o.forecastWindows = 4;
     auto a = trainDashPolicy(*m_engine, m_calibration, m_task.train, o, "x");
     auto b = trainDashPolicy(*m_engine, m_calibration, m_task.train, o, "x");
     QVERIFY(a.ok() && b.ok());
@@ -337,6 +350,108 @@ void TestDashTrainers::bestStaticImitation() {
     }
 }
 
+// Noise-free targets of a linear map: ridge 0 recovers it; a ridge shrinks the
+// weights but not the bias; features that are not independent need a ridge.
+void TestDashTrainers::ridgeRegression() {
+    std::mt19937 rng(5);
+    std::normal_distribution<double> normal;
+    constexpr int32_t dim = 6;
+    constexpr int64_t n = 200;
+    std::vector<double> w(dim + 1);
+    for (double& v : w)
+        v = normal(rng);
+    std::vector<float> x(static_cast<size_t>(n * dim));
+    std::vector<double> y(static_cast<size_t>(n));
+    for (int64_t r = 0; r < n; ++r) {
+        double sum = w[dim];
+        for (int32_t i = 0; i < dim; ++i) {
+            const auto v = static_cast<float>(normal(rng));
+            x[static_cast<size_t>(r * dim + i)] = v;
+            sum += w[static_cast<size_t>(i)] * v;
+        }
+        y[static_cast<size_t>(r)] = sum;
+    }
+    auto exact = fitRidge(x, y, dim, 0.0);
+    QVERIFY(exact.ok());
+    for (int32_t i = 0; i <= dim; ++i)
+        QVERIFY2(std::fabs((*exact)[static_cast<size_t>(i)] - w[static_cast<size_t>(i)]) < 1e-9,
+                 qPrintable(QString("weight %1").arg(i)));
+    auto shrunk = fitRidge(x, y, dim, 1.0);
+    QVERIFY(shrunk.ok());
+    double normExact = 0, normShrunk = 0;
+    for (int32_t i = 0; i < dim; ++i) {
+        normExact += w[static_cast<size_t>(i)] * w[static_cast<size_t>(i)];
+        normShrunk += (*shrunk)[static_cast<size_t>(i)] * (*shrunk)[static_cast<size_t>(i)];
+    }
+    QVERIFY(normShrunk < 0.5 * normExact);
+    // A duplicated feature: singular without a ridge, solvable with one.
+    for (int64_t r = 0; r < n; ++r)
+        x[static_cast<size_t>(r * dim + 1)] = x[static_cast<size_t>(r * dim)];
+    auto singular = fitRidge(x, y, dim, 0.0);
+    QVERIFY(!singular.ok());
+    QVERIFY(singular.error().message().find("linearly dependent") != std::string::npos);
+    QVERIFY(fitRidge(x, y, dim, 1e-3).ok());
+    QVERIFY(!fitRidge(x, std::vector<double>(3), dim, 0.0).ok());
+}
+
+// The forecast rule on the synthetic task: its skip shares spend the static
+// budget, it skips what its thresholds say and nothing in the first and last
+// layers, and on unseen sequences its decisions follow the input and cost
+// less perplexity than the best static set at about the same ratio.
+void TestDashTrainers::forecastRule() {
+    const int32_t layers = m_task.model->config().layers;
+    EvaluationOptions windows;
+    windows.context = m_task.window;
+    windows.maxWindows = 24;
+    windows.spreadWindows = true;
+    const std::vector<int64_t> starts =
+        evaluationWindows(static_cast<int64_t>(m_task.train.size()), windows, m_task.window);
+    ForecastOptions fo;
+    fo.context = m_task.window;
+    fo.ratio = kRatio;
+    auto forecast = fitSimilarityForecast(*m_engine, m_task.train, starts, fo);
+    QVERIFY2(forecast.ok(), forecast.ok() ? "" : forecast.error().message().c_str());
+    double shares = 0;
+    for (int32_t l = 0; l < layers; ++l) {
+        const auto i = static_cast<size_t>(l);
+        qInfo("layer %d: share %.3f, threshold %.4f, R² %.3f", l, forecast->skipShare[i],
+              forecast->threshold[i], forecast->fitR2[i]);
+        shares += forecast->skipShare[static_cast<size_t>(l)];
+    }
+    double budget = 0;
+    for (int64_t p = 0; p < m_task.window; ++p)
+        budget += staticSkipCount(layers, kRatio, p) / static_cast<double>(m_task.window);
+    QVERIFY2(std::fabs(shares - budget) < 1e-9,
+             qPrintable(QString("%1 vs %2").arg(shares).arg(budget)));
+    QCOMPARE(forecast->skipShare.front(), 0.0);
+    QCOMPARE(forecast->skipShare.back(), 0.0);
+
+    const std::vector<int64_t> evalStarts =
+        evaluationWindows(static_cast<int64_t>(m_task.eval.size()),
+                          EvaluationOptions{.context = m_task.window}, m_task.window);
+    auto states = forecastStates(*m_engine, m_task.eval, evalStarts, m_task.window, *forecast);
+    QVERIFY(states.ok());
+    auto result = evaluateStateTable(*m_engine, m_task.eval, evalStarts, m_task.window, *states);
+    QVERIFY(result.ok());
+    std::vector<int64_t> positions;
+    for (size_t i = 0; i < evalStarts.size() * static_cast<size_t>(m_task.window); ++i)
+        positions.push_back(static_cast<int64_t>(i) % m_task.window);
+    std::vector<int32_t> ids;
+    for (int64_t start : evalStarts)
+        ids.insert(ids.end(), m_task.eval.begin() + start,
+                   m_task.eval.begin() + start + m_task.window);
+    const InputAwareness aware = measureInputAwareness(*states, ids, positions, m_task.window);
+    qInfo("forecast rule: %.3f at %.3fx, majority deviation %.3f; best static %.3f", result->pplAll,
+          result->nominalRatio, aware.majorityDeviation, m_bestStaticPpl);
+    for (int64_t row = 0; row < states->tokens(); ++row) {
+        QCOMPARE(states->at(row, 0), LayerState::Full);
+        QCOMPARE(states->at(row, layers - 1), LayerState::Full);
+    }
+    QVERIFY(std::fabs(result->nominalRatio / kRatio - 1.0) < 0.1);
+    QVERIFY(aware.majorityDeviation > 0.1);
+    QVERIFY(result->pplAll < m_bestStaticPpl);
+}
+
 void TestDashTrainers::refusesBadOptions() {
     TrainOptions o = options("relaxed");
     o.gumbelEnd = 0;
@@ -358,6 +473,15 @@ void TestDashTrainers::refusesBadOptions() {
     o = options("best-static");
     o.staticWindows = 0;
     QVERIFY(!trainDashPolicy(*m_engine, m_calibration, m_task.train, o, "x").ok());
+    QCOMPARE(*parseImitationTarget("forecast"), ImitationTarget::Forecast);
+    o = options("forecast");
+    o.forecastWindows = 0;
+    QVERIFY(!trainDashPolicy(*m_engine, m_calibration, m_task.train, o, "x").ok());
+    o = options("forecast");
+    o.trainer = TrainerKind::Relaxed;
+    auto relaxed = trainDashPolicy(*m_engine, m_calibration, m_task.train, o, "x");
+    QVERIFY(!relaxed.ok());
+    QVERIFY(relaxed.error().message().find("forecast") != std::string::npos);
 }
 
 QTEST_GUILESS_MAIN(TestDashTrainers)

@@ -97,6 +97,8 @@ int run(const std::vector<std::string>& argv) {
                                       "oracle-windows",
                                       "oracle-curves",
                                       "static-windows",
+                                      "forecast-windows",
+                                      "forecast-ridge",
                                       "gumbel",
                                       "tau",
                                       "label"}}),
@@ -130,6 +132,8 @@ int run(const std::vector<std::string>& argv) {
     auto oracleLoss = parseOracleLoss(args->get("oracle-loss", "kl"));
     auto oracleWindows = args->getInt("oracle-windows", 16, 1, 1 << 20);
     auto staticWindows = args->getInt("static-windows", 8, 1, 1 << 20);
+    auto forecastWindows = args->getInt("forecast-windows", 64, 1, 1 << 20);
+    auto forecastRidge = args->getDouble("forecast-ridge", 1e-3, 0.0, 1e6);
     auto gumbel = parsePair("gumbel", args->get("gumbel", "1,0.2"));
     auto tau = parsePair("tau", args->get("tau", "1,0.1"));
     const std::string budgetText = args->get("oracle-budget", "shared");
@@ -159,8 +163,9 @@ int run(const std::vector<std::string>& argv) {
         if (auto st = checkOutputTarget(*checkpoint); !st.ok())
             return fail("train-policy", st.error().withContext("--checkpoint"));
     }
-    if (auto err = firstError(trainer, baseline, reward, entropy, imitationTarget, oracleLoss,
-                              oracleWindows, staticWindows, gumbel, tau))
+    if (auto err =
+            firstError(trainer, baseline, reward, entropy, imitationTarget, oracleLoss,
+                       oracleWindows, staticWindows, forecastWindows, forecastRidge, gumbel, tau))
         return fail("train-policy", *err);
     if (entropy->first < 0 || entropy->second < 0)
         return fail("train-policy", "--entropy must be >= 0");
@@ -208,6 +213,8 @@ int run(const std::vector<std::string>& argv) {
     to.oracleBudget = budgetText == "shared" ? OracleBudget::Shared : OracleBudget::PerToken;
     to.oracleWindows = *oracleWindows;
     to.staticWindows = *staticWindows;
+    to.forecastWindows = *forecastWindows;
+    to.forecastRidge = *forecastRidge;
     to.gumbelStart = static_cast<float>(gumbel->first);
     to.gumbelEnd = static_cast<float>(gumbel->second);
     to.temperatureStart = static_cast<float>(tau->first);
@@ -287,6 +294,8 @@ int run(const std::vector<std::string>& argv) {
                 return;
             if (p.phase == "tune")
                 std::fprintf(stderr, "\ntuning the cost bias on held-out text...\n");
+            else if (p.phase == "forecast")
+                std::fprintf(stderr, "fitting the similarity forecast...\n");
             else if (p.phase == "oracle" || p.phase == "static search")
                 std::fprintf(stderr, "\r%s %lld/%lld   ", p.phase.c_str(),
                              static_cast<long long>(p.step), static_cast<long long>(p.steps));
@@ -331,8 +340,9 @@ const Command kTrainPolicyCommand = {
     "       [--target-ratio 2.0] [--steps 300] [--window 64] [--seed 1] [--lr 0.003]\n"
     "       [--hidden 64] [--embed 8] [--lambda 0.05] [--group 32] [--held-out 0.1]\n"
     "       [--states skip,int4,int8,full] [--state-costs nominal|measured|S,I4,I8,F]\n"
-    "       [--imitation-steps 0] [--imitation-target static|oracle|best-static]\n"
-    "       [--static-windows 8] [--checkpoint FILE]\n"
+    "       [--imitation-steps 0] [--imitation-target static|oracle|best-static|forecast]\n"
+    "       [--static-windows 8] [--forecast-windows 64] [--forecast-ridge 0.001]\n"
+    "       [--checkpoint FILE]\n"
     "       [--trainer reinforce|relaxed] [--baseline layer|position|learned]\n"
     "       [--reward paper|differential] [--entropy C[,C_END]] [--tau 1,0.1] [--gumbel 1,0.2]\n"
     "       [--oracle-loss kl|nll] [--oracle-budget shared|per-token] [--oracle-windows 16]\n"
@@ -350,8 +360,9 @@ const Command kTrainPolicyCommand = {
     "  --oracle-windows training windows; --oracle-curves keeps them for reuse; with\n"
     "  best-static, the best static set that greedy layer removal finds on --static-windows\n"
     "  training windows of the model's context, at most 512 tokens, which the differential\n"
-    "  rewards then compare with) before\n"
-    "  training proper (0: from the start).\n"
+    "  rewards then compare with; with forecast, the decisions of a per-layer ridge forecast\n"
+    "  of each layer's input/output similarity from its input, fitted on --forecast-windows\n"
+    "  training windows, REINFORCE only) before training proper (0: from the start).\n"
     "  --trainer: REINFORCE (the paper's, the reference) or a straight-through Gumbel-softmax\n"
     "  relaxation differentiated through the frozen layers (KL to full precision + cost).\n"
     "  REINFORCE variants: --baseline (what the advantage subtracts: a running mean per layer,\n"

@@ -59,6 +59,8 @@ trainRelaxedPolicy(Engine& engine, const Calibration& calibration, const std::ve
         return unsupportedError("the relaxed trainer does not write checkpoints");
     if (engine.kvMode() != KvMode::Project)
         return unsupportedError("the relaxed trainer needs KV mode 'project'");
+    if (o.imitationTarget == ImitationTarget::Forecast && o.imitationSteps > 0)
+        return unsupportedError("forecast imitation is built for the reinforce trainer");
     const auto heldOutStart = static_cast<int64_t>(
         static_cast<double>(ids.size()) * (1.0 - std::clamp(o.heldOutFraction, 0.01, 0.9)));
     if (heldOutStart < o.window)

@@ -6,6 +6,7 @@
 #include "core/dash/dash_controller.h"
 #include "core/dash/evaluation.h"
 #include "core/dash/relaxed_training.h"
+#include "core/dash/similarity_forecast.h"
 #include "core/dash/trained_policy.h"
 #include "core/engine/generate.h"
 #include "core/util/json_numbers.h"
@@ -63,6 +64,10 @@ Json fingerprint(const TrainOptions& o, const std::string& dataSha, const std::s
         j.set("oracle_windows", o.oracleWindows);
         if (o.imitationTarget == ImitationTarget::BestStatic)
             j.set("static_windows", o.staticWindows);
+        if (o.imitationTarget == ImitationTarget::Forecast) {
+            j.set("forecast_windows", o.forecastWindows);
+            j.set("forecast_ridge", o.forecastRidge);
+        }
     }
     j.set("data_sha256", dataSha);
     j.set("model_sha256", modelSha);
@@ -312,17 +317,19 @@ const char* imitationTargetName(ImitationTarget target) {
         return "oracle";
     case ImitationTarget::BestStatic:
         return "best-static";
+    case ImitationTarget::Forecast:
+        return "forecast";
     }
     return "static";
 }
 
 Expected<ImitationTarget> parseImitationTarget(const std::string& text) {
-    for (ImitationTarget t :
-         {ImitationTarget::Static, ImitationTarget::Oracle, ImitationTarget::BestStatic})
+    for (ImitationTarget t : {ImitationTarget::Static, ImitationTarget::Oracle,
+                              ImitationTarget::BestStatic, ImitationTarget::Forecast})
         if (text == imitationTargetName(t))
             return t;
     return invalidError("unknown imitation target '" + text +
-                        "' (expected static, oracle or best-static)");
+                        "' (expected static, oracle, best-static or forecast)");
 }
 
 namespace {
@@ -441,13 +448,19 @@ trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vecto
     if (!(o.entropyStart >= 0 && o.entropyEnd >= 0))
         return invalidError("the entropy bonus must be >= 0");
 
-    // Oracle labels for imitation: per training window, the oracle's states at
-    // the target ratio.
+    // Labels for imitation: per training window, the oracle's states at the
+    // target ratio, or the similarity forecast's (below, with the engine set up).
     const bool oracleImitation =
         o.imitationTarget == ImitationTarget::Oracle && o.imitationSteps > 0;
+    const bool forecastImitation =
+        o.imitationTarget == ImitationTarget::Forecast && o.imitationSteps > 0;
+    const bool labelImitation = oracleImitation || forecastImitation;
+    if (forecastImitation && o.forecastWindows < 1)
+        return invalidError("forecast imitation needs at least one window");
     OracleCurves ownCurves;
     const OracleCurves* curves = o.oracleCurves;
-    StateTable oracleLabels;
+    StateTable labels;
+    std::vector<int64_t> labelStarts;
     if (oracleImitation) {
         if (!curves) {
             TrainProgress p;
@@ -470,7 +483,8 @@ trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vecto
         for (int64_t start : curves->windowStarts)
             if (start + o.window > heldOutStart)
                 return invalidError("the oracle curves reach into the held-out part of the text");
-        oracleLabels = assignOracle(*curves, o.targetRatio, o.oracleBudget).states;
+        labels = assignOracle(*curves, o.targetRatio, o.oracleBudget).states;
+        labelStarts = curves->windowStarts;
     }
 
     DASH_ASSIGN_OR_RETURN(
@@ -479,6 +493,29 @@ trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vecto
 
     DASH_TRY(engine.setCompensation(calibration.compensation()));
     DASH_TRY(engine.enableQuantizedStates(o.quantGroup));
+
+    SimilarityForecast forecast;
+    if (forecastImitation) {
+        if (onProgress) {
+            TrainProgress p;
+            p.phase = "forecast";
+            onProgress(p);
+        }
+        const std::vector<int32_t> train(ids.begin(), ids.begin() + heldOutStart);
+        EvaluationOptions windows;
+        windows.context = o.window;
+        windows.maxWindows = o.forecastWindows;
+        windows.spreadWindows = true;
+        labelStarts = evaluationWindows(static_cast<int64_t>(train.size()), windows, o.window);
+        ForecastOptions fo;
+        fo.context = o.window;
+        fo.ratio = o.targetRatio;
+        fo.ridge = o.forecastRidge;
+        fo.cancel = o.cancel;
+        DASH_ASSIGN_OR_RETURN(forecast, fitSimilarityForecast(engine, train, labelStarts, fo));
+        DASH_ASSIGN_OR_RETURN(
+            labels, forecastStates(engine, train, labelStarts, o.window, forecast, o.cancel));
+    }
 
     ScoringModel scorer(ScorerShape{c.dim, c.layers, o.embed, o.hidden}, o.lambda);
     scorer.initialize(o.seed);
@@ -527,11 +564,10 @@ trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vecto
         auto start = static_cast<int64_t>(std::uniform_int_distribution<uint64_t>(
             0, static_cast<uint64_t>(heldOutStart - o.window))(rng));
         const bool imitating = step < o.imitationSteps;
-        // Oracle imitation walks through the labelled windows in turn.
-        const auto labelled =
-            static_cast<int64_t>(oracleImitation ? curves->windowStarts.size() : 0);
-        if (imitating && oracleImitation)
-            start = curves->windowStarts[static_cast<size_t>(step % labelled)];
+        // Imitating labels walks through the labelled windows in turn.
+        const auto labelled = static_cast<int64_t>(labelStarts.size());
+        if (imitating && labelImitation)
+            start = labelStarts[static_cast<size_t>(step % labelled)];
         std::span<const int32_t> window(ids.data() + start, static_cast<size_t>(o.window));
         const double progressFraction = static_cast<double>(step) / static_cast<double>(o.steps);
         const auto tau = static_cast<float>(
@@ -570,8 +606,8 @@ trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vecto
         ro.temperature = tau;
         ro.seed = rng();
         ro.record = true;
-        if (imitating && oracleImitation) {
-            ro.forced = &oracleLabels;
+        if (imitating && labelImitation) {
+            ro.forced = &labels;
             ro.forcedFirstRow = (step % labelled) * o.window;
         }
         auto snapshot = std::make_shared<const ScoringModel>(scorer);
@@ -634,8 +670,8 @@ trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vecto
                 // Cross-entropy towards the static choice: d log p(target) / d score,
                 // only while the target has less than kImitationConfidence, so
                 // that REINFORCE later still samples the alternatives.
-                const int target = oracleImitation
-                                       ? stateIndex(d.chosen) // the forced (oracle) state
+                const int target = labelImitation
+                                       ? stateIndex(d.chosen) // the forced (labelled) state
                                        : stateIndex(targets[static_cast<size_t>(d.layer)]);
                 const float pTarget = d.probs[static_cast<size_t>(target)];
                 if (pTarget < kImitationConfidence) {
@@ -774,6 +810,11 @@ trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vecto
         t.set("oracle_loss", oracleLossName(curves->loss));
         t.set("oracle_budget", oracleBudgetName(o.oracleBudget));
         t.set("oracle_windows", static_cast<int64_t>(curves->windowStarts.size()));
+    }
+    if (forecastImitation) {
+        t.set("forecast_windows", static_cast<int64_t>(labelStarts.size()));
+        t.set("forecast_ridge", o.forecastRidge);
+        t.set("forecast", forecast.summary());
     }
     recordStaticImitation(t, o, staticOrder);
     t.set("alpha_method", alphaMethodName(calibration.method));

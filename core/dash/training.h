@@ -58,11 +58,13 @@ enum class BaselineKind { Layer, Position, Learned };
 //   differential-kl  r = w_pos · (KL_static - KL_policy) + β · (R_eff - R_eff,static).
 enum class RewardKind { Paper, Kl, Differential, DifferentialKl };
 // What the imitation steps imitate: static similarity skipping at the target
-// ratio, the oracle's per-token decisions (oracle.h) on training windows, or
-// the best static set that greedy layer removal (searchStaticOrder) finds on
-// training windows. The differential rewards compare with the static set
-// imitated (similarity or best static; similarity for oracle imitation).
-enum class ImitationTarget { Static, Oracle, BestStatic };
+// ratio, the oracle's per-token decisions (oracle.h) on training windows, the
+// best static set that greedy layer removal (searchStaticOrder) finds on
+// training windows, or the similarity forecast's decisions
+// (similarity_forecast.h) on training windows. The differential rewards
+// compare with the static set imitated (similarity or best static;
+// similarity for oracle and forecast imitation).
+enum class ImitationTarget { Static, Oracle, BestStatic, Forecast };
 
 const char* trainerKindName(TrainerKind kind);
 Expected<TrainerKind> parseTrainerKind(const std::string& text);
@@ -123,6 +125,11 @@ struct TrainOptions {
     // Best-static imitation: the windows (of the model's context length, at
     // most 512 tokens) spread over the training part that the search scores.
     int64_t staticWindows = 8;
+    // Forecast imitation: the training windows (of `window` tokens, spread
+    // over the training part) that the forecast is fitted on and labels, and
+    // the ridge of its regressions.
+    int64_t forecastWindows = 64;
+    double forecastRidge = 1e-3;
     // Relaxed trainer: Gumbel-softmax temperature, from start to end.
     float gumbelStart = 1.0f;
     float gumbelEnd = 0.2f;
@@ -137,7 +144,8 @@ struct TrainProgress {
     double reward = 0;       // mean r of the step (imitating: mean log p of the static choice)
     double sampledRatio = 0; // nominal ratio of the step's sampled paths
     double deltaNll = 0;     // mean log p_full - log p_policy
-    std::string phase;       // "oracle", "static search", "imitate", "train", "tune"
+    std::string phase;       // "oracle", "static search", "forecast", "imitate", "train",
+                             // "tune"
 };
 
 // Trains on `ids` (BOS-prefixed text) and returns a policy tuned to the target
