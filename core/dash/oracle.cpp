@@ -379,6 +379,13 @@ OracleAssignment assignOracle(const OracleCurves& curves, double ratio, OracleBu
     return a;
 }
 
+Expected<std::span<const int32_t>> textWindow(const std::vector<int32_t>& ids, int64_t start,
+                                              int64_t context) {
+    if (start < 0 || context < 0 || start + context > static_cast<int64_t>(ids.size()))
+        return invalidError("window at " + std::to_string(start) + " is outside the text");
+    return std::span<const int32_t>(ids.data() + start, static_cast<size_t>(context));
+}
+
 Expected<EvaluationResult> evaluateStateTable(Engine& engine, const std::vector<int32_t>& ids,
                                               const std::vector<int64_t>& windowStarts,
                                               int64_t context, const StateTable& states,
@@ -394,10 +401,8 @@ Expected<EvaluationResult> evaluateStateTable(Engine& engine, const std::vector<
     for (size_t w = 0; w < windowStarts.size(); ++w) {
         if (cancel && cancel->cancelled())
             return cancelledError();
-        const int64_t start = windowStarts[w];
-        if (start < 0 || start + context > static_cast<int64_t>(ids.size()))
-            return invalidError("window at " + std::to_string(start) + " is outside the text");
-        std::span<const int32_t> window(ids.data() + start, static_cast<size_t>(context));
+        DASH_ASSIGN_OR_RETURN(const std::span<const int32_t> window,
+                              textWindow(ids, windowStarts[w], context));
         controller.setFirstRow(static_cast<int64_t>(w) * context);
         CountingController counter(&controller);
         ForwardOptions fo;

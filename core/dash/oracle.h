@@ -46,6 +46,11 @@ namespace dash {
 std::vector<int64_t> evaluationWindows(int64_t textTokens, const EvaluationOptions& options,
                                        int64_t context);
 
+// The window of `context` tokens of `ids` at `start`; an error names a window
+// that leaves the text.
+Expected<std::span<const int32_t>> textWindow(const std::vector<int32_t>& ids, int64_t start,
+                                              int64_t context);
+
 enum class OracleLoss { Nll, Kl };
 const char* oracleLossName(OracleLoss loss);
 Expected<OracleLoss> parseOracleLoss(const std::string& text);

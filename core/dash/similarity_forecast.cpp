@@ -157,8 +157,8 @@ Expected<SimilarityForecast> fitSimilarityForecast(Engine& engine, const std::ve
     for (int64_t start : windowStarts) {
         if (options.cancel && options.cancel->cancelled())
             return cancelledError();
-        if (start < 0 || start + context > static_cast<int64_t>(ids.size()))
-            return invalidError("window at " + std::to_string(start) + " is outside the text");
+        DASH_ASSIGN_OR_RETURN(const std::span<const int32_t> window,
+                              textWindow(ids, start, context));
         Trace trace;
         trace.layers = layers;
         InputRecorder recorder(inputs);
@@ -167,8 +167,7 @@ Expected<SimilarityForecast> fitSimilarityForecast(Engine& engine, const std::ve
         fo.controller = &recorder;
         fo.cancel = options.cancel;
         engine.reset();
-        DASH_TRY(engine.forward(
-            std::span<const int32_t>(ids.data() + start, static_cast<size_t>(context)), fo));
+        DASH_TRY(engine.forward(window, fo));
         cosines.insert(cosines.end(), trace.cosInOut.begin(), trace.cosInOut.end());
     }
     engine.reset();
@@ -265,16 +264,14 @@ Expected<StateTable> forecastStates(Engine& engine, const std::vector<int32_t>& 
     for (size_t w = 0; w < windowStarts.size(); ++w) {
         if (cancel && cancel->cancelled())
             return cancelledError();
-        const int64_t start = windowStarts[w];
-        if (start < 0 || start + context > static_cast<int64_t>(ids.size()))
-            return invalidError("window at " + std::to_string(start) + " is outside the text");
+        DASH_ASSIGN_OR_RETURN(const std::span<const int32_t> window,
+                              textWindow(ids, windowStarts[w], context));
         recorder.setFirstRow(static_cast<int64_t>(w) * context);
         ForwardOptions fo;
         fo.controller = &recorder;
         fo.cancel = cancel;
         engine.reset();
-        DASH_TRY(engine.forward(
-            std::span<const int32_t>(ids.data() + start, static_cast<size_t>(context)), fo));
+        DASH_TRY(engine.forward(window, fo));
     }
     engine.reset();
     return table;
