@@ -2,6 +2,7 @@
 #include "core/dash/similarity_forecast.h"
 
 #include "core/dash/oracle.h"
+#include "core/dash/scorer.h"
 
 #include <algorithm>
 #include <cmath>
@@ -13,16 +14,6 @@ namespace dash {
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
-
-// x / RMS(x), the scale the forecast reads.
-void normalised(const float* x, int32_t dim, float* out) {
-    double squares = 0;
-    for (int32_t i = 0; i < dim; ++i)
-        squares += static_cast<double>(x[i]) * x[i];
-    const double inv = 1.0 / std::sqrt(squares / dim + 1e-12);
-    for (int32_t i = 0; i < dim; ++i)
-        out[i] = static_cast<float>(x[i] * inv);
-}
 
 double linear(const std::vector<double>& w, const float* x, int32_t dim) {
     double sum = w[static_cast<size_t>(dim)];
@@ -43,7 +34,7 @@ public:
             states[t] = LayerState::Full;
             const size_t at = rows.size();
             rows.resize(at + static_cast<size_t>(m_dim));
-            normalised(input + t * m_dim, m_dim, rows.data() + at);
+            normalizeHidden(input + t * m_dim, m_dim, rows.data() + at);
         }
     }
     void afterLayer(int32_t, const float*, int64_t) override {}
@@ -115,7 +106,7 @@ Expected<std::vector<double>> fitRidge(const std::vector<float>& features,
 
 double SimilarityForecast::forecast(int32_t layer, const float* input) const {
     std::vector<float> x(static_cast<size_t>(dim));
-    normalised(input, dim, x.data());
+    normalizeHidden(input, dim, x.data());
     return linear(weights[static_cast<size_t>(layer)], x.data(), dim);
 }
 
