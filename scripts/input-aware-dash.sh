@@ -61,7 +61,7 @@ train() { # train OUTFILE ARGS...
 # Skip/full trainer variants, as train-policy options after the target and seed.
 declare -A VARIANT=(
     [reference]="--imitation-steps $IMITATION"
-    [oracle]="--imitation-steps $IMITATION --imitation-target oracle --oracle-windows $ORACLE_WINDOWS --oracle-curves $OUT/oracle-train.kl.json"
+    [oracle]="--imitation-steps $IMITATION --imitation-target oracle --oracle-budget shared --oracle-windows $ORACLE_WINDOWS --oracle-curves $OUT/oracle-train.kl.json"
     [relaxed]="--trainer relaxed --imitation-steps $IMITATION"
     [diffkl]="--imitation-steps $IMITATION --reward differential-kl --baseline position --entropy 0.02,0"
 )

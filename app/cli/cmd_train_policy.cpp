@@ -130,13 +130,13 @@ int run(const std::vector<std::string>& argv) {
     auto entropy = parsePair("entropy", args->get("entropy", "0"));
     auto imitationTarget = parseImitationTarget(args->get("imitation-target", "static"));
     auto oracleLoss = parseOracleLoss(args->get("oracle-loss", "kl"));
-    auto oracleWindows = args->getInt("oracle-windows", 16, 1, 1 << 20);
+    auto oracleWindows = args->getInt("oracle-windows", 256, 1, 1 << 20);
     auto staticWindows = args->getInt("static-windows", 8, 1, 1 << 20);
     auto forecastWindows = args->getInt("forecast-windows", 64, 1, 1 << 20);
     auto forecastRidge = args->getDouble("forecast-ridge", 1e-3, 0.0, 1e6);
     auto gumbel = parsePair("gumbel", args->get("gumbel", "1,0.2"));
     auto tau = parsePair("tau", args->get("tau", "1,0.1"));
-    const std::string budgetText = args->get("oracle-budget", "shared");
+    const std::string budgetText = args->get("oracle-budget", "per-token");
     if (budgetText != "shared" && budgetText != "per-token")
         return fail("train-policy",
                     "--oracle-budget takes shared or per-token, got '" + budgetText + "'");
@@ -345,7 +345,7 @@ const Command kTrainPolicyCommand = {
     "       [--checkpoint FILE]\n"
     "       [--trainer reinforce|relaxed] [--baseline layer|position|learned]\n"
     "       [--reward paper|differential] [--entropy C[,C_END]] [--tau 1,0.1] [--gumbel 1,0.2]\n"
-    "       [--oracle-loss kl|nll] [--oracle-budget shared|per-token] [--oracle-windows 16]\n"
+    "       [--oracle-loss kl|nll] [--oracle-budget per-token|shared] [--oracle-windows 256]\n"
     "       [--oracle-curves FILE] [--label TEXT] [--sync] [ENGINE OPTIONS] [--quiet] [--json]\n"
     "  The last --held-out fraction of the text is kept for tuning the cost bias.\n"
     "  Ctrl-C stops (saving the checkpoint); with --checkpoint (saved every 10 steps)\n"
@@ -357,12 +357,14 @@ const Command kTrainPolicyCommand = {
     "  always the nominal ratio 4L / sum of states.\n"
     "  --imitation-steps N: the first N steps imitate static similarity skipping at the\n"
     "  target ratio (or, with --imitation-target oracle, the oracle's per-token decisions on\n"
-    "  --oracle-windows training windows; --oracle-curves keeps them for reuse; with\n"
-    "  best-static, the best static set that greedy layer removal finds on --static-windows\n"
-    "  training windows of the model's context, at most 512 tokens, which the differential\n"
-    "  rewards then compare with; with forecast, the decisions of a per-layer ridge forecast\n"
-    "  of each layer's input/output similarity from its input, fitted on --forecast-windows\n"
-    "  training windows, REINFORCE only) before training proper (0: from the start).\n"
+    "  --oracle-windows training windows, each token the static skip count (per-token) or\n"
+    "  a window's total shared among its tokens (shared); --oracle-curves keeps them for\n"
+    "  reuse; with best-static, the best static set that greedy layer removal finds on\n"
+    "  --static-windows training windows of the model's context, at most 512 tokens, which\n"
+    "  the differential rewards then compare with; with forecast, the decisions of a\n"
+    "  per-layer ridge forecast of each layer's input/output similarity from its input,\n"
+    "  fitted on --forecast-windows training windows, REINFORCE only) before training\n"
+    "  proper (0: from the start).\n"
     "  --trainer: REINFORCE (the paper's, the reference) or a straight-through Gumbel-softmax\n"
     "  relaxation differentiated through the frozen layers (KL to full precision + cost).\n"
     "  REINFORCE variants: --baseline (what the advantage subtracts: a running mean per layer,\n"

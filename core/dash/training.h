@@ -119,8 +119,8 @@ struct TrainOptions {
     // (spread over the training part, windows of `window` tokens). Curves
     // computed before (oracleCurves) are used when given.
     OracleLoss oracleLoss = OracleLoss::Kl;
-    OracleBudget oracleBudget = OracleBudget::Shared;
-    int64_t oracleWindows = 16;
+    OracleBudget oracleBudget = OracleBudget::PerToken;
+    int64_t oracleWindows = 256;
     const OracleCurves* oracleCurves = nullptr;
     // Best-static imitation: the windows (of the model's context length, at
     // most 512 tokens) spread over the training part that the search scores.
