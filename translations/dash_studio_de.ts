@@ -61,12 +61,12 @@
     </message>
     <message>
         <location line="+10"/>
-        <location line="+61"/>
+        <location line="+85"/>
         <source>Reading the text</source>
         <translation>Text wird gelesen</translation>
     </message>
     <message>
-        <location line="-56"/>
+        <location line="-80"/>
         <source>%1: %2 tokens, windows of %3</source>
         <translation>%1: %2 Tokens, Fenster zu %3</translation>
     </message>
@@ -77,13 +77,13 @@
     </message>
     <message>
         <location line="+14"/>
-        <location line="+111"/>
-        <location line="+47"/>
+        <location line="+150"/>
+        <location line="+50"/>
         <source>Wrote %1</source>
         <translation>%1 geschrieben</translation>
     </message>
     <message>
-        <location line="-153"/>
+        <location line="-195"/>
         <source>Calibrated on %1 sequences (%2 tokens); saved %3</source>
         <translation>Auf %1 Sequenzen (%2 Tokens) kalibriert; %3 gespeichert</translation>
     </message>
@@ -109,6 +109,41 @@
     </message>
     <message>
         <location line="+17"/>
+        <source>static similarity skipping</source>
+        <translation>statisches Ähnlichkeits-Überspringen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>the oracle&apos;s per-token decisions</source>
+        <translation>die Entscheidungen des Orakels je Token</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>the best static set</source>
+        <translation>die beste statische Menge</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>the similarity forecast</source>
+        <translation>die Ähnlichkeitsprognose</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Labelling training windows with the oracle</source>
+        <translation>Trainingsfenster werden mit dem Orakel beschriftet</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Searching the best static set</source>
+        <translation>Die beste statische Menge wird gesucht</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Fitting the similarity forecast</source>
+        <translation>Die Ähnlichkeitsprognose wird angepasst</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>Policy training</source>
         <translation>Policy-Training</translation>
     </message>
@@ -118,7 +153,7 @@
         <translation>%1: %2 Tokens</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+16"/>
         <source>Measuring the cost of each state</source>
         <translation>Die Kosten jedes Zustands werden gemessen</translation>
     </message>
@@ -134,16 +169,12 @@
     </message>
     <message>
         <location line="+2"/>
+        <location line="+16"/>
         <source>Training</source>
         <translation>Training läuft</translation>
     </message>
     <message>
-        <location line="+5"/>
-        <source>Imitating static similarity skipping for %1 steps</source>
-        <translation>Statisches Überspringen nach Ähnlichkeit wird %1 Schritte lang nachgeahmt</translation>
-    </message>
-    <message>
-        <location line="+4"/>
+        <location line="+7"/>
         <source>Tuning the cost bias on held-out text</source>
         <translation>Kostenverschiebung wird auf zurückgehaltenem Text abgestimmt</translation>
     </message>
@@ -204,6 +235,11 @@
     </message>
     <message>
         <location line="+2"/>
+        <source>imitated</source>
+        <translation>imitiert</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>final reward</source>
         <translation>Endbelohnung</translation>
     </message>
@@ -247,8 +283,13 @@
         <source>%1 tuned: knob %2 gives %3× on held-out text (target %4×)</source>
         <translation>%1 abgestimmt: Regler %2 ergibt %3× auf zurückgehaltenem Text (Ziel %4×)</translation>
     </message>
+    <message>
+        <location line="-117"/>
+        <source>Imitating %1 for %2 steps</source>
+        <translation>Imitiere %1 für %2 Schritte</translation>
+    </message>
     <message numerus="yes">
-        <location line="-29"/>
+        <location line="+88"/>
         <source>%n sweep row(s)</source>
         <translation>
             <numerusform>%n Sweep-Zeile</numerusform>
@@ -1616,8 +1657,8 @@
 <context>
     <name>dash::studio::InferenceWorker</name>
     <message>
-        <location filename="../app/studio/inference_worker.cpp" line="+219"/>
-        <location line="+44"/>
+        <location filename="../app/studio/inference_worker.cpp" line="+202"/>
+        <location line="+48"/>
         <source>No model is loaded.</source>
         <translation>Es ist kein Modell geladen.</translation>
     </message>
@@ -1816,7 +1857,7 @@
         <translation>Beide Policies auf diesem Prompt messen: vollständige Prefills ohne KV-Cache, immer nur eine Seite, abwechselnd</translation>
     </message>
     <message>
-        <location line="+116"/>
+        <location line="+121"/>
         <source>Wait until both sides have run, then measure.</source>
         <translation>Warten, bis beide Seiten gelaufen sind, dann messen.</translation>
     </message>
@@ -1897,7 +1938,7 @@
         <translation>Kontrafaktum und Logit-Lens</translation>
     </message>
     <message>
-        <location line="+62"/>
+        <location line="+63"/>
         <source>&amp;File</source>
         <translation>&amp;Datei</translation>
     </message>
@@ -2052,7 +2093,7 @@
         <translation>GGUF-Modelle (*.gguf)</translation>
     </message>
     <message>
-        <location line="+27"/>
+        <location line="+29"/>
         <source>About DASH Studio</source>
         <translation>Über DASH Studio</translation>
     </message>
@@ -2787,28 +2828,28 @@
 <context>
     <name>dash::studio::SettingsDialog</name>
     <message>
-        <location filename="../app/studio/settings_dialog.cpp" line="+20"/>
+        <location filename="../app/studio/settings_dialog.cpp" line="+21"/>
         <source>Preferences</source>
         <translation>Einstellungen</translation>
     </message>
     <message>
-        <location line="+3"/>
-        <location line="+13"/>
+        <location line="+4"/>
+        <location line="+20"/>
         <source> ms</source>
         <translation> ms</translation>
     </message>
     <message>
-        <location line="-12"/>
+        <location line="-17"/>
         <source>How long typing must pause before the prompt runs again. Automatic: as long as the median of the last %1 runs took, at most %2 ms (%2 ms until a run finished), so that keys typed faster than a run takes start no run, and the heatmaps follow the last key within about two run times</source>
         <translation>Wie lange das Tippen pausieren muss, bevor der Prompt erneut läuft. Automatisch: so lange, wie der Median der letzten %1 Läufe dauerte, höchstens %2 ms (%2 ms, bis ein Lauf fertig ist), sodass Tasten, die schneller kommen als ein Lauf dauert, keinen Lauf starten und die Heatmaps der letzten Taste nach etwa zwei Laufzeiten folgen</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="-2"/>
         <source>automatic</source>
         <translation>automatisch</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+10"/>
         <source>automatic (%1)</source>
         <translation>automatisch (%1)</translation>
     </message>
@@ -2901,7 +2942,7 @@
         <translation>Kosinus-Ähnlichkeit</translation>
     </message>
     <message>
-        <location line="+62"/>
+        <location line="+70"/>
         <source>cos(in,out), token %1 “%2”</source>
         <translation>cos(ein,aus), Token %1 „%2“</translation>
     </message>
@@ -2953,7 +2994,7 @@ Tokens %3–%4
 <context>
     <name>dash::studio::SweepJobDialog</name>
     <message>
-        <location filename="../app/studio/job_dialogs.cpp" line="+415"/>
+        <location filename="../app/studio/job_dialogs.cpp" line="+435"/>
         <source>Run a Sweep</source>
         <translation>Sweep ausführen</translation>
     </message>
@@ -3266,7 +3307,7 @@ Tokens %3–%4
 <context>
     <name>dash::studio::TrainingJobDialog</name>
     <message>
-        <location filename="../app/studio/job_dialogs.cpp" line="-362"/>
+        <location filename="../app/studio/job_dialogs.cpp" line="-382"/>
         <source>Train a DASH Policy</source>
         <translation>DASH-Policy trainieren</translation>
     </message>
@@ -3307,11 +3348,36 @@ Tokens %3–%4
     </message>
     <message>
         <location line="+5"/>
-        <source>The first steps imitate static similarity skipping at the target ratio, then REINFORCE continues (0: REINFORCE only)</source>
-        <translation>Die ersten Schritte ahmen statisches Überspringen nach Ähnlichkeit beim Zielverhältnis nach, danach übernimmt REINFORCE (0: nur REINFORCE)</translation>
+        <source>The first steps imitate the chosen decisions at the target ratio, then REINFORCE continues (0: REINFORCE only)</source>
+        <translation>Die ersten Schritte imitieren die gewählten Entscheidungen beim Zielverhältnis, danach setzt REINFORCE fort (0: nur REINFORCE)</translation>
     </message>
     <message>
         <location line="+3"/>
+        <source>Static similarity skipping</source>
+        <translation>Statisches Ähnlichkeits-Überspringen</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The oracle&apos;s per-token decisions</source>
+        <translation>Die Entscheidungen des Orakels je Token</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The best static set</source>
+        <translation>Die beste statische Menge</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>A per-token similarity forecast</source>
+        <translation>Eine Ähnlichkeitsprognose je Token</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>For a skip/full policy that decides per token, imitate the oracle with as many imitation steps as steps (1600 on the demo model); labelling its 256 training windows takes minutes</source>
+        <translation>Für eine Skip/Voll-Policy, die je Token entscheidet, das Orakel mit so vielen Imitationsschritten wie Schritten imitieren (1600 beim Demomodell); das Beschriften seiner 256 Trainingsfenster dauert Minuten</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>State codes (0, 1, 2, 4)</source>
         <translation>Zustandscodes (0, 1, 2, 4)</translation>
     </message>
@@ -3379,6 +3445,11 @@ Tokens %3–%4
         <location line="+1"/>
         <source>Imitation steps</source>
         <translation>Imitationsschritte</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Imitate</source>
+        <translation>Imitieren</translation>
     </message>
     <message>
         <location line="+1"/>

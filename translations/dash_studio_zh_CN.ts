@@ -61,12 +61,12 @@
     </message>
     <message>
         <location line="+10"/>
-        <location line="+61"/>
+        <location line="+85"/>
         <source>Reading the text</source>
         <translation>正在读取文本</translation>
     </message>
     <message>
-        <location line="-56"/>
+        <location line="-80"/>
         <source>%1: %2 tokens, windows of %3</source>
         <translation>%1：%2 个词元，窗口长度 %3</translation>
     </message>
@@ -77,13 +77,13 @@
     </message>
     <message>
         <location line="+14"/>
-        <location line="+111"/>
-        <location line="+47"/>
+        <location line="+150"/>
+        <location line="+50"/>
         <source>Wrote %1</source>
         <translation>已写入 %1</translation>
     </message>
     <message>
-        <location line="-153"/>
+        <location line="-195"/>
         <source>Calibrated on %1 sequences (%2 tokens); saved %3</source>
         <translation>已在 %1 个序列（%2 个词元）上完成校准；已保存 %3</translation>
     </message>
@@ -109,6 +109,41 @@
     </message>
     <message>
         <location line="+17"/>
+        <source>static similarity skipping</source>
+        <translation>静态相似度跳层</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>the oracle&apos;s per-token decisions</source>
+        <translation>预言机的逐词元决策</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>the best static set</source>
+        <translation>最佳静态层集</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>the similarity forecast</source>
+        <translation>相似度预测</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Labelling training windows with the oracle</source>
+        <translation>正在用预言机标注训练窗口</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Searching the best static set</source>
+        <translation>正在搜索最佳静态层集</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Fitting the similarity forecast</source>
+        <translation>正在拟合相似度预测</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>Policy training</source>
         <translation>策略训练</translation>
     </message>
@@ -118,7 +153,7 @@
         <translation>%1：%2 个词元</translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+16"/>
         <source>Measuring the cost of each state</source>
         <translation>正在测量各状态的成本</translation>
     </message>
@@ -134,16 +169,12 @@
     </message>
     <message>
         <location line="+2"/>
+        <location line="+16"/>
         <source>Training</source>
         <translation>正在训练</translation>
     </message>
     <message>
-        <location line="+5"/>
-        <source>Imitating static similarity skipping for %1 steps</source>
-        <translation>模仿静态相似度跳层 %1 步</translation>
-    </message>
-    <message>
-        <location line="+4"/>
+        <location line="+7"/>
         <source>Tuning the cost bias on held-out text</source>
         <translation>正在留出文本上调节代价偏置</translation>
     </message>
@@ -204,6 +235,11 @@
     </message>
     <message>
         <location line="+2"/>
+        <source>imitated</source>
+        <translation>模仿对象</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>final reward</source>
         <translation>最终奖励</translation>
     </message>
@@ -247,8 +283,13 @@
         <source>%1 tuned: knob %2 gives %3× on held-out text (target %4×)</source>
         <translation>%1 已调参：调节参数 %2 在留出文本上达到 %3×（目标 %4×）</translation>
     </message>
+    <message>
+        <location line="-117"/>
+        <source>Imitating %1 for %2 steps</source>
+        <translation>模仿%1，共 %2 步</translation>
+    </message>
     <message numerus="yes">
-        <location line="-29"/>
+        <location line="+88"/>
         <source>%n sweep row(s)</source>
         <translation>
             <numerusform>%n 行扫描结果</numerusform>
@@ -1611,8 +1652,8 @@
 <context>
     <name>dash::studio::InferenceWorker</name>
     <message>
-        <location filename="../app/studio/inference_worker.cpp" line="+219"/>
-        <location line="+44"/>
+        <location filename="../app/studio/inference_worker.cpp" line="+202"/>
+        <location line="+48"/>
         <source>No model is loaded.</source>
         <translation>尚未加载模型。</translation>
     </message>
@@ -1811,7 +1852,7 @@
         <translation>在此提示词上为两个策略计时：不使用 KV 缓存的完整预填充，每次只运行一侧，交替进行</translation>
     </message>
     <message>
-        <location line="+116"/>
+        <location line="+121"/>
         <source>Wait until both sides have run, then measure.</source>
         <translation>请等两侧都运行完毕后再测量。</translation>
     </message>
@@ -1891,7 +1932,7 @@
         <translation>反事实与 Logit 透镜</translation>
     </message>
     <message>
-        <location line="+62"/>
+        <location line="+63"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
@@ -2046,7 +2087,7 @@
         <translation>GGUF 模型 (*.gguf)</translation>
     </message>
     <message>
-        <location line="+27"/>
+        <location line="+29"/>
         <source>About DASH Studio</source>
         <translation>关于 DASH Studio</translation>
     </message>
@@ -2777,28 +2818,28 @@
 <context>
     <name>dash::studio::SettingsDialog</name>
     <message>
-        <location filename="../app/studio/settings_dialog.cpp" line="+20"/>
+        <location filename="../app/studio/settings_dialog.cpp" line="+21"/>
         <source>Preferences</source>
         <translation>首选项</translation>
     </message>
     <message>
-        <location line="+3"/>
-        <location line="+13"/>
+        <location line="+4"/>
+        <location line="+20"/>
         <source> ms</source>
         <translation> 毫秒</translation>
     </message>
     <message>
-        <location line="-12"/>
+        <location line="-17"/>
         <source>How long typing must pause before the prompt runs again. Automatic: as long as the median of the last %1 runs took, at most %2 ms (%2 ms until a run finished), so that keys typed faster than a run takes start no run, and the heatmaps follow the last key within about two run times</source>
         <translation>输入停顿多久后重新运行提示词。自动：等待最近 %1 次运行耗时的中位数，最多 %2 ms（尚无运行完成时为 %2 ms），这样比一次运行更快的连续按键不会启动运行，热图在最后一次按键后约两次运行的时间内更新</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="-2"/>
         <source>automatic</source>
         <translation>自动</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+10"/>
         <source>automatic (%1)</source>
         <translation>自动（%1）</translation>
     </message>
@@ -2891,7 +2932,7 @@
         <translation>余弦相似度</translation>
     </message>
     <message>
-        <location line="+62"/>
+        <location line="+70"/>
         <source>cos(in,out), token %1 “%2”</source>
         <translation>cos(输入,输出)，词元 %1“%2”</translation>
     </message>
@@ -2943,7 +2984,7 @@ tokens %3–%4
 <context>
     <name>dash::studio::SweepJobDialog</name>
     <message>
-        <location filename="../app/studio/job_dialogs.cpp" line="+415"/>
+        <location filename="../app/studio/job_dialogs.cpp" line="+435"/>
         <source>Run a Sweep</source>
         <translation>运行扫描</translation>
     </message>
@@ -3255,7 +3296,7 @@ tokens %3–%4
 <context>
     <name>dash::studio::TrainingJobDialog</name>
     <message>
-        <location filename="../app/studio/job_dialogs.cpp" line="-362"/>
+        <location filename="../app/studio/job_dialogs.cpp" line="-382"/>
         <source>Train a DASH Policy</source>
         <translation>训练 DASH 策略</translation>
     </message>
@@ -3296,11 +3337,36 @@ tokens %3–%4
     </message>
     <message>
         <location line="+5"/>
-        <source>The first steps imitate static similarity skipping at the target ratio, then REINFORCE continues (0: REINFORCE only)</source>
-        <translation>前若干步在目标比率下模仿静态相似度跳层，之后由 REINFORCE 继续（0：仅 REINFORCE）</translation>
+        <source>The first steps imitate the chosen decisions at the target ratio, then REINFORCE continues (0: REINFORCE only)</source>
+        <translation>前若干步在目标比率下模仿所选决策，之后由 REINFORCE 继续（0：仅 REINFORCE）</translation>
     </message>
     <message>
         <location line="+3"/>
+        <source>Static similarity skipping</source>
+        <translation>静态相似度跳层</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The oracle&apos;s per-token decisions</source>
+        <translation>预言机的逐词元决策</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The best static set</source>
+        <translation>最佳静态层集</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>A per-token similarity forecast</source>
+        <translation>逐词元相似度预测</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>For a skip/full policy that decides per token, imitate the oracle with as many imitation steps as steps (1600 on the demo model); labelling its 256 training windows takes minutes</source>
+        <translation>若要训练逐词元决策的跳层/全精度策略，请模仿预言机，模仿步数与总步数相同（演示模型上为 1600）；标注其 256 个训练窗口需要几分钟</translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <source>State codes (0, 1, 2, 4)</source>
         <translation>状态编码（0、1、2、4）</translation>
     </message>
@@ -3368,6 +3434,11 @@ tokens %3–%4
         <location line="+1"/>
         <source>Imitation steps</source>
         <translation>模仿步数</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Imitate</source>
+        <translation>模仿</translation>
     </message>
     <message>
         <location line="+1"/>

@@ -402,8 +402,24 @@ TrainingJobDialog::TrainingJobDialog(const JobDefaults& defaults, QWidget* paren
     m_imitation = new QSpinBox(this);
     m_imitation->setRange(0, 1000000);
     m_imitation->setValue(0);
-    m_imitation->setToolTip(tr("The first steps imitate static similarity skipping at the "
-                               "target ratio, then REINFORCE continues (0: REINFORCE only)"));
+    m_imitation->setToolTip(tr("The first steps imitate the chosen decisions at the target "
+                               "ratio, then REINFORCE continues (0: REINFORCE only)"));
+    m_imitationTarget = new QComboBox(this);
+    m_imitationTarget->addItem(tr("Static similarity skipping"),
+                               static_cast<int>(ImitationTarget::Static));
+    m_imitationTarget->addItem(tr("The oracle's per-token decisions"),
+                               static_cast<int>(ImitationTarget::Oracle));
+    m_imitationTarget->addItem(tr("The best static set"),
+                               static_cast<int>(ImitationTarget::BestStatic));
+    m_imitationTarget->addItem(tr("A per-token similarity forecast"),
+                               static_cast<int>(ImitationTarget::Forecast));
+    m_imitationTarget->setToolTip(
+        tr("For a skip/full policy that decides per token, imitate the oracle with as many "
+           "imitation steps as steps (1600 on the demo model); labelling its 256 training "
+           "windows takes minutes"));
+    m_imitationTarget->setEnabled(false);
+    connect(m_imitation, &QSpinBox::valueChanged, m_imitationTarget,
+            [this](int steps) { m_imitationTarget->setEnabled(steps > 0); });
     m_costs = new QComboBox(this);
     m_costs->addItem(tr("State codes (0, 1, 2, 4)"));
     m_costs->addItem(tr("Measured on this machine"));
@@ -421,6 +437,7 @@ TrainingJobDialog::TrainingJobDialog(const JobDefaults& defaults, QWidget* paren
     form()->addRow(tr("Seed"), m_seed);
     form()->addRow(tr("States"), m_states);
     form()->addRow(tr("Imitation steps"), m_imitation);
+    form()->addRow(tr("Imitate"), m_imitationTarget);
     form()->addRow(tr("State costs"), m_costs);
     form()->addRow(QString(), m_async);
     form()->addRow(QString(), m_checkpoint);
@@ -448,6 +465,8 @@ void TrainingJobDialog::setSettings(const TrainingJobSettings& s) {
     m_seed->setValue(s.seed);
     m_states->setCurrentIndex(s.skipAndFullOnly ? 1 : 0);
     m_imitation->setValue(s.imitationSteps);
+    m_imitationTarget->setCurrentIndex(
+        m_imitationTarget->findData(static_cast<int>(s.imitationTarget)));
     m_costs->setCurrentIndex(s.measuredCosts ? 1 : 0);
     m_async->setChecked(s.async);
     m_checkpoint->setChecked(!s.checkpointPath.isEmpty());
@@ -466,6 +485,7 @@ TrainingJobSettings TrainingJobDialog::settings() const {
     s.seed = m_seed->value();
     s.skipAndFullOnly = m_states->currentIndex() == 1;
     s.imitationSteps = m_imitation->value();
+    s.imitationTarget = static_cast<ImitationTarget>(m_imitationTarget->currentData().toInt());
     s.measuredCosts = m_costs->currentIndex() == 1;
     s.async = m_async->isChecked();
     if (m_checkpoint->isChecked() && !s.outPath.isEmpty())

@@ -150,6 +150,7 @@ private:
     QSpinBox* m_seed;
     QComboBox* m_states;
     QSpinBox* m_imitation;
+    QComboBox* m_imitationTarget;
     QComboBox* m_costs;
     QCheckBox* m_async;
     QCheckBox* m_checkpoint;

@@ -105,6 +105,30 @@ private:
     CalibrationJobSettings m_s;
 };
 
+// What the imitation steps imitate, as the job's log says it.
+QString imitationTargetText(ImitationTarget target) {
+    switch (target) {
+    case ImitationTarget::Static:
+        return QCoreApplication::translate("Jobs", "static similarity skipping");
+    case ImitationTarget::Oracle:
+        return QCoreApplication::translate("Jobs", "the oracle's per-token decisions");
+    case ImitationTarget::BestStatic:
+        return QCoreApplication::translate("Jobs", "the best static set");
+    case ImitationTarget::Forecast:
+        return QCoreApplication::translate("Jobs", "the similarity forecast");
+    }
+    return {};
+}
+
+// The work train-policy does before its steps, as the job's phase.
+QString preparationPhase(const std::string& phase) {
+    if (phase == "oracle")
+        return QCoreApplication::translate("Jobs", "Labelling training windows with the oracle");
+    if (phase == "static search")
+        return QCoreApplication::translate("Jobs", "Searching the best static set");
+    return QCoreApplication::translate("Jobs", "Fitting the similarity forecast");
+}
+
 class TrainingJob : public Job {
 public:
     explicit TrainingJob(TrainingJobSettings s) : m_s(std::move(s)) {}
@@ -138,6 +162,7 @@ public:
         options.allowInt4 = !m_s.skipAndFullOnly;
         options.allowInt8 = !m_s.skipAndFullOnly;
         options.imitationSteps = m_s.imitationSteps;
+        options.imitationTarget = m_s.imitationTarget;
         options.checkpointPath = localPath(m_s.checkpointPath);
         options.cancel = context.cancel();
         if (m_s.measuredCosts) {
@@ -158,12 +183,26 @@ public:
                             .arg(m_s.checkpointPath));
         context.phase(QCoreApplication::translate("Jobs", "Training"));
         const int64_t logEvery = std::max<int64_t>(1, m_s.steps / 50);
+        std::string preparing; // the phase before training proper, once announced
         auto policy = trainDashPolicy(
             engine, calibration, ids, options, dataSha, [&](const TrainProgress& p) {
+                if (p.phase == "oracle" || p.phase == "static search" || p.phase == "forecast") {
+                    if (p.phase != preparing) {
+                        preparing = p.phase;
+                        context.phase(preparationPhase(p.phase));
+                    }
+                    if (p.steps > 0)
+                        context.progress(p.step, p.steps);
+                    return;
+                }
+                if (!preparing.empty()) {
+                    preparing.clear();
+                    context.phase(QCoreApplication::translate("Jobs", "Training"));
+                }
                 if (p.phase == "imitate" && p.step == 1)
-                    context.log(QCoreApplication::translate(
-                                    "Jobs", "Imitating static similarity skipping for %1 steps")
-                                    .arg(QString::number(m_s.imitationSteps)));
+                    context.log(QCoreApplication::translate("Jobs", "Imitating %1 for %2 steps")
+                                    .arg(imitationTargetText(m_s.imitationTarget),
+                                         QString::number(m_s.imitationSteps)));
                 if (p.phase == "tune") {
                     context.phase(QCoreApplication::translate(
                         "Jobs", "Tuning the cost bias on held-out text"));
@@ -209,6 +248,9 @@ public:
         r.rows.push_back({QCoreApplication::translate("Jobs", "steps"), m_s.steps});
         r.rows.push_back(
             {QCoreApplication::translate("Jobs", "imitation steps"), m_s.imitationSteps});
+        if (m_s.imitationSteps > 0)
+            r.rows.push_back({QCoreApplication::translate("Jobs", "imitated"),
+                              imitationTargetText(m_s.imitationTarget)});
         r.rows.push_back(
             {QCoreApplication::translate("Jobs", "final reward"), t["final_reward"].asNumber()});
         r.rows.push_back({QCoreApplication::translate("Jobs", "β"), t["beta"].asNumber()});

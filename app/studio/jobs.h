@@ -12,6 +12,7 @@
 #include "app/studio/job_runner.h"
 #include "core/dash/calibration.h"
 #include "core/dash/sweep.h"
+#include "core/dash/training.h"
 #include "core/engine/engine.h"
 
 #include <QList>
@@ -44,8 +45,9 @@ struct TrainingJobSettings {
     int seed = 1;
     bool async = true;
     bool skipAndFullOnly = false; // no INT4/INT8 states
-    int imitationSteps = 0;       // first steps imitate static similarity skipping
-    bool measuredCosts = false;   // state costs measured on this machine, not the codes
+    int imitationSteps = 0;       // first steps imitate imitationTarget's decisions
+    ImitationTarget imitationTarget = ImitationTarget::Static;
+    bool measuredCosts = false; // state costs measured on this machine, not the codes
     int threads = 0;
 };
 
