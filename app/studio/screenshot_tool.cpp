@@ -83,10 +83,16 @@ int main(int argc, char** argv) {
         qputenv("QT_QPA_PLATFORM", "offscreen");
     QApplication app(argc, argv);
     const QStringList args = QCoreApplication::arguments();
-    if (args.size() < 2) {
-        std::fprintf(stderr, "usage: dash-studio-screenshots OUT_DIR [--model FILE.gguf] "
-                             "[--policy KIND] [--sweep SWEEP.json]\n");
-        return 2;
+    const bool help =
+        args.size() >= 2 && (args[1] == QLatin1String("--help") || args[1] == QLatin1String("-h"));
+    if (args.size() < 2 || help || args[1].startsWith(QLatin1Char('-'))) {
+        if (!help && args.size() >= 2)
+            std::fprintf(stderr, "dash-studio-screenshots: the output folder comes first, got %s\n",
+                         qPrintable(args[1]));
+        std::fprintf(help ? stdout : stderr,
+                     "usage: dash-studio-screenshots OUT_DIR [--model FILE.gguf] "
+                     "[--policy KIND] [--sweep SWEEP.json]\n");
+        return help ? 0 : 2;
     }
     const QString outDir = args[1];
     QString model = QStringLiteral(DASH_DEFAULT_MODEL_DIR "/dash-demo-16L.gguf");
