@@ -54,6 +54,7 @@ private slots:
     void bestStaticImitation();
     void ridgeRegression();
     void forecastRule();
+    void oracleWindows();
     void refusesBadOptions();
 
 private:
@@ -450,6 +451,26 @@ void TestDashTrainers::forecastRule() {
     QVERIFY(std::fabs(result->nominalRatio / kRatio - 1.0) < 0.1);
     QVERIFY(aware.majorityDeviation > 0.1);
     QVERIFY(result->pplAll < m_bestStaticPpl);
+}
+
+// The windows train-policy checks kept curves against are the ones the
+// oracle labels: as many as the training part holds when more are asked for,
+// none reaching into the held-out part.
+void TestDashTrainers::oracleWindows() {
+    TrainOptions o = options(QStringLiteral("oracle-distillation"));
+    const auto tokens = static_cast<int64_t>(m_task.train.size());
+    const int64_t heldOutStart = trainingHeldOutStart(tokens, o);
+    QVERIFY(heldOutStart > 0 && heldOutStart < tokens);
+    o.oracleWindows = heldOutStart / o.window + 5; // more than the training part holds
+    const std::vector<int64_t> starts = trainingOracleWindows(tokens, o);
+    QCOMPARE(static_cast<int64_t>(starts.size()), heldOutStart / o.window);
+    for (int64_t start : starts)
+        QVERIFY(start >= 0 && start + o.window <= heldOutStart);
+    o.oracleWindows = 3;
+    auto curves = trainingOracleCurves(*m_engine, m_calibration, m_task.train, o);
+    QVERIFY2(curves.ok(), curves.ok() ? "" : curves.error().message().c_str());
+    QCOMPARE(curves->windowStarts, trainingOracleWindows(tokens, o));
+    QCOMPARE(curves->windowStarts.size(), size_t{3});
 }
 
 void TestDashTrainers::refusesBadOptions() {

@@ -227,6 +227,8 @@ int run(const std::vector<std::string>& argv) {
     if (to.imitationTarget == ImitationTarget::Oracle && to.imitationSteps > 0) {
         const std::string curvesPath = args->get("oracle-curves", "");
         const std::string textSha = sha256Hex(*text);
+        const std::vector<int64_t> windows =
+            trainingOracleWindows(static_cast<int64_t>(ids.size()), to);
         if (!curvesPath.empty()) {
             if (std::FILE* probe = std::fopen(curvesPath.c_str(), "rb")) {
                 std::fclose(probe);
@@ -238,18 +240,17 @@ int run(const std::vector<std::string>& argv) {
                 if (!loaded.ok())
                     return fail("train-policy", loaded.error().withContext(curvesPath));
                 if (loaded->context != to.window || loaded->loss != to.oracleLoss ||
-                    static_cast<int64_t>(loaded->windowStarts.size()) != to.oracleWindows)
+                    loaded->windowStarts != windows)
                     return fail("train-policy",
-                                curvesPath + ": the curves were made with another window, loss "
-                                             "or number of windows");
+                                curvesPath + ": the curves were made with another window, loss, "
+                                             "number of windows or held-out fraction");
                 curves = std::move(loaded).value();
             }
         }
         if (!curves) {
             if (!quiet)
                 std::fprintf(stderr, "labelling %lld training windows with the oracle (%s)...\n",
-                             static_cast<long long>(to.oracleWindows),
-                             oracleLossName(to.oracleLoss));
+                             static_cast<long long>(windows.size()), oracleLossName(to.oracleLoss));
             auto made = trainingOracleCurves(
                 engine, *calibration, ids, to, [&](int64_t done, int64_t total) {
                     if (!quiet && done % to.window == 0)

@@ -61,8 +61,7 @@ trainRelaxedPolicy(Engine& engine, const Calibration& calibration, const std::ve
         return unsupportedError("the relaxed trainer needs KV mode 'project'");
     if (o.imitationTarget == ImitationTarget::Forecast && o.imitationSteps > 0)
         return unsupportedError("forecast imitation is built for the reinforce trainer");
-    const auto heldOutStart = static_cast<int64_t>(
-        static_cast<double>(ids.size()) * (1.0 - std::clamp(o.heldOutFraction, 0.01, 0.9)));
+    const int64_t heldOutStart = trainingHeldOutStart(static_cast<int64_t>(ids.size()), o);
     if (heldOutStart < o.window)
         return invalidError("the training text (" + std::to_string(ids.size()) +
                             " tokens) is too short for windows of " + std::to_string(o.window));

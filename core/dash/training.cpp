@@ -397,6 +397,27 @@ void recordStaticImitation(Json& training, const TrainOptions& o,
     training.set("static_order", Json::array(order));
 }
 
+int64_t trainingHeldOutStart(int64_t textTokens, const TrainOptions& o) {
+    return static_cast<int64_t>(static_cast<double>(textTokens) *
+                                (1.0 - std::clamp(o.heldOutFraction, 0.01, 0.9)));
+}
+
+namespace {
+
+EvaluationOptions oracleWindowOptions(const TrainOptions& o) {
+    EvaluationOptions windows;
+    windows.context = o.window;
+    windows.maxWindows = o.oracleWindows;
+    windows.spreadWindows = true;
+    return windows;
+}
+
+} // namespace
+
+std::vector<int64_t> trainingOracleWindows(int64_t textTokens, const TrainOptions& o) {
+    return evaluationWindows(trainingHeldOutStart(textTokens, o), oracleWindowOptions(o), o.window);
+}
+
 Expected<OracleCurves>
 trainingOracleCurves(Engine& engine, const Calibration& calibration,
                      const std::vector<int32_t>& ids, const TrainOptions& o,
@@ -405,14 +426,11 @@ trainingOracleCurves(Engine& engine, const Calibration& calibration,
     DASH_TRY(calibration.checkShape(c.layers, c.dim));
     if (o.oracleWindows < 1)
         return invalidError("oracle imitation needs at least one window");
-    const auto heldOutStart = static_cast<int64_t>(
-        static_cast<double>(ids.size()) * (1.0 - std::clamp(o.heldOutFraction, 0.01, 0.9)));
+    const int64_t heldOutStart = trainingHeldOutStart(static_cast<int64_t>(ids.size()), o);
     DASH_TRY(engine.setCompensation(calibration.compensation()));
     const std::vector<int32_t> train(ids.begin(), ids.begin() + heldOutStart);
     OracleOptions oo;
-    oo.windows.context = o.window;
-    oo.windows.maxWindows = o.oracleWindows;
-    oo.windows.spreadWindows = true;
+    oo.windows = oracleWindowOptions(o);
     oo.loss = o.oracleLoss;
     oo.cancel = o.cancel;
     oo.onProgress = onProgress;
@@ -439,8 +457,7 @@ trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vecto
     DASH_TRY(checkStateCosts(o.stateCosts));
     if (o.imitationSteps < 0 || o.imitationSteps > o.steps)
         return invalidError("imitation steps must be between 0 and the number of steps");
-    const auto heldOutStart = static_cast<int64_t>(
-        static_cast<double>(ids.size()) * (1.0 - std::clamp(o.heldOutFraction, 0.01, 0.9)));
+    const int64_t heldOutStart = trainingHeldOutStart(static_cast<int64_t>(ids.size()), o);
     if (heldOutStart < o.window)
         return invalidError("the training text (" + std::to_string(ids.size()) +
                             " tokens) is too short for windows of " + std::to_string(o.window));

@@ -157,9 +157,17 @@ trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vecto
                 const TrainOptions& options, const std::string& dataSha256,
                 const std::function<void(const TrainProgress&)>& onProgress = {});
 
-// The training windows the oracle labels for imitation, and the oracle's
-// curves on them (what trainDashPolicy computes when options.oracleCurves is
-// null): windows of options.window tokens spread over the training part.
+// Where the held-out part of a training text of `textTokens` tokens starts
+// (the last options.heldOutFraction of it, clamped to 1-90 %).
+int64_t trainingHeldOutStart(int64_t textTokens, const TrainOptions& options);
+
+// The training windows the oracle labels for imitation: the starts of up to
+// options.oracleWindows windows of options.window tokens spread over the
+// training part of a text of `textTokens` tokens (fewer where it holds fewer).
+std::vector<int64_t> trainingOracleWindows(int64_t textTokens, const TrainOptions& options);
+
+// The oracle's curves on those windows (what trainDashPolicy computes when
+// options.oracleCurves is null).
 Expected<OracleCurves>
 trainingOracleCurves(Engine& engine, const Calibration& calibration,
                      const std::vector<int32_t>& ids, const TrainOptions& options,
