@@ -6,6 +6,9 @@
 #include "cuda/cuda_check.h"
 #include "cuda/launch_geometry.h"
 
+#include "core/engine/cpu/ops.h"
+#include "core/model/config.h"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -82,18 +85,11 @@ DeviceRunner::create(std::shared_ptr<const DeviceModel> model, const RunnerOptio
                           DeviceBuffer::allocate(layers * positions, "the KV visibility flags"));
     DASH_CUDA_TRY(cudaMemset(r->m_visible.data(), 1, r->m_visible.bytes()));
 
-    // RoPE angles in double, rounded to float: the CPU backend's table.
-    const int32_t half = c.headDim / 2;
-    std::vector<double> inverse(static_cast<size_t>(half));
-    for (int32_t i = 0; i < half; ++i)
-        inverse[static_cast<size_t>(i)] = std::pow(c.ropeBase, -2.0 * i / c.headDim);
-    std::vector<float> table(positions * static_cast<size_t>(half) * 2);
-    for (size_t p = 0; p < positions; ++p)
-        for (int32_t i = 0; i < half; ++i) {
-            const double angle = static_cast<double>(p) * inverse[static_cast<size_t>(i)];
-            table[(p * half + i) * 2] = static_cast<float>(std::cos(angle));
-            table[(p * half + i) * 2 + 1] = static_cast<float>(std::sin(angle));
-        }
+    // The CPU backend's RoPE table, with the model's frequency scaling
+    // (linear factor, rope_freqs factors).
+    const std::vector<double> inverse = ropeInverseFrequencies(c);
+    std::vector<float> table(positions * inverse.size() * 2);
+    cpu::ropeTableRows(inverse, 0, static_cast<int64_t>(positions), table.data());
     DASH_ASSIGN_OR_RETURN(r->m_rope,
                           DeviceBuffer::allocate(table.size() * sizeof(float), "the RoPE table"));
     DASH_CUDA_TRY(

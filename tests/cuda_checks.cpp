@@ -71,7 +71,9 @@ double relativeL2(std::span<const float> test, std::span<const float> ref) {
     return r > 0 ? std::sqrt(d / r) : std::sqrt(d);
 }
 
-Expected<std::shared_ptr<const Model>> tiny(const char* arch, TensorType type) {
+// ropeFreqFactors: rope_freqs.weight (Llama-3.x's rotary scaling), when given.
+Expected<std::shared_ptr<const Model>> tiny(const char* arch, TensorType type,
+                                            std::vector<float> ropeFreqFactors = {}) {
     TinyModelSpec spec;
     spec.arch = arch;
     spec.layers = 4;
@@ -82,6 +84,7 @@ Expected<std::shared_ptr<const Model>> tiny(const char* arch, TensorType type) {
     spec.vocab = 96;
     spec.context = 64;
     spec.weightType = type;
+    spec.ropeFreqFactors = std::move(ropeFreqFactors);
     std::string error;
     auto model = loadModelBytes(buildTinyModel(spec), std::string("tiny ") + arch, &error);
     if (!model)
@@ -533,6 +536,15 @@ std::vector<CudaCheck> cudaChecks(const CudaCheckOptions& o) {
         {"tiny-qwen2-f32", [] { return tiny("qwen2", TensorType::F32); }},
         {"tiny-llama-q8_0", [] { return tiny("llama", TensorType::Q8_0); }},
         {"tiny-qwen2-q4_0", [] { return tiny("qwen2", TensorType::Q4_0); }},
+        // Head dim 32: 16 frequencies, divided by 1 to 8.5 (the low frequencies
+        // most, as Llama-3.x's factors do), so that unscaled angles differ.
+        {"tiny-llama-f16-rope-freqs",
+         [] {
+             std::vector<float> factors(16);
+             for (size_t i = 0; i < factors.size(); ++i)
+                 factors[i] = 1.0f + 0.5f * static_cast<float>(i);
+             return tiny("llama", TensorType::F16, std::move(factors));
+         }},
     };
     if (!o.quick) {
         models.push_back({"dash-demo-16L", [o] { return shared(o, "dash-demo-16L.gguf"); }});

@@ -394,6 +394,18 @@ Rope::Rope(int32_t headDim, double base, RopeLayout layout)
         m_inverseFrequency[static_cast<size_t>(i)] = std::pow(base, -2.0 * i / headDim);
 }
 
+void ropeTableRows(const std::vector<double>& inverseFrequency, int64_t first, int64_t last,
+                   float* out) {
+    const auto half = static_cast<int64_t>(inverseFrequency.size());
+    for (int64_t p = first; p < last; ++p)
+        for (int64_t i = 0; i < half; ++i) {
+            const double angle = static_cast<double>(p) * inverseFrequency[static_cast<size_t>(i)];
+            float* cell = out + ((p - first) * half + i) * 2;
+            cell[0] = static_cast<float>(std::cos(angle));
+            cell[1] = static_cast<float>(std::sin(angle));
+        }
+}
+
 Rope::Rope(std::vector<double> inverseFrequency, RopeLayout layout)
     : m_headDim(static_cast<int32_t>(2 * inverseFrequency.size())), m_layout(layout),
       m_inverseFrequency(std::move(inverseFrequency)) {}
@@ -404,16 +416,8 @@ void Rope::apply(float* v, int32_t heads, int64_t position, Isa isa) {
     if (position >= cached) {
         const int64_t grown = std::max<int64_t>(position + 1, 2 * cached);
         m_table.resize(static_cast<size_t>(grown * 2 * half));
-        for (int64_t p = cached; p < grown; ++p) {
-            for (int32_t i = 0; i < half; ++i) {
-                const double angle =
-                    static_cast<double>(p) * m_inverseFrequency[static_cast<size_t>(i)];
-                m_table[static_cast<size_t>((p * half + i) * 2)] =
-                    static_cast<float>(std::cos(angle));
-                m_table[static_cast<size_t>((p * half + i) * 2 + 1)] =
-                    static_cast<float>(std::sin(angle));
-            }
-        }
+        ropeTableRows(m_inverseFrequency, cached, grown,
+                      m_table.data() + static_cast<size_t>(cached * 2 * half));
     }
     const float* cs = m_table.data() + position * half * 2;
 #if DASH_X86

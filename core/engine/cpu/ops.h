@@ -22,6 +22,13 @@ double sumOfSquares(const float* x, int32_t dim, Isa isa = bestIsa());
 void rmsNorm(const float* x, const float* weight, int64_t n, int32_t dim, float eps, float* out,
              Isa isa = bestIsa());
 
+// Rows [first, last) of the RoPE table for `inverseFrequency` [half]: row p
+// holds (cos, sin) of p·inverseFrequency[i] for every i, computed in double
+// and rounded to float, written to out [last - first][half][2]. The CPU
+// backend and the CUDA backend's device table both come from here.
+void ropeTableRows(const std::vector<double>& inverseFrequency, int64_t first, int64_t last,
+                   float* out);
+
 // Rotary position embeddings. Angles position * theta_i, with theta_i =
 // base^(-2i/d) or the inverse frequencies given (ropeInverseFrequencies: the
 // file's scaling applied), are computed in double and their cos/sin cached
