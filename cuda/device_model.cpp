@@ -5,6 +5,7 @@
 #include "cuda/cuda_check.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cmath>
 #include <optional>
@@ -129,11 +130,18 @@ Expected<std::shared_ptr<DeviceModel>> DeviceModel::upload(const Model& model) {
     d->m_layers.resize(static_cast<size_t>(c.layers));
     for (int32_t i = 0; i < c.layers; ++i) {
         const LayerWeights& lw = model.layer(i);
+        std::array<HostMatrix, kLayerMatrixCount> host;
+        for (int k = 0; k < kLayerMatrixCount; ++k) {
+            DASH_ASSIGN_OR_RETURN(host[static_cast<size_t>(k)],
+                                  fullPrecisionMatrix(lw.matrices[k]));
+        }
+        shareHalfFormat(host[static_cast<size_t>(LayerMatrix::Gate)],
+                        host[static_cast<size_t>(LayerMatrix::Up)]);
         DeviceLayer& dl = d->m_layers[static_cast<size_t>(i)];
         for (int k = 0; k < kLayerMatrixCount; ++k) {
-            DASH_ASSIGN_OR_RETURN(HostMatrix host, fullPrecisionMatrix(lw.matrices[k]));
             DASH_ASSIGN_OR_RETURN(dl.matrices[k].byState[stateSlot(4)],
-                                  d->uploadMatrix(host, "tensor '" + lw.matrices[k].name + "'"));
+                                  d->uploadMatrix(host[static_cast<size_t>(k)],
+                                                  "tensor '" + lw.matrices[k].name + "'"));
         }
         const std::string layer = "layer " + std::to_string(i);
         DASH_ASSIGN_OR_RETURN(dl.attnNorm, d->uploadFloats(lw.attnNorm, layer + " attention norm"));

@@ -171,6 +171,22 @@ Expected<HostMatrix> fullPrecisionMatrix(const WeightTensor& t) {
     return m;
 }
 
+void shareHalfFormat(HostMatrix& a, HostMatrix& b) {
+    const auto halfAndBf16 = [](const HostMatrix& x, const HostMatrix& y) {
+        return x.format == DeviceFormat::F16 && y.format == DeviceFormat::BF16;
+    };
+    HostMatrix* half = halfAndBf16(a, b) ? &a : halfAndBf16(b, a) ? &b : nullptr;
+    if (!half)
+        return;
+    for (size_t i = 0; i + 1 < half->data.size(); i += 2) {
+        uint16_t bits;
+        std::memcpy(&bits, half->data.data() + i, 2);
+        bits = floatToBf16(halfToFloat(bits));
+        std::memcpy(half->data.data() + i, &bits, 2);
+    }
+    half->format = DeviceFormat::BF16;
+}
+
 Word128 loadChunk(const HostMatrix& m, int32_t row, int64_t chunk) {
     Word128 c;
     std::memcpy(c.w, m.data.data() + static_cast<size_t>(row) * m.rowBytes() + chunk * 16, 16);

@@ -64,6 +64,12 @@ Expected<GroupQuantized> unpackQuantized(const HostMatrix& matrix);
 // to F16, or to BF16 when a value lies beyond half precision's range.
 Expected<HostMatrix> fullPrecisionMatrix(const WeightTensor& tensor);
 
+// Gives two full-precision matrices one 16-bit format: when one is F16 and the
+// other BF16, the F16 one is re-encoded as BF16 (every half value converted,
+// so nothing beyond BF16's rounding changes). The fused gate/up product reads
+// both matrices, and its activations, in the gate's format.
+void shareHalfFormat(HostMatrix& a, HostMatrix& b);
+
 // The 16 bytes a thread loads for chunk `chunk` of row `row`.
 Word128 loadChunk(const HostMatrix& matrix, int32_t row, int64_t chunk);
 

@@ -252,6 +252,33 @@ void TestCudaHost::fullPrecisionLayouts() {
     std::vector<float> row(static_cast<size_t>(m->cols));
     dequantizeRow(*m, 0, row.data());
     QCOMPARE(row[3], bf16ToFloat(floatToBf16(1.0e6f)));
+
+    // The fused gate/up product needs one format: the F16 gate becomes BF16,
+    // its values those of the half values rounded to BF16; up is untouched.
+    const WeightTensor& gateTensor = model->layer(0).matrix(LayerMatrix::Gate);
+    auto gate = fullPrecisionMatrix(gateTensor);
+    QVERIFY(gate.ok());
+    QCOMPARE(gate->format, DeviceFormat::F16);
+    const std::vector<uint8_t> upBytes = m->data;
+    shareHalfFormat(*gate, *m);
+    QCOMPARE(gate->format, DeviceFormat::BF16);
+    QCOMPARE(m->format, DeviceFormat::BF16);
+    QVERIFY(m->data == upBytes);
+    std::vector<float> file(static_cast<size_t>(gateTensor.cols)), ours(file.size());
+    for (int32_t r = 0; r < gateTensor.rows; ++r) {
+        gateTensor.readRow(r, file.data());
+        dequantizeRow(*gate, r, ours.data());
+        for (size_t c = 0; c < file.size(); ++c)
+            QCOMPARE(ours[c], bf16ToFloat(floatToBf16(halfToFloat(floatToHalf(file[c])))));
+    }
+    // Matrices of one format stay as they are.
+    auto again = fullPrecisionMatrix(gateTensor);
+    auto other = fullPrecisionMatrix(model->layer(0).matrix(LayerMatrix::Down));
+    QVERIFY(again.ok() && other.ok());
+    const std::vector<uint8_t> before = again->data;
+    shareHalfFormat(*again, *other);
+    QCOMPARE(again->format, DeviceFormat::F16);
+    QVERIFY(again->data == before);
 }
 
 void TestCudaHost::laneConversionsAreExact() {
