@@ -34,7 +34,7 @@ __device__ __forceinline__ float rescale(float m, float M) {
 }
 
 /*
- * Block (split s, head h, query i): the keys of positions in split s of
+ * Block (query i, head h, split s): the keys of positions in split s of
  * 0..position(i), cut into `splits` equal slices. Each of the 4 warps takes
  * every 4th key: its lanes hold q's head values l, l + 32, ... and add the
  * dot product with shuffles; the warp keeps an online softmax (running max m,
@@ -47,9 +47,9 @@ __global__ void __launch_bounds__(kAttentionThreads)
     attentionPartialKernel(const __grid_constant__ AttentionLaunch a) {
     if (skipped(a.state))
         return;
-    const int split = static_cast<int>(blockIdx.x);
+    const int query = static_cast<int>(blockIdx.x);
     const int head = static_cast<int>(blockIdx.y);
-    const int query = static_cast<int>(blockIdx.z);
+    const int split = static_cast<int>(blockIdx.z);
     const int warp = static_cast<int>(threadIdx.x >> 5);
     const int lane = static_cast<int>(threadIdx.x & 31);
     const int32_t t = tokenRow(a.tokens, query);
@@ -133,15 +133,15 @@ __global__ void __launch_bounds__(kAttentionThreads)
 }
 
 /*
- * Block (head h, query i): merges the splits' (m_s, l_s, o_s) into
+ * Block (query i, head h): merges the splits' (m_s, l_s, o_s) into
  * Σ_s o_s·e^(m_s - M) / Σ_s l_s·e^(m_s - M), M = max_s m_s. Every query sees
  * at least its own position, so the sum is positive.
  */
 __global__ void attentionCombineKernel(const __grid_constant__ AttentionLaunch a) {
     if (skipped(a.state))
         return;
-    const int head = static_cast<int>(blockIdx.x);
-    const int query = static_cast<int>(blockIdx.y);
+    const int query = static_cast<int>(blockIdx.x);
+    const int head = static_cast<int>(blockIdx.y);
     const int32_t t = tokenRow(a.tokens, query);
     const int64_t base = (static_cast<int64_t>(query) * a.heads + head) * a.splits;
     const int stride = a.headDim + 2;
@@ -176,14 +176,15 @@ Status launchAttention(const AttentionLaunch& a, cudaStream_t stream) {
                              " splits without a workspace");
     if (!a.q || !a.keys || !a.values || !a.positions || !a.out)
         return internalError("attention: a null buffer");
-    const dim3 grid(static_cast<unsigned>(a.splits), static_cast<unsigned>(a.heads),
-                    static_cast<unsigned>(a.tokens.count));
+    // Queries on x, whose limit (2^31 - 1) no pass reaches; y and z stop at 65535.
+    const dim3 grid(static_cast<unsigned>(a.tokens.count), static_cast<unsigned>(a.heads),
+                    static_cast<unsigned>(a.splits));
     attentionPartialKernel<<<grid, kAttentionThreads, 0, stream>>>(a);
     DASH_CUDA_LAUNCHED("attention (partial)");
     if (a.splits > 1) {
         const unsigned threads = static_cast<unsigned>(((a.headDim + 31) / 32) * 32);
-        attentionCombineKernel<<<dim3(static_cast<unsigned>(a.heads),
-                                      static_cast<unsigned>(a.tokens.count)),
+        attentionCombineKernel<<<dim3(static_cast<unsigned>(a.tokens.count),
+                                      static_cast<unsigned>(a.heads)),
                                  threads, 0, stream>>>(a);
         DASH_CUDA_LAUNCHED("attention (combine)");
     }
