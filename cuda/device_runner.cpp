@@ -127,18 +127,28 @@ const uint8_t* DeviceRunner::stateConstant(LayerState state) const {
 }
 
 Status DeviceRunner::ensurePassCapacity(int32_t tokens) {
-    PassBuffers& b = *m_pass;
-    if (tokens <= b.capacity)
+    if (tokens <= m_pass->capacity)
         return {};
     // Queued work may still read the old buffers.
     DASH_CUDA_TRY(cudaStreamSynchronize(m_main));
     DASH_CUDA_TRY(cudaStreamSynchronize(m_side));
-    const int32_t cap = std::max(tokens, 2 * b.capacity);
+    const int32_t cap = std::max(tokens, 2 * m_pass->capacity);
+    m_graphValid = false; // buffers move
+    // The old buffers go first (room for the new ones); the new set replaces
+    // them only once every allocation succeeded, so that a failure leaves no
+    // half-grown set behind, only capacity 0, which the next pass grows again.
+    m_pass = std::make_unique<PassBuffers>();
+    auto grown = std::make_unique<PassBuffers>();
+    PassBuffers& b = *grown;
+    b.capacity = cap;
     const ModelConfig& c = m_config;
     const auto n = static_cast<size_t>(cap);
     auto alloc = [&](DeviceBuffer& buffer, size_t bytes, const char* what) -> Status {
-        buffer = DeviceBuffer();
         DASH_ASSIGN_OR_RETURN(buffer, DeviceBuffer::allocate(bytes, what));
+        return {};
+    };
+    auto pinned = [&](PinnedBuffer& buffer, size_t bytes, const char* what) -> Status {
+        DASH_ASSIGN_OR_RETURN(buffer, PinnedBuffer::allocate(bytes, what));
         return {};
     };
     const size_t f = sizeof(float);
@@ -152,28 +162,22 @@ Status DeviceRunner::ensurePassCapacity(int32_t tokens) {
     DASH_TRY(alloc(b.logits, n * static_cast<size_t>(c.vocabSize) * f, "logits"));
     const size_t slots = static_cast<size_t>(c.heads) * kMaxAttentionSplits * 4;
     DASH_TRY(alloc(b.partials, slots * (c.headDim + 2) * f, "attention partial sums"));
-    const size_t maxCols = static_cast<size_t>(std::max({c.dim, c.qDim(), c.ffnDim}));
-    const size_t maxRows = static_cast<size_t>(std::max({c.dim, c.qDim(), c.ffnDim}));
     if (cap >= kCublasMinTokens) {
-        DASH_TRY(alloc(b.gemmIn, n * maxCols * 2, "cuBLAS inputs"));
-        DASH_TRY(alloc(b.gemmOut, n * maxRows * f, "cuBLAS outputs"));
-        DASH_TRY(alloc(b.gemmUp, n * maxRows * f, "cuBLAS outputs"));
+        // The layers' matrices; the output head's products stay on GEMV.
+        b.gemmCols = std::max({c.dim, c.qDim(), c.ffnDim});
+        b.gemmRows = std::max({c.dim, c.qDim(), c.ffnDim});
+        DASH_TRY(alloc(b.gemmIn, n * static_cast<size_t>(b.gemmCols) * 2, "cuBLAS inputs"));
+        DASH_TRY(alloc(b.gemmOut, n * static_cast<size_t>(b.gemmRows) * f, "cuBLAS outputs"));
+        DASH_TRY(alloc(b.gemmUp, n * static_cast<size_t>(b.gemmRows) * f, "cuBLAS outputs"));
     }
-    b.capacity = cap;
     DASH_TRY(alloc(b.ids, 2 * n * sizeof(int32_t) + b.layerBytes(), "token lists"));
     b.regionBytes = (b.layerBytes() + 63) / 64 * 64;
-    b.staging = PinnedBuffer();
-    DASH_ASSIGN_OR_RETURN(
-        b.staging, PinnedBuffer::allocate(2 * n * sizeof(int32_t) +
-                                              (static_cast<size_t>(c.layers) + 1) * b.regionBytes,
-                                          "token staging"));
-    b.hidden = PinnedBuffer();
-    DASH_ASSIGN_OR_RETURN(b.hidden, PinnedBuffer::allocate(n * c.dim * f, "the hidden state copy"));
-    b.logitsHost = PinnedBuffer();
-    DASH_ASSIGN_OR_RETURN(
-        b.logitsHost,
-        PinnedBuffer::allocate(n * static_cast<size_t>(c.vocabSize) * f, "the logits copy"));
-    m_graphValid = false; // buffers moved
+    DASH_TRY(pinned(b.staging,
+                    2 * n * sizeof(int32_t) + (static_cast<size_t>(c.layers) + 1) * b.regionBytes,
+                    "token staging"));
+    DASH_TRY(pinned(b.hidden, n * c.dim * f, "the hidden state copy"));
+    DASH_TRY(pinned(b.logitsHost, n * static_cast<size_t>(c.vocabSize) * f, "the logits copy"));
+    m_pass = std::move(grown);
     return {};
 }
 
@@ -385,7 +389,7 @@ Status DeviceRunner::linearOnDevice(const StateMatrices& weights, LayerState sta
     if (!m.data)
         return invalidError(std::string("linear: no weights for state ") + stateName(state));
     const TokenRows rows{nullptr, 0, n};
-    if (state == LayerState::Full && n >= kCublasMinTokens)
+    if (state == LayerState::Full && n >= kCublasMinTokens && fitsCublasScratch(m))
         return cublasLinear(m, bias, x, m.cols, rows, y, m.rows, false, nullptr, nullptr);
     GemvLaunch g;
     g.segments[0].weights = weights;

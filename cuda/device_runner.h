@@ -127,6 +127,9 @@ private:
                         TokenRows tokens, float* y, int32_t yStride, bool accumulate,
                         const DeviceMatrix* up, const float* upBias);
     bool useCublas(const StateSelect& state, int32_t count) const;
+    // Whether the pass buffers' cuBLAS scratch holds w's products (the layers'
+    // matrices; not the output head).
+    bool fitsCublasScratch(const DeviceMatrix& w) const;
 
     // Decode steps (device_runner_decode.cpp).
     Status checkStepReady(int64_t position, int32_t steps) const;

@@ -10,8 +10,10 @@ namespace dash::cuda {
 struct DeviceRunner::PassBuffers {
     int32_t capacity = 0;
     DeviceBuffer x, h, q, k, v, att, ffn, logits;
-    DeviceBuffer partials; // attention splits
-    DeviceBuffer gemmIn, gemmOut, gemmUp;
+    DeviceBuffer partials;                // attention splits
+    DeviceBuffer gemmIn, gemmOut, gemmUp; // [capacity][gemmCols] halves, [capacity][gemmRows]
+    int32_t gemmCols = 0;                 // 0: no cuBLAS scratch (capacity below kCublasMinTokens)
+    int32_t gemmRows = 0;
     // tokens [cap] int32, positions [cap] int32, then the per-layer lists:
     // codes [cap] (padded to 4 bytes), state groups [4][cap] and the compute
     // set [cap], int32.

@@ -474,6 +474,9 @@ Status DeviceRunner::generate(int32_t token, int64_t position, int32_t steps,
     DASH_TRY(checkStepReady(position, steps));
     // The pinned staging below may still be read by the previous step's copies.
     DASH_TRY(synchronize());
+    // A step's activations live in the pass buffers (regrown here if a failed
+    // growth left none).
+    DASH_TRY(ensurePassCapacity(1));
     PassBuffers& b = *m_pass;
     auto* input = m_stepHost.as<int32_t>();
     input[0] = token;

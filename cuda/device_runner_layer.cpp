@@ -25,11 +25,15 @@ bool DeviceRunner::useCublas(const StateSelect& state, int32_t count) const {
            (state.fixed == LayerState::Full || state.fixed == LayerState::Skip);
 }
 
+bool DeviceRunner::fitsCublasScratch(const DeviceMatrix& w) const {
+    return w.rows <= m_pass->gemmRows && w.cols <= m_pass->gemmCols;
+}
+
 Status DeviceRunner::cublasLinear(const DeviceMatrix& w, const float* bias, const float* x,
                                   int32_t xStride, TokenRows tokens, float* y, int32_t yStride,
                                   bool accumulate, const DeviceMatrix* up, const float* upBias) {
     PassBuffers& b = *m_pass;
-    if (tokens.count > b.capacity || !b.gemmIn.data())
+    if (tokens.count > b.capacity || !fitsCublasScratch(w) || (up && !fitsCublasScratch(*up)))
         return internalError("cuBLAS scratch holds fewer rows than the product needs");
     GatherLaunch g;
     g.x = x;

@@ -145,13 +145,21 @@ Expected<std::string> cublasProducts(std::shared_ptr<const Model> model) {
     std::uniform_real_distribution<float> u(-1.0f, 1.0f);
     double worst = 0;
     const int64_t n = 16;
-    for (LayerMatrix which : {LayerMatrix::Q, LayerMatrix::Down}) {
-        const WeightTensor& w = model->layer(c.layers / 2).matrix(which);
+    // Q and Down through cuBLAS; the output head (more rows than the layers'
+    // scratch holds when the vocabulary outnumbers the FFN) through GEMV.
+    const std::pair<int32_t, LayerMatrix> products[] = {
+        {c.layers / 2, LayerMatrix::Q},
+        {c.layers / 2, LayerMatrix::Down},
+        {WeightRef::kOutputHead, LayerMatrix::Q}, // the matrix is not read for the head
+    };
+    for (const auto& [layer, which] : products) {
+        const bool head = layer == WeightRef::kOutputHead;
+        const WeightTensor& w = head ? model->output() : model->layer(layer).matrix(which);
         std::vector<float> x(static_cast<size_t>(n * w.cols));
         for (float& v : x)
             v = u(rng);
         std::vector<float> a(static_cast<size_t>(n * w.rows)), b(a.size());
-        const WeightRef ref{c.layers / 2, which, LayerState::Full};
+        const WeightRef ref{layer, which, LayerState::Full};
         DASH_TRY(gpu->linear(ref, x, n, a));
         DASH_TRY(cpu->linear(ref, x, n, b));
         worst = std::max(worst, normalizedError(a, b));
