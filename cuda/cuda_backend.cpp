@@ -31,8 +31,7 @@ template <class T>
 Expected<DeviceBuffer> upload(std::span<const T> values, const char* what) {
     DASH_ASSIGN_OR_RETURN(DeviceBuffer b, DeviceBuffer::allocate(values.size_bytes(), what));
     if (!values.empty())
-        DASH_CUDA_TRY(
-            cudaMemcpy(b.data(), values.data(), values.size_bytes(), cudaMemcpyHostToDevice));
+        DASH_TRY(copyToDevice(b.data(), values.data(), values.size_bytes()));
     return b;
 }
 

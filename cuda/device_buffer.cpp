@@ -8,6 +8,22 @@
 
 namespace dash::cuda {
 
+Status copyToDevice(void* device, const void* host, size_t bytes) {
+    if (bytes == 0)
+        return {};
+    DASH_CUDA_TRY(cudaMemcpy(device, host, bytes, cudaMemcpyHostToDevice));
+    DASH_CUDA_TRY(cudaStreamSynchronize(cudaStreamLegacy));
+    return {};
+}
+
+Status fillDevice(void* device, int value, size_t bytes) {
+    if (bytes == 0)
+        return {};
+    DASH_CUDA_TRY(cudaMemset(device, value, bytes));
+    DASH_CUDA_TRY(cudaStreamSynchronize(cudaStreamLegacy));
+    return {};
+}
+
 DeviceBuffer::~DeviceBuffer() {
     if (m_data)
         cudaFree(m_data); // teardown cannot report; the context may be gone at exit

@@ -58,6 +58,13 @@ private:
     size_t m_bytes = 0;
 };
 
+// A host-to-device copy and a device fill that have landed when they return.
+// A plain cudaMemcpy from pageable memory may return before its transfer
+// reaches the device, and the runner's streams (non-blocking) do not wait for
+// the legacy default stream the copy ran on; these wait for that stream.
+Status copyToDevice(void* device, const void* host, size_t bytes);
+Status fillDevice(void* device, int value, size_t bytes);
+
 // "1.5 GiB", "12.0 MiB", "512 bytes".
 std::string formatBytes(uint64_t bytes);
 

@@ -87,11 +87,10 @@ Expected<DeviceMatrix> DeviceModel::allocateMatrix(DeviceFormat format, int32_t 
 Expected<DeviceMatrix> DeviceModel::uploadMatrix(const HostMatrix& host, const std::string& what) {
     DASH_ASSIGN_OR_RETURN(DeviceMatrix m,
                           allocateMatrix(host.format, host.rows, host.cols, host.group, what));
-    DASH_CUDA_TRY(cudaMemcpy(const_cast<uint8_t*>(m.data), host.data.data(), host.data.size(),
-                             cudaMemcpyHostToDevice));
+    DASH_TRY(copyToDevice(const_cast<uint8_t*>(m.data), host.data.data(), host.data.size()));
     if (!host.scales.empty())
-        DASH_CUDA_TRY(cudaMemcpy(const_cast<float*>(m.scales), host.scales.data(),
-                                 host.scales.size() * sizeof(float), cudaMemcpyHostToDevice));
+        DASH_TRY(copyToDevice(const_cast<float*>(m.scales), host.scales.data(),
+                              host.scales.size() * sizeof(float)));
     return m;
 }
 
@@ -101,8 +100,7 @@ Expected<const float*> DeviceModel::uploadFloats(const std::vector<float>& value
         return static_cast<const float*>(nullptr);
     DASH_ASSIGN_OR_RETURN(DeviceBuffer b,
                           DeviceBuffer::allocate(values.size() * sizeof(float), what));
-    DASH_CUDA_TRY(
-        cudaMemcpy(b.data(), values.data(), values.size() * sizeof(float), cudaMemcpyHostToDevice));
+    DASH_TRY(copyToDevice(b.data(), values.data(), values.size() * sizeof(float)));
     const float* p = b.as<const float>();
     m_bytes += b.bytes();
     m_buffers.push_back(std::move(b));

@@ -83,7 +83,7 @@ DeviceRunner::create(std::shared_ptr<const DeviceModel> model, const RunnerOptio
     DASH_ASSIGN_OR_RETURN(r->m_values, DeviceBuffer::allocate(kvBytes, "the value cache"));
     DASH_ASSIGN_OR_RETURN(r->m_visible,
                           DeviceBuffer::allocate(layers * positions, "the KV visibility flags"));
-    DASH_CUDA_TRY(cudaMemset(r->m_visible.data(), 1, r->m_visible.bytes()));
+    DASH_TRY(fillDevice(r->m_visible.data(), 1, r->m_visible.bytes()));
 
     // The CPU backend's RoPE table, with the model's frequency scaling
     // (linear factor, rope_freqs factors).
@@ -92,14 +92,13 @@ DeviceRunner::create(std::shared_ptr<const DeviceModel> model, const RunnerOptio
     cpu::ropeTableRows(inverse, 0, static_cast<int64_t>(positions), table.data());
     DASH_ASSIGN_OR_RETURN(r->m_rope,
                           DeviceBuffer::allocate(table.size() * sizeof(float), "the RoPE table"));
-    DASH_CUDA_TRY(
-        cudaMemcpy(r->m_rope.data(), table.data(), r->m_rope.bytes(), cudaMemcpyHostToDevice));
+    DASH_TRY(copyToDevice(r->m_rope.data(), table.data(), r->m_rope.bytes()));
 
     // Decode-step state.
     const size_t stepBytes = layers + layers * 4 * sizeof(float) + c.dim * sizeof(float) +
                              positions * sizeof(int32_t) + sizeof(int32_t) + 8 + 64;
     DASH_ASSIGN_OR_RETURN(r->m_stepState, DeviceBuffer::allocate(stepBytes, "decode-step state"));
-    DASH_CUDA_TRY(cudaMemset(r->m_stepState.data(), 0, stepBytes));
+    DASH_TRY(fillDevice(r->m_stepState.data(), 0, stepBytes));
     auto* base = r->m_stepState.as<uint8_t>();
     r->m_scores = reinterpret_cast<float*>(base);
     r->m_snapshot = r->m_scores + layers * 4;
@@ -108,8 +107,8 @@ DeviceRunner::create(std::shared_ptr<const DeviceModel> model, const RunnerOptio
     r->m_layerStates = reinterpret_cast<uint8_t*>(r->m_counter + 1);
     r->m_stateConstants = r->m_layerStates + layers;
     const uint8_t constants[5] = {0, 1, 2, 3, 4};
-    DASH_CUDA_TRY(cudaMemcpy(r->m_stateConstants, constants, 5, cudaMemcpyHostToDevice));
-    DASH_CUDA_TRY(cudaMemset(r->m_layerStates, 4, layers));
+    DASH_TRY(copyToDevice(r->m_stateConstants, constants, 5));
+    DASH_TRY(fillDevice(r->m_layerStates, 4, layers));
     DASH_ASSIGN_OR_RETURN(r->m_stepHost,
                           PinnedBuffer::allocate(16 + 2 * layers, "decode-step staging"));
     r->m_fixedStates.assign(layers, LayerState::Full);
@@ -212,7 +211,7 @@ Status DeviceRunner::setCompensation(const Compensation& compensation) {
     }
     DASH_ASSIGN_OR_RETURN(
         m_alpha, DeviceBuffer::allocate(all.size() * sizeof(float), "the skip compensation"));
-    DASH_CUDA_TRY(cudaMemcpy(m_alpha.data(), all.data(), m_alpha.bytes(), cudaMemcpyHostToDevice));
+    DASH_TRY(copyToDevice(m_alpha.data(), all.data(), m_alpha.bytes()));
     for (size_t l = 0; l < layers && l < compensation.alpha.size(); ++l) {
         m_alphaLayer[l] = m_alpha.as<float>() + offsets[l];
         m_alphaSize[l] = static_cast<int32_t>(compensation.alpha[l].size());

@@ -79,8 +79,7 @@ Status DeviceRunner::setScorer(const DeviceScorer* scorer) {
         alpha.push_back(append(a));
     DASH_ASSIGN_OR_RETURN(m_scorerData,
                           DeviceBuffer::allocate(all.size() * sizeof(float), "the DASH scorer"));
-    DASH_CUDA_TRY(
-        cudaMemcpy(m_scorerData.data(), all.data(), m_scorerData.bytes(), cudaMemcpyHostToDevice));
+    DASH_TRY(copyToDevice(m_scorerData.data(), all.data(), m_scorerData.bytes()));
     const float* base = m_scorerData.as<const float>();
     m_w1t = base + w1t;
     m_constant = base + constant;
@@ -108,7 +107,7 @@ Status DeviceRunner::setScorer(const DeviceScorer* scorer) {
     m_scorer.alpha.clear();
     m_hasScorer = true;
     // Layer 0 always runs at full precision: the scorer of layer 1 reads it.
-    DASH_CUDA_TRY(cudaMemset(m_layerStates, 4, 1));
+    DASH_TRY(fillDevice(m_layerStates, 4, 1));
     return {};
 }
 
@@ -548,8 +547,8 @@ Status DeviceRunner::decide(std::span<const float> input, int64_t n, int32_t nex
     std::vector<uint8_t> host(2 * static_cast<size_t>(n));
     for (int64_t t = 0; t < n; ++t)
         host[static_cast<size_t>(t)] = static_cast<uint8_t>(current[static_cast<size_t>(t)]);
-    DASH_CUDA_TRY(cudaMemcpy(x.data(), input.data(), x.bytes(), cudaMemcpyHostToDevice));
-    DASH_CUDA_TRY(cudaMemcpy(codes.data(), host.data(), host.size(), cudaMemcpyHostToDevice));
+    DASH_TRY(copyToDevice(x.data(), input.data(), x.bytes()));
+    DASH_TRY(copyToDevice(codes.data(), host.data(), host.size()));
     ScorerLaunch s = scorerLaunch(next, m_main);
     s.input = x.as<const float>();
     s.count = static_cast<int32_t>(n);
