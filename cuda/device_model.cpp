@@ -67,10 +67,11 @@ Expected<DeviceMatrix> DeviceModel::allocateMatrix(DeviceFormat format, int32_t 
     const uint64_t dataBytes =
         weightBytes(format, rows, cols, integer ? group : 32) -
         (integer ? static_cast<uint64_t>(rows) * static_cast<uint64_t>(cols / group) * 4 : 0);
+    std::vector<DeviceBuffer>& owner = integer ? m_quantizedBuffers : m_buffers;
     DASH_ASSIGN_OR_RETURN(DeviceBuffer data, DeviceBuffer::allocate(dataBytes, what));
     m.data = data.as<const uint8_t>();
     m_bytes += data.bytes();
-    m_buffers.push_back(std::move(data));
+    owner.push_back(std::move(data));
     if (integer) {
         DASH_ASSIGN_OR_RETURN(
             DeviceBuffer scales,
@@ -79,7 +80,7 @@ Expected<DeviceMatrix> DeviceModel::allocateMatrix(DeviceFormat format, int32_t 
                                    what + " (scales)"));
         m.scales = scales.as<const float>();
         m_bytes += scales.bytes();
-        m_buffers.push_back(std::move(scales));
+        owner.push_back(std::move(scales));
     }
     return m;
 }
@@ -177,8 +178,33 @@ Status DeviceModel::addQuantized(const Model& model, int32_t group) {
             needed += weightBytes(DeviceFormat::Int8, t.rows, t.cols, group) +
                       weightBytes(DeviceFormat::Int4, t.rows, t.cols, group);
         }
+    if (m_group != 0) {
+        DASH_CUDA_TRY(cudaDeviceSynchronize());
+        dropQuantized();
+    }
     DASH_TRY(checkFits(needed, "the INT8 and INT4 copies of the layers"));
+    const Status uploaded = uploadQuantizedLayers(model, group);
+    if (!uploaded.ok()) {
+        dropQuantized();
+        return uploaded;
+    }
+    m_group = group;
+    return {};
+}
 
+void DeviceModel::dropQuantized() {
+    for (DeviceLayer& dl : m_layers)
+        for (StateMatrices& m : dl.matrices)
+            for (int code : {1, 2})
+                m.byState[stateSlot(code)] = DeviceMatrix();
+    for (const DeviceBuffer& b : m_quantizedBuffers)
+        m_bytes -= b.bytes();
+    m_quantizedBuffers.clear();
+    m_group = 0;
+}
+
+Status DeviceModel::uploadQuantizedLayers(const Model& model, int32_t group) {
+    const ModelConfig& c = m_config;
     // One layer at a time: its 14 quantisations run on host threads, then
     // the images go to the device and are freed.
     const unsigned threads = std::max(1u, std::min(14u, std::thread::hardware_concurrency()));
@@ -221,7 +247,6 @@ Status DeviceModel::addQuantized(const Model& model, int32_t group) {
                                                            "'"));
         }
     }
-    m_group = group;
     return {};
 }
 

@@ -43,7 +43,9 @@ public:
 
     // INT8 and INT4 copies of every layer matrix, quantised from the file by
     // core/engine/quantize.h with `group` weights per scale, then packed.
-    // Idempotent for the same group.
+    // Idempotent for the same group; copies of another group are freed first
+    // (after the device is idle: the caller rebuilds whatever holds their
+    // pointers), and a failure leaves no copies at all (group 0).
     Status addQuantized(const Model& model, int32_t group);
 
     const ModelConfig& config() const { return m_config; }
@@ -66,6 +68,9 @@ private:
     Expected<const float*> uploadFloats(const std::vector<float>& values, const std::string& what);
     Expected<DeviceMatrix> allocateMatrix(DeviceFormat format, int32_t rows, int32_t cols,
                                           int32_t group, const std::string& what);
+    Status uploadQuantizedLayers(const Model& model, int32_t group);
+    // Frees the INT8/INT4 copies and clears their slots.
+    void dropQuantized();
 
     ModelConfig m_config;
     std::vector<DeviceLayer> m_layers;
@@ -75,6 +80,7 @@ private:
     int32_t m_group = 0;
     uint64_t m_bytes = 0;
     std::vector<DeviceBuffer> m_buffers;
+    std::vector<DeviceBuffer> m_quantizedBuffers; // the INT8/INT4 copies and their scales
 };
 
 // Bytes of a device matrix's weights and scales.
