@@ -6,8 +6,13 @@
 namespace dash::cuda {
 
 CublasGemm::~CublasGemm() {
+    release();
+}
+
+void CublasGemm::release() {
     if (m_handle)
-        cublasDestroy(m_handle);
+        cublasDestroy(m_handle); // teardown cannot report
+    m_handle = nullptr;
 }
 
 Status CublasGemm::create(cudaStream_t stream) {

@@ -20,6 +20,8 @@ public:
     CublasGemm& operator=(const CublasGemm&) = delete;
 
     Status create(cudaStream_t stream);
+    // Destroys the handle (before the stream it is bound to goes).
+    void release();
 
     // w: [rows][cols] in `format` (F16 or BF16); x: [m][cols] in the same
     // format; y: [m][rows] float.

@@ -13,10 +13,7 @@ namespace dash::cuda {
 
 Expected<std::string> describeDevice(int index) {
     DASH_ASSIGN_OR_RETURN(RuntimeInfo runtime, queryRuntime());
-    if (index < 0 || index >= static_cast<int>(runtime.devices.size()))
-        return invalidError("no CUDA device " + std::to_string(index) + " (" +
-                            std::to_string(runtime.devices.size()) + " found)");
-    const DeviceInfo& d = runtime.devices[static_cast<size_t>(index)];
+    DASH_ASSIGN_OR_RETURN(const DeviceInfo d, runtime.device(index));
     char text[256];
     std::snprintf(text, sizeof text, "%s, %.1f GiB, driver %d.%d", d.name.c_str(),
                   static_cast<double>(d.totalMemoryBytes) / (1u << 30),
@@ -60,7 +57,7 @@ Expected<std::unique_ptr<CudaBackend>> CudaBackend::create(std::shared_ptr<const
     DASH_ASSIGN_OR_RETURN(RuntimeInfo runtime, queryRuntime());
     DASH_ASSIGN_OR_RETURN(std::string device, describeDevice(options.device));
     DASH_CUDA_TRY(cudaSetDevice(options.device));
-    const DeviceInfo& d = runtime.devices[static_cast<size_t>(options.device)];
+    DASH_ASSIGN_OR_RETURN(const DeviceInfo d, runtime.device(options.device));
     if (d.computeMajor < 7)
         return unsupportedError(device + " has compute capability " +
                                 std::to_string(d.computeMajor) + "." +

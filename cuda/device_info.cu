@@ -16,10 +16,13 @@ Expected<RuntimeInfo> queryRuntime() {
         return unsupportedError(std::string("CUDA is unavailable: ") + cudaGetErrorString(err));
     if (count == 0)
         return unsupportedError("the CUDA driver reports no device");
-    if (info.driverVersion < info.runtimeVersion)
+    // Within one major version an older driver runs a newer runtime (minor
+    // version compatibility); across majors it does not.
+    if (info.driverVersion / 1000 < info.runtimeVersion / 1000)
         return unsupportedError("the CUDA driver (" + std::to_string(info.driverVersion) +
                                 ") is older than the runtime this build needs (" +
                                 std::to_string(info.runtimeVersion) + ")");
+    info.deviceCount = count;
     for (int i = 0; i < count; ++i) {
         cudaDeviceProp prop{};
         if (cudaGetDeviceProperties(&prop, i) != cudaSuccess)
@@ -34,6 +37,17 @@ Expected<RuntimeInfo> queryRuntime() {
         info.devices.push_back(std::move(d));
     }
     return info;
+}
+
+Expected<DeviceInfo> RuntimeInfo::device(int index) const {
+    if (index < 0 || index >= deviceCount)
+        return invalidError("no CUDA device " + std::to_string(index) + " (" +
+                            std::to_string(deviceCount) + " found)");
+    for (const DeviceInfo& d : devices)
+        if (d.index == index)
+            return d;
+    return unsupportedError("the properties of CUDA device " + std::to_string(index) +
+                            " cannot be read");
 }
 
 } // namespace dash::cuda

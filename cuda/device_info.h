@@ -21,9 +21,13 @@ struct DeviceInfo {
 };
 
 struct RuntimeInfo {
-    int driverVersion = 0;  // e.g. 13000; 0 when no driver is installed
-    int runtimeVersion = 0; // version of the CUDA runtime this build linked
-    std::vector<DeviceInfo> devices;
+    int driverVersion = 0;           // e.g. 13000; 0 when no driver is installed
+    int runtimeVersion = 0;          // version of the CUDA runtime this build linked
+    int deviceCount = 0;             // what the driver reports
+    std::vector<DeviceInfo> devices; // those whose properties could be read
+
+    // The device of CUDA ordinal `index`, or an error naming it.
+    Expected<DeviceInfo> device(int index) const;
 };
 
 // Queries the driver and the devices. An error says why CUDA is unavailable

@@ -30,6 +30,7 @@ DeviceRunner::~DeviceRunner() {
         cudaStreamSynchronize(m_main);
     if (m_side)
         cudaStreamSynchronize(m_side);
+    m_cublas.release(); // bound to m_main
     for (cudaStream_t s : {m_main, m_side, m_body})
         if (s)
             cudaStreamDestroy(s);
