@@ -73,6 +73,10 @@ constexpr size_t kBufferAlignment = 8; // CUPTI's record alignment
 
 constexpr uint64_t kNoCookie = ~uint64_t{0};
 
+// How many clones deep a graph node's tag is looked for (a conditional
+// node's body is cloned with the graph that holds it).
+constexpr int kMaxCloneDepth = 8;
+
 const char* streamName(StreamKind kind) {
     return kind == StreamKind::Policy ? "policy" : "compute";
 }
@@ -409,6 +413,24 @@ Expected<std::vector<Span>> CuptiProfiler::collectEvents(int64_t originNs,
 
 #ifdef DASH_HAVE_CUPTI
 
+struct CuptiGraphCallbacks {
+    // Runs on the thread that instantiates a graph, once per cloned node.
+    static void CUPTIAPI onResource(void* self, CUpti_CallbackDomain domain, CUpti_CallbackId cbid,
+                                    const void* data) {
+        if (domain != CUPTI_CB_DOMAIN_RESOURCE || cbid != CUPTI_CBID_RESOURCE_GRAPHNODE_CLONED)
+            return;
+        const auto* resource = static_cast<const CUpti_ResourceData*>(data);
+        const auto* graph = static_cast<const CUpti_GraphData*>(resource->resourceDescriptor);
+        uint64_t clone = 0, original = 0;
+        if (!graph || cuptiGetGraphNodeId(graph->node, &clone) != CUPTI_SUCCESS ||
+            cuptiGetGraphNodeId(graph->originalNode, &original) != CUPTI_SUCCESS)
+            return;
+        auto* profiler = static_cast<CuptiProfiler*>(self);
+        std::lock_guard lock(profiler->m_mutex);
+        profiler->m_clonedFrom[clone] = original;
+    }
+};
+
 Status CuptiProfiler::enableCupti() {
     {
         std::lock_guard lock(s_ownerMutex);
@@ -424,6 +446,22 @@ Status CuptiProfiler::enableCupti() {
         }
         // The device of the current context, numbered as in kernel records.
         DASH_PROFILER_CUPTI_TRY(cuptiGetDeviceId(nullptr, &m_cuptiDevice));
+        // Without the clone callbacks graph kernels keep their launch's tag.
+        const auto noClones = [this](const Error& e) {
+            m_detail = "graph kernels are not attributed to layers: " + e.message();
+        };
+        const CUptiResult subscribed =
+            cuptiSubscribe(&m_subscriber, &CuptiGraphCallbacks::onResource, this);
+        if (subscribed != CUPTI_SUCCESS) {
+            m_subscriber = nullptr;
+            noClones(cuptiFailure("cuptiSubscribe", subscribed));
+            return {};
+        }
+        const CUptiResult enabledClones = cuptiEnableCallback(
+            1, m_subscriber, CUPTI_CB_DOMAIN_RESOURCE, CUPTI_CBID_RESOURCE_GRAPHNODE_CLONED);
+        if (enabledClones != CUPTI_SUCCESS)
+            noClones(cuptiFailure("cuptiEnableCallback(GRAPHNODE_CLONED)", enabledClones));
+        m_cloneCallbacks = enabledClones == CUPTI_SUCCESS;
         return {};
     };
     const Status enabled = enable();
@@ -437,6 +475,10 @@ void CuptiProfiler::disableCupti() {
     for (int i = m_enabledKinds; i-- > 0;)
         cuptiActivityDisable(kActivityKinds[i]);
     m_enabledKinds = 0;
+    if (m_subscriber)
+        cuptiUnsubscribe(m_subscriber);
+    m_subscriber = nullptr;
+    m_cloneCallbacks = false;
     cuptiActivityFlushAll(CUPTI_ACTIVITY_FLAG_FLUSH_FORCED);
     std::lock_guard lock(s_ownerMutex);
     if (s_owner == this)
@@ -504,6 +546,21 @@ Expected<std::vector<Span>> CuptiProfiler::collectCupti(int64_t originNs,
         mapping.firstExternalId = m_firstExternalId;
         m_firstExternalId += mapping.tags.size();
         mapping.graphNodes = m_graphNodes;
+        // Clones (of clones) of a tagged node carry its tag.
+        for (const auto& [clone, original] : m_clonedFrom) {
+            uint64_t id = original;
+            for (int depth = 0; depth < kMaxCloneDepth; ++depth) {
+                const auto tag = m_graphNodes.find(id);
+                if (tag != m_graphNodes.end()) {
+                    mapping.graphNodes.emplace(clone, tag->second);
+                    break;
+                }
+                const auto up = m_clonedFrom.find(id);
+                if (up == m_clonedFrom.end())
+                    break;
+                id = up->second;
+            }
+        }
     }
     mapping.deviceId = m_cuptiDevice;
     for (const StreamEntry& s : streams)

@@ -21,7 +21,11 @@
 // Kernels replayed from a CUDA graph carry the correlation id of the graph
 // launch (so the span around cudaGraphLaunch names their token) and their
 // graph node id: tagGraphNode() names the layer and stream each captured node
-// works for. Records with zero timestamps are dropped and counted, as are
+// works for. Instantiating a graph clones its nodes, and the records carry the
+// clone's id: a CUPTI resource callback notes each clone's original, so a tag
+// reaches the kernels of every instantiation (without the callback, when
+// another tool holds CUPTI's one subscriber, detail() says graph kernels keep
+// their launch's tag). Records with zero timestamps are dropped and counted, as are
 // records CUPTI dropped for want of buffer space (counts()); the mapping
 // itself is profiler/kernel_records.h.
 //
@@ -46,8 +50,11 @@
 struct CUctx_st;
 struct CUevent_st;
 struct CUgraphNode_st;
+struct CUpti_Subscriber_st;
 
 namespace dash {
+
+struct CuptiGraphCallbacks; // cupti_profiler.cpp
 
 class CuptiProfiler final : public StreamProfiler {
 public:
@@ -73,6 +80,9 @@ public:
     // inside spans (Cupti mode; a no-op with events, whose spans are timed
     // around the launch). Call after instantiating the graph.
     Status tagGraphNode(CUgraphNode_st* node, int32_t layer, StreamKind stream);
+    // Whether tags reach the kernels of instantiated graphs (Cupti mode with
+    // the clone callbacks; see detail() otherwise).
+    bool tagsGraphKernels() const { return m_cloneCallbacks; }
 
     // What the last collect() saw (Cupti mode).
     struct RecordCounts {
@@ -87,6 +97,8 @@ public:
     std::vector<Span> lastKernels() const;
 
 private:
+    friend struct CuptiGraphCallbacks;
+
     struct StreamEntry {
         StreamKind kind;
         GpuStream stream;
@@ -142,8 +154,10 @@ private:
     std::string m_detail;
     int m_device = 0;
     uint32_t m_cuptiDevice = 0;
-    int m_enabledKinds = 0;            // CUPTI activity kinds enabled so far (Cupti mode)
-    GpuStream m_clockStream = nullptr; // Events mode: where reference events run
+    int m_enabledKinds = 0;                      // CUPTI activity kinds enabled so far (Cupti mode)
+    CUpti_Subscriber_st* m_subscriber = nullptr; // graph node clone callbacks (Cupti mode)
+    bool m_cloneCallbacks = false;               // enabled on m_subscriber
+    GpuStream m_clockStream = nullptr;           // Events mode: where reference events run
 
     // Guarded by m_mutex.
     mutable std::mutex m_mutex;
@@ -157,6 +171,7 @@ private:
     std::vector<EventSpan> m_eventSpans;   // Events mode
     std::vector<CUevent_st*> m_freeEvents; // Events mode: reusable events
     std::unordered_map<uint64_t, GraphNodeTag> m_graphNodes; // Cupti mode
+    std::unordered_map<uint64_t, uint64_t> m_clonedFrom;     // node id -> original node id
     RecordCounts m_counts;                                   // of the last collect
     std::vector<Span> m_lastKernels;                         // of the last collect
 

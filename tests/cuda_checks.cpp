@@ -467,6 +467,11 @@ Expected<std::string> profiledSteps(std::shared_ptr<const Model> model, const Cu
         REQUIRE(compute > 0, std::string("no compute spans in ") + decisionModeName(mode));
         if (mode == DecisionMode::DeviceAsync)
             REQUIRE(policy > 0, "no policy spans from eager steps with a scorer");
+        // Graph kernels carry cloned node ids; the tags reach them through
+        // the clone callbacks.
+        if (mode == DecisionMode::GraphBranch && profiler->tagsGraphKernels())
+            REQUIRE(policy > 0, "no policy spans from graph steps: their kernels kept the "
+                                "launch's tag");
         char text[256];
         std::snprintf(text, sizeof text,
                       "; %s: %d compute / %d policy spans, overlap %.3f, kernels %zu, "
