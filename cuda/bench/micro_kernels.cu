@@ -66,27 +66,28 @@ Status launchTiny(float* data, bool pdl, cudaStream_t stream) {
 // Times `run` (enqueued on `stream`) with events: ms per call, `repeats` calls after one warm-up.
 Expected<std::vector<double>> timeRuns(const std::function<Status()>& run, int repeats,
                                        cudaStream_t stream) {
-    cudaEvent_t start = nullptr, stop = nullptr;
-    DASH_CUDA_TRY(cudaEventCreate(&start));
-    DASH_CUDA_TRY(cudaEventCreate(&stop));
+    struct Events {
+        cudaEvent_t start = nullptr, stop = nullptr;
+        ~Events() {
+            if (start)
+                cudaEventDestroy(start);
+            if (stop)
+                cudaEventDestroy(stop);
+        }
+    } events;
+    DASH_CUDA_TRY(cudaEventCreate(&events.start));
+    DASH_CUDA_TRY(cudaEventCreate(&events.stop));
     std::vector<double> ms;
-    Status status = run();
-    for (int r = 0; status && r < repeats; ++r) {
-        status = [&]() -> Status {
-            DASH_CUDA_TRY(cudaEventRecord(start, stream));
-            DASH_TRY(run());
-            DASH_CUDA_TRY(cudaEventRecord(stop, stream));
-            DASH_CUDA_TRY(cudaEventSynchronize(stop));
-            float elapsed = 0;
-            DASH_CUDA_TRY(cudaEventElapsedTime(&elapsed, start, stop));
-            ms.push_back(elapsed);
-            return {};
-        }();
+    DASH_TRY(run());
+    for (int r = 0; r < repeats; ++r) {
+        DASH_CUDA_TRY(cudaEventRecord(events.start, stream));
+        DASH_TRY(run());
+        DASH_CUDA_TRY(cudaEventRecord(events.stop, stream));
+        DASH_CUDA_TRY(cudaEventSynchronize(events.stop));
+        float elapsed = 0;
+        DASH_CUDA_TRY(cudaEventElapsedTime(&elapsed, events.start, events.stop));
+        ms.push_back(elapsed);
     }
-    cudaEventDestroy(start);
-    cudaEventDestroy(stop);
-    if (!status)
-        return status.error();
     return ms;
 }
 
