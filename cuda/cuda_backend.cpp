@@ -93,9 +93,10 @@ Status CudaBackend::enableQuantizedStates(int32_t group) {
     if (group == m_device->quantizedGroup())
         return {};
     DASH_TRY(m_runner->synchronize());
-    DASH_TRY(m_device->addQuantized(*m_model, group));
+    const Status added = m_device->addQuantized(*m_model, group);
+    // Also after a failure: the old copies may be freed already.
     m_runner->weightsChanged();
-    return {};
+    return added;
 }
 
 Status CudaBackend::setCompensation(const Compensation& compensation) {

@@ -134,6 +134,9 @@ Status DeviceRunner::ensurePassCapacity(int32_t tokens) {
     DASH_CUDA_TRY(cudaStreamSynchronize(m_side));
     const int32_t cap = std::max(tokens, 2 * m_pass->capacity);
     m_graphValid = false; // buffers move
+    // The pass these buffers held is gone: its logits with it.
+    m_passTokens = 0;
+    m_logitsReady = false;
     // The old buffers go first (room for the new ones); the new set replaces
     // them only once every allocation succeeded, so that a failure leaves no
     // half-grown set behind, only capacity 0, which the next pass grows again.
