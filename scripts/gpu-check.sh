@@ -73,19 +73,20 @@ use_carried_deps() {
         log "no carried packages in $carried (scripts/gpu-prepare.sh puts them there)"
         return 1
     fi
-    deps_prefix=$(mktemp -d "${TMPDIR:-/tmp}/gpu-deps.XXXXXX")
-    local deb members
+    local prefix deb members
+    prefix=$(mktemp -d "${TMPDIR:-/tmp}/gpu-deps.XXXXXX")
     for deb in "$PWD/$carried"/*.deb; do
         if command -v dpkg-deb >/dev/null 2>&1; then
-            dpkg-deb -x "$deb" "$deps_prefix"
+            dpkg-deb -x "$deb" "$prefix"
         else # a .deb is an ar archive holding data.tar.*
             members=$(mktemp -d)
-            (cd "$members" && ar x "$deb" && tar -xf data.tar.* -C "$deps_prefix")
+            (cd "$members" && ar x "$deb" && tar -xf data.tar.* -C "$prefix")
         fi || {
             log "cannot unpack $deb"
             return 1
         }
     done
+    deps_prefix=$prefix
     local usr=$deps_prefix/usr lib=$deps_prefix/usr/lib/x86_64-linux-gnu
     export PATH="$usr/bin:$PATH"
     export LD_LIBRARY_PATH="$lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
