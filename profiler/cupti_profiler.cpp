@@ -73,10 +73,6 @@ constexpr size_t kBufferAlignment = 8; // CUPTI's record alignment
 
 constexpr uint64_t kNoCookie = ~uint64_t{0};
 
-// How many clones deep a graph node's tag is looked for (a conditional
-// node's body is cloned with the graph that holds it).
-constexpr int kMaxCloneDepth = 8;
-
 const char* streamName(StreamKind kind) {
     return kind == StreamKind::Policy ? "policy" : "compute";
 }
@@ -546,21 +542,7 @@ Expected<std::vector<Span>> CuptiProfiler::collectCupti(int64_t originNs,
         mapping.firstExternalId = m_firstExternalId;
         m_firstExternalId += mapping.tags.size();
         mapping.graphNodes = m_graphNodes;
-        // Clones (of clones) of a tagged node carry its tag.
-        for (const auto& [clone, original] : m_clonedFrom) {
-            uint64_t id = original;
-            for (int depth = 0; depth < kMaxCloneDepth; ++depth) {
-                const auto tag = m_graphNodes.find(id);
-                if (tag != m_graphNodes.end()) {
-                    mapping.graphNodes.emplace(clone, tag->second);
-                    break;
-                }
-                const auto up = m_clonedFrom.find(id);
-                if (up == m_clonedFrom.end())
-                    break;
-                id = up->second;
-            }
-        }
+        mapping.clonedFrom = m_clonedFrom;
     }
     mapping.deviceId = m_cuptiDevice;
     for (const StreamEntry& s : streams)

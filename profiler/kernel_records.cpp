@@ -84,10 +84,18 @@ MappedKernels mapKernelRecords(const std::vector<KernelRecord>& records, const R
         int32_t layer = t.tag.layer;
         StreamKind kind = streamKind(k, t.tag.stream);
         if (k.graphNodeId != 0) {
-            const auto node = m.graphNodes.find(k.graphNodeId);
-            if (node != m.graphNodes.end()) {
-                layer = node->second.layer;
-                kind = node->second.stream;
+            uint64_t id = k.graphNodeId;
+            for (int depth = 0; depth <= kMaxCloneDepth; ++depth) {
+                const auto node = m.graphNodes.find(id);
+                if (node != m.graphNodes.end()) {
+                    layer = node->second.layer;
+                    kind = node->second.stream;
+                    break;
+                }
+                const auto original = m.clonedFrom.find(id);
+                if (original == m.clonedFrom.end())
+                    break;
+                id = original->second;
             }
         }
         const int64_t offset = m.passOffsetsNs[t.pass];

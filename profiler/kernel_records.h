@@ -51,6 +51,10 @@ struct RegisteredStream {
     uint32_t streamId = 0;
 };
 
+// How far a kernel record's graph node is followed back through clones (a
+// conditional node's body is cloned with the graph that holds it).
+inline constexpr int kMaxCloneDepth = 8;
+
 struct RecordMapping {
     uint32_t deviceId = 0;                 // the profiled device, numbered as in records
     std::vector<RegisteredStream> streams; // CUPTI stream ids of the registered streams
@@ -58,6 +62,11 @@ struct RecordMapping {
     uint64_t firstExternalId = 1;                       // external id of tags[0]
     std::vector<TaggedPass> tags;
     std::unordered_map<uint64_t, GraphNodeTag> graphNodes; // graph node id -> tag
+    // Node id -> the id of the node it was cloned from (instantiating a graph
+    // clones its nodes; records carry the clone's id). A record's node takes
+    // the tag of the nearest tagged node up this chain, at most
+    // kMaxCloneDepth steps.
+    std::unordered_map<uint64_t, uint64_t> clonedFrom;
     // Per pass: add to a CUPTI time to get ns relative to the trace's origin.
     std::vector<int64_t> passOffsetsNs;
 };

@@ -44,6 +44,7 @@ class TestKernelRecords : public QObject {
 private slots:
     void recordsBecomeTaggedSpans();
     void graphNodesNameLayerAndStream();
+    void clonedGraphNodesTakeTheirOriginalsTags();
     void overlapHandWorked();
     void overlapAgreesWithCore();
     void chromeTraceExport();
@@ -121,6 +122,38 @@ void TestKernelRecords::graphNodesNameLayerAndStream() {
     QCOMPARE(layer1->endNs, int64_t{500});
     QVERIFY(find(0, StreamKind::Compute));
     QVERIFY(find(-1, StreamKind::Compute));
+}
+
+void TestKernelRecords::clonedGraphNodesTakeTheirOriginalsTags() {
+    RecordMapping m = twoTagMapping();
+    m.tags = {{{StreamKind::Compute, 5, 1, -1}, 0}};
+    m.externalIds = {{20, 100}};
+    m.graphNodes = {{501, {0, StreamKind::Compute}}, {502, {1, StreamKind::Policy}}};
+    // 601 and 602 are instantiation's clones of 501 and 502; 702 a clone of
+    // 602 (a conditional body cloned with its graph); 603 a clone of a node
+    // nobody tagged; 801..810 a chain longer than kMaxCloneDepth.
+    m.clonedFrom = {{601, 501}, {602, 502}, {702, 602}, {603, 999}};
+    for (uint64_t id = 801; id < 810; ++id)
+        m.clonedFrom[id] = id + 1;
+    m.clonedFrom[810] = 501;
+    const std::vector<KernelRecord> records = {
+        {20, 0, kComputeStream, 601, 1000, 1100}, {20, 0, kComputeStream, 602, 1100, 1150},
+        {20, 0, kComputeStream, 702, 1150, 1200}, {20, 0, kComputeStream, 603, 1300, 1400},
+        {20, 0, kComputeStream, 801, 1400, 1500},
+    };
+    const MappedKernels mapped = mapKernelRecords(records, m);
+    QCOMPARE(mapped.kernels.size(), records.size());
+    QCOMPARE(mapped.kernels[0].layer, 0);
+    QCOMPARE(mapped.kernels[0].stream, StreamKind::Compute);
+    for (size_t i : {size_t{1}, size_t{2}}) {
+        QCOMPARE(mapped.kernels[i].layer, 1);
+        QCOMPARE(mapped.kernels[i].stream, StreamKind::Policy);
+    }
+    // No tag up the chain, or too far up: the launch's tag.
+    for (size_t i : {size_t{3}, size_t{4}}) {
+        QCOMPARE(mapped.kernels[i].layer, -1);
+        QCOMPARE(mapped.kernels[i].stream, StreamKind::Compute);
+    }
 }
 
 void TestKernelRecords::overlapHandWorked() {
