@@ -77,13 +77,13 @@
     </message>
     <message>
         <location line="+14"/>
-        <location line="+150"/>
-        <location line="+50"/>
+        <location line="+152"/>
+        <location line="+53"/>
         <source>Wrote %1</source>
         <translation>%1 geschrieben</translation>
     </message>
     <message>
-        <location line="-195"/>
+        <location line="-200"/>
         <source>Calibrated on %1 sequences (%2 tokens); saved %3</source>
         <translation>Auf %1 Sequenzen (%2 Tokens) kalibriert; %3 gespeichert</translation>
     </message>
@@ -153,7 +153,7 @@
         <translation>%1: %2 Tokens</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+18"/>
         <source>Measuring the cost of each state</source>
         <translation>Die Kosten jedes Zustands werden gemessen</translation>
     </message>
@@ -225,6 +225,16 @@
     </message>
     <message>
         <location line="+1"/>
+        <source>trainer</source>
+        <translation>Trainer</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>learning rate</source>
+        <translation>Lernrate</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>steps</source>
         <translation>Schritte</translation>
     </message>
@@ -284,12 +294,12 @@
         <translation>%1 abgestimmt: Regler %2 ergibt %3× auf zurückgehaltenem Text (Ziel %4×)</translation>
     </message>
     <message>
-        <location line="-117"/>
+        <location line="-120"/>
         <source>Imitating %1 for %2 steps</source>
         <translation>Imitiere %1 für %2 Schritte</translation>
     </message>
     <message numerus="yes">
-        <location line="+88"/>
+        <location line="+91"/>
         <source>%n sweep row(s)</source>
         <translation>
             <numerusform>%n Sweep-Zeile</numerusform>
@@ -2994,7 +3004,7 @@ Tokens %3–%4
 <context>
     <name>dash::studio::SweepJobDialog</name>
     <message>
-        <location filename="../app/studio/job_dialogs.cpp" line="+435"/>
+        <location filename="../app/studio/job_dialogs.cpp" line="+469"/>
         <source>Run a Sweep</source>
         <translation>Sweep ausführen</translation>
     </message>
@@ -3307,7 +3317,7 @@ Tokens %3–%4
 <context>
     <name>dash::studio::TrainingJobDialog</name>
     <message>
-        <location filename="../app/studio/job_dialogs.cpp" line="-382"/>
+        <location filename="../app/studio/job_dialogs.cpp" line="-416"/>
         <source>Train a DASH Policy</source>
         <translation>DASH-Policy trainieren</translation>
     </message>
@@ -3347,12 +3357,7 @@ Tokens %3–%4
         <translation>Ganzzahlige Zustände sparen auf einer CPU weniger Zeit, als ihre nominellen Kosten sagen; die gemessene Beschleunigung einer Policy mit nur Überspringen und voller Genauigkeit folgt ihrem nominellen Verhältnis</translation>
     </message>
     <message>
-        <location line="+5"/>
-        <source>The first steps imitate the chosen decisions at the target ratio, then REINFORCE continues (0: REINFORCE only)</source>
-        <translation>Die ersten Schritte imitieren die gewählten Entscheidungen beim Zielverhältnis, danach setzt REINFORCE fort (0: nur REINFORCE)</translation>
-    </message>
-    <message>
-        <location line="+3"/>
+        <location line="+10"/>
         <source>Static similarity skipping</source>
         <translation>Statisches Ähnlichkeits-Überspringen</translation>
     </message>
@@ -3372,12 +3377,32 @@ Tokens %3–%4
         <translation>Eine Ähnlichkeitsprognose je Token</translation>
     </message>
     <message>
-        <location line="+3"/>
-        <source>For a skip/full policy that decides per token, imitate the oracle with as many imitation steps as steps (1600 on the demo model); labelling its 256 training windows takes minutes</source>
-        <translation>Für eine Skip/Voll-Policy, die je Token entscheidet, das Orakel mit so vielen Imitationsschritten wie Schritten imitieren (1600 beim Demomodell); das Beschriften seiner 256 Trainingsfenster dauert Minuten</translation>
+        <location line="-10"/>
+        <source>The first steps imitate the chosen decisions at the target ratio, then the trainer continues (0: no imitation)</source>
+        <translation>Die ersten Schritte imitieren die gewählten Entscheidungen beim Zielverhältnis, danach setzt der Trainer fort (0: keine Imitation)</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+13"/>
+        <source>For a skip/full policy that decides per token, imitate the oracle (1600 steps on the demo model, then the relaxed trainer); labelling its 256 training windows takes minutes</source>
+        <translation>Für eine Skip/Voll-Policy, die je Token entscheidet, das Orakel imitieren (1600 Schritte beim Demomodell, danach der relaxierte Trainer); das Beschriften seiner 256 Trainingsfenster dauert Minuten</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>REINFORCE (the paper&apos;s)</source>
+        <translation>REINFORCE (wie im Paper)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Relaxed (Gumbel-softmax, KL to full precision)</source>
+        <translation>Relaxiert (Gumbel-Softmax, KL zur vollen Präzision)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The relaxed trainer after imitating the oracle gave the best skip/full policies on the demo model (4800 steps, 1600 of them imitation, learning rate 0.006); it keeps no checkpoint</source>
+        <translation>Der relaxierte Trainer nach der Imitation des Orakels ergab beim Demomodell die besten Skip/Voll-Policies (4800 Schritte, davon 1600 Imitation, Lernrate 0,006); er legt keinen Checkpoint an</translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>State codes (0, 1, 2, 4)</source>
         <translation>Zustandscodes (0, 1, 2, 4)</translation>
     </message>
@@ -3402,7 +3427,7 @@ Tokens %3–%4
         <translation>Checkpoint behalten (ein abgebrochenes Training wird fortgesetzt)</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+6"/>
         <source>Model</source>
         <translation>Modell</translation>
     </message>
@@ -3452,7 +3477,17 @@ Tokens %3–%4
         <translation>Imitieren</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+8"/>
+        <source>Trainer</source>
+        <translation>Trainer</translation>
+    </message>
+    <message>
+        <location line="-2"/>
+        <source>Learning rate</source>
+        <translation>Lernrate</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>State costs</source>
         <translation>Zustandskosten</translation>
     </message>

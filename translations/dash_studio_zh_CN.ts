@@ -77,13 +77,13 @@
     </message>
     <message>
         <location line="+14"/>
-        <location line="+150"/>
-        <location line="+50"/>
+        <location line="+152"/>
+        <location line="+53"/>
         <source>Wrote %1</source>
         <translation>已写入 %1</translation>
     </message>
     <message>
-        <location line="-195"/>
+        <location line="-200"/>
         <source>Calibrated on %1 sequences (%2 tokens); saved %3</source>
         <translation>已在 %1 个序列（%2 个词元）上完成校准；已保存 %3</translation>
     </message>
@@ -153,7 +153,7 @@
         <translation>%1：%2 个词元</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+18"/>
         <source>Measuring the cost of each state</source>
         <translation>正在测量各状态的成本</translation>
     </message>
@@ -225,6 +225,16 @@
     </message>
     <message>
         <location line="+1"/>
+        <source>trainer</source>
+        <translation>训练器</translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>learning rate</source>
+        <translation>学习率</translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>steps</source>
         <translation>步数</translation>
     </message>
@@ -284,12 +294,12 @@
         <translation>%1 已调参：调节参数 %2 在留出文本上达到 %3×（目标 %4×）</translation>
     </message>
     <message>
-        <location line="-117"/>
+        <location line="-120"/>
         <source>Imitating %1 for %2 steps</source>
         <translation>模仿%1，共 %2 步</translation>
     </message>
     <message numerus="yes">
-        <location line="+88"/>
+        <location line="+91"/>
         <source>%n sweep row(s)</source>
         <translation>
             <numerusform>%n 行扫描结果</numerusform>
@@ -2984,7 +2994,7 @@ tokens %3–%4
 <context>
     <name>dash::studio::SweepJobDialog</name>
     <message>
-        <location filename="../app/studio/job_dialogs.cpp" line="+435"/>
+        <location filename="../app/studio/job_dialogs.cpp" line="+469"/>
         <source>Run a Sweep</source>
         <translation>运行扫描</translation>
     </message>
@@ -3296,7 +3306,7 @@ tokens %3–%4
 <context>
     <name>dash::studio::TrainingJobDialog</name>
     <message>
-        <location filename="../app/studio/job_dialogs.cpp" line="-382"/>
+        <location filename="../app/studio/job_dialogs.cpp" line="-416"/>
         <source>Train a DASH Policy</source>
         <translation>训练 DASH 策略</translation>
     </message>
@@ -3336,12 +3346,7 @@ tokens %3–%4
         <translation>在 CPU 上，整数状态节省的时间少于其名义成本；仅跳过/全精度策略的实测加速与其名义比率相符</translation>
     </message>
     <message>
-        <location line="+5"/>
-        <source>The first steps imitate the chosen decisions at the target ratio, then REINFORCE continues (0: REINFORCE only)</source>
-        <translation>前若干步在目标比率下模仿所选决策，之后由 REINFORCE 继续（0：仅 REINFORCE）</translation>
-    </message>
-    <message>
-        <location line="+3"/>
+        <location line="+10"/>
         <source>Static similarity skipping</source>
         <translation>静态相似度跳层</translation>
     </message>
@@ -3361,12 +3366,32 @@ tokens %3–%4
         <translation>逐词元相似度预测</translation>
     </message>
     <message>
-        <location line="+3"/>
-        <source>For a skip/full policy that decides per token, imitate the oracle with as many imitation steps as steps (1600 on the demo model); labelling its 256 training windows takes minutes</source>
-        <translation>若要训练逐词元决策的跳层/全精度策略，请模仿预言机，模仿步数与总步数相同（演示模型上为 1600）；标注其 256 个训练窗口需要几分钟</translation>
+        <location line="-10"/>
+        <source>The first steps imitate the chosen decisions at the target ratio, then the trainer continues (0: no imitation)</source>
+        <translation>前若干步在目标比率下模仿所选的决策，之后由训练器继续（0：不模仿）</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+13"/>
+        <source>For a skip/full policy that decides per token, imitate the oracle (1600 steps on the demo model, then the relaxed trainer); labelling its 256 training windows takes minutes</source>
+        <translation>对于逐词元决策的跳过/全精度策略，模仿预言机（演示模型上 1600 步，之后使用松弛训练器）；标注其 256 个训练窗口需要几分钟</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>REINFORCE (the paper&apos;s)</source>
+        <translation>REINFORCE（论文中的方法）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Relaxed (Gumbel-softmax, KL to full precision)</source>
+        <translation>松弛（Gumbel-softmax，相对全精度的 KL）</translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>The relaxed trainer after imitating the oracle gave the best skip/full policies on the demo model (4800 steps, 1600 of them imitation, learning rate 0.006); it keeps no checkpoint</source>
+        <translation>在模仿预言机之后使用松弛训练器，在演示模型上得到了最好的跳过/全精度策略（4800 步，其中 1600 步为模仿，学习率 0.006）；它不保存检查点</translation>
+    </message>
+    <message>
+        <location line="+10"/>
         <source>State codes (0, 1, 2, 4)</source>
         <translation>状态编码（0、1、2、4）</translation>
     </message>
@@ -3391,7 +3416,7 @@ tokens %3–%4
         <translation>保留检查点（取消的训练可继续）</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+6"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
@@ -3441,7 +3466,17 @@ tokens %3–%4
         <translation>模仿</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+8"/>
+        <source>Trainer</source>
+        <translation>训练器</translation>
+    </message>
+    <message>
+        <location line="-2"/>
+        <source>Learning rate</source>
+        <translation>学习率</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>State costs</source>
         <translation>状态成本</translation>
     </message>

@@ -151,6 +151,8 @@ private:
     QComboBox* m_states;
     QSpinBox* m_imitation;
     QComboBox* m_imitationTarget;
+    QComboBox* m_trainer;
+    QDoubleSpinBox* m_learningRate;
     QComboBox* m_costs;
     QCheckBox* m_async;
     QCheckBox* m_checkpoint;

@@ -163,6 +163,8 @@ public:
         options.allowInt8 = !m_s.skipAndFullOnly;
         options.imitationSteps = m_s.imitationSteps;
         options.imitationTarget = m_s.imitationTarget;
+        options.trainer = m_s.trainer;
+        options.learningRate = static_cast<float>(m_s.learningRate);
         options.checkpointPath = localPath(m_s.checkpointPath);
         options.cancel = context.cancel();
         if (m_s.measuredCosts) {
@@ -245,6 +247,9 @@ public:
         r.rows.push_back({QCoreApplication::translate("Jobs", "target ratio"), m_s.targetRatio});
         r.rows.push_back({QCoreApplication::translate("Jobs", "held-out ratio"), heldOut});
         r.rows.push_back({QCoreApplication::translate("Jobs", "cost bias"), (*policy)->knob()});
+        r.rows.push_back({QCoreApplication::translate("Jobs", "trainer"),
+                          QString::fromLatin1(trainerKindName(m_s.trainer))});
+        r.rows.push_back({QCoreApplication::translate("Jobs", "learning rate"), m_s.learningRate});
         r.rows.push_back({QCoreApplication::translate("Jobs", "steps"), m_s.steps});
         r.rows.push_back(
             {QCoreApplication::translate("Jobs", "imitation steps"), m_s.imitationSteps});

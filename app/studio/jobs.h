@@ -48,6 +48,8 @@ struct TrainingJobSettings {
     int imitationSteps = 0;       // first steps imitate imitationTarget's decisions
     ImitationTarget imitationTarget = ImitationTarget::Static;
     bool measuredCosts = false; // state costs measured on this machine, not the codes
+    TrainerKind trainer = TrainerKind::Reinforce;
+    double learningRate = TrainOptions{}.learningRate;
     int threads = 0;
 };
 
