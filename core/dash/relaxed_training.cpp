@@ -70,20 +70,16 @@ trainRelaxedPolicy(Engine& engine, const Calibration& calibration, const std::ve
     // Imitation targets: a static set (similarity or best static), or the oracle's labels.
     const bool oracleImitation =
         o.imitationTarget == ImitationTarget::Oracle && o.imitationSteps > 0;
-    OracleCurves ownCurves;
-    const OracleCurves* curves = o.oracleCurves;
+    OracleCurves curves;
     StateTable oracleLabels;
     if (oracleImitation) {
-        if (!curves) {
-            DASH_ASSIGN_OR_RETURN(ownCurves, trainingOracleCurves(engine, calibration, ids, o));
-            curves = &ownCurves;
-        }
-        if (curves->context != o.window || curves->layers != c.layers)
-            return invalidError("the oracle curves do not match the training windows");
-        oracleLabels = assignOracle(*curves, o.targetRatio, o.oracleBudget).states;
+        DASH_ASSIGN_OR_RETURN(curves,
+                              imitationOracleCurves(engine, calibration, ids, o, onProgress));
+        oracleLabels = assignOracle(curves, o.targetRatio, o.oracleBudget).states;
     }
-    DASH_ASSIGN_OR_RETURN(const std::vector<int32_t> staticOrder,
-                          staticImitationOrder(engine, calibration, ids, heldOutStart, o));
+    DASH_ASSIGN_OR_RETURN(
+        const std::vector<int32_t> staticOrder,
+        staticImitationOrder(engine, calibration, ids, heldOutStart, o, onProgress));
     const std::vector<LayerState> staticTargets =
         staticSkipTargets(c.layers, staticOrder, o.targetRatio);
 
@@ -115,9 +111,9 @@ trainRelaxedPolicy(Engine& engine, const Calibration& calibration, const std::ve
             0, static_cast<uint64_t>(heldOutStart - o.window))(rng));
         const bool imitating = step < o.imitationSteps;
         const auto labelled =
-            static_cast<int64_t>(oracleImitation ? curves->windowStarts.size() : 0);
+            static_cast<int64_t>(oracleImitation ? curves.windowStarts.size() : 0);
         if (imitating && oracleImitation)
-            start = curves->windowStarts[static_cast<size_t>(step % labelled)];
+            start = curves.windowStarts[static_cast<size_t>(step % labelled)];
         std::span<const int32_t> window(ids.data() + start, static_cast<size_t>(o.window));
         const double fraction = static_cast<double>(step) / static_cast<double>(o.steps);
         const double tauG = o.gumbelStart * std::pow(o.gumbelEnd / o.gumbelStart, fraction);
@@ -307,9 +303,9 @@ trainRelaxedPolicy(Engine& engine, const Calibration& calibration, const std::ve
     t.set("imitation_steps", o.imitationSteps);
     t.set("imitation_target", imitationTargetName(o.imitationTarget));
     if (oracleImitation) {
-        t.set("oracle_loss", oracleLossName(curves->loss));
+        t.set("oracle_loss", oracleLossName(curves.loss));
         t.set("oracle_budget", oracleBudgetName(o.oracleBudget));
-        t.set("oracle_windows", static_cast<int64_t>(curves->windowStarts.size()));
+        t.set("oracle_windows", static_cast<int64_t>(curves.windowStarts.size()));
     }
     recordStaticImitation(t, o, staticOrder);
     t.set("state_costs",

@@ -437,6 +437,37 @@ trainingOracleCurves(Engine& engine, const Calibration& calibration,
     return computeOracleCurves(engine, train, oo);
 }
 
+Expected<OracleCurves>
+imitationOracleCurves(Engine& engine, const Calibration& calibration,
+                      const std::vector<int32_t>& ids, const TrainOptions& o,
+                      const std::function<void(const TrainProgress&)>& onProgress) {
+    OracleCurves curves;
+    if (o.oracleCurves) {
+        curves = *o.oracleCurves;
+    } else {
+        TrainProgress p;
+        p.phase = "oracle";
+        DASH_ASSIGN_OR_RETURN(
+            curves,
+            trainingOracleCurves(engine, calibration, ids, o, [&](int64_t done, int64_t total) {
+                p.step = done;
+                p.steps = total;
+                if (onProgress && done % o.window == 0)
+                    onProgress(p);
+            }));
+    }
+    if (curves.context != o.window || curves.layers != engine.model().config().layers ||
+        curves.windowStarts.empty())
+        return invalidError("the oracle curves are for windows of " +
+                            std::to_string(curves.context) + " tokens, training uses " +
+                            std::to_string(o.window));
+    const int64_t heldOutStart = trainingHeldOutStart(static_cast<int64_t>(ids.size()), o);
+    for (int64_t start : curves.windowStarts)
+        if (start + o.window > heldOutStart)
+            return invalidError("the oracle curves reach into the held-out part of the text");
+    return curves;
+}
+
 Expected<std::unique_ptr<DashPolicy>>
 trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vector<int32_t>& ids,
                 const TrainOptions& o, const std::string& dataSha256,
@@ -474,34 +505,14 @@ trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vecto
     const bool labelImitation = oracleImitation || forecastImitation;
     if (forecastImitation && o.forecastWindows < 1)
         return invalidError("forecast imitation needs at least one window");
-    OracleCurves ownCurves;
-    const OracleCurves* curves = o.oracleCurves;
+    OracleCurves curves;
     StateTable labels;
     std::vector<int64_t> labelStarts;
     if (oracleImitation) {
-        if (!curves) {
-            TrainProgress p;
-            p.phase = "oracle";
-            DASH_ASSIGN_OR_RETURN(
-                ownCurves,
-                trainingOracleCurves(engine, calibration, ids, o, [&](int64_t done, int64_t total) {
-                    p.step = done;
-                    p.steps = total;
-                    if (onProgress && done % o.window == 0)
-                        onProgress(p);
-                }));
-            curves = &ownCurves;
-        }
-        if (curves->context != o.window || curves->layers != c.layers ||
-            curves->windowStarts.empty())
-            return invalidError("the oracle curves are for windows of " +
-                                std::to_string(curves->context) + " tokens, training uses " +
-                                std::to_string(o.window));
-        for (int64_t start : curves->windowStarts)
-            if (start + o.window > heldOutStart)
-                return invalidError("the oracle curves reach into the held-out part of the text");
-        labels = assignOracle(*curves, o.targetRatio, o.oracleBudget).states;
-        labelStarts = curves->windowStarts;
+        DASH_ASSIGN_OR_RETURN(curves,
+                              imitationOracleCurves(engine, calibration, ids, o, onProgress));
+        labels = assignOracle(curves, o.targetRatio, o.oracleBudget).states;
+        labelStarts = curves.windowStarts;
     }
 
     DASH_ASSIGN_OR_RETURN(
@@ -824,9 +835,9 @@ trainDashPolicy(Engine& engine, const Calibration& calibration, const std::vecto
     t.set("entropy_end", o.entropyEnd);
     t.set("imitation_target", imitationTargetName(o.imitationTarget));
     if (oracleImitation) {
-        t.set("oracle_loss", oracleLossName(curves->loss));
+        t.set("oracle_loss", oracleLossName(curves.loss));
         t.set("oracle_budget", oracleBudgetName(o.oracleBudget));
-        t.set("oracle_windows", static_cast<int64_t>(curves->windowStarts.size()));
+        t.set("oracle_windows", static_cast<int64_t>(curves.windowStarts.size()));
     }
     if (forecastImitation) {
         t.set("forecast_windows", static_cast<int64_t>(labelStarts.size()));

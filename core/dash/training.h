@@ -173,6 +173,15 @@ trainingOracleCurves(Engine& engine, const Calibration& calibration,
                      const std::vector<int32_t>& ids, const TrainOptions& options,
                      const std::function<void(int64_t, int64_t)>& onProgress = {});
 
+// The curves oracle imitation learns from: options.oracleCurves when given,
+// else trainingOracleCurves with onProgress (phase "oracle"); refused where
+// they do not match the training windows or reach into the held-out part of
+// the text.
+Expected<OracleCurves>
+imitationOracleCurves(Engine& engine, const Calibration& calibration,
+                      const std::vector<int32_t>& ids, const TrainOptions& options,
+                      const std::function<void(const TrainProgress&)>& onProgress);
+
 // The skip/full states static imitation targets: the first
 // round(L·(1 - 1/ratio)) layers of `order` skipped, the rest at full precision.
 std::vector<LayerState> staticSkipTargets(int32_t layers, const std::vector<int32_t>& order,
