@@ -146,7 +146,8 @@ void TestStudioTraining::relaxedTrainerReachesThePolicy() {
     auto* learningRate = dialog.findChild<QDoubleSpinBox*>(QStringLiteral("learningRate"));
     auto* checkpoint = dialog.findChild<QCheckBox*>(QStringLiteral("checkpoint"));
     QVERIFY(trainer && learningRate && checkpoint);
-    // It fits a 1366 x 768 screen (708 pixels below a panel).
+    // Its size hint is within the 1366 x 708 that tst_studio_ab allows a window on
+    // a 1366 x 768 screen (the title bar not counted).
     const QSize size = dialog.sizeHint();
     qInfo("training dialog %d x %d", size.width(), size.height());
     QVERIFY(size.width() <= 1366 && size.height() <= 708);
@@ -167,11 +168,24 @@ void TestStudioTraining::relaxedTrainerReachesThePolicy() {
     QVERIFY(dialog.settings().checkpointPath.isEmpty());
     QCOMPARE(dialog.settings().learningRate, 0.006);
 
+    // The relaxed trainer does not imitate the similarity forecast: refused
+    // before anything loads.
+    TrainingJobSettings forecast = s;
+    forecast.imitationTarget = ImitationTarget::Forecast;
+    dialog.setSettings(forecast);
+    QVERIFY(!dialog.startJob());
+    QVERIFY2(dialog.logText().contains(
+                 QStringLiteral("the relaxed trainer cannot imitate the similarity forecast")),
+             qPrintable(dialog.logText()));
+    dialog.setSettings(s);
+
     QSignalSpy finished(&dialog, &JobDialog::jobFinished);
     QVERIFY(dialog.startJob());
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, kTimeoutMs);
     const JobOutcome done = finished.takeFirst().first().value<JobOutcome>();
     QVERIFY2(done.ok, qPrintable(done.message + QStringLiteral("\n") + dialog.logText()));
+    // The relaxed steps log the relaxation's temperature, λ and KL, not REINFORCE's reward.
+    QVERIFY2(dialog.logText().contains(QStringLiteral("Gumbel τ")), qPrintable(dialog.logText()));
 
     auto file = readJsonFile(s.outPath.toStdString());
     QVERIFY2(file.ok(), file.ok() ? "" : file.error().message().c_str());

@@ -61,12 +61,12 @@
     </message>
     <message>
         <location line="+10"/>
-        <location line="+85"/>
+        <location line="+91"/>
         <source>Reading the text</source>
         <translation>Text wird gelesen</translation>
     </message>
     <message>
-        <location line="-80"/>
+        <location line="-86"/>
         <source>%1: %2 tokens, windows of %3</source>
         <translation>%1: %2 Tokens, Fenster zu %3</translation>
     </message>
@@ -77,13 +77,13 @@
     </message>
     <message>
         <location line="+14"/>
-        <location line="+152"/>
-        <location line="+53"/>
+        <location line="+166"/>
+        <location line="+59"/>
         <source>Wrote %1</source>
         <translation>%1 geschrieben</translation>
     </message>
     <message>
-        <location line="-200"/>
+        <location line="-220"/>
         <source>Calibrated on %1 sequences (%2 tokens); saved %3</source>
         <translation>Auf %1 Sequenzen (%2 Tokens) kalibriert; %3 gespeichert</translation>
     </message>
@@ -108,7 +108,17 @@
         <translation>mittlerer cos(ein,aus)</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+16"/>
+        <source>relaxed (Gumbel-softmax)</source>
+        <translation>relaxiert (Gumbel-Softmax)</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>REINFORCE</source>
+        <translation>REINFORCE</translation>
+    </message>
+    <message>
+        <location line="+6"/>
         <source>static similarity skipping</source>
         <translation>statisches Ähnlichkeits-Überspringen</translation>
     </message>
@@ -185,6 +195,11 @@
     </message>
     <message>
         <location line="+7"/>
+        <source>step %1/%2  Gumbel τ %3  λ %4  ratio %5×  KL %6</source>
+        <translation>Schritt %1/%2  Gumbel-τ %3  λ %4  Verhältnis %5×  KL %6</translation>
+    </message>
+    <message>
+        <location line="+8"/>
         <source>step %1/%2  τ %3  β %4  reward %5  ratio %6×  ΔNLL %7</source>
         <translation>Schritt %1/%2  τ %3  β %4  Belohnung %5  Verhältnis %6×  ΔNLL %7</translation>
     </message>
@@ -224,17 +239,17 @@
         <translation>Kostenverschiebung</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>trainer</source>
         <translation>Trainer</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+1"/>
         <source>learning rate</source>
         <translation>Lernrate</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>steps</source>
         <translation>Schritte</translation>
     </message>
@@ -250,16 +265,21 @@
     </message>
     <message>
         <location line="+3"/>
+        <source>λ (cost weight)</source>
+        <translation>λ (Kostengewicht)</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>final reward</source>
         <translation>Endbelohnung</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>β</source>
         <translation>β</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+12"/>
         <source>Sweep</source>
         <translation>Sweep</translation>
     </message>
@@ -294,12 +314,12 @@
         <translation>%1 abgestimmt: Regler %2 ergibt %3× auf zurückgehaltenem Text (Ziel %4×)</translation>
     </message>
     <message>
-        <location line="-120"/>
+        <location line="-134"/>
         <source>Imitating %1 for %2 steps</source>
         <translation>Imitiere %1 für %2 Schritte</translation>
     </message>
     <message numerus="yes">
-        <location line="+91"/>
+        <location line="+105"/>
         <source>%n sweep row(s)</source>
         <translation>
             <numerusform>%n Sweep-Zeile</numerusform>
@@ -3004,7 +3024,7 @@ Tokens %3–%4
 <context>
     <name>dash::studio::SweepJobDialog</name>
     <message>
-        <location filename="../app/studio/job_dialogs.cpp" line="+469"/>
+        <location filename="../app/studio/job_dialogs.cpp" line="+477"/>
         <source>Run a Sweep</source>
         <translation>Sweep ausführen</translation>
     </message>
@@ -3317,7 +3337,7 @@ Tokens %3–%4
 <context>
     <name>dash::studio::TrainingJobDialog</name>
     <message>
-        <location filename="../app/studio/job_dialogs.cpp" line="-416"/>
+        <location filename="../app/studio/job_dialogs.cpp" line="-424"/>
         <source>Train a DASH Policy</source>
         <translation>DASH-Policy trainieren</translation>
     </message>
@@ -3427,7 +3447,12 @@ Tokens %3–%4
         <translation>Checkpoint behalten (ein abgebrochenes Training wird fortgesetzt)</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
+        <source>The relaxed trainer keeps no checkpoint</source>
+        <translation>Der relaxierte Trainer legt keinen Checkpoint an</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>Model</source>
         <translation>Modell</translation>
     </message>
@@ -3482,7 +3507,12 @@ Tokens %3–%4
         <translation>Trainer</translation>
     </message>
     <message>
-        <location line="-2"/>
+        <location line="+73"/>
+        <source>the relaxed trainer cannot imitate the similarity forecast: choose another imitation target or REINFORCE</source>
+        <translation>der relaxierte Trainer kann die Ähnlichkeitsprognose nicht imitieren: ein anderes Imitationsziel oder REINFORCE wählen</translation>
+    </message>
+    <message>
+        <location line="-75"/>
         <source>Learning rate</source>
         <translation>Lernrate</translation>
     </message>

@@ -61,12 +61,12 @@
     </message>
     <message>
         <location line="+10"/>
-        <location line="+85"/>
+        <location line="+91"/>
         <source>Reading the text</source>
         <translation>正在读取文本</translation>
     </message>
     <message>
-        <location line="-80"/>
+        <location line="-86"/>
         <source>%1: %2 tokens, windows of %3</source>
         <translation>%1：%2 个词元，窗口长度 %3</translation>
     </message>
@@ -77,13 +77,13 @@
     </message>
     <message>
         <location line="+14"/>
-        <location line="+152"/>
-        <location line="+53"/>
+        <location line="+166"/>
+        <location line="+59"/>
         <source>Wrote %1</source>
         <translation>已写入 %1</translation>
     </message>
     <message>
-        <location line="-200"/>
+        <location line="-220"/>
         <source>Calibrated on %1 sequences (%2 tokens); saved %3</source>
         <translation>已在 %1 个序列（%2 个词元）上完成校准；已保存 %3</translation>
     </message>
@@ -108,7 +108,17 @@
         <translation>平均 cos(输入,输出)</translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location line="+16"/>
+        <source>relaxed (Gumbel-softmax)</source>
+        <translation>松弛（Gumbel-softmax）</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>REINFORCE</source>
+        <translation>REINFORCE</translation>
+    </message>
+    <message>
+        <location line="+6"/>
         <source>static similarity skipping</source>
         <translation>静态相似度跳层</translation>
     </message>
@@ -185,6 +195,11 @@
     </message>
     <message>
         <location line="+7"/>
+        <source>step %1/%2  Gumbel τ %3  λ %4  ratio %5×  KL %6</source>
+        <translation>第 %1/%2 步  Gumbel τ %3  λ %4  比率 %5×  KL %6</translation>
+    </message>
+    <message>
+        <location line="+8"/>
         <source>step %1/%2  τ %3  β %4  reward %5  ratio %6×  ΔNLL %7</source>
         <translation>第 %1/%2 步  τ %3  β %4  奖励 %5  比率 %6×  ΔNLL %7</translation>
     </message>
@@ -224,17 +239,17 @@
         <translation>代价偏置</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>trainer</source>
         <translation>训练器</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+1"/>
         <source>learning rate</source>
         <translation>学习率</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>steps</source>
         <translation>步数</translation>
     </message>
@@ -250,16 +265,21 @@
     </message>
     <message>
         <location line="+3"/>
+        <source>λ (cost weight)</source>
+        <translation>λ（代价权重）</translation>
+    </message>
+    <message>
+        <location line="+3"/>
         <source>final reward</source>
         <translation>最终奖励</translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>β</source>
         <translation>β</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+12"/>
         <source>Sweep</source>
         <translation>扫描</translation>
     </message>
@@ -294,12 +314,12 @@
         <translation>%1 已调参：调节参数 %2 在留出文本上达到 %3×（目标 %4×）</translation>
     </message>
     <message>
-        <location line="-120"/>
+        <location line="-134"/>
         <source>Imitating %1 for %2 steps</source>
         <translation>模仿%1，共 %2 步</translation>
     </message>
     <message numerus="yes">
-        <location line="+91"/>
+        <location line="+105"/>
         <source>%n sweep row(s)</source>
         <translation>
             <numerusform>%n 行扫描结果</numerusform>
@@ -2994,7 +3014,7 @@ tokens %3–%4
 <context>
     <name>dash::studio::SweepJobDialog</name>
     <message>
-        <location filename="../app/studio/job_dialogs.cpp" line="+469"/>
+        <location filename="../app/studio/job_dialogs.cpp" line="+477"/>
         <source>Run a Sweep</source>
         <translation>运行扫描</translation>
     </message>
@@ -3306,7 +3326,7 @@ tokens %3–%4
 <context>
     <name>dash::studio::TrainingJobDialog</name>
     <message>
-        <location filename="../app/studio/job_dialogs.cpp" line="-416"/>
+        <location filename="../app/studio/job_dialogs.cpp" line="-424"/>
         <source>Train a DASH Policy</source>
         <translation>训练 DASH 策略</translation>
     </message>
@@ -3416,7 +3436,12 @@ tokens %3–%4
         <translation>保留检查点（取消的训练可继续）</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
+        <source>The relaxed trainer keeps no checkpoint</source>
+        <translation>松弛训练器不保存检查点</translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>Model</source>
         <translation>模型</translation>
     </message>
@@ -3471,7 +3496,12 @@ tokens %3–%4
         <translation>训练器</translation>
     </message>
     <message>
-        <location line="-2"/>
+        <location line="+73"/>
+        <source>the relaxed trainer cannot imitate the similarity forecast: choose another imitation target or REINFORCE</source>
+        <translation>松弛训练器无法模仿相似度预测：请选择其他模仿目标或 REINFORCE</translation>
+    </message>
+    <message>
+        <location line="-75"/>
         <source>Learning rate</source>
         <translation>学习率</translation>
     </message>

@@ -447,8 +447,11 @@ TrainingJobDialog::TrainingJobDialog(const JobDefaults& defaults, QWidget* paren
     m_checkpoint = new QCheckBox(tr("Keep a checkpoint (a cancelled training resumes)"), this);
     m_checkpoint->setObjectName(QStringLiteral("checkpoint"));
     connect(m_trainer, &QComboBox::currentIndexChanged, m_checkpoint, [this] {
-        m_checkpoint->setEnabled(m_trainer->currentData().toInt() ==
-                                 static_cast<int>(TrainerKind::Reinforce));
+        const bool reinforce =
+            m_trainer->currentData().toInt() == static_cast<int>(TrainerKind::Reinforce);
+        m_checkpoint->setEnabled(reinforce);
+        m_checkpoint->setToolTip(reinforce ? QString()
+                                           : tr("The relaxed trainer keeps no checkpoint"));
     });
     form()->addRow(tr("Model"), m_model);
     form()->addRow(tr("Calibration"), m_calibration);
@@ -522,7 +525,7 @@ TrainingJobSettings TrainingJobDialog::settings() const {
     s.learningRate = m_learningRate->value();
     s.measuredCosts = m_costs->currentIndex() == 1;
     s.async = m_async->isChecked();
-    if (m_checkpoint->isEnabled() && m_checkpoint->isChecked() && !s.outPath.isEmpty())
+    if (s.trainer == TrainerKind::Reinforce && m_checkpoint->isChecked() && !s.outPath.isEmpty())
         s.checkpointPath = s.outPath + QStringLiteral(".checkpoint");
     s.threads = m_threads;
     return s;
@@ -538,6 +541,11 @@ Expected<std::unique_ptr<Job>> TrainingJobDialog::createJob() {
         return invalidError(missing("the training text").toStdString());
     if (s.outPath.isEmpty())
         return invalidError(missing("the output file").toStdString());
+    if (s.trainer == TrainerKind::Relaxed && s.imitationSteps > 0 &&
+        s.imitationTarget == ImitationTarget::Forecast)
+        return invalidError(tr("the relaxed trainer cannot imitate the similarity forecast: "
+                               "choose another imitation target or REINFORCE")
+                                .toStdString());
     return makeTrainingJob(s);
 }
 

@@ -106,6 +106,12 @@ private:
 };
 
 // What the imitation steps imitate, as the job's log says it.
+QString trainerText(TrainerKind trainer) {
+    return trainer == TrainerKind::Relaxed
+               ? QCoreApplication::translate("Jobs", "relaxed (Gumbel-softmax)")
+               : QCoreApplication::translate("Jobs", "REINFORCE");
+}
+
 QString imitationTargetText(ImitationTarget target) {
     switch (target) {
     case ImitationTarget::Static:
@@ -214,7 +220,15 @@ public:
                     return;
                 }
                 context.progress(p.step, p.steps);
-                if (p.step % logEvery == 0 || p.step == p.steps)
+                if (p.phase == "relax" && (p.step % logEvery == 0 || p.step == p.steps))
+                    context.log(QCoreApplication::translate(
+                                    "Jobs", "step %1/%2  Gumbel τ %3  λ %4  ratio %5×  KL %6")
+                                    .arg(QString::number(p.step), QString::number(p.steps),
+                                         QString::number(p.temperature, 'f', 3),
+                                         QString::number(p.beta, 'f', 3),
+                                         QString::number(p.sampledRatio, 'f', 3),
+                                         QString::number(p.deltaNll, 'f', 4)));
+                else if (p.step % logEvery == 0 || p.step == p.steps)
                     context.log(QCoreApplication::translate(
                                     "Jobs", "step %1/%2  τ %3  β %4  reward %5  ratio %6×  ΔNLL %7")
                                     .arg(QString::number(p.step), QString::number(p.steps),
@@ -247,18 +261,24 @@ public:
         r.rows.push_back({QCoreApplication::translate("Jobs", "target ratio"), m_s.targetRatio});
         r.rows.push_back({QCoreApplication::translate("Jobs", "held-out ratio"), heldOut});
         r.rows.push_back({QCoreApplication::translate("Jobs", "cost bias"), (*policy)->knob()});
-        r.rows.push_back({QCoreApplication::translate("Jobs", "trainer"),
-                          QString::fromLatin1(trainerKindName(m_s.trainer))});
-        r.rows.push_back({QCoreApplication::translate("Jobs", "learning rate"), m_s.learningRate});
+        r.rows.push_back(
+            {QCoreApplication::translate("Jobs", "trainer"), trainerText(m_s.trainer)});
+        r.rows.push_back({QCoreApplication::translate("Jobs", "learning rate"),
+                          QString::number(m_s.learningRate, 'g', 6)});
         r.rows.push_back({QCoreApplication::translate("Jobs", "steps"), m_s.steps});
         r.rows.push_back(
             {QCoreApplication::translate("Jobs", "imitation steps"), m_s.imitationSteps});
         if (m_s.imitationSteps > 0)
             r.rows.push_back({QCoreApplication::translate("Jobs", "imitated"),
                               imitationTargetText(m_s.imitationTarget)});
-        r.rows.push_back(
-            {QCoreApplication::translate("Jobs", "final reward"), t["final_reward"].asNumber()});
-        r.rows.push_back({QCoreApplication::translate("Jobs", "β"), t["beta"].asNumber()});
+        if (m_s.trainer == TrainerKind::Relaxed) {
+            r.rows.push_back({QCoreApplication::translate("Jobs", "λ (cost weight)"),
+                              t["cost_weight"].asNumber()});
+        } else {
+            r.rows.push_back({QCoreApplication::translate("Jobs", "final reward"),
+                              t["final_reward"].asNumber()});
+            r.rows.push_back({QCoreApplication::translate("Jobs", "β"), t["beta"].asNumber()});
+        }
         return r;
     }
 
