@@ -194,17 +194,17 @@
         <translation>Kostenverschiebung wird auf zurückgehaltenem Text auf %1× abgestimmt</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+16"/>
         <source>step %1/%2  Gumbel τ %3  λ %4  ratio %5×  KL %6</source>
         <translation>Schritt %1/%2  Gumbel-τ %3  λ %4  Verhältnis %5×  KL %6</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+3"/>
         <source>step %1/%2  τ %3  β %4  reward %5  ratio %6×  ΔNLL %7</source>
         <translation>Schritt %1/%2  τ %3  β %4  Belohnung %5  Verhältnis %6×  ΔNLL %7</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+7"/>
         <source>Cancelled; the checkpoint %1 resumes the training</source>
         <translation>Abgebrochen; mit dem Checkpoint %1 wird das Training fortgesetzt</translation>
     </message>

@@ -194,17 +194,17 @@
         <translation>正在留出文本上将代价偏置调至 %1×</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+16"/>
         <source>step %1/%2  Gumbel τ %3  λ %4  ratio %5×  KL %6</source>
         <translation>第 %1/%2 步  Gumbel τ %3  λ %4  比率 %5×  KL %6</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+3"/>
         <source>step %1/%2  τ %3  β %4  reward %5  ratio %6×  ΔNLL %7</source>
         <translation>第 %1/%2 步  τ %3  β %4  奖励 %5  比率 %6×  ΔNLL %7</translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+7"/>
         <source>Cancelled; the checkpoint %1 resumes the training</source>
         <translation>已取消；可从检查点 %1 继续训练</translation>
     </message>

@@ -220,23 +220,23 @@ public:
                     return;
                 }
                 context.progress(p.step, p.steps);
-                if (p.phase == "relax" && (p.step % logEvery == 0 || p.step == p.steps))
-                    context.log(QCoreApplication::translate(
-                                    "Jobs", "step %1/%2  Gumbel τ %3  λ %4  ratio %5×  KL %6")
-                                    .arg(QString::number(p.step), QString::number(p.steps),
-                                         QString::number(p.temperature, 'f', 3),
-                                         QString::number(p.beta, 'f', 3),
-                                         QString::number(p.sampledRatio, 'f', 3),
-                                         QString::number(p.deltaNll, 'f', 4)));
-                else if (p.step % logEvery == 0 || p.step == p.steps)
-                    context.log(QCoreApplication::translate(
-                                    "Jobs", "step %1/%2  τ %3  β %4  reward %5  ratio %6×  ΔNLL %7")
-                                    .arg(QString::number(p.step), QString::number(p.steps),
-                                         QString::number(p.temperature, 'f', 3),
-                                         QString::number(p.beta, 'f', 3),
-                                         QString::number(p.reward, 'f', 4),
-                                         QString::number(p.sampledRatio, 'f', 3),
-                                         QString::number(p.deltaNll, 'f', 4)));
+                if (p.step % logEvery != 0 && p.step != p.steps)
+                    return;
+                const QString step = QString::number(p.step), steps = QString::number(p.steps),
+                              tau = QString::number(p.temperature, 'f', 3),
+                              weight = QString::number(p.beta, 'f', 3),
+                              ratio = QString::number(p.sampledRatio, 'f', 3),
+                              loss = QString::number(p.deltaNll, 'f', 4);
+                // The relaxed steps' weight is λ and their loss the KL; REINFORCE's are β and ΔNLL.
+                context.log(
+                    p.phase == "relax"
+                        ? QCoreApplication::translate(
+                              "Jobs", "step %1/%2  Gumbel τ %3  λ %4  ratio %5×  KL %6")
+                              .arg(step, steps, tau, weight, ratio, loss)
+                        : QCoreApplication::translate(
+                              "Jobs", "step %1/%2  τ %3  β %4  reward %5  ratio %6×  ΔNLL %7")
+                              .arg(step, steps, tau, weight, QString::number(p.reward, 'f', 4),
+                                   ratio, loss));
             });
         if (!policy.ok()) {
             if (policy.error().code() == ErrorCode::Cancelled && !m_s.checkpointPath.isEmpty())
