@@ -15,6 +15,7 @@
 #include <QtTest>
 
 #include <cmath>
+#include <numeric>
 
 using namespace dash;
 
@@ -70,6 +71,7 @@ private slots:
     void independentDecisionsHaveNoExcess();
     void reassignmentKeepsCounts();
     void policyReports();
+    void traceAwareness();
 };
 
 void TestInputAwareness::staticTableIsNotAware() {
@@ -219,6 +221,40 @@ void TestInputAwareness::policyReports() {
     QVERIFY(one.ok());
     QCOMPARE(one->policy.pplAll, one->reassigned.pplAll);
     QVERIFY(!analyseSequence(engine, sequence, StateTable(3, spec.layers)).ok());
+}
+
+// What the app shows for a run: the trace's states measured with the traced
+// ids at positions 0..n-1 of one window, the same as measuring the table.
+void TestInputAwareness::traceAwareness() {
+    Trace trace;
+    trace.layers = 4;
+    std::vector<int32_t> ids(48);
+    for (size_t t = 0; t < ids.size(); ++t)
+        ids[t] = static_cast<int32_t>(t % 3);
+    trace.appendTokens(ids);
+    for (int32_t t = 0; t < trace.tokenCount(); ++t)
+        if (ids[static_cast<size_t>(t)] == 0) // layer 2 skipped for id 0 only
+            trace.states[trace.cell(t, 2)] = static_cast<uint8_t>(LayerState::Skip);
+    const StateTable table = traceStateTable(trace);
+    QCOMPARE(table.tokens(), int64_t(48));
+    QCOMPARE(table.at(3, 2), LayerState::Skip);
+    QCOMPARE(table.at(4, 2), LayerState::Full);
+    std::vector<int64_t> positions(ids.size());
+    std::iota(positions.begin(), positions.end(), 0);
+    const InputAwareness expected = measureInputAwareness(table, ids, positions, 48);
+    const InputAwareness a = traceInputAwareness(trace);
+    QCOMPARE(a.tokens, int64_t(48));
+    QCOMPARE(a.majorityDeviation, expected.majorityDeviation);
+    QCOMPARE(a.miTokenExcess, expected.miTokenExcess);
+    QCOMPARE(a.miPositionExcess, expected.miPositionExcess);
+    // A third of layer 2's tokens leave its majority.
+    QVERIFY(std::fabs(a.layers[2].majorityDeviation - 1.0 / 3) < 1e-12);
+    QVERIFY(a.miTokenExcess > 0);
+    // One token: nothing to measure.
+    Trace one;
+    one.layers = 4;
+    one.appendTokens({5});
+    QCOMPARE(traceInputAwareness(one).tokens, int64_t(0));
 }
 
 QTEST_GUILESS_MAIN(TestInputAwareness)

@@ -128,6 +128,17 @@ void TestSweep::rowsAreLabelledByVariant() {
         if (row.kind == PolicyKind::Full)
             QCOMPARE(row.speed.stateShare[3], 1.0);
         QCOMPARE(row.evaluation.windows, int64_t(2));
+        // DASH rows measure the states they chose on the test windows and
+        // replay the same per-layer counts assigned statically (the same
+        // nominal ratio); other rows do neither.
+        QCOMPARE(row.awareness.has_value(), row.kind == PolicyKind::Dash);
+        QCOMPARE(row.reassigned.has_value(), row.kind == PolicyKind::Dash);
+        if (row.awareness) {
+            QCOMPARE(row.awareness->tokens, row.evaluation.scoredAll + row.evaluation.windows);
+            QVERIFY(row.awareness->majorityDeviation >= 0 && row.awareness->majorityDeviation <= 1);
+            QVERIFY(std::fabs(row.reassigned->nominalRatio - row.evaluation.nominalRatio) < 1e-9);
+            QVERIFY(row.reassigned->pplAll > 0 && std::isfinite(row.reassigned->pplAll));
+        }
         if (row.kind != PolicyKind::Full)
             QVERIFY2(std::fabs(row.tuning->ratio - row.targetRatio) < 0.1 * row.targetRatio,
                      row.method.c_str());
@@ -141,6 +152,9 @@ void TestSweep::rowsAreLabelledByVariant() {
     QCOMPARE(json[2]["method"].asString(), std::string("dash-skip"));
     QCOMPARE(json[2]["policy_file"].asString(), std::string("skip-a.policy"));
     QVERIFY(!json[3].find("policy_file"));
+    QCOMPARE(json[2]["reassigned_ppl_all"].asNumber(), r->rows[2].reassigned->pplAll);
+    QCOMPARE(json[2]["majority_deviation"].asNumber(), r->rows[2].awareness->majorityDeviation);
+    QVERIFY(!json[3].find("majority_deviation") && !json[3].find("reassigned_ppl_all"));
     QVERIFY(!json[0].find("held_out_ratio") && json[3].find("held_out_ratio"));
     QCOMPARE(json[0]["aa_control"].asNumber(), r->rows[0].speed.control.median);
     for (const auto& [key, value] : json[1].asObject())

@@ -168,11 +168,7 @@ int run(const std::vector<std::string>& argv) {
     // replayed with them and with the same per-layer counts assigned statically.
     std::optional<PolicyAwarenessReport> awareness;
     if (trace.tokenCount() >= 2) {
-        StateTable table(trace.tokenCount(), trace.layers);
-        for (int32_t t = 0; t < trace.tokenCount(); ++t)
-            for (int32_t l = 0; l < trace.layers; ++l)
-                table.at(t, l) = trace.state(t, l);
-        auto report = analyseSequence(engine, trace.tokens, table);
+        auto report = analyseSequence(engine, trace.tokens, traceStateTable(trace));
         if (!report.ok())
             return fail("run", report.error());
         awareness = std::move(report).value();

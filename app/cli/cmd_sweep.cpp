@@ -59,6 +59,14 @@ void printTable(const SweepResult& result) {
                     r.method.c_str(), r.targetRatio, r.evaluation.nominalRatio, s.median, s.min,
                     s.max, c.median, c.min, c.max, r.evaluation.pplAll, r.evaluation.pplSecondHalf);
     }
+    for (const SweepRowResult& r : result.rows)
+        if (r.awareness && r.reassigned)
+            std::printf("%s at %.2fx: input awareness %.3f of tokens differ from their layer's "
+                        "majority state; MI beyond chance with token id %+.4f bits, position "
+                        "%+.4f bits; same per-layer counts assigned statically: ppl %.3f\n",
+                        r.method.c_str(), r.targetRatio, r.awareness->majorityDeviation,
+                        r.awareness->miTokenExcess, r.awareness->miPositionExcess,
+                        r.reassigned->pplAll);
     const Summary& control = result.control;
     std::printf("A/A control (full precision timed against itself in every row's schedule; the "
                 "'full' row times full precision as the policy too): median over rows %.3fx, "

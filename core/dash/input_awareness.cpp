@@ -223,6 +223,8 @@ Expected<PolicyAwarenessReport> analysePolicy(Policy& policy, Engine& engine,
     std::vector<int64_t> positions;
     double nllAll = 0, nllHalf = 0, cost = 0, cells = 0;
     EvaluationResult& r = report.policy;
+    // Progress: the policy's windows, then their replay with reassigned states.
+    const auto windows = 2 * static_cast<int64_t>(starts.size());
     for (size_t w = 0; w < starts.size(); ++w) {
         if (options.cancel && options.cancel->cancelled())
             return cancelledError();
@@ -256,7 +258,7 @@ Expected<PolicyAwarenessReport> analysePolicy(Policy& policy, Engine& engine,
             }
         }
         if (options.onProgress)
-            options.onProgress(static_cast<int64_t>(w) + 1, static_cast<int64_t>(starts.size()));
+            options.onProgress(static_cast<int64_t>(w) + 1, windows);
     }
     engine.reset();
     r.windows = static_cast<int64_t>(starts.size());
@@ -266,9 +268,31 @@ Expected<PolicyAwarenessReport> analysePolicy(Policy& policy, Engine& engine,
     report.awareness =
         measureInputAwareness(report.states, tokenIds, positions, context, awareness);
     const StateTable reassigned = staticReassignment(report.states, awareness.seed);
-    DASH_ASSIGN_OR_RETURN(report.reassigned, evaluateStateTable(engine, ids, starts, context,
-                                                                reassigned, options.cancel));
+    DASH_ASSIGN_OR_RETURN(
+        report.reassigned,
+        evaluateStateTable(
+            engine, ids, starts, context, reassigned, options.cancel, [&](int64_t done) {
+                if (options.onProgress)
+                    options.onProgress(static_cast<int64_t>(starts.size()) + done, windows);
+            }));
     return report;
+}
+
+StateTable traceStateTable(const Trace& trace) {
+    StateTable table(trace.tokenCount(), trace.layers);
+    for (int32_t t = 0; t < trace.tokenCount(); ++t)
+        for (int32_t l = 0; l < trace.layers; ++l)
+            table.at(t, l) = trace.state(t, l);
+    return table;
+}
+
+InputAwareness traceInputAwareness(const Trace& trace, const InputAwarenessOptions& options) {
+    const int64_t n = trace.tokenCount();
+    if (n < 2)
+        return {};
+    std::vector<int64_t> positions(static_cast<size_t>(n));
+    std::iota(positions.begin(), positions.end(), 0);
+    return measureInputAwareness(traceStateTable(trace), trace.tokens, positions, n, options);
 }
 
 Expected<PolicyAwarenessReport> analyseSequence(Engine& engine, const std::vector<int32_t>& ids,

@@ -21,6 +21,7 @@
 #include "core/dash/policy.h"
 #include "core/dash/state_table.h"
 #include "core/engine/engine.h"
+#include "core/engine/trace.h"
 #include "core/util/json.h"
 
 #include <array>
@@ -62,6 +63,13 @@ InputAwareness measureInputAwareness(const StateTable& states, const std::vector
                                      const std::vector<int64_t>& positions, int64_t windowLength,
                                      const InputAwarenessOptions& options = {});
 
+// The states a traced sequence chose, [token][layer], and their awareness
+// with the tokens at positions 0..n-1 of one window of n (what
+// analyseSequence measures, without its replays; nothing for fewer than 2
+// tokens).
+StateTable traceStateTable(const Trace& trace);
+InputAwareness traceInputAwareness(const Trace& trace, const InputAwarenessOptions& options = {});
+
 // The same per-layer state counts, assigned independently of the input.
 StateTable staticReassignment(const StateTable& states, uint64_t seed = 1);
 
@@ -75,7 +83,8 @@ struct PolicyAwarenessReport {
 
 // Runs the policy over the windows evaluatePolicy would use for `options`
 // (recording its states), measures them and replays the reassigned states
-// with the same engine set-up (the policy's prepare).
+// with the same engine set-up (the policy's prepare). options.onProgress
+// counts both passes: the policy's windows, then the replay's.
 Expected<PolicyAwarenessReport> analysePolicy(Policy& policy, Engine& engine,
                                               const std::vector<int32_t>& ids,
                                               const EvaluationOptions& options,

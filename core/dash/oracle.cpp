@@ -389,7 +389,8 @@ Expected<std::span<const int32_t>> textWindow(const std::vector<int32_t>& ids, i
 Expected<EvaluationResult> evaluateStateTable(Engine& engine, const std::vector<int32_t>& ids,
                                               const std::vector<int64_t>& windowStarts,
                                               int64_t context, const StateTable& states,
-                                              const CancelToken* cancel) {
+                                              const CancelToken* cancel,
+                                              const std::function<void(int64_t done)>& onWindow) {
     if (states.tokens() < static_cast<int64_t>(windowStarts.size()) * context)
         return invalidError("the state table has fewer rows than the windows hold tokens");
     if (states.layers != engine.model().config().layers)
@@ -424,6 +425,8 @@ Expected<EvaluationResult> evaluateStateTable(Engine& engine, const std::vector<
                 ++r.scoredSecondHalf;
             }
         }
+        if (onWindow)
+            onWindow(static_cast<int64_t>(w) + 1);
     }
     engine.reset();
     r.windows = static_cast<int64_t>(windowStarts.size());

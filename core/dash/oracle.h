@@ -115,10 +115,11 @@ OracleAssignment assignOracle(const OracleCurves& curves, double ratio, OracleBu
 
 // Replays a state table over windows (row window * context + t), every window
 // from an empty cache; perplexity and nominal ratio as evaluatePolicy reports.
-Expected<EvaluationResult> evaluateStateTable(Engine& engine, const std::vector<int32_t>& ids,
-                                              const std::vector<int64_t>& windowStarts,
-                                              int64_t context, const StateTable& states,
-                                              const CancelToken* cancel = nullptr);
+Expected<EvaluationResult>
+evaluateStateTable(Engine& engine, const std::vector<int32_t>& ids,
+                   const std::vector<int64_t>& windowStarts, int64_t context,
+                   const StateTable& states, const CancelToken* cancel = nullptr,
+                   const std::function<void(int64_t done)>& onWindow = {});
 
 struct StaticSearchOptions {
     EvaluationOptions windows; // held-out windows scored for each candidate

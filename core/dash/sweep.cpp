@@ -165,8 +165,18 @@ Expected<SweepResult> runSweep(Engine& engine, const SweepOptions& options,
         evaluation.onProgress = [&](int64_t done, int64_t windows) {
             progress(first + done * 70 / std::max<int64_t>(1, windows));
         };
-        DASH_ASSIGN_OR_RETURN(row.evaluation,
-                              evaluatePolicy(*built.policy, engine, test, evaluation));
+        if (row.kind == PolicyKind::Dash) {
+            // The same evaluation, with the states recorded, measured and
+            // replayed statically reassigned.
+            DASH_ASSIGN_OR_RETURN(PolicyAwarenessReport report,
+                                  analysePolicy(*built.policy, engine, test, evaluation));
+            row.evaluation = report.policy;
+            row.awareness = std::move(report.awareness);
+            row.reassigned = report.reassigned;
+        } else {
+            DASH_ASSIGN_OR_RETURN(row.evaluation,
+                                  evaluatePolicy(*built.policy, engine, test, evaluation));
+        }
         DASH_ASSIGN_OR_RETURN(row.speed, measureDecodeSpeedup(*built.policy, engine, test, speed));
         row.parameters = built.policy->parameters();
         result.rows.push_back(std::move(row));
@@ -231,6 +241,13 @@ Json sweepRowsJson(const std::vector<SweepRowResult>& rows) {
             j.set("held_out_ratio", r.tuning->ratio);
         if (!r.policyFile.empty())
             j.set("policy_file", fileNameOf(r.policyFile));
+        if (r.awareness) {
+            j.set("majority_deviation", r.awareness->majorityDeviation);
+            j.set("mi_token_excess", r.awareness->miTokenExcess);
+            j.set("mi_position_excess", r.awareness->miPositionExcess);
+        }
+        if (r.reassigned)
+            j.set("reassigned_ppl_all", r.reassigned->pplAll);
         out.push(std::move(j));
     }
     return out;

@@ -19,6 +19,7 @@
 #pragma once
 
 #include "core/dash/evaluation.h"
+#include "core/dash/input_awareness.h"
 #include "core/dash/policy.h"
 #include "core/engine/engine.h"
 #include "core/util/cancel.h"
@@ -62,6 +63,10 @@ struct SweepRowResult {
     std::optional<TuneResult> tuning; // the knob and the ratio it gave on held-out text
     EvaluationResult evaluation;      // on the test text
     SpeedResult speed;                // decode speed against full precision
+    // DASH rows: the input awareness of the states chosen on the test text,
+    // and the perplexity of the same per-layer counts assigned statically.
+    std::optional<InputAwareness> awareness;
+    std::optional<EvaluationResult> reassigned;
 };
 
 // What a front end hears while the sweep runs (every member optional; all are
@@ -93,7 +98,8 @@ Expected<SweepResult> runSweep(Engine& engine, const SweepOptions& options,
 // [{method, target_ratio, nominal_ratio, measured_speedup, speedup_min,
 //   speedup_max, aa_control, aa_control_min, aa_control_max, full_tok_per_s,
 //   policy_tok_per_s, speed_rounds, ppl_all, ppl_second_half, scored_tokens,
-//   held_out_ratio (tuned rows), policy_file (DASH rows, the file name)}].
+//   held_out_ratio (tuned rows), policy_file, majority_deviation,
+//   mi_token_excess, mi_position_excess, reassigned_ppl_all (DASH rows)}].
 // export/latex_table reads it back.
 Json sweepRowsJson(const std::vector<SweepRowResult>& rows);
 
