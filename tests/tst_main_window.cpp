@@ -173,6 +173,10 @@ void TestMainWindow::typedPromptMatchesEngine() {
     const auto* ratio = w.findChild<ElidedLabel*>(QStringLiteral("statusNominalRatio"));
     QVERIFY(ratio);
     QVERIFY2(ratio->fullText().contains(QStringLiteral("1.00")), qPrintable(ratio->fullText()));
+    // Full precision everywhere: no token leaves its layer's majority state.
+    QVERIFY2(ratio->fullText().contains(QStringLiteral("input-aware 0.00")),
+             qPrintable(ratio->fullText()));
+    QVERIFY(ratio->toolTip().contains(QStringLiteral("majority state")));
     const auto* speed = w.findChild<ElidedLabel*>(QStringLiteral("statusMsPerToken"));
     QVERIFY(speed && speed->fullText().contains(QStringLiteral("ms/token")));
     // One ms/token definition: the status line and the timeline show the same

@@ -100,6 +100,7 @@ private slots:
     void listSortsAndShowsSweepRows();
     void promptAndPolicyFileColumns();
     void closingARunningJobAsks();
+    void detailsShowInputAwareness();
 
 private:
     QTemporaryDir m_dir;
@@ -271,6 +272,36 @@ void TestStudioRuns::closingARunningJobAsks() {
     QVERIFY(finished.wait(kTimeoutMs) || finished.count() == 1);
     QVERIFY(finished.first().first().value<JobOutcome>().cancelled);
     QTRY_VERIFY_WITH_TIMEOUT(!dialog.isVisible(), kTimeoutMs);
+}
+
+// An opened run's details measure the states it saved: a run that skips
+// layer 2 for one of its three token ids differs from that layer's majority
+// at a third of the tokens (a ninth over layers 1..3).
+void TestStudioRuns::detailsShowInputAwareness() {
+    const QString path = m_dir.filePath(QStringLiteral("awareness.sqlite"));
+    RunRecord run = makeRun(36, 1.0, 1.0, "cpu", std::nullopt);
+    for (int32_t t = 0; t < run.trace.tokenCount(); ++t) {
+        run.trace.tokens[static_cast<size_t>(t)] = t % 3;
+        if (t % 3 == 0)
+            run.trace.states[run.trace.cell(t, 2)] = 0;
+    }
+    qint64 id = 0;
+    {
+        auto store = RunStore::open(path.toStdString());
+        QVERIFY(store.ok());
+        auto saved = store->save(run);
+        QVERIFY(saved.ok());
+        id = *saved;
+    }
+    RunsPanel panel;
+    panel.setDatabasePath(path);
+    QSignalSpy opened(&panel, &RunsPanel::runOpened);
+    panel.openRun(id);
+    QVERIFY(opened.wait(kTimeoutMs) || opened.count() > 0);
+    auto* details = panel.findChild<QLabel*>(QStringLiteral("runDetails"));
+    QVERIFY(details);
+    QVERIFY2(details->text().contains(QStringLiteral("input-aware 0.11")),
+             qPrintable(details->text()));
 }
 
 QTEST_MAIN(TestStudioRuns)

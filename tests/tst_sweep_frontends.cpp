@@ -178,6 +178,12 @@ void TestSweepFrontends::cliAndJobWriteTheSameRows() {
     QVERIFY(compared >= 6 * 8);
     QCOMPARE((*cliRows)[1]["method"].asString(), std::string("dash"));
     QCOMPARE((*cliRows)[2]["method"].asString(), std::string("dash-skip"));
+    // The job's table lists the DASH rows' input awareness and the perplexity
+    // of their statically reassigned counts; the other rows leave them empty.
+    QCOMPARE(outcome.result.columns.size(), 9);
+    QCOMPARE(outcome.result.rows[1][7].toDouble(), (*cliRows)[1]["majority_deviation"].asNumber());
+    QCOMPARE(outcome.result.rows[2][8].toDouble(), (*cliRows)[2]["reassigned_ppl_all"].asNumber());
+    QVERIFY(!outcome.result.rows[0][7].isValid() && !outcome.result.rows[3][8].isValid());
 }
 
 QTEST_MAIN(TestSweepFrontends)

@@ -284,7 +284,17 @@
         <translation>Sweep</translation>
     </message>
     <message>
-        <location line="+80"/>
+        <location line="+32"/>
+        <source>input-aware</source>
+        <translation>eingabeabhängig</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ppl reassigned</source>
+        <translation>ppl neu zugeordnet</translation>
+    </message>
+    <message>
+        <location line="+53"/>
         <source>No DASH policy file chosen: DASH rows skipped</source>
         <translation>Keine DASH-Policy-Datei gewählt: DASH-Zeilen übersprungen</translation>
     </message>
@@ -294,12 +304,12 @@
         <translation>Keine Kalibrierung gewählt: Zeilen für statische Ähnlichkeit übersprungen</translation>
     </message>
     <message>
-        <location line="-77"/>
+        <location line="-83"/>
         <source>Sweeping</source>
         <translation>Sweep läuft</translation>
     </message>
     <message>
-        <location line="+43"/>
+        <location line="+49"/>
         <source>%1 at %2×: evaluating on %3</source>
         <translation>%1 bei %2×: Auswertung auf %3</translation>
     </message>
@@ -314,7 +324,7 @@
         <translation>%1 abgestimmt: Regler %2 ergibt %3× auf zurückgehaltenem Text (Ziel %4×)</translation>
     </message>
     <message>
-        <location line="-134"/>
+        <location line="-140"/>
         <source>Imitating %1 for %2 steps</source>
         <translation>Imitiere %1 für %2 Schritte</translation>
     </message>
@@ -352,7 +362,7 @@
         <translation>A/A-Kontrolle ×</translation>
     </message>
     <message>
-        <location line="+39"/>
+        <location line="+45"/>
         <source>  A/A control %1× (%2 to %3)</source>
         <translation>  A/A-Kontrolle %1× (%2 bis %3)</translation>
     </message>
@@ -362,7 +372,7 @@
         <translation>Warnung: Die A/A-Kontrolle liegt außerhalb von 1,00 ± %1: Die gemessene Beschleunigung dieser Zeile ist nicht verlässlich</translation>
     </message>
     <message>
-        <location line="-43"/>
+        <location line="-49"/>
         <source>ppl (all)</source>
         <translation>ppl (gesamt)</translation>
     </message>
@@ -372,7 +382,7 @@
         <translation>ppl (2. Hälfte)</translation>
     </message>
     <message>
-        <location line="+66"/>
+        <location line="+72"/>
         <source>sweep %1</source>
         <translation>Sweep %1</translation>
     </message>
@@ -1629,7 +1639,7 @@
 <context>
     <name>dash::studio::HeatmapPanel</name>
     <message>
-        <location filename="../app/studio/heatmap_panel.cpp" line="+25"/>
+        <location filename="../app/studio/heatmap_panel.cpp" line="+26"/>
         <source>Layer state</source>
         <translation>Schichtzustand</translation>
     </message>
@@ -1682,6 +1692,16 @@
         <location line="+0"/>
         <source>Zoom in (Ctrl+wheel)</source>
         <translation>Vergrößern (Strg+Mausrad)</translation>
+    </message>
+    <message>
+        <location line="+34"/>
+        <source>input-aware %1</source>
+        <translation>eingabeabhängig %1</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Input awareness of this run&apos;s states over its %1 tokens: %2 of the tokens differ from their layer&apos;s majority state (mean over layers 1..%3; 0 for a policy that decides per layer only). Mutual information beyond chance between the states and the token id: %4 bits; the position: %5 bits.</source>
+        <translation>Eingabeabhängigkeit der Zustände dieses Laufs über seine %1 Tokens: %2 der Tokens weichen vom Mehrheitszustand ihrer Schicht ab (Mittel über die Schichten 1..%3; 0 für eine Policy, die nur je Schicht entscheidet). Transinformation über den Zufall hinaus zwischen den Zuständen und der Token-ID: %4 Bit; der Position: %5 Bit.</translation>
     </message>
 </context>
 <context>
@@ -2171,7 +2191,7 @@
         <translation>Der Prompt lief nicht: %1</translation>
     </message>
     <message numerus="yes">
-        <location line="+18"/>
+        <location line="+19"/>
         <source>%n token(s)</source>
         <translation>
             <numerusform>%n Token</numerusform>
@@ -2184,7 +2204,12 @@
         <translation>nominelles Verhältnis %1×</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+2"/>
+        <source>%1 · %2</source>
+        <translation>%1 · %2</translation>
+    </message>
+    <message>
+        <location line="+8"/>
         <source>Running…</source>
         <translation>Läuft…</translation>
     </message>
@@ -2850,7 +2875,7 @@
         <translation> · gemessen %1×</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+4"/>
         <source>&lt;b&gt;Run #%1&lt;/b&gt; · %2 · %3 %4&lt;br&gt;Prompt: %5&lt;br&gt;Output: %6&lt;br&gt;%7</source>
         <translation>&lt;b&gt;Lauf Nr. %1&lt;/b&gt; · %2 · %3 %4&lt;br&gt;Prompt: %5&lt;br&gt;Ausgabe: %6&lt;br&gt;%7</translation>
     </message>

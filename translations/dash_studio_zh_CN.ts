@@ -284,7 +284,17 @@
         <translation>扫描</translation>
     </message>
     <message>
-        <location line="+80"/>
+        <location line="+32"/>
+        <source>input-aware</source>
+        <translation>输入相关度</translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>ppl reassigned</source>
+        <translation>ppl（重新分配）</translation>
+    </message>
+    <message>
+        <location line="+53"/>
         <source>No DASH policy file chosen: DASH rows skipped</source>
         <translation>未选择 DASH 策略文件：已跳过 DASH 行</translation>
     </message>
@@ -294,12 +304,12 @@
         <translation>未选择校准：已跳过静态相似度行</translation>
     </message>
     <message>
-        <location line="-77"/>
+        <location line="-83"/>
         <source>Sweeping</source>
         <translation>正在扫描</translation>
     </message>
     <message>
-        <location line="+43"/>
+        <location line="+49"/>
         <source>%1 at %2×: evaluating on %3</source>
         <translation>%1（%2×）：正在 %3 上评估</translation>
     </message>
@@ -314,7 +324,7 @@
         <translation>%1 已调参：调节参数 %2 在留出文本上达到 %3×（目标 %4×）</translation>
     </message>
     <message>
-        <location line="-134"/>
+        <location line="-140"/>
         <source>Imitating %1 for %2 steps</source>
         <translation>模仿%1，共 %2 步</translation>
     </message>
@@ -351,7 +361,7 @@
         <translation>A/A 对照 ×</translation>
     </message>
     <message>
-        <location line="+39"/>
+        <location line="+45"/>
         <source>  A/A control %1× (%2 to %3)</source>
         <translation>  A/A 对照 %1×（%2 至 %3）</translation>
     </message>
@@ -361,7 +371,7 @@
         <translation>警告：A/A 对照超出 1.00 ± %1：此行测得的加速比不可信</translation>
     </message>
     <message>
-        <location line="-43"/>
+        <location line="-49"/>
         <source>ppl (all)</source>
         <translation>ppl（全部）</translation>
     </message>
@@ -371,7 +381,7 @@
         <translation>ppl（后半段）</translation>
     </message>
     <message>
-        <location line="+66"/>
+        <location line="+72"/>
         <source>sweep %1</source>
         <translation>扫描 %1</translation>
     </message>
@@ -1624,7 +1634,7 @@
 <context>
     <name>dash::studio::HeatmapPanel</name>
     <message>
-        <location filename="../app/studio/heatmap_panel.cpp" line="+25"/>
+        <location filename="../app/studio/heatmap_panel.cpp" line="+26"/>
         <source>Layer state</source>
         <translation>层状态</translation>
     </message>
@@ -1677,6 +1687,16 @@
         <location line="+0"/>
         <source>Zoom in (Ctrl+wheel)</source>
         <translation>放大（Ctrl+滚轮）</translation>
+    </message>
+    <message>
+        <location line="+34"/>
+        <source>input-aware %1</source>
+        <translation>输入相关度 %1</translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Input awareness of this run&apos;s states over its %1 tokens: %2 of the tokens differ from their layer&apos;s majority state (mean over layers 1..%3; 0 for a policy that decides per layer only). Mutual information beyond chance between the states and the token id: %4 bits; the position: %5 bits.</source>
+        <translation>本次运行在其 %1 个词元上所选状态的输入相关度：%2 的词元与其所在层的多数状态不同（层 1..%3 的平均值；仅按层决策的策略为 0）。状态与词元 ID 之间超出随机水平的互信息：%4 比特；与位置之间：%5 比特。</translation>
     </message>
 </context>
 <context>
@@ -2164,7 +2184,7 @@
         <translation>提示词未能运行：%1</translation>
     </message>
     <message numerus="yes">
-        <location line="+18"/>
+        <location line="+19"/>
         <source>%n token(s)</source>
         <translation>
             <numerusform>%n 个词元</numerusform>
@@ -2176,7 +2196,12 @@
         <translation>名义加速比 %1×</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+2"/>
+        <source>%1 · %2</source>
+        <translation>%1 · %2</translation>
+    </message>
+    <message>
+        <location line="+8"/>
         <source>Running…</source>
         <translation>运行中…</translation>
     </message>
@@ -2840,7 +2865,7 @@
         <translation> · 实测 %1×</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+4"/>
         <source>&lt;b&gt;Run #%1&lt;/b&gt; · %2 · %3 %4&lt;br&gt;Prompt: %5&lt;br&gt;Output: %6&lt;br&gt;%7</source>
         <translation>&lt;b&gt;运行 #%1&lt;/b&gt; · %2 · %3 %4&lt;br&gt;提示词：%5&lt;br&gt;输出：%6&lt;br&gt;%7</translation>
     </message>

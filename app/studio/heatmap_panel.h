@@ -7,7 +7,17 @@
 class QComboBox;
 class QLabel;
 
+namespace dash {
+struct Trace;
+}
+
 namespace dash::studio {
+
+// The input awareness of the states a run chose (core/dash/input_awareness.h,
+// measured on its traced tokens): a short text for the status line and the
+// run details, and its definition with the mutual-information figures.
+QString inputAwarenessText(const Trace& trace);
+QString inputAwarenessDefinition(const Trace& trace);
 
 class HeatmapLegend;
 class HeatmapModel;

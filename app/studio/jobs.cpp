@@ -320,12 +320,18 @@ public:
                      QCoreApplication::translate("Jobs", "speedup ×"),
                      QCoreApplication::translate("Jobs", "A/A control ×"),
                      QCoreApplication::translate("Jobs", "ppl (all)"),
-                     QCoreApplication::translate("Jobs", "ppl (2nd half)")};
+                     QCoreApplication::translate("Jobs", "ppl (2nd half)"),
+                     QCoreApplication::translate("Jobs", "input-aware"),
+                     QCoreApplication::translate("Jobs", "ppl reassigned")};
+        // DASH rows: the majority deviation of their states and the
+        // perplexity of the same per-layer counts assigned statically.
         for (const SweepRowResult& row : sweep.rows)
-            r.rows.push_back({QString::fromStdString(row.method), row.targetRatio,
-                              row.evaluation.nominalRatio, row.speed.speedup.median,
-                              row.speed.control.median, row.evaluation.pplAll,
-                              row.evaluation.pplSecondHalf});
+            r.rows.push_back(
+                {QString::fromStdString(row.method), row.targetRatio, row.evaluation.nominalRatio,
+                 row.speed.speedup.median, row.speed.control.median, row.evaluation.pplAll,
+                 row.evaluation.pplSecondHalf,
+                 row.awareness ? QVariant(row.awareness->majorityDeviation) : QVariant(),
+                 row.reassigned ? QVariant(row.reassigned->pplAll) : QVariant()});
         return r;
     }
 

@@ -515,13 +515,17 @@ void MainWindow::onSnapshot(const SnapshotPtr& snapshot) {
     if (!snapshot->ok()) {
         for (ElidedLabel* l : {m_statusTokens, m_statusSpeed, m_statusRatio, m_statusOverlap})
             l->setFullText({});
+        m_statusRatio->setBaseToolTip({});
         return;
     }
     m_statusTokens->setFullText(tr("%n token(s)", nullptr, snapshot->tokenCount()));
     m_statusSpeed->setFullText(msPerTokenText(*snapshot));
     m_statusSpeed->setBaseToolTip(msPerTokenDefinition());
-    m_statusRatio->setFullText(
-        tr("nominal ratio %1×").arg(QString::number(snapshot->nominalRatio(), 'f', 2)));
+    const QString ratio =
+        tr("nominal ratio %1×").arg(QString::number(snapshot->nominalRatio(), 'f', 2));
+    const QString awareness = inputAwarenessText(snapshot->trace);
+    m_statusRatio->setFullText(awareness.isEmpty() ? ratio : tr("%1 · %2").arg(ratio, awareness));
+    m_statusRatio->setBaseToolTip(inputAwarenessDefinition(snapshot->trace));
     m_statusOverlap->setFullText(concurrencyText(*snapshot));
     m_statusOverlap->setBaseToolTip(concurrencyDefinition(snapshot->backend));
 }

@@ -496,6 +496,8 @@ void RunsPanel::showDetails() {
         metrics += tr(" · perplexity %1").arg(QString::number(*r.metrics.perplexity, 'f', 3));
     if (r.metrics.measuredSpeedup)
         metrics += tr(" · measured %1×").arg(QString::number(*r.metrics.measuredSpeedup, 'f', 2));
+    if (const QString awareness = inputAwarenessText(r.trace); !awareness.isEmpty())
+        metrics += QStringLiteral(" · ") + awareness;
     m_details->setText(
         tr("<b>Run #%1</b> · %2 · %3 %4<br>Prompt: %5<br>Output: %6<br>%7")
             .arg(QString::number(r.id),
