@@ -57,6 +57,7 @@ private slots:
     void forecastRule();
     void oracleWindows();
     void refusesBadOptions();
+    void analysisMatchesEvaluation();
 
 private:
     TrainOptions options(const QString& setting) const;
@@ -531,6 +532,26 @@ void TestDashTrainers::refusesBadOptions() {
     auto relaxed = trainDashPolicy(*m_engine, m_calibration, m_task.train, o, "x");
     QVERIFY(!relaxed.ok());
     QVERIFY(relaxed.error().message().find("forecast") != std::string::npos);
+}
+
+// A sweep's DASH rows are evaluated by analysePolicy (states recorded); its
+// evaluation is evaluatePolicy's, to the last bit, for a trained policy.
+void TestDashTrainers::analysisMatchesEvaluation() {
+    auto trained = trainDashPolicy(*m_engine, m_calibration, m_task.train,
+                                   options("oracle-distillation"), "synthetic-task");
+    QVERIFY2(trained.ok(), trained.ok() ? "" : trained.error().message().c_str());
+    DashPolicy& policy = **trained;
+    EvaluationOptions eo;
+    eo.context = m_task.window;
+    auto evaluated = evaluatePolicy(policy, *m_engine, m_task.eval, eo);
+    auto analysed = analysePolicy(policy, *m_engine, m_task.eval, eo);
+    QVERIFY(evaluated.ok() && analysed.ok());
+    QCOMPARE(analysed->policy.pplAll, evaluated->pplAll);
+    QCOMPARE(analysed->policy.pplSecondHalf, evaluated->pplSecondHalf);
+    QCOMPARE(analysed->policy.nominalRatio, evaluated->nominalRatio);
+    QCOMPARE(analysed->policy.scoredAll, evaluated->scoredAll);
+    QCOMPARE(analysed->policy.windows, evaluated->windows);
+    QVERIFY(analysed->awareness.majorityDeviation > 0); // it decides per token
 }
 
 QTEST_GUILESS_MAIN(TestDashTrainers)

@@ -243,8 +243,8 @@ Json sweepRowsJson(const std::vector<SweepRowResult>& rows) {
             j.set("policy_file", fileNameOf(r.policyFile));
         if (r.awareness) {
             j.set("majority_deviation", r.awareness->majorityDeviation);
-            j.set("mi_token_excess", r.awareness->miTokenExcess);
-            j.set("mi_position_excess", r.awareness->miPositionExcess);
+            j.set("mi_token_excess_bits", r.awareness->miTokenExcess);
+            j.set("mi_position_excess_bits", r.awareness->miPositionExcess);
         }
         if (r.reassigned)
             j.set("reassigned_ppl_all", r.reassigned->pplAll);

@@ -99,7 +99,8 @@ Expected<SweepResult> runSweep(Engine& engine, const SweepOptions& options,
 //   speedup_max, aa_control, aa_control_min, aa_control_max, full_tok_per_s,
 //   policy_tok_per_s, speed_rounds, ppl_all, ppl_second_half, scored_tokens,
 //   held_out_ratio (tuned rows), policy_file, majority_deviation,
-//   mi_token_excess, mi_position_excess, reassigned_ppl_all (DASH rows)}].
+//   mi_token_excess_bits, mi_position_excess_bits, reassigned_ppl_all (DASH
+//   rows)}].
 // export/latex_table reads it back.
 Json sweepRowsJson(const std::vector<SweepRowResult>& rows);
 

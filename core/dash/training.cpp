@@ -456,8 +456,13 @@ imitationOracleCurves(Engine& engine, const Calibration& calibration,
                     onProgress(p);
             }));
     }
-    if (curves.context != o.window || curves.layers != engine.model().config().layers ||
-        curves.windowStarts.empty())
+    if (curves.layers != engine.model().config().layers)
+        return invalidError("the oracle curves are for a model of " +
+                            std::to_string(curves.layers) + " layers, this one has " +
+                            std::to_string(engine.model().config().layers));
+    if (curves.windowStarts.empty())
+        return invalidError("the oracle curves hold no window");
+    if (curves.context != o.window)
         return invalidError("the oracle curves are for windows of " +
                             std::to_string(curves.context) + " tokens, training uses " +
                             std::to_string(o.window));
