@@ -61,12 +61,12 @@
     </message>
     <message>
         <location line="+10"/>
-        <location line="+91"/>
+        <location line="+92"/>
         <source>Reading the text</source>
         <translation>Text wird gelesen</translation>
     </message>
     <message>
-        <location line="-86"/>
+        <location line="-87"/>
         <source>%1: %2 tokens, windows of %3</source>
         <translation>%1: %2 Tokens, Fenster zu %3</translation>
     </message>
@@ -77,13 +77,13 @@
     </message>
     <message>
         <location line="+14"/>
-        <location line="+166"/>
+        <location line="+172"/>
         <location line="+59"/>
         <source>Wrote %1</source>
         <translation>%1 geschrieben</translation>
     </message>
     <message>
-        <location line="-220"/>
+        <location line="-226"/>
         <source>Calibrated on %1 sequences (%2 tokens); saved %3</source>
         <translation>Auf %1 Sequenzen (%2 Tokens) kalibriert; %3 gespeichert</translation>
     </message>
@@ -118,7 +118,7 @@
         <translation>REINFORCE</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
         <source>static similarity skipping</source>
         <translation>statisches Ähnlichkeits-Überspringen</translation>
     </message>
@@ -194,17 +194,22 @@
         <translation>Kostenverschiebung wird auf zurückgehaltenem Text auf %1× abgestimmt</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+21"/>
+        <source>step %1/%2  imitating  log p %3  ratio %4×</source>
+        <translation>Schritt %1/%2  Imitation  log p %3  Verhältnis %4×</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>step %1/%2  Gumbel τ %3  λ %4  ratio %5×  KL %6</source>
         <translation>Schritt %1/%2  Gumbel-τ %3  λ %4  Verhältnis %5×  KL %6</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="-8"/>
         <source>step %1/%2  τ %3  β %4  reward %5  ratio %6×  ΔNLL %7</source>
         <translation>Schritt %1/%2  τ %3  β %4  Belohnung %5  Verhältnis %6×  ΔNLL %7</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+14"/>
         <source>Cancelled; the checkpoint %1 resumes the training</source>
         <translation>Abgebrochen; mit dem Checkpoint %1 wird das Training fortgesetzt</translation>
     </message>
@@ -324,12 +329,12 @@
         <translation>%1 abgestimmt: Regler %2 ergibt %3× auf zurückgehaltenem Text (Ziel %4×)</translation>
     </message>
     <message>
-        <location line="-140"/>
+        <location line="-145"/>
         <source>Imitating %1 for %2 steps</source>
         <translation>Imitiere %1 für %2 Schritte</translation>
     </message>
     <message numerus="yes">
-        <location line="+105"/>
+        <location line="+110"/>
         <source>%n sweep row(s)</source>
         <translation>
             <numerusform>%n Sweep-Zeile</numerusform>
@@ -1699,7 +1704,7 @@
         <translation>eingabeabhängig %1</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+6"/>
         <source>Input awareness of this run&apos;s states over its %1 tokens: %2 of the tokens differ from their layer&apos;s majority state (mean over layers 1..%3; 0 for a policy that decides per layer only). Mutual information beyond chance between the states and the token id: %4 bits; the position: %5 bits.</source>
         <translation>Eingabeabhängigkeit der Zustände dieses Laufs über seine %1 Tokens: %2 der Tokens weichen vom Mehrheitszustand ihrer Schicht ab (Mittel über die Schichten 1..%3; 0 für eine Policy, die nur je Schicht entscheidet). Transinformation über den Zufall hinaus zwischen den Zuständen und der Token-ID: %4 Bit; der Position: %5 Bit.</translation>
     </message>
@@ -1948,7 +1953,7 @@
 <context>
     <name>dash::studio::MainWindow</name>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="+72"/>
+        <location filename="../app/studio/main_window.cpp" line="+73"/>
         <source>DASH Studio</source>
         <translation>DASH Studio</translation>
     </message>
@@ -2204,7 +2209,7 @@
         <translation>nominelles Verhältnis %1×</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>%1 · %2</source>
         <translation>%1 · %2</translation>
     </message>
@@ -2695,7 +2700,7 @@
 <context>
     <name>dash::studio::RunsPanel</name>
     <message>
-        <location filename="../app/studio/runs_panel.cpp" line="+61"/>
+        <location filename="../app/studio/runs_panel.cpp" line="+62"/>
         <source>Re-run with Another &amp;Policy…</source>
         <translation>Mit anderer &amp;Policy wiederholen…</translation>
     </message>
@@ -2875,7 +2880,7 @@
         <translation> · gemessen %1×</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+5"/>
         <source>&lt;b&gt;Run #%1&lt;/b&gt; · %2 · %3 %4&lt;br&gt;Prompt: %5&lt;br&gt;Output: %6&lt;br&gt;%7</source>
         <translation>&lt;b&gt;Lauf Nr. %1&lt;/b&gt; · %2 · %3 %4&lt;br&gt;Prompt: %5&lt;br&gt;Ausgabe: %6&lt;br&gt;%7</translation>
     </message>

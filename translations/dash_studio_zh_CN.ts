@@ -61,12 +61,12 @@
     </message>
     <message>
         <location line="+10"/>
-        <location line="+91"/>
+        <location line="+92"/>
         <source>Reading the text</source>
         <translation>正在读取文本</translation>
     </message>
     <message>
-        <location line="-86"/>
+        <location line="-87"/>
         <source>%1: %2 tokens, windows of %3</source>
         <translation>%1：%2 个词元，窗口长度 %3</translation>
     </message>
@@ -77,13 +77,13 @@
     </message>
     <message>
         <location line="+14"/>
-        <location line="+166"/>
+        <location line="+172"/>
         <location line="+59"/>
         <source>Wrote %1</source>
         <translation>已写入 %1</translation>
     </message>
     <message>
-        <location line="-220"/>
+        <location line="-226"/>
         <source>Calibrated on %1 sequences (%2 tokens); saved %3</source>
         <translation>已在 %1 个序列（%2 个词元）上完成校准；已保存 %3</translation>
     </message>
@@ -118,7 +118,7 @@
         <translation>REINFORCE</translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
         <source>static similarity skipping</source>
         <translation>静态相似度跳层</translation>
     </message>
@@ -194,17 +194,22 @@
         <translation>正在留出文本上将代价偏置调至 %1×</translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location line="+21"/>
+        <source>step %1/%2  imitating  log p %3  ratio %4×</source>
+        <translation>第 %1/%2 步  模仿  log p %3  比率 %4×</translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>step %1/%2  Gumbel τ %3  λ %4  ratio %5×  KL %6</source>
         <translation>第 %1/%2 步  Gumbel τ %3  λ %4  比率 %5×  KL %6</translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="-8"/>
         <source>step %1/%2  τ %3  β %4  reward %5  ratio %6×  ΔNLL %7</source>
         <translation>第 %1/%2 步  τ %3  β %4  奖励 %5  比率 %6×  ΔNLL %7</translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+14"/>
         <source>Cancelled; the checkpoint %1 resumes the training</source>
         <translation>已取消；可从检查点 %1 继续训练</translation>
     </message>
@@ -324,12 +329,12 @@
         <translation>%1 已调参：调节参数 %2 在留出文本上达到 %3×（目标 %4×）</translation>
     </message>
     <message>
-        <location line="-140"/>
+        <location line="-145"/>
         <source>Imitating %1 for %2 steps</source>
         <translation>模仿%1，共 %2 步</translation>
     </message>
     <message numerus="yes">
-        <location line="+105"/>
+        <location line="+110"/>
         <source>%n sweep row(s)</source>
         <translation>
             <numerusform>%n 行扫描结果</numerusform>
@@ -1694,7 +1699,7 @@
         <translation>输入相关度 %1</translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+6"/>
         <source>Input awareness of this run&apos;s states over its %1 tokens: %2 of the tokens differ from their layer&apos;s majority state (mean over layers 1..%3; 0 for a policy that decides per layer only). Mutual information beyond chance between the states and the token id: %4 bits; the position: %5 bits.</source>
         <translation>本次运行在其 %1 个词元上所选状态的输入相关度：%2 的词元与其所在层的多数状态不同（层 1..%3 的平均值；仅按层决策的策略为 0）。状态与词元 ID 之间超出随机水平的互信息：%4 比特；与位置之间：%5 比特。</translation>
     </message>
@@ -1942,7 +1947,7 @@
 <context>
     <name>dash::studio::MainWindow</name>
     <message>
-        <location filename="../app/studio/main_window.cpp" line="+72"/>
+        <location filename="../app/studio/main_window.cpp" line="+73"/>
         <source>DASH Studio</source>
         <translation>DASH Studio</translation>
     </message>
@@ -2196,7 +2201,7 @@
         <translation>名义加速比 %1×</translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>%1 · %2</source>
         <translation>%1 · %2</translation>
     </message>
@@ -2687,7 +2692,7 @@
 <context>
     <name>dash::studio::RunsPanel</name>
     <message>
-        <location filename="../app/studio/runs_panel.cpp" line="+61"/>
+        <location filename="../app/studio/runs_panel.cpp" line="+62"/>
         <source>Re-run with Another &amp;Policy…</source>
         <translation>用其他策略重新运行(&amp;P)…</translation>
     </message>
@@ -2865,7 +2870,7 @@
         <translation> · 实测 %1×</translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+5"/>
         <source>&lt;b&gt;Run #%1&lt;/b&gt; · %2 · %3 %4&lt;br&gt;Prompt: %5&lt;br&gt;Output: %6&lt;br&gt;%7</source>
         <translation>&lt;b&gt;运行 #%1&lt;/b&gt; · %2 · %3 %4&lt;br&gt;提示词：%5&lt;br&gt;输出：%6&lt;br&gt;%7</translation>
     </message>

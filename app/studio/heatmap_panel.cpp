@@ -81,24 +81,22 @@ void HeatmapPanel::updateLegendRange() {
     m_legend->setRange(m_model->cosInOutMin(), m_model->cosInOutMax());
 }
 
-QString inputAwarenessText(const Trace& trace) {
-    if (trace.tokenCount() < 2)
+QString inputAwarenessText(const InputAwareness& a) {
+    if (a.tokens < 2)
         return {};
-    return HeatmapPanel::tr("input-aware %1")
-        .arg(QString::number(traceInputAwareness(trace).majorityDeviation, 'f', 2));
+    return HeatmapPanel::tr("input-aware %1").arg(QString::number(a.majorityDeviation, 'f', 2));
 }
 
-QString inputAwarenessDefinition(const Trace& trace) {
-    if (trace.tokenCount() < 2)
+QString inputAwarenessDefinition(const InputAwareness& a) {
+    if (a.tokens < 2)
         return {};
-    const InputAwareness a = traceInputAwareness(trace);
     return HeatmapPanel::tr(
                "Input awareness of this run's states over its %1 tokens: %2 of the tokens "
                "differ from their layer's majority state (mean over layers 1..%3; 0 for a "
                "policy that decides per layer only). Mutual information beyond chance "
                "between the states and the token id: %4 bits; the position: %5 bits.")
         .arg(QString::number(a.tokens), QString::number(a.majorityDeviation, 'f', 3),
-             QString::number(trace.layers - 1), QString::number(a.miTokenExcess, 'f', 4),
+             QString::number(a.layers.size() - 1), QString::number(a.miTokenExcess, 'f', 4),
              QString::number(a.miPositionExcess, 'f', 4));
 }
 

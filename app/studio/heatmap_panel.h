@@ -8,16 +8,17 @@ class QComboBox;
 class QLabel;
 
 namespace dash {
-struct Trace;
+struct InputAwareness;
 }
 
 namespace dash::studio {
 
-// The input awareness of the states a run chose (core/dash/input_awareness.h,
-// measured on its traced tokens): a short text for the status line and the
-// run details, and its definition with the mutual-information figures.
-QString inputAwarenessText(const Trace& trace);
-QString inputAwarenessDefinition(const Trace& trace);
+// The input awareness of the states a run chose (traceInputAwareness of its
+// trace): a short text for the status line and the run details, and its
+// definition with the mutual-information figures; empty where nothing was
+// measured (fewer than 2 tokens).
+QString inputAwarenessText(const InputAwareness& awareness);
+QString inputAwarenessDefinition(const InputAwareness& awareness);
 
 class HeatmapLegend;
 class HeatmapModel;

@@ -105,13 +105,14 @@ private:
     CalibrationJobSettings m_s;
 };
 
-// What the imitation steps imitate, as the job's log says it.
+// The trainer, as the job's result names it.
 QString trainerText(TrainerKind trainer) {
     return trainer == TrainerKind::Relaxed
                ? QCoreApplication::translate("Jobs", "relaxed (Gumbel-softmax)")
                : QCoreApplication::translate("Jobs", "REINFORCE");
 }
 
+// What the imitation steps imitate, as the job's log says it.
 QString imitationTargetText(ImitationTarget target) {
     switch (target) {
     case ImitationTarget::Static:
@@ -227,16 +228,21 @@ public:
                               weight = QString::number(p.beta, 'f', 3),
                               ratio = QString::number(p.sampledRatio, 'f', 3),
                               loss = QString::number(p.deltaNll, 'f', 4);
-                // The relaxed steps' weight is λ and their loss the KL; REINFORCE's are β and ΔNLL.
-                context.log(
-                    p.phase == "relax"
-                        ? QCoreApplication::translate(
-                              "Jobs", "step %1/%2  Gumbel τ %3  λ %4  ratio %5×  KL %6")
-                              .arg(step, steps, tau, weight, ratio, loss)
-                        : QCoreApplication::translate(
-                              "Jobs", "step %1/%2  τ %3  β %4  reward %5  ratio %6×  ΔNLL %7")
-                              .arg(step, steps, tau, weight, QString::number(p.reward, 'f', 4),
-                                   ratio, loss));
+                // REINFORCE logs β, its reward and ΔNLL; the relaxed trainer λ and
+                // the KL, and while it imitates the labels' mean log p.
+                const QString reward = QString::number(p.reward, 'f', 4);
+                if (m_s.trainer == TrainerKind::Reinforce)
+                    context.log(QCoreApplication::translate(
+                                    "Jobs", "step %1/%2  τ %3  β %4  reward %5  ratio %6×  ΔNLL %7")
+                                    .arg(step, steps, tau, weight, reward, ratio, loss));
+                else if (p.phase == "imitate")
+                    context.log(QCoreApplication::translate(
+                                    "Jobs", "step %1/%2  imitating  log p %3  ratio %4×")
+                                    .arg(step, steps, reward, ratio));
+                else
+                    context.log(QCoreApplication::translate(
+                                    "Jobs", "step %1/%2  Gumbel τ %3  λ %4  ratio %5×  KL %6")
+                                    .arg(step, steps, tau, weight, ratio, loss));
             });
         if (!policy.ok()) {
             if (policy.error().code() == ErrorCode::Cancelled && !m_s.checkpointPath.isEmpty())

@@ -20,6 +20,7 @@
 #include "app/studio/timeline_panel.h"
 #include "app/studio/ui_language.h"
 #include "app/studio/welcome_page.h"
+#include "core/dash/input_awareness.h"
 
 #include <QApplication>
 #include <QCloseEvent>
@@ -523,9 +524,10 @@ void MainWindow::onSnapshot(const SnapshotPtr& snapshot) {
     m_statusSpeed->setBaseToolTip(msPerTokenDefinition());
     const QString ratio =
         tr("nominal ratio %1×").arg(QString::number(snapshot->nominalRatio(), 'f', 2));
-    const QString awareness = inputAwarenessText(snapshot->trace);
+    const InputAwareness measured = traceInputAwareness(snapshot->trace);
+    const QString awareness = inputAwarenessText(measured);
     m_statusRatio->setFullText(awareness.isEmpty() ? ratio : tr("%1 · %2").arg(ratio, awareness));
-    m_statusRatio->setBaseToolTip(inputAwarenessDefinition(snapshot->trace));
+    m_statusRatio->setBaseToolTip(inputAwarenessDefinition(measured));
     m_statusOverlap->setFullText(concurrencyText(*snapshot));
     m_statusOverlap->setBaseToolTip(concurrencyDefinition(snapshot->backend));
 }

@@ -8,6 +8,7 @@
 #include "app/studio/run_list_model.h"
 #include "app/studio/run_rerun.h"
 #include "app/studio/studio_settings.h"
+#include "core/dash/input_awareness.h"
 #include "core/dash/policy.h"
 
 #include <QAction>
@@ -496,7 +497,8 @@ void RunsPanel::showDetails() {
         metrics += tr(" · perplexity %1").arg(QString::number(*r.metrics.perplexity, 'f', 3));
     if (r.metrics.measuredSpeedup)
         metrics += tr(" · measured %1×").arg(QString::number(*r.metrics.measuredSpeedup, 'f', 2));
-    if (const QString awareness = inputAwarenessText(r.trace); !awareness.isEmpty())
+    if (const QString awareness = inputAwarenessText(traceInputAwareness(r.trace));
+        !awareness.isEmpty())
         metrics += QStringLiteral(" · ") + awareness;
     m_details->setText(
         tr("<b>Run #%1</b> · %2 · %3 %4<br>Prompt: %5<br>Output: %6<br>%7")
