@@ -13,8 +13,12 @@
 // engine's first slot of each round against its second, which shows what
 // the machine's noise alone does to a ratio. Without --with-llama-cpp only
 // this engine and its A/A control run. F16 decode is also set beside the
-// read-only memory-bandwidth roofline: bandwidth measured here (every thread
-// summing a 1 GiB buffer) / weight bytes read per token.
+// read-only memory-bandwidth roofline: in every round of the 0.5B F16 model
+// the read probe (every thread summing a 1 GiB buffer, the fastest of three
+// passes) runs before and after the slots, and the round's fraction is this
+// engine's decode rate over the rate the faster of the two allows (bandwidth
+// / weight bytes read per token), so that both sides of the fraction see the
+// machine of the same minute.
 //
 // --with-llama-cpp runs scripts/fetch-llama-cpp.sh first (npm and a C++
 // compiler), which fetches @node-llama-cpp/linux-x64 and builds
@@ -191,20 +195,19 @@ bool startCheckEngines(const std::string& path, const Options& o, const LlamaCpp
 
 // ---------------------------------------------------------------------------
 // Read-only bandwidth: the probe of bench_harness.h (the one bench_engine
-// uses), `threads` threads summing a 1 GiB buffer; the median of 7 passes.
+// uses), `threads` threads summing a 1 GiB buffer: the fastest of three
+// passes, 0 when a sum is wrong (a pass that did not read every byte).
 
-double readBandwidth(int threads) {
-    bench::ProbeBuffer buffer(uint64_t{1} << 30);
-    const uint64_t expected = bench::expectedSum(buffer);
-    std::vector<double> passes;
-    for (int pass = 0; pass < 7; ++pass) {
+double readBandwidth(const bench::ProbeBuffer& buffer, uint64_t expected, int threads) {
+    double best = 0;
+    for (int pass = 0; pass < 3; ++pass) {
         uint64_t sum = 0;
         const double s = bench::timeReadPass(buffer, threads, &sum);
         if (sum != expected)
             return 0;
-        passes.push_back(static_cast<double>(buffer.bytes()) / s);
+        best = std::max(best, static_cast<double>(buffer.bytes()) / s);
     }
-    return median(passes);
+    return best;
 }
 
 // ---------------------------------------------------------------------------
@@ -244,6 +247,7 @@ int runSpeed(const Options& o, const std::vector<ModelCase>& cases, const LlamaC
                 "llama.cpp; A/A: this engine's first slot / its second)\n\n");
     std::printf("%-22s %-12s %10s %-15s %10s %-15s\n", "model", "engine", "prefill", "range",
                 "decode", "range");
+    std::vector<double> rooflineFractions, probeRates;
     double f16Decode = 0;
     uint64_t f16Bytes = 0;
     for (const ModelCase& c : cases) {
@@ -273,9 +277,19 @@ int runSpeed(const Options& o, const std::vector<ModelCase>& cases, const LlamaC
             if (auto r = other->run(tokens, static_cast<size_t>(c.prompt)); !r.ok())
                 return fail(r.error().message());
 
+        const bool roofline = c.name == "0.5B F16";
+        std::unique_ptr<bench::ProbeBuffer> probe;
+        uint64_t probeSum = 0;
+        if (roofline) {
+            probe = std::make_unique<bench::ProbeBuffer>(uint64_t{1} << 30);
+            probeSum = bench::expectedSum(*probe);
+        }
         Samples ours, theirs;
         std::vector<double> ratioP, ratioD, aaP, aaD;
         for (int round = 0; round < o.rounds; ++round) {
+            double probeBefore = 0;
+            if (probe && (probeBefore = readBandwidth(*probe, probeSum, o.threads)) == 0)
+                return fail("the read probe did not read every byte");
             // AB BA in even rounds, BA AB in odd ones.
             const bool oursFirst = round % 2 == 0;
             const char slots[4] = {oursFirst ? 'A' : 'B', oursFirst ? 'B' : 'A',
@@ -298,6 +312,17 @@ int runSpeed(const Options& o, const std::vector<ModelCase>& cases, const LlamaC
                 ours.prefill.push_back(r.prefill);
                 ours.decode.push_back(r.decode);
             }
+            if (probe) {
+                const double probeAfter = readBandwidth(*probe, probeSum, o.threads);
+                if (probeAfter == 0)
+                    return fail("the read probe did not read every byte");
+                const double bandwidth = std::max(probeBefore, probeAfter);
+                const double decodeBytesPerSecond = (a[0].decode + a[1].decode) / 2 *
+                                                    static_cast<double>(model->decodeWeightBytes());
+                probeRates.push_back(probeBefore);
+                probeRates.push_back(probeAfter);
+                rooflineFractions.push_back(decodeBytesPerSecond / bandwidth);
+            }
             aaP.push_back(a[0].prefill / a[1].prefill);
             aaD.push_back(a[0].decode / a[1].decode);
             if (!b.empty()) {
@@ -317,20 +342,25 @@ int runSpeed(const Options& o, const std::vector<ModelCase>& cases, const LlamaC
             printRatio("", "ratio", ratioP, ratioD);
         }
         printRatio("", "A/A control", aaP, aaD);
-        if (c.name == "0.5B F16") {
+        if (roofline) {
             f16Decode = median(ours.decode);
             f16Bytes = model->decodeWeightBytes();
         }
         std::fflush(stdout);
     }
     if (f16Bytes > 0) {
-        const double bandwidth = readBandwidth(o.threads);
-        const double roofline = bandwidth / static_cast<double>(f16Bytes);
-        std::printf("\nread-only bandwidth %.1f GB/s (%d threads, median of 7 passes over 1 GiB); "
-                    "0.5B F16 reads %.0f MB per token: roofline %.1f tok/s, this engine %.1f "
-                    "(%.0f %%)\n",
-                    bandwidth * 1e-9, o.threads, static_cast<double>(f16Bytes) * 1e-6, roofline,
-                    f16Decode, 100 * f16Decode / roofline);
+        const double bandwidth = median(probeRates);
+        const double perToken = static_cast<double>(f16Bytes);
+        std::printf(
+            "\nread-only bandwidth %.1f GB/s [%.1f-%.1f] (%d threads, the fastest of 3 "
+            "passes over 1 GiB before and after each round of 0.5B F16); it reads %.0f MB per "
+            "token: roofline %.1f tok/s, this engine %.1f; per round %.0f %% [%.0f-%.0f %%] of "
+            "the roofline (target >= 90 %%)\n",
+            bandwidth * 1e-9, *std::min_element(probeRates.begin(), probeRates.end()) * 1e-9,
+            *std::max_element(probeRates.begin(), probeRates.end()) * 1e-9, o.threads,
+            perToken * 1e-6, bandwidth / perToken, f16Decode, 100 * median(rooflineFractions),
+            100 * *std::min_element(rooflineFractions.begin(), rooflineFractions.end()),
+            100 * *std::max_element(rooflineFractions.begin(), rooflineFractions.end()));
     }
     return 0;
 }
