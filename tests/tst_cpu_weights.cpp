@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // The CPU backend's weights at load: GGUF blocks repacked while the rows read
 // are handed back (repackBlocks' `consumed` reports), and the pages of a
-// mapped file unmapped as its quantised tensors are repacked, the file's
-// bytes unchanged for whoever reads them later.
+// mapped file unmapped as its quantised tensors are repacked or its float
+// matrices copied into one arena, the file's bytes unchanged for whoever
+// reads them later.
 #include "tiny_model.h"
 
 #include "core/engine/cpu/cpu_weights.h"
@@ -93,6 +94,8 @@ private slots:
     void repackReportsRowsInOrder();
     void repackReadsNoRowAfterReporting();
     void mappedFileGivesPagesBack();
+    void floatMatricesLeaveTheFile_data();
+    void floatMatricesLeaveTheFile();
     void callerBufferLeftAlone();
 };
 
@@ -195,6 +198,71 @@ void TestCpuWeights::mappedFileGivesPagesBack() {
         for (int k = 0; k < kLayerMatrixCount; ++k)
             QVERIFY(
                 sameTiled((*weights)->layers[l].matrices[k], (*reference)->layers[l].matrices[k]));
+}
+
+void TestCpuWeights::floatMatricesLeaveTheFile_data() {
+    QTest::addColumn<QString>("arch");
+    QTest::newRow("llama (untied head)") << "llama";
+    QTest::newRow("qwen2 (tied head)") << "qwen2";
+}
+
+// Loaded from a file, the F16 matrices that every token streams (the layers'
+// and the head) are copied out of the mapping, byte for byte, and their pages
+// of the file unmapped; an untied embedding, read a row per token, stays
+// where the file maps it.
+void TestCpuWeights::floatMatricesLeaveTheFile() {
+    QFETCH(QString, arch);
+    test::TinyModelSpec spec;
+    spec.arch = arch.toStdString();
+    spec.dim = 256;
+    spec.ffn = 1024; // ffn_down: 256 x 1024 halves, 128 pages of 4 KiB
+    spec.vocab = 1024;
+    spec.weightType = TensorType::F16;
+    const std::vector<uint8_t> bytes = test::buildTinyModel(spec);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const std::string path = dir.filePath("f16.gguf").toStdString();
+    {
+        std::ofstream out(path, std::ios::binary);
+        out.write(reinterpret_cast<const char*>(bytes.data()),
+                  static_cast<std::streamsize>(bytes.size()));
+        QVERIFY(out.good());
+    }
+    auto loaded = Model::load(path);
+    QVERIFY2(loaded.ok(), loaded.ok() ? "" : loaded.error().message().c_str());
+    std::shared_ptr<const Model> model = std::move(loaded).value();
+    QVERIFY(model->file().mapped());
+    const uint8_t* fileBegin = model->file().bytes().data();
+    const uint8_t* fileEnd = fileBegin + model->file().bytes().size();
+    auto inFile = [&](const uint8_t* p) { return p >= fileBegin && p < fileEnd; };
+    const WeightTensor& down = model->layer(1).matrices[static_cast<int>(LayerMatrix::Down)];
+    QCOMPARE(down.type, TensorType::F16);
+    const std::vector<uint8_t> before(down.data, down.data + down.byteSize());
+    const int64_t pagesBefore = mappedPages(down.data, down.byteSize());
+    if (pagesBefore < 0)
+        QSKIP("/proc/self/pagemap cannot be read here");
+    QVERIFY(pagesBefore >= static_cast<int64_t>(down.byteSize() / sysconf(_SC_PAGESIZE)));
+
+    auto weights = cpu::CpuWeights::of(*model);
+    QVERIFY(weights.ok());
+    QVERIFY2(mappedPages(down.data, down.byteSize()) <= 2,
+             std::to_string(mappedPages(down.data, down.byteSize())).c_str());
+    for (size_t l = 0; l < (*weights)->layers.size(); ++l)
+        for (int k = 0; k < kLayerMatrixCount; ++k) {
+            const cpu::Matrix& m = (*weights)->layers[l].matrices[k];
+            const WeightTensor& t = model->layer(static_cast<int32_t>(l)).matrices[k];
+            QCOMPARE(m.type, cpu::MatrixType::F16);
+            QVERIFY(!inFile(m.data));
+            QCOMPARE(reinterpret_cast<uintptr_t>(m.data) % 64, uintptr_t{0});
+            QVERIFY(std::memcmp(m.data, t.data, t.byteSize()) == 0);
+        }
+    QVERIFY(std::memcmp(before.data(), down.data, before.size()) == 0);
+    const cpu::Matrix& head = (*weights)->output;
+    const WeightTensor& headTensor =
+        model->config().tiedOutput ? model->tokenEmbedding() : model->output();
+    QVERIFY(!inFile(head.data));
+    QVERIFY(std::memcmp(head.data, headTensor.data, headTensor.byteSize()) == 0);
+    QCOMPARE(inFile((*weights)->tokenEmbedding.data), !model->config().tiedOutput);
 }
 
 // A model held in the caller's buffer is not a mapping: its bytes must stay

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 // The CPU backend's layouts of a model's weights. F32, F16 and BF16 matrices
-// are read where the file maps them; GGUF block types (Q8_0, Q4_0, Q4_1,
-// Q5_0, Q5_1, Q4_K, Q5_K, Q6_K) are repacked into the integer kernels' tiled
-// layout (tiled_layout.h), their pages of the file unmapped as they are
-// read. They are derived once per model (Model::derived) and shared by every
+// of a mapped file are copied into one anonymous range advised for huge pages
+// (an untied embedding stays where the file maps it; a model held in memory is
+// read where it lies); GGUF block types (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K,
+// Q5_K, Q6_K) are repacked into the integer kernels' tiled layout
+// (tiled_layout.h). Either way their pages of the file are unmapped as they
+// are read. They are derived once per model (Model::derived) and shared by every
 // CPU backend on that model, as are the INT8/INT4 copies of the DASH states.
 #pragma once
 

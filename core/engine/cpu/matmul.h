@@ -2,7 +2,8 @@
 // Weight matrices in the layouts the CPU kernels read, and y = x·Wᵀ for a batch
 // of activation rows.
 //
-// Float matrices (F32, F16, BF16) are read where the file maps them, row-major.
+// Float matrices (F32, F16, BF16) are read as the file stores them, row-major
+// (cpu_weights.h says where they lie).
 // Every integer type is repacked once into one tiled layout (tiled_layout.h):
 // tiles of 16 rows, blocks of 32 columns, each block's 16 x 32 codes stored so
 // that one 64-byte vector holds four consecutive columns of all 16 rows. That
