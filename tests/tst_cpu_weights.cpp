@@ -96,6 +96,7 @@ private slots:
     void mappedFileGivesPagesBack();
     void floatMatricesLeaveTheFile_data();
     void floatMatricesLeaveTheFile();
+    void copyOnlyWithHeadroom();
     void callerBufferLeftAlone();
 };
 
@@ -263,6 +264,17 @@ void TestCpuWeights::floatMatricesLeaveTheFile() {
     QVERIFY(!inFile(head.data));
     QVERIFY(std::memcmp(head.data, headTensor.data, headTensor.byteSize()) == 0);
     QCOMPARE(inFile((*weights)->tokenEmbedding.data), !model->config().tiedOutput);
+}
+
+// The copy is made only while kCopyHeadroom stays available; an unknown
+// amount (0) or one below the headroom never allows it.
+void TestCpuWeights::copyOnlyWithHeadroom() {
+    const uint64_t gib = uint64_t{1} << 30;
+    QVERIFY(!cpu::copyFloatWeights(1, 0));
+    QVERIFY(!cpu::copyFloatWeights(1, cpu::kCopyHeadroom - 1));
+    QVERIFY(!cpu::copyFloatWeights(gib, cpu::kCopyHeadroom + gib - 1));
+    QVERIFY(cpu::copyFloatWeights(gib, cpu::kCopyHeadroom + gib));
+    QVERIFY(!cpu::copyFloatWeights(UINT64_MAX, 4 * gib));
 }
 
 // A model held in the caller's buffer is not a mapping: its bytes must stay

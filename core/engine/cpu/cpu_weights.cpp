@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <fstream>
 #include <functional>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -108,6 +109,18 @@ private:
     size_t m_used = 0;
 };
 
+// MemAvailable of /proc/meminfo in bytes; 0 when it cannot be read.
+uint64_t availableMemory() {
+    std::ifstream meminfo("/proc/meminfo");
+    std::string key;
+    uint64_t kib = 0;
+    std::string unit;
+    while (meminfo >> key >> kib >> unit)
+        if (key == "MemAvailable:")
+            return kib * 1024;
+    return 0;
+}
+
 bool isFloat(TensorType type) {
     return type == TensorType::F32 || type == TensorType::F16 || type == TensorType::BF16;
 }
@@ -129,6 +142,10 @@ Expected<Matrix> copiedMatrix(const WeightTensor& t, const std::shared_ptr<Weigh
 }
 
 } // namespace
+
+bool copyFloatWeights(uint64_t bytes, uint64_t available) {
+    return available >= kCopyHeadroom && bytes <= available - kCopyHeadroom;
+}
 
 Expected<Matrix> cpuMatrix(const WeightTensor& t, bool dropFilePages) {
     Matrix m;
@@ -190,7 +207,9 @@ Expected<std::shared_ptr<const CpuWeights>> CpuWeights::of(const Model& model) {
             if (isFloat(t->type))
                 arenaBytes += WeightArena::aligned64(t->byteSize());
         const std::shared_ptr<WeightArena> arena =
-            mapped && arenaBytes > 0 ? WeightArena::create(arenaBytes) : nullptr;
+            mapped && arenaBytes > 0 && copyFloatWeights(arenaBytes, availableMemory())
+                ? WeightArena::create(arenaBytes)
+                : nullptr;
         auto matrix = [&](const WeightTensor& t) -> Expected<Matrix> {
             const bool copy = arena && isFloat(t.type) &&
                               std::find(streamed.begin(), streamed.end(), &t) != streamed.end();
