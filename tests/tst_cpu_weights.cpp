@@ -258,6 +258,10 @@ void TestCpuWeights::floatMatricesLeaveTheFile() {
             QVERIFY(std::memcmp(m.data, t.data, t.byteSize()) == 0);
         }
     QVERIFY(std::memcmp(before.data(), down.data, before.size()) == 0);
+    // The DASH states' copies read the file's values and give the pages back.
+    QVERIFY(cpu::quantizedLayers(*model, cpu::MatrixType::Int8, 32).ok());
+    QVERIFY2(mappedPages(down.data, down.byteSize()) <= 2,
+             std::to_string(mappedPages(down.data, down.byteSize())).c_str());
     const cpu::Matrix& head = (*weights)->output;
     const WeightTensor& headTensor =
         model->config().tiedOutput ? model->tokenEmbedding() : model->output();

@@ -257,8 +257,13 @@ quantizedLayers(const Model& model, MatrixType type, int32_t group) {
         const LayerState state = type == MatrixType::Int8 ? LayerState::Int8 : LayerState::Int4;
         for (int32_t i = 0; i < layers; ++i) {
             for (int k = 0; k < kLayerMatrixCount; ++k) {
-                DASH_ASSIGN_OR_RETURN(GroupQuantized q,
-                                      quantizeWeight(model.layer(i).matrices[k], state, group));
+                const WeightTensor& t = model.layer(i).matrices[k];
+                DASH_ASSIGN_OR_RETURN(GroupQuantized q, quantizeWeight(t, state, group));
+                // Reading the file's values mapped its pages again; the
+                // full-precision weights are repacked or copied (or read in
+                // place, which maps them again when it needs them).
+                if (model.file().mapped())
+                    dropMappedPages(t.data, t.data + t.byteSize(), true);
                 DASH_ASSIGN_OR_RETURN((*out)[static_cast<size_t>(i)].matrices[k], fromQuantized(q));
             }
         }
