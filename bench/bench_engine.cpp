@@ -484,8 +484,9 @@ int main(int argc, char** argv) {
          static_cast<double>(source.bytes())}};
     std::fprintf(stderr, "0.5B shape: decode and bandwidth probes, %d rounds...\n",
                  schedule.rounds);
-    // The warm-up round also maps the model file's pages: the timed runs read
-    // memory, not disk.
+    // The warm-up round also faults in what the engine reads in place of the
+    // file (the float weights where memory was too short to copy them): the
+    // timed runs read memory, not disk.
     auto bigComparison = bench::compare(decodeArm, probes, schedule);
     if (!bigComparison.ok())
         return fail(bigComparison.error());

@@ -270,7 +270,7 @@ int runSpeed(const Options& o, const std::vector<ModelCase>& cases, const LlamaC
                 return fail(started.error().message());
             other = std::move(started).value();
         }
-        // Warm-up: pages in the weights and sizes every buffer.
+        // Warm-up: pages in what is read from the file and sizes every buffer.
         if (auto r = runEngine(*engine, tokens, static_cast<size_t>(c.prompt)); !r.ok())
             return fail(r.error().message());
         if (other)

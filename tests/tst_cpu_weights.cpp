@@ -244,10 +244,15 @@ void TestCpuWeights::floatMatricesLeaveTheFile() {
         QSKIP("/proc/self/pagemap cannot be read here");
     QVERIFY(pagesBefore >= static_cast<int64_t>(down.byteSize() / sysconf(_SC_PAGESIZE)));
 
+    if (!cpu::copyFloatWeights(model->file().bytes().size(), cpu::availableMemory()))
+        QSKIP("less than 1 GiB of memory available: the float weights stay mapped");
     auto weights = cpu::CpuWeights::of(*model);
     QVERIFY(weights.ok());
     QVERIFY2(mappedPages(down.data, down.byteSize()) <= 2,
              std::to_string(mappedPages(down.data, down.byteSize())).c_str());
+    // The arena starts on a 2 MiB boundary with the first layer's first matrix.
+    QCOMPARE(reinterpret_cast<uintptr_t>((*weights)->layers[0].matrices[0].data) % (2u << 20),
+             uintptr_t{0});
     for (size_t l = 0; l < (*weights)->layers.size(); ++l)
         for (int k = 0; k < kLayerMatrixCount; ++k) {
             const cpu::Matrix& m = (*weights)->layers[l].matrices[k];
@@ -271,7 +276,8 @@ void TestCpuWeights::floatMatricesLeaveTheFile() {
 }
 
 // The copy is made only while kCopyHeadroom stays available; an unknown
-// amount (0) or one below the headroom never allows it.
+// amount (0) or one below the headroom never allows it. What this process may
+// use is at most what the system has available.
 void TestCpuWeights::copyOnlyWithHeadroom() {
     const uint64_t gib = uint64_t{1} << 30;
     QVERIFY(!cpu::copyFloatWeights(1, 0));
@@ -279,6 +285,17 @@ void TestCpuWeights::copyOnlyWithHeadroom() {
     QVERIFY(!cpu::copyFloatWeights(gib, cpu::kCopyHeadroom + gib - 1));
     QVERIFY(cpu::copyFloatWeights(gib, cpu::kCopyHeadroom + gib));
     QVERIFY(!cpu::copyFloatWeights(UINT64_MAX, 4 * gib));
+    uint64_t meminfo = 0;
+    std::ifstream in("/proc/meminfo");
+    for (std::string line; std::getline(in, line);)
+        if (line.rfind("MemAvailable:", 0) == 0)
+            meminfo = std::stoull(line.substr(13)) * 1024;
+    if (meminfo == 0)
+        QSKIP("/proc/meminfo has no MemAvailable here");
+    const uint64_t available = cpu::availableMemory();
+    QVERIFY(available > 0);
+    // MemAvailable moves between the two reads: allow 64 MiB of drift.
+    QVERIFY(available <= meminfo + (uint64_t{64} << 20));
 }
 
 // A model held in the caller's buffer is not a mapping: its bytes must stay

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -62,10 +63,10 @@ void dropMappedPages(const uint8_t* begin, const uint8_t* end, bool partial) {
 
 // One anonymous mapping for the float matrices of a mapped model, aligned to
 // 2 MiB and advised for transparent huge pages. The decode kernels stream
-// every weight once per token; on the 0.5B shape they decoded 3-10 % faster
-// from this copy than from the file's page-cache pages (docs/results.md,
-// "F16 weights out of the page cache"). Where the kernel gives no huge pages
-// the copy is still one anonymous range.
+// every weight once per token; on the 0.5B shape they decoded about 3-11 %
+// faster from this copy than from the file's page-cache pages (one run of
+// six the other way; docs/results.md, "F16 weights out of the page cache").
+// Where the kernel gives no huge pages the copy is still one anonymous range.
 class WeightArena {
 public:
     static constexpr size_t kHuge = size_t{2} << 20;
@@ -73,8 +74,8 @@ public:
     // Null when the mapping cannot be made: the weights then stay where the
     // file maps them, which the kernels read as well.
     static std::shared_ptr<WeightArena> create(size_t bytes) {
-        const auto page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-        const size_t size = (bytes + page - 1) / page * page;
+        // Whole huge pages, so that the last one can be huge too.
+        const size_t size = (bytes + kHuge - 1) / kHuge * kHuge;
         void* raw = ::mmap(nullptr, size + kHuge, PROT_READ | PROT_WRITE,
                            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (raw == MAP_FAILED)
@@ -94,8 +95,10 @@ public:
     WeightArena(const WeightArena&) = delete;
     WeightArena& operator=(const WeightArena&) = delete;
 
-    // `bytes` of the arena, 64-byte aligned (create() sized it for all).
+    // `bytes` of the arena, 64-byte aligned; null when they do not fit.
     uint8_t* take(size_t bytes) {
+        if (aligned64(bytes) > m_size - m_used)
+            return nullptr;
         uint8_t* out = m_base + m_used;
         m_used += aligned64(bytes);
         return out;
@@ -109,16 +112,11 @@ private:
     size_t m_used = 0;
 };
 
-// MemAvailable of /proc/meminfo in bytes; 0 when it cannot be read.
-uint64_t availableMemory() {
-    std::ifstream meminfo("/proc/meminfo");
-    std::string key;
-    uint64_t kib = 0;
-    std::string unit;
-    while (meminfo >> key >> kib >> unit)
-        if (key == "MemAvailable:")
-            return kib * 1024;
-    return 0;
+// The first number in `path`, or `fallback` when it holds none ("max").
+uint64_t numberIn(const char* path, uint64_t fallback) {
+    std::ifstream in(path);
+    uint64_t value = 0;
+    return in >> value ? value : fallback;
 }
 
 bool isFloat(TensorType type) {
@@ -130,6 +128,8 @@ bool isFloat(TensorType type) {
 Expected<Matrix> copiedMatrix(const WeightTensor& t, const std::shared_ptr<WeightArena>& arena) {
     DASH_ASSIGN_OR_RETURN(Matrix m, cpuMatrix(t));
     uint8_t* copy = arena->take(t.byteSize());
+    if (!copy)
+        return cpuMatrix(t, true);
     constexpr size_t kStep = size_t{1} << 20;
     for (size_t done = 0; done < t.byteSize(); done += kStep) {
         const size_t n = std::min(kStep, t.byteSize() - done);
@@ -142,6 +142,27 @@ Expected<Matrix> copiedMatrix(const WeightTensor& t, const std::shared_ptr<Weigh
 }
 
 } // namespace
+
+uint64_t availableMemory() {
+    uint64_t available = 0;
+    std::ifstream meminfo("/proc/meminfo");
+    for (std::string line; std::getline(meminfo, line);)
+        if (line.rfind("MemAvailable:", 0) == 0)
+            available = std::strtoull(line.c_str() + 13, nullptr, 10) * 1024;
+    // A memory cgroup's limit (v2, then v1) bounds what this process may use.
+    constexpr uint64_t kNone = UINT64_MAX;
+    const std::pair<const char*, const char*> limits[] = {
+        {"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"},
+        {"/sys/fs/cgroup/memory/memory.limit_in_bytes",
+         "/sys/fs/cgroup/memory/memory.usage_in_bytes"}};
+    for (const auto& [limitPath, usagePath] : limits) {
+        const uint64_t limit = numberIn(limitPath, kNone);
+        const uint64_t usage = numberIn(usagePath, kNone);
+        if (limit != kNone && usage != kNone)
+            available = std::min(available, limit > usage ? limit - usage : 0);
+    }
+    return available;
+}
 
 bool copyFloatWeights(uint64_t bytes, uint64_t available) {
     return available >= kCopyHeadroom && bytes <= available - kCopyHeadroom;

@@ -4,10 +4,10 @@
 // where memory allows (copyFloatWeights; an untied embedding stays where the
 // file maps it; a model held in memory is read where it lies); GGUF block
 // types (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K) are repacked into
-// the integer kernels' tiled layout (tiled_layout.h). Either way their pages
-// of the file are unmapped as they are read. They are derived once per model
-// (Model::derived) and shared by every CPU backend on that model, as are the
-// INT8/INT4 copies of the DASH states.
+// the integer kernels' tiled layout (tiled_layout.h). The pages of the file
+// that a copy or a repacked matrix replaces are unmapped as they are read. They are derived once
+// per model (Model::derived) and shared by every CPU backend on that model, as are the INT8/INT4
+// copies of the DASH states.
 #pragma once
 
 #include "core/engine/cpu/matmul.h"
@@ -38,12 +38,17 @@ Expected<std::shared_ptr<const std::vector<LayerMatrices>>>
 quantizedLayers(const Model& model, MatrixType type, int32_t group);
 
 // Whether the float matrices of a mapped file (`bytes` of them) are copied out
-// of the mapping, given the memory the system has available (MemAvailable; 0
-// when unknown). The copy cannot be evicted as the file's pages can: it is
-// made only while at least kCopyHeadroom would remain available, and the
-// weights otherwise stay where the file maps them.
+// of the mapping, given the memory available to this process
+// (availableMemory()). The copy is anonymous memory, not reclaimable as the
+// file's page-cache pages are: it is made only while at least kCopyHeadroom
+// would remain available, and the weights otherwise stay where the file maps
+// them.
 inline constexpr uint64_t kCopyHeadroom = uint64_t{1} << 30;
 bool copyFloatWeights(uint64_t bytes, uint64_t available);
+
+// MemAvailable of /proc/meminfo, lowered to what a memory cgroup's limit
+// leaves (v2 memory.max, v1 memory.limit_in_bytes); 0 when unknown.
+uint64_t availableMemory();
 
 // `tensor` in a layout the kernels read. With `dropFilePages` (the tensor lies
 // in a read-only private mapping of its file) the pages of a repacked tensor
