@@ -433,7 +433,7 @@ void TestModelSupport::reportOfRunnableModel() {
     QCOMPARE(tensors, uint64_t(file->tensors().size()));
     QCOMPARE(bytes, r.mappedWeightBytes);
     QVERIFY(r.weightTypes.count("Q8_0") && r.weightTypes.count("F32"));
-    QCOMPARE(r.cpuDerivedBytes, r.weightTypes.at("Q8_0").bytes); // repacked at its own size
+    QCOMPARE(r.cpuRepackedBytes, r.weightTypes.at("Q8_0").bytes); // repacked at its own size
     // K and V of every layer in F32: 2 layers * 2 * kvDim (2 heads of 16).
     QCOMPARE(r.kvBytesPerToken, uint64_t(2 * 2 * 32 * 4));
     QCOMPARE(r.kvBytesAtContext, r.kvBytesPerToken * 64);

@@ -201,10 +201,10 @@ void printText(const std::string& path, const GgufFile& f, const ModelReport& r,
         std::printf("; %llu parameters\n", static_cast<unsigned long long>(r.parameters));
     }
     if (r.config && r.kind != ModelReport::Kind::VocabularyOnly) {
-        std::printf("memory: %s mapped from the file", bytesText(r.mappedWeightBytes).c_str());
-        if (r.cpuDerivedBytes > 0)
-            std::printf(", at least %s more derived by the CPU backend",
-                        bytesText(r.cpuDerivedBytes).c_str());
+        std::printf("memory: %s of weights in the file", bytesText(r.mappedWeightBytes).c_str());
+        if (r.cpuRepackedBytes > 0)
+            std::printf(" (%s repacked by the CPU backend in place of the file's pages)",
+                        bytesText(r.cpuRepackedBytes).c_str());
         std::printf(", KV cache %s per token (%s at the context of %d)\n",
                     bytesText(r.kvBytesPerToken).c_str(), bytesText(r.kvBytesAtContext).c_str(),
                     r.config->contextLength);
@@ -266,7 +266,7 @@ int run(const std::vector<std::string>& argv) {
     out.set("weights", std::move(weights));
     Json memory = Json::object();
     memory.set("mapped_weight_bytes", report.mappedWeightBytes);
-    memory.set("cpu_derived_bytes_at_least", report.cpuDerivedBytes);
+    memory.set("cpu_repacked_bytes", report.cpuRepackedBytes);
     memory.set("kv_cache_bytes_per_token", report.kvBytesPerToken);
     memory.set("kv_cache_bytes_at_context", report.kvBytesAtContext);
     out.set("memory", std::move(memory));

@@ -92,11 +92,10 @@ ModelReport describeModelFile(std::shared_ptr<const GgufFile> file) {
         w.bytes += t.byteSize;
         r.parameters += t.elementCount;
         r.mappedWeightBytes += t.byteSize;
-        if (!isMatrixOfLayerOrHead(t) || t.type == TensorType::F32 || t.type == TensorType::F16)
+        if (!isMatrixOfLayerOrHead(t) || t.type == TensorType::F32 || t.type == TensorType::F16 ||
+            t.type == TensorType::BF16)
             continue;
-        r.cpuDerivedBytes += t.type == TensorType::Q8_0 || t.type == TensorType::Q4_0
-                                 ? t.byteSize
-                                 : t.elementCount * 2;
+        r.cpuRepackedBytes += t.byteSize;
     }
 
     if (isVocabularyOnly(f)) {

@@ -58,11 +58,11 @@ struct ModelReport {
     // Tensors by type name, and what running the model needs in memory.
     std::map<std::string, WeightTypeReport> weightTypes;
     uint64_t parameters = 0;
-    uint64_t mappedWeightBytes = 0; // tensor data, read where the file is mapped
-    // What the CPU backend derives at load: Q8_0/Q4_0 matrices repacked (about
-    // their own size), other quantised types dequantised to F16 (2 bytes a
-    // value; F32 where a value does not fit, so this is a lower bound).
-    uint64_t cpuDerivedBytes = 0;
+    uint64_t mappedWeightBytes = 0; // tensor data in the file
+    // The quantised matrices the CPU backend repacks at load into its own
+    // layout, in place of their pages of the file (at their size in the file;
+    // the K-quants' repacked size is within 3 % of it).
+    uint64_t cpuRepackedBytes = 0;
     uint64_t kvBytesPerToken = 0; // F32 keys and values of every layer
     uint64_t kvBytesAtContext = 0;
 
