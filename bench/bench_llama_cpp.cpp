@@ -342,6 +342,8 @@ int runSpeed(const Options& o, const std::vector<ModelCase>& cases, const LlamaC
             printRatio("", "ratio", ratioP, ratioD);
         }
         printRatio("", "A/A control", aaP, aaD);
+        std::printf("%-22s %-12s %s\n", "", "dash backend",
+                    engine->backend().info().detail.c_str());
         if (roofline) {
             f16Decode = median(ours.decode);
             f16Bytes = model->decodeWeightBytes();

@@ -250,6 +250,7 @@ void TestCpuWeights::floatMatricesLeaveTheFile() {
     QVERIFY(weights.ok());
     QVERIFY2(mappedPages(down.data, down.byteSize()) <= 2,
              std::to_string(mappedPages(down.data, down.byteSize())).c_str());
+    QCOMPARE((*weights)->floatPlacement, std::string("huge-page copy"));
     // The arena starts on a 2 MiB boundary with the first layer's first matrix.
     QCOMPARE(reinterpret_cast<uintptr_t>((*weights)->layers[0].matrices[0].data) % (2u << 20),
              uintptr_t{0});
@@ -307,7 +308,9 @@ void TestCpuWeights::callerBufferLeftAlone() {
     QVERIFY2(model, error.c_str());
     QVERIFY(!model->file().mapped());
     const auto held = model->file().bytes();
-    QVERIFY(cpu::CpuWeights::of(*model).ok());
+    auto weights = cpu::CpuWeights::of(*model);
+    QVERIFY(weights.ok());
+    QVERIFY((*weights)->floatPlacement.empty()); // Q8_0 matrices only
     QCOMPARE(held.size(), bytes.size());
     QVERIFY(std::memcmp(held.data(), bytes.data(), bytes.size()) == 0);
 }

@@ -133,6 +133,8 @@ Expected<std::unique_ptr<CpuBackend>> CpuBackend::create(std::shared_ptr<const M
     }
     DASH_ASSIGN_OR_RETURN(std::shared_ptr<const CpuWeights> weights, CpuWeights::of(*model));
     std::unique_ptr<CpuBackend> backend(new CpuBackend(std::move(model), options, isa));
+    if (!weights->floatPlacement.empty())
+        backend->m_info.detail += ", float weights: " + weights->floatPlacement;
     backend->m_weights = std::move(weights);
     return backend;
 }

@@ -231,6 +231,8 @@ Expected<std::shared_ptr<const CpuWeights>> CpuWeights::of(const Model& model) {
             mapped && arenaBytes > 0 && copyFloatWeights(arenaBytes, availableMemory())
                 ? WeightArena::create(arenaBytes)
                 : nullptr;
+        if (arenaBytes > 0)
+            w->floatPlacement = !mapped ? "in memory" : arena ? "huge-page copy" : "file mapping";
         auto matrix = [&](const WeightTensor& t) -> Expected<Matrix> {
             const bool copy = arena && isFloat(t.type) &&
                               std::find(streamed.begin(), streamed.end(), &t) != streamed.end();

@@ -14,6 +14,7 @@
 #include "core/model/model.h"
 
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace dash::cpu {
@@ -27,6 +28,10 @@ struct CpuWeights {
     std::vector<LayerMatrices> layers; // [layer]
     Matrix tokenEmbedding;             // [vocab, dim]
     Matrix output;                     // [vocab, dim]
+    // Where the streamed float matrices lie: "huge-page copy", "file mapping"
+    // (not copied: memory too short), "in memory" (a model held in memory), or
+    // empty when the model has none.
+    std::string floatPlacement;
 
     // The full-precision weights of `model`.
     static Expected<std::shared_ptr<const CpuWeights>> of(const Model& model);
