@@ -145,6 +145,9 @@ void TestBackendChoice::runEnvironment() {
     QCOMPARE(cpu.backend, std::string("cpu"));
     QCOMPARE(cpu.deviceName, cpuDeviceName());
     QVERIFY(cpu.driverVersion.empty() && cpu.cudaVersion.empty());
+    // The backend's detail (kernels, threads, weights) goes with the device.
+    const RunEnvironment detailed = studio::runEnvironment("cpu", "avx2 kernels, 2 threads");
+    QCOMPARE(detailed.deviceName, cpuDeviceName() + " (avx2 kernels, 2 threads)");
     const RunEnvironment gpu = studio::runEnvironment("cuda");
     QCOMPARE(gpu.backend, std::string("cuda"));
     if (cudaUsable()) {

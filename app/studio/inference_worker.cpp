@@ -203,6 +203,7 @@ SnapshotPtr InferenceWorker::execute(const RunRequest& request) {
         return snap;
     }
     snap->backend = QString::fromStdString(m_engine->backend().info().name);
+    snap->backendDetail = QString::fromStdString(m_engine->backend().info().detail);
     snap->modelPath = m_modelPath;
     snap->trace.layers = m_model->config().layers;
     Status status = compute(request, *snap);

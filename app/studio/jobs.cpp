@@ -315,7 +315,8 @@ public:
             context.log(QCoreApplication::translate("Jobs", "Wrote %1").arg(m_s.jsonPath));
         }
         if (m_s.saveToStore) {
-            DASH_ASSIGN_OR_RETURN(QString where, saveRows(sweep.rows, *model, context));
+            DASH_ASSIGN_OR_RETURN(QString where, saveRows(sweep.rows, *model,
+                                                          engine.backend().info().detail, context));
             r.files << where;
         }
         const int rowCount = static_cast<int>(sweep.rows.size());
@@ -391,7 +392,7 @@ private:
 
     // One store run per row, all in one label, metrics only (no cells).
     Expected<QString> saveRows(const std::vector<SweepRowResult>& rows, const Model& model,
-                               JobContext& context) {
+                               const std::string& backendDetail, JobContext& context) {
         std::string path = localPath(m_s.databasePath);
         if (path.empty()) {
             DASH_ASSIGN_OR_RETURN(path, defaultDatabasePath());
@@ -419,8 +420,7 @@ private:
             run.policy.parametersJson = parameters.dump();
             run.policy.fileSha256 = row.policyFileSha256;
             run.policy.kvMode = m_s.sweep.kvMode;
-            run.environment.backend = "cpu";
-            run.environment.deviceName = cpuDeviceName();
+            run.environment = runEnvironment("cpu", backendDetail);
             run.environment.buildId = std::string("dash-studio ") + DASH_VERSION;
             run.environment.threads = m_s.threads;
             run.promptText = QCoreApplication::translate("Jobs", "sweep over %1 (up to %2 tokens)")

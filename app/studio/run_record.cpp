@@ -63,7 +63,7 @@ std::string modelMetadataJson(const GgufFile& file) {
     return out.dump();
 }
 
-RunEnvironment runEnvironment(const std::string& backend) {
+RunEnvironment runEnvironment(const std::string& backend, const std::string& detail) {
     RunEnvironment e;
     e.backend = backend;
     e.deviceName = cpuDeviceName();
@@ -80,6 +80,8 @@ RunEnvironment runEnvironment(const std::string& backend) {
         }
     }
 #endif
+    if (!detail.empty())
+        e.deviceName += " (" + detail + ")";
     return e;
 }
 
@@ -110,7 +112,8 @@ RunRecord makeRunRecord(const RunSnapshot& snapshot, const ModelInfo& model,
     r.policy.fileSha256 = snapshot.policyFileSha256.toStdString();
     r.policy.kvMode = snapshot.policy.kvMode;
 
-    r.environment = runEnvironment(snapshot.backend.toStdString());
+    r.environment =
+        runEnvironment(snapshot.backend.toStdString(), snapshot.backendDetail.toStdString());
     r.environment.buildId = std::string("dash-studio ") + DASH_VERSION;
     r.environment.threads = model.threads;
 

@@ -22,8 +22,10 @@ std::string cpuDeviceName();
 
 // The environment of a run on `backend` ("cpu", "cuda"): the processor, or
 // the GPU with the driver and CUDA runtime versions (device 0, the one the
-// engine runs on).
-RunEnvironment runEnvironment(const std::string& backend);
+// engine runs on). The device name carries the backend's `detail` in
+// parentheses where there is one (BackendInfo::detail: the CPU's kernels,
+// threads and where the float weights lie).
+RunEnvironment runEnvironment(const std::string& backend, const std::string& detail = {});
 
 // The record the run store keeps for `snapshot`, computed on `model`.
 RunRecord makeRunRecord(const RunSnapshot& snapshot, const ModelInfo& model,

@@ -63,6 +63,7 @@ struct RunSnapshot {
     quint64 generation = 0;
     QString modelPath;
     QString backend;
+    QString backendDetail; // BackendInfo::detail of the engine that ran it
     PolicySpec policy;
     QString prompt;
     std::vector<int32_t> promptIds;
