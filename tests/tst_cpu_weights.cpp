@@ -86,6 +86,37 @@ test::TinyModelSpec quantisedSpec() {
     return spec;
 }
 
+// `bytes` written to a file in `dir` and loaded from it (mapped) into `model`;
+// false, after saying why, when any step fails.
+bool loadMapped(const std::vector<uint8_t>& bytes, const QTemporaryDir& dir,
+                std::shared_ptr<const Model>& model) {
+    if (!dir.isValid()) {
+        qWarning("no temporary directory");
+        return false;
+    }
+    const std::string path = dir.filePath("model.gguf").toStdString();
+    {
+        std::ofstream out(path, std::ios::binary);
+        out.write(reinterpret_cast<const char*>(bytes.data()),
+                  static_cast<std::streamsize>(bytes.size()));
+        if (!out.good()) {
+            qWarning("cannot write %s", path.c_str());
+            return false;
+        }
+    }
+    auto loaded = Model::load(path);
+    if (!loaded.ok()) {
+        qWarning("%s", loaded.error().message().c_str());
+        return false;
+    }
+    model = std::move(loaded).value();
+    if (!model->file().mapped()) {
+        qWarning("%s is not mapped", path.c_str());
+        return false;
+    }
+    return true;
+}
+
 } // namespace
 
 class TestCpuWeights : public QObject {
@@ -159,18 +190,8 @@ void TestCpuWeights::repackReadsNoRowAfterReporting() {
 void TestCpuWeights::mappedFileGivesPagesBack() {
     const std::vector<uint8_t> bytes = test::buildTinyModel(quantisedSpec());
     QTemporaryDir dir;
-    QVERIFY(dir.isValid());
-    const std::string path = dir.filePath("q8.gguf").toStdString();
-    {
-        std::ofstream out(path, std::ios::binary);
-        out.write(reinterpret_cast<const char*>(bytes.data()),
-                  static_cast<std::streamsize>(bytes.size()));
-        QVERIFY(out.good());
-    }
-    auto loaded = Model::load(path);
-    QVERIFY2(loaded.ok(), loaded.ok() ? "" : loaded.error().message().c_str());
-    std::shared_ptr<const Model> model = std::move(loaded).value();
-    QVERIFY(model->file().mapped());
+    std::shared_ptr<const Model> model;
+    QVERIFY(loadMapped(bytes, dir, model));
     const WeightTensor& embd = model->tokenEmbedding();
     QCOMPARE(embd.type, TensorType::Q8_0);
     // Touched whole: every page of it mapped.
@@ -219,20 +240,9 @@ void TestCpuWeights::floatMatricesLeaveTheFile() {
     spec.ffn = 1024; // ffn_down: 256 x 1024 halves, 128 pages of 4 KiB
     spec.vocab = 1024;
     spec.weightType = TensorType::F16;
-    const std::vector<uint8_t> bytes = test::buildTinyModel(spec);
     QTemporaryDir dir;
-    QVERIFY(dir.isValid());
-    const std::string path = dir.filePath("f16.gguf").toStdString();
-    {
-        std::ofstream out(path, std::ios::binary);
-        out.write(reinterpret_cast<const char*>(bytes.data()),
-                  static_cast<std::streamsize>(bytes.size()));
-        QVERIFY(out.good());
-    }
-    auto loaded = Model::load(path);
-    QVERIFY2(loaded.ok(), loaded.ok() ? "" : loaded.error().message().c_str());
-    std::shared_ptr<const Model> model = std::move(loaded).value();
-    QVERIFY(model->file().mapped());
+    std::shared_ptr<const Model> model;
+    QVERIFY(loadMapped(test::buildTinyModel(spec), dir, model));
     const uint8_t* fileBegin = model->file().bytes().data();
     const uint8_t* fileEnd = fileBegin + model->file().bytes().size();
     auto inFile = [&](const uint8_t* p) { return p >= fileBegin && p < fileEnd; };
