@@ -532,7 +532,7 @@ int main(int argc, char** argv) {
                 ("memcpy GB/s copied, " + std::to_string(threads) + " threads (not used)").c_str(),
                 rateText(b.rate(4), 1e-9).c_str());
     const double bestRead = std::max(b.rate(2).median, b.rate(3).median);
-    std::printf("%-44s %30.2f\n", "roofline tok/s (best read GB/s / weights)",
+    std::printf("%-44s %30.2f\n", "roofline tok/s (faster probe median / weights)",
                 bestRead / bytesPerToken);
     std::printf("%-44s %29.0f%%  [%.0f - %.0f %%] (target >= 90%%)\n",
                 "fraction of the roofline (per round)", 100 * fraction.median, 100 * fraction.min,
