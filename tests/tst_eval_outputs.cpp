@@ -182,7 +182,9 @@ private slots:
         c.key = sha256Hex(c.config.dump()).substr(0, 16);
         c.nominalRatio = 1.48;
         c.items = 3;
+        c.device = "Some CPU (avx2 kernels, 2 threads)";
         const RunRecord run = cellRunRecord(c, "ab12");
+        QCOMPARE(run.environment.deviceName, c.device);
         QCOMPARE(run.label, "eval wikitext2 dash:p@scale @ 1.50x [" + c.key + "]");
         QCOMPARE(run.policy.kind, std::string("dash:p@scale"));
         QCOMPARE(run.model.path, std::string("demo.gguf"));
@@ -193,6 +195,14 @@ private slots:
         QVERIFY2(back.ok(), back.ok() ? "" : back.error().message().c_str());
         QCOMPARE(back->metrics, c.metrics);
         QCOMPARE(back->key, c.key);
+        QCOMPARE(back->device, c.device);
+        // Cells written before the device was kept still read, without one.
+        Json::Object fields = cellToJson(c).asObject();
+        QCOMPARE(std::erase_if(fields, [](const auto& f) { return f.first == "device"; }),
+                 size_t{1});
+        auto older = cellFromJson(Json(fields));
+        QVERIFY2(older.ok(), older.ok() ? "" : older.error().message().c_str());
+        QVERIFY(older->device.empty());
 
         // Saved once, whatever the number of saves and reopenings.
         const std::string db = path("store/runs.sqlite");

@@ -159,6 +159,9 @@ private slots:
         QCOMPARE(reference->size(), planCells(m_plan).size());
         for (const CellResult& c : *reference) {
             QVERIFY(c.items > 0);
+            // The processor and the kernels it ran on, as the backend names them.
+            QCOMPARE(c.device,
+                     engine.backend().info().device + " (" + engine.backend().info().detail + ")");
             if (c.method != "full")
                 QVERIFY2(c.nominalRatio > 1.2, qPrintable(QString::fromStdString(c.method)));
         }

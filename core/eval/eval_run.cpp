@@ -108,6 +108,7 @@ Json cellToJson(const CellResult& c) {
     j.set("items", c.items);
     j.set("truncated", c.truncated);
     j.set("seconds", c.seconds);
+    j.set("device", c.device);
     j.set("config", c.config);
     return j;
 }
@@ -133,6 +134,11 @@ Expected<CellResult> cellFromJson(const Json& j) {
     DASH_ASSIGN_OR_RETURN(c.items, j.integer("items", 0, int64_t{1} << 40));
     DASH_ASSIGN_OR_RETURN(c.truncated, j.integer("truncated", 0, int64_t{1} << 40));
     DASH_ASSIGN_OR_RETURN(c.seconds, j.number("seconds"));
+    if (const Json* device = j.find("device")) {
+        if (!device->isString())
+            return invalidError("'device' is not a string");
+        c.device = device->asString();
+    }
     DASH_ASSIGN_OR_RETURN(const Json* config, j.member("config", Json::Type::Object));
     c.config = *config;
     if (sha256Hex(c.config.dump()).substr(0, 16) != c.key)
@@ -524,6 +530,8 @@ Expected<std::vector<CellResult>> runEvaluation(Engine& engine, const std::strin
         result.task = cell.task;
         result.method = methodLabel(cell.method);
         result.targetRatio = cell.ratio;
+        result.device =
+            engine.backend().info().device + " (" + engine.backend().info().detail + ")";
         DASH_ASSIGN_OR_RETURN(BuiltPolicy built, loadPolicy(request, model, build));
         if (dash && dash->variant != DashVariant::AsTrained) {
             auto restricted = applyDashVariant(*built.policy, dash->variant);

@@ -94,6 +94,9 @@ struct CellResult {
     int64_t items = 0;
     int64_t truncated = 0; // items whose prompt lost text to fit the context
     double seconds = 0;    // wall time of the cell (not part of comparisons)
+    // The device and the backend's detail it ran on ("Intel(R) Xeon(R) ... (avx512
+    // kernels, 2 threads, ...)"; empty in cells written before it was kept).
+    std::string device;
 };
 
 Json cellToJson(const CellResult& cell);

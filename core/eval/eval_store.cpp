@@ -43,6 +43,7 @@ RunRecord cellRunRecord(const CellResult& cell, const std::string& modelSha256) 
         run.environment.backend = backend->asString();
     if (const Json* threads = cell.config.find("threads"); threads && threads->isNumber())
         run.environment.threads = static_cast<int32_t>(threads->asInt());
+    run.environment.deviceName = cell.device;
     run.promptText = std::string("evaluation cell: ") + taskName(cell.task) + ", " +
                      std::to_string(cell.items) + " items";
     if (cell.task == Task::WikiText2) {
