@@ -825,11 +825,11 @@ void TestKernels::attention_data() {
     QTest::addColumn<int>("n");
     QTest::addColumn<bool>("masked");
     QTest::addColumn<cpu::Isa>("isa");
-    const int headShapes[][2] = {{4, 4}, {4, 2}, {6, 2}, {8, 1}};
+    const int headShapes[][2] = {{4, 4}, {4, 2}, {6, 2}, {8, 1}, {8, 2}, {14, 2}};
     for (cpu::Isa isa : cpu::supportedIsas())
         for (auto [heads, kvHeads] : headShapes)
             for (int headDim : {16, 32})
-                for (auto [rows, n] : {std::pair{10, 1}, {40, 40}, {40, 3}, {100, 2}})
+                for (auto [rows, n] : {std::pair{10, 1}, {40, 40}, {40, 3}, {100, 2}, {300, 1}})
                     for (bool masked : {false, true})
                         QTest::addRow("%s %dq/%dkv d%d cache %d n=%d%s", cpu::isaName(isa), heads,
                                       kvHeads, headDim, rows, n, masked ? " masked" : "")

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 #include <vector>
 
 #if defined(__x86_64__)
@@ -107,45 +108,57 @@ DASH_AVX2 void mixAvx2(const float* w, const float* values, int64_t stride, int6
 // G query heads that share one K/V head in one pass over the keys: each key
 // vector is loaded once for the G heads, and each head keeps its own
 // accumulators in the order of a single-head pass (the same sums, bit for
-// bit), so G heads give G times the independent FMA chains of one.
+// bit), so G heads (up to four) give G times the independent FMA chains of
+// one. A block is V vectors of 16 positions.
 template <int G>
 DASH_AVX512 void scoresAvx512(const float* const* q, const float* keys, int64_t capacity,
                               int64_t count, int32_t headDim, float scale, float* const* scores) {
+    static_assert(G >= 1 && G <= 4);
+    constexpr int V = 4;
+    constexpr int64_t kBlock = 16 * V;
     const __m512 s = _mm512_set1_ps(scale);
-    for (int64_t j = 0; j < count; j += 64) {
-        // Four vectors of 16 positions; the last ones masked at the end.
-        __mmask16 m[4];
+    for (int64_t j = 0; j < count; j += kBlock) {
+        // The last vectors masked at the end.
+        __mmask16 m[V];
         DASH_UNROLL
-        for (int v = 0; v < 4; ++v) {
+        for (int v = 0; v < V; ++v) {
             const int64_t left = std::clamp<int64_t>(count - j - 16 * v, 0, 16);
             m[v] = static_cast<__mmask16>((1u << left) - 1);
         }
-        __m512 a[G][4];
+        __m512 a[G][V];
         DASH_UNROLL
         for (int g = 0; g < G; ++g) {
             DASH_UNROLL
-            for (int v = 0; v < 4; ++v)
+            for (int v = 0; v < V; ++v)
                 a[g][v] = _mm512_setzero_ps();
         }
+        // Each key component is a row of its own: at long contexts more
+        // streams than the hardware prefetcher follows, so the next block's
+        // lines are asked for while this one is summed.
+        const bool ahead = j + kBlock < count;
         for (int32_t d = 0; d < headDim; ++d) {
             const float* k = keys + d * capacity + j;
-            const __m512 k0 = _mm512_maskz_loadu_ps(m[0], k);
-            const __m512 k1 = _mm512_maskz_loadu_ps(m[1], k + 16);
-            const __m512 k2 = _mm512_maskz_loadu_ps(m[2], k + 32);
-            const __m512 k3 = _mm512_maskz_loadu_ps(m[3], k + 48);
+            if (ahead) {
+                DASH_UNROLL
+                for (int v = 0; v < V; ++v)
+                    _mm_prefetch(reinterpret_cast<const char*>(k + kBlock + 16 * v), _MM_HINT_T0);
+            }
+            __m512 kv[V];
+            DASH_UNROLL
+            for (int v = 0; v < V; ++v)
+                kv[v] = _mm512_maskz_loadu_ps(m[v], k + 16 * v);
             DASH_UNROLL
             for (int g = 0; g < G; ++g) {
                 const __m512 qd = _mm512_set1_ps(q[g][d]);
-                a[g][0] = _mm512_fmadd_ps(qd, k0, a[g][0]);
-                a[g][1] = _mm512_fmadd_ps(qd, k1, a[g][1]);
-                a[g][2] = _mm512_fmadd_ps(qd, k2, a[g][2]);
-                a[g][3] = _mm512_fmadd_ps(qd, k3, a[g][3]);
+                DASH_UNROLL
+                for (int v = 0; v < V; ++v)
+                    a[g][v] = _mm512_fmadd_ps(qd, kv[v], a[g][v]);
             }
         }
         DASH_UNROLL
         for (int g = 0; g < G; ++g) {
             DASH_UNROLL
-            for (int v = 0; v < 4; ++v)
+            for (int v = 0; v < V; ++v)
                 _mm512_mask_storeu_ps(scores[g] + j + 16 * v, m[v], _mm512_mul_ps(a[g][v], s));
         }
     }
@@ -213,6 +226,25 @@ DASH_AVX512 void mixAvx512(const float* const* w, const float* values, int64_t s
     else if (headDim - d > 0)
         mixBlocksAvx512<1, G>(w, values, stride, count, headDim, d, out);
 }
+
+// Calls f(std::integral_constant<int, g>) for g in 1..4.
+template <typename F>
+void withGroup(int32_t g, F&& f) {
+    switch (g) {
+    case 4:
+        f(std::integral_constant<int, 4>{});
+        break;
+    case 3:
+        f(std::integral_constant<int, 3>{});
+        break;
+    case 2:
+        f(std::integral_constant<int, 2>{});
+        break;
+    default:
+        f(std::integral_constant<int, 1>{});
+        break;
+    }
+}
 #endif
 
 } // namespace
@@ -225,56 +257,64 @@ void attentionTransposed(const float* q, const float* keys, const float* values,
     const int32_t kvDim = kvHeads * headDim;
     const int32_t groupSize = heads / kvHeads;
     const float scale = 1.0f / std::sqrt(static_cast<float>(headDim));
-    // On AVX-512, query heads that share a K/V head go two at a time (one
-    // pass over that head's keys and values for both); elsewhere one at a time.
 #if DASH_X86
     const bool avx512 = hasLevel(isa, Isa::Avx512);
-#else
-    const bool avx512 = false;
 #endif
-    const int32_t together = avx512 && groupSize % 2 == 0 ? 2 : 1;
-    const int32_t headTasks = heads / together;
-    const int64_t tasks = n * headTasks;
+    const int64_t tasks = n * heads;
     int64_t span = 0;
     for (int64_t t = 0; t < n; ++t)
         span = std::max(span, positions[t] + 1);
     const int64_t work = n * heads * span * headDim;
 
-    // Tasks of one token go in chunks of up to kRows query heads: scores for
-    // the chunk, the chunk's softmaxes in one lockstep pass, then its mixes.
+    // A token's query heads go in chunks of up to kRows: scores for the chunk,
+    // its softmaxes in one lockstep pass, then its mixes. On AVX-512 the heads
+    // of a chunk that share a K/V head read its keys in one pass and its
+    // values in passes of two.
     constexpr int32_t kRows = 4;
-    const int32_t chunkTasks = std::max(1, kRows / together);
     auto run = [&](int64_t begin, int64_t end) {
         thread_local std::vector<float> weights;
-        weights.resize(static_cast<size_t>(span * chunkTasks * together));
+        weights.resize(static_cast<size_t>(span * kRows));
         for (int64_t first = begin; first < end;) {
-            const int64_t t = first / headTasks;
-            const int64_t last = std::min({end, (t + 1) * headTasks, first + chunkTasks});
+            const int64_t t = first / heads;
+            const int64_t h = first % heads;
+            int64_t last = std::min({end, (t + 1) * heads, first + kRows});
+            // Where the chunk can end on a K/V group's boundary, it does, so
+            // that a group's heads share one pass.
+            if (const int64_t boundary = (h + kRows) / groupSize * groupSize; boundary > h)
+                last = std::min(last, t * heads + boundary);
             const int64_t count = positions[t] + 1;
             const float* qh[kRows];
             float* oh[kRows];
             float* w[kRows];
-            const int32_t rows = static_cast<int32_t>(last - first) * together;
-            const int32_t h0 = static_cast<int32_t>(first % headTasks) * together;
+            const auto rows = static_cast<int32_t>(last - first);
+            const auto h0 = static_cast<int32_t>(h);
             for (int32_t r = 0; r < rows; ++r) {
                 qh[r] = q + t * qDim + static_cast<int64_t>(h0 + r) * headDim;
                 oh[r] = out + t * qDim + static_cast<int64_t>(h0 + r) * headDim;
                 w[r] = weights.data() + r * span;
             }
-            for (int32_t r = 0; r < rows; r += together) {
+            // The chunk's rows r.. that share row r's K/V head.
+            auto sharing = [&](int32_t r) {
+                return std::min(rows - r, ((h0 + r) / groupSize + 1) * groupSize - (h0 + r));
+            };
+            for (int32_t r = 0; r < rows;) {
                 const int32_t kvh = (h0 + r) / groupSize;
                 const float* kh = keys + static_cast<int64_t>(kvh) * headDim * capacity;
 #if DASH_X86
                 if (avx512) {
-                    if (together == 2)
-                        scoresAvx512<2>(qh + r, kh, capacity, count, headDim, scale, w + r);
-                    else
-                        scoresAvx512<1>(qh + r, kh, capacity, count, headDim, scale, w + r);
-                } else if (hasLevel(isa, Isa::Avx2))
+                    const int32_t g = sharing(r);
+                    withGroup(g, [&](auto G) {
+                        scoresAvx512<G()>(qh + r, kh, capacity, count, headDim, scale, w + r);
+                    });
+                    r += g;
+                    continue;
+                }
+                if (hasLevel(isa, Isa::Avx2))
                     scoresAvx2(qh[r], kh, capacity, count, headDim, scale, w[r]);
                 else
 #endif
                     scoresScalar(qh[r], kh, capacity, count, headDim, scale, w[r]);
+                ++r;
             }
             // Masked positions hold -inf and come out of the exponential as 0.
             if (visible)
@@ -283,28 +323,36 @@ void attentionTransposed(const float* q, const float* keys, const float* values,
                         if (!visible[j])
                             w[r][j] = -INFINITY;
             softmaxRows(w, rows, count, isa);
-            for (int32_t r = 0; r < rows; r += together) {
+            for (int32_t r = 0; r < rows;) {
                 const int32_t kvh = (h0 + r) / groupSize;
                 const float* vh = values + static_cast<int64_t>(kvh) * headDim;
 #if DASH_X86
                 if (avx512) {
-                    if (together == 2)
+                    if (sharing(r) >= 2) {
                         mixAvx512<2>(w + r, vh, kvDim, count, headDim, oh + r);
-                    else
+                        r += 2;
+                    } else {
                         mixAvx512<1>(w + r, vh, kvDim, count, headDim, oh + r);
-                } else if (hasLevel(isa, Isa::Avx2))
+                        ++r;
+                    }
+                    continue;
+                }
+                if (hasLevel(isa, Isa::Avx2))
                     mixAvx2(w[r], vh, kvDim, count, headDim, oh[r]);
                 else
 #endif
                     mixScalar(w[r], vh, kvDim, count, headDim, oh[r]);
+                ++r;
             }
             first = last;
         }
     };
+    // With a K/V head per thread or more, each thread takes whole groups of
+    // query heads, so that one core reads each K/V head.
     if (work < (1 << 16))
         run(0, tasks);
     else
-        pool.parallelFor(tasks, 1, run);
+        pool.parallelFor(tasks, n * kvHeads >= pool.size() ? groupSize : 1, run);
 }
 
 void attention(const float* q, const float* keys, const float* values, const int64_t* positions,
