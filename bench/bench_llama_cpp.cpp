@@ -3,7 +3,7 @@
 //
 //   bench_llama_cpp [--with-llama-cpp] [--threads 2] [--rounds 5]
 //                   [--models demo,F16,Q8_0,Q4_0,Q4_K] [--cache-dir DIR]
-//                   [--check] [--memory] [--isa NAME]
+//                   [--check] [--memory] [--isa NAME] [--prompt 128] [--decode 32]
 //
 // Speed (default): for the demo model and synthetic Qwen2.5-0.5B-shaped
 // models (bench_models.h), prefill and decode tokens/s. Each round runs the
@@ -11,14 +11,16 @@
 // and D single-token steps fed the same ids; medians and the range over all
 // slots, the ratio this engine / llama.cpp, and an A/A control row: this
 // engine's first slot of each round against its second, which shows what
-// the machine's noise alone does to a ratio. Without --with-llama-cpp only
+// the machine's noise alone does to a ratio. --prompt and --decode set P and D
+// for the 0.5B-shaped models (together up to their context, 4096); the demo
+// model keeps 64 and 64 of its 128. Without --with-llama-cpp only
 // this engine and its A/A control run. F16 decode is also set beside the
 // read-only memory-bandwidth roofline: in every round of the 0.5B F16 model
 // the read probe (every thread summing a 1 GiB buffer, the fastest of three
 // passes) runs before and after the slots, and the round's fraction is this
 // engine's decode rate over the rate the faster of the two allows (bandwidth
-// / weight bytes read per token), so that both sides of the fraction see the
-// machine of the same minute.
+// / bytes read per token: the weights and the KV cache), so that both sides
+// of the fraction see the machine of the same minute.
 //
 // --with-llama-cpp runs scripts/fetch-llama-cpp.sh first (npm and a C++
 // compiler), which fetches @node-llama-cpp/linux-x64 and builds
@@ -249,7 +251,7 @@ int runSpeed(const Options& o, const std::vector<ModelCase>& cases, const LlamaC
                 "decode", "range");
     std::vector<double> rooflineFractions, probeRates;
     double f16Decode = 0;
-    uint64_t f16Bytes = 0;
+    double f16WeightBytes = 0, f16KvBytes = 0;
     for (const ModelCase& c : cases) {
         auto loaded = Model::load(c.path);
         if (!loaded.ok())
@@ -278,6 +280,13 @@ int runSpeed(const Options& o, const std::vector<ModelCase>& cases, const LlamaC
                 return fail(r.error().message());
 
         const bool roofline = c.name == "0.5B F16";
+        // Bytes a decode step reads: the weights, and the F32 keys and values
+        // of every layer up to its position (the mean over the D steps).
+        const double kvBytesPerToken = static_cast<double>(model->config().layers) *
+                                       model->config().kvDim() * 2 * sizeof(float) *
+                                       (c.prompt + (c.decode + 1) / 2.0);
+        const double bytesPerToken =
+            static_cast<double>(model->decodeWeightBytes()) + kvBytesPerToken;
         std::unique_ptr<bench::ProbeBuffer> probe;
         uint64_t probeSum = 0;
         if (roofline) {
@@ -317,8 +326,7 @@ int runSpeed(const Options& o, const std::vector<ModelCase>& cases, const LlamaC
                 if (probeAfter == 0)
                     return fail("the read probe did not read every byte");
                 const double bandwidth = std::max(probeBefore, probeAfter);
-                const double decodeBytesPerSecond = (a[0].decode + a[1].decode) / 2 *
-                                                    static_cast<double>(model->decodeWeightBytes());
+                const double decodeBytesPerSecond = (a[0].decode + a[1].decode) / 2 * bytesPerToken;
                 probeRates.push_back(probeBefore);
                 probeRates.push_back(probeAfter);
                 rooflineFractions.push_back(decodeBytesPerSecond / bandwidth);
@@ -346,21 +354,23 @@ int runSpeed(const Options& o, const std::vector<ModelCase>& cases, const LlamaC
                     engine->backend().info().detail.c_str());
         if (roofline) {
             f16Decode = median(ours.decode);
-            f16Bytes = model->decodeWeightBytes();
+            f16WeightBytes = static_cast<double>(model->decodeWeightBytes());
+            f16KvBytes = kvBytesPerToken;
         }
         std::fflush(stdout);
     }
-    if (f16Bytes > 0) {
+    if (f16WeightBytes > 0) {
         const double bandwidth = median(probeRates);
-        const double perToken = static_cast<double>(f16Bytes);
+        const double perToken = f16WeightBytes + f16KvBytes;
         std::printf(
             "\nread-only bandwidth %.1f GB/s [%.1f-%.1f] (%d threads, the fastest of 3 "
-            "passes over 1 GiB before and after each round of 0.5B F16); it reads %.0f MB per "
-            "token: roofline %.1f tok/s, this engine %.1f; per round %.0f %% [%.0f-%.0f %%] of "
-            "the roofline (target >= 90 %%)\n",
+            "passes over 1 GiB before and after each round of 0.5B F16); it reads %.0f MB of "
+            "weights and %.1f MB of KV cache per token: roofline %.1f tok/s, this engine %.1f; per "
+            "round %.0f %% [%.0f-%.0f %%] of the roofline (target >= 90 %%)\n",
             bandwidth * 1e-9, *std::min_element(probeRates.begin(), probeRates.end()) * 1e-9,
             *std::max_element(probeRates.begin(), probeRates.end()) * 1e-9, o.threads,
-            perToken * 1e-6, bandwidth / perToken, f16Decode, 100 * median(rooflineFractions),
+            f16WeightBytes * 1e-6, f16KvBytes * 1e-6, bandwidth / perToken, f16Decode,
+            100 * median(rooflineFractions),
             100 * *std::min_element(rooflineFractions.begin(), rooflineFractions.end()),
             100 * *std::max_element(rooflineFractions.begin(), rooflineFractions.end()));
     }
@@ -667,7 +677,7 @@ int runMemory(const Options& o, const std::vector<ModelCase>& cases, const Llama
 int main(int argc, char** argv) {
     Options o;
     std::string probe;
-    int probePrompt = 0, probeDecode = 0;
+    int prompt = 128, decode = 32;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         auto value = [&]() -> std::string {
@@ -710,19 +720,26 @@ int main(int argc, char** argv) {
         } else if (a == "--memory-probe") {
             probe = value();
         } else if (a == "--prompt") {
-            probePrompt = number();
+            prompt = number();
         } else if (a == "--decode") {
-            probeDecode = number();
+            decode = number();
         } else {
             std::fprintf(stderr,
                          "usage: bench_llama_cpp [--with-llama-cpp] [--threads N] [--rounds N] "
                          "[--models demo,F16,Q8_0,Q4_0,Q4_K] [--cache-dir DIR] [--check] "
-                         "[--memory] [--isa NAME]\n");
+                         "[--memory] [--isa NAME] [--prompt N] [--decode N]\n");
             return a == "--help" ? 0 : 2;
         }
     }
     if (!probe.empty())
-        return memoryProbe(probe, o, probePrompt, probeDecode);
+        return memoryProbe(probe, o, prompt, decode);
+    if (prompt + decode > kQwenShapedContext) {
+        std::fprintf(stderr,
+                     "bench_llama_cpp: --prompt %d and --decode %d exceed the 0.5B-shaped models' "
+                     "context of %d tokens\n",
+                     prompt, decode, kQwenShapedContext);
+        return 2;
+    }
 
     const std::string demo = sharedDir() + "/models/dash-demo-16L.gguf";
     std::vector<ModelCase> cases;
@@ -734,7 +751,7 @@ int main(int argc, char** argv) {
         auto path = qwenShapedModel(o.cacheDir, m);
         if (!path.ok())
             return fail(path.error().message());
-        cases.push_back({"0.5B " + m, *path, 128, 32});
+        cases.push_back({"0.5B " + m, *path, prompt, decode});
     }
 
     std::unique_ptr<LlamaCppInstall> llama;

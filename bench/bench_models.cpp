@@ -277,7 +277,7 @@ Expected<std::string> qwenShapedModel(const std::string& dir, const std::string&
     w.keyU32("qwen2.attention.head_count", heads);
     w.keyU32("qwen2.attention.head_count_kv", kvHeads);
     w.keyU32("qwen2.feed_forward_length", ffn);
-    w.keyU32("qwen2.context_length", 4096);
+    w.keyU32("qwen2.context_length", kQwenShapedContext);
     w.keyF32("qwen2.attention.layer_norm_rms_epsilon", 1e-6f);
     w.keyF32("qwen2.rope.freq_base", 1000000.0f);
     // SentencePiece-style: unknown, BOS, EOS, 256 byte tokens, then fillers.

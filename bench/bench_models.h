@@ -15,11 +15,13 @@ namespace dash::bench {
 
 // Qwen2.5-0.5B's shape: 24 layers, dim 896, 14 heads of 64, 2 KV heads, FFN
 // 4864, vocabulary 151,936 (SentencePiece-style tokens, so that llama.cpp
-// loads it too), tied output head, q/k/v biases.
+// loads it too), tied output head, q/k/v biases, a context of
+// kQwenShapedContext tokens.
 // `format`: "F16", "Q8_0", "Q4_0" or "Q4_K". Q4_K follows llama.cpp's
 // fallback for rows that are not whole 256-value blocks (the 896-column
 // matrices): those are Q5_0; the token embedding (also the output head) is
 // Q8_0, as llama.cpp stores a tied head whose rows do not fit Q6_K.
+inline constexpr int kQwenShapedContext = 4096;
 Expected<std::string> qwenShapedModel(const std::string& dir, const std::string& format);
 
 // `source` with every 2-D weight re-encoded as `type` (norms and biases stay
