@@ -885,6 +885,33 @@ void TestKernels::attention() {
                              outT.data(), *m_pool, isa);
     // The same kernels with another stride: the same sums in the same order.
     QVERIFY(outT == out);
+    // Query heads that share a K/V head go through it together (on AVX-512),
+    // in chunks that follow the thread count, and each head's sums keep the
+    // order of a pass of its own: three threads, and a K/V head per query
+    // head, give the same bits.
+    cpu::ThreadPool three(3);
+    std::vector<float> outThree(q.size(), std::nanf(""));
+    cpu::attentionTransposed(q.data(), keysT.data(), values.data(), capacity, positions.data(), n,
+                             heads, kvHeads, headDim, masked ? visible.data() : nullptr,
+                             outThree.data(), three, isa);
+    QVERIFY(outThree == out);
+    std::vector<float> keysEach(static_cast<size_t>(capacity) * qDim, std::nanf(""));
+    std::vector<float> valuesEach(static_cast<size_t>(cacheRows) * qDim);
+    for (int h = 0; h < heads; ++h) {
+        const int kvh = h / (heads / kvHeads);
+        for (int c = 0; c < headDim; ++c)
+            for (int j = 0; j < cacheRows; ++j) {
+                keysEach[static_cast<size_t>(h * headDim + c) * capacity + j] =
+                    keysT[static_cast<size_t>(kvh * headDim + c) * capacity + j];
+                valuesEach[static_cast<size_t>(j) * qDim + h * headDim + c] =
+                    values[static_cast<size_t>(j) * kvDim + kvh * headDim + c];
+            }
+    }
+    std::vector<float> outEach(q.size(), std::nanf(""));
+    cpu::attentionTransposed(q.data(), keysEach.data(), valuesEach.data(), capacity,
+                             positions.data(), n, heads, heads, headDim,
+                             masked ? visible.data() : nullptr, outEach.data(), three, isa);
+    QVERIFY(outEach == out);
 
     const int groupSize = heads / kvHeads;
     for (int t = 0; t < n; ++t) {

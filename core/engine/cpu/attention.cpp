@@ -109,7 +109,8 @@ DASH_AVX2 void mixAvx2(const float* w, const float* values, int64_t stride, int6
 // vector is loaded once for the G heads, and each head keeps its own
 // accumulators in the order of a single-head pass (the same sums, bit for
 // bit), so G heads (up to four) give G times the independent FMA chains of
-// one. A block is V vectors of 16 positions.
+// one. A block is V = 4 vectors of 16 positions: with four heads, 16
+// accumulators.
 template <int G>
 DASH_AVX512 void scoresAvx512(const float* const* q, const float* keys, int64_t capacity,
                               int64_t count, int32_t headDim, float scale, float* const* scores) {
@@ -134,15 +135,13 @@ DASH_AVX512 void scoresAvx512(const float* const* q, const float* keys, int64_t 
         }
         // Each key component is a row of its own: at long contexts more
         // streams than the hardware prefetcher follows, so the next block's
-        // lines are asked for while this one is summed.
-        const bool ahead = j + kBlock < count;
+        // lines (those below count) are asked for while this one is summed.
+        const auto ahead =
+            static_cast<int>(std::clamp<int64_t>((count - j - kBlock + 15) / 16, 0, V));
         for (int32_t d = 0; d < headDim; ++d) {
             const float* k = keys + d * capacity + j;
-            if (ahead) {
-                DASH_UNROLL
-                for (int v = 0; v < V; ++v)
-                    _mm_prefetch(reinterpret_cast<const char*>(k + kBlock + 16 * v), _MM_HINT_T0);
-            }
+            for (int v = 0; v < ahead; ++v)
+                _mm_prefetch(reinterpret_cast<const char*>(k + kBlock + 16 * v), _MM_HINT_T0);
             __m512 kv[V];
             DASH_UNROLL
             for (int v = 0; v < V; ++v)
@@ -276,18 +275,17 @@ void attentionTransposed(const float* q, const float* keys, const float* values,
         weights.resize(static_cast<size_t>(span * kRows));
         for (int64_t first = begin; first < end;) {
             const int64_t t = first / heads;
-            const int64_t h = first % heads;
+            const auto h0 = static_cast<int32_t>(first % heads);
             int64_t last = std::min({end, (t + 1) * heads, first + kRows});
             // Where the chunk can end on a K/V group's boundary, it does, so
-            // that a group's heads share one pass.
-            if (const int64_t boundary = (h + kRows) / groupSize * groupSize; boundary > h)
+            // that on AVX-512 a group's heads share one pass.
+            if (const int32_t boundary = (h0 + kRows) / groupSize * groupSize; boundary > h0)
                 last = std::min(last, t * heads + boundary);
             const int64_t count = positions[t] + 1;
             const float* qh[kRows];
             float* oh[kRows];
             float* w[kRows];
             const auto rows = static_cast<int32_t>(last - first);
-            const auto h0 = static_cast<int32_t>(h);
             for (int32_t r = 0; r < rows; ++r) {
                 qh[r] = q + t * qDim + static_cast<int64_t>(h0 + r) * headDim;
                 oh[r] = out + t * qDim + static_cast<int64_t>(h0 + r) * headDim;
@@ -347,12 +345,13 @@ void attentionTransposed(const float* q, const float* keys, const float* values,
             first = last;
         }
     };
-    // With a K/V head per thread or more, each thread takes whole groups of
-    // query heads, so that one core reads each K/V head.
+    // Chunks of whole K/V groups where there are enough for every thread, so
+    // that one core reads each K/V head; else as many heads as give each
+    // thread a chunk.
     if (work < (1 << 16))
         run(0, tasks);
     else
-        pool.parallelFor(tasks, n * kvHeads >= pool.size() ? groupSize : 1, run);
+        pool.parallelFor(tasks, std::clamp<int64_t>(tasks / pool.size(), 1, groupSize), run);
 }
 
 void attention(const float* q, const float* keys, const float* values, const int64_t* positions,
