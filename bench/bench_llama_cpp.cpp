@@ -733,13 +733,6 @@ int main(int argc, char** argv) {
     }
     if (!probe.empty())
         return memoryProbe(probe, o, prompt, decode);
-    if (prompt + decode > kQwenShapedContext) {
-        std::fprintf(stderr,
-                     "bench_llama_cpp: --prompt %d and --decode %d exceed the 0.5B-shaped models' "
-                     "context of %d tokens\n",
-                     prompt, decode, kQwenShapedContext);
-        return 2;
-    }
 
     const std::string demo = sharedDir() + "/models/dash-demo-16L.gguf";
     std::vector<ModelCase> cases;
@@ -747,6 +740,13 @@ int main(int argc, char** argv) {
         if (m == "demo") {
             cases.push_back({"demo 16L F16", demo, 64, 64});
             continue;
+        }
+        if (prompt + decode > kQwenShapedContext) {
+            std::fprintf(stderr,
+                         "bench_llama_cpp: --prompt %d and --decode %d exceed the 0.5B-shaped "
+                         "models' context of %d tokens\n",
+                         prompt, decode, kQwenShapedContext);
+            return 2;
         }
         auto path = qwenShapedModel(o.cacheDir, m);
         if (!path.ok())
