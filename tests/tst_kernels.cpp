@@ -885,6 +885,7 @@ void TestKernels::attention() {
                              outT.data(), *m_pool, isa);
     // The same kernels with another stride: the same sums in the same order.
     QVERIFY(outT == out);
+    const int groupSize = heads / kvHeads;
     // Query heads that share a K/V head go through it together (on AVX-512),
     // in chunks that follow the thread count, and each head's sums keep the
     // order of a pass of its own: three threads, and a K/V head per query
@@ -898,7 +899,7 @@ void TestKernels::attention() {
     std::vector<float> keysEach(static_cast<size_t>(capacity) * qDim, std::nanf(""));
     std::vector<float> valuesEach(static_cast<size_t>(cacheRows) * qDim);
     for (int h = 0; h < heads; ++h) {
-        const int kvh = h / (heads / kvHeads);
+        const int kvh = h / groupSize;
         for (int c = 0; c < headDim; ++c)
             for (int j = 0; j < cacheRows; ++j) {
                 keysEach[static_cast<size_t>(h * headDim + c) * capacity + j] =
@@ -913,7 +914,6 @@ void TestKernels::attention() {
                              masked ? visible.data() : nullptr, outEach.data(), three, isa);
     QVERIFY(outEach == out);
 
-    const int groupSize = heads / kvHeads;
     for (int t = 0; t < n; ++t) {
         const int64_t last = positions[static_cast<size_t>(t)];
         for (int h = 0; h < heads; ++h) {
